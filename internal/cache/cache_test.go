@@ -1,0 +1,110 @@
+package cache
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newTest(t *testing.T, dir string) (*Cache, *clock) {
+	t.Helper()
+	c := New(dir, time.Minute)
+	clk := &clock{t: time.Now()}
+	c.now = clk.now
+	return c, clk
+}
+
+func TestGetSetExpire(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, clk := newTest(t, dir)
+	if _, ok := c.Get("k"); ok {
+		t.Fatal("empty cache returned a hit")
+	}
+	c.Set("k", []byte("v1"))
+	if b, ok := c.Get("k"); !ok || string(b) != "v1" {
+		t.Fatalf("Get = %q, %v", b, ok)
+	}
+	// A second cache on the same dir (another process) sees the entry.
+	c2, clk2 := newTest(t, dir)
+	clk2.t = clk.t
+	if b, ok := c2.Get("k"); !ok || string(b) != "v1" {
+		t.Fatalf("disk Get = %q, %v", b, ok)
+	}
+	clk.t = clk.t.Add(2 * time.Minute)
+	clk2.t = clk.t
+	if _, ok := c.Get("k"); ok {
+		t.Fatal("expired entry served from memory")
+	}
+	if _, ok := c2.Get("k"); ok {
+		t.Fatal("expired entry served from disk")
+	}
+}
+
+func TestFileNamesHideKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, _ := newTest(t, dir)
+	c.Set("GET https://civitai.com/api/v1/models?query=secretword", []byte("x"))
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("want 1 file, got %d", len(entries))
+	}
+	if strings.Contains(entries[0].Name(), "secretword") {
+		t.Fatalf("file name leaks the key: %s", entries[0].Name())
+	}
+}
+
+func TestMemoryLRUBounded(t *testing.T) {
+	t.Parallel()
+	c, _ := newTest(t, "")
+	for i := range 250 {
+		c.Set(fmt.Sprint(i), []byte{byte(i)})
+	}
+	if n := c.order.Len(); n != memEntries {
+		t.Fatalf("memory entries = %d, want %d", n, memEntries)
+	}
+	if _, ok := c.Get("0"); ok {
+		t.Fatal("oldest entry should have been evicted")
+	}
+	if b, ok := c.Get("249"); !ok || b[0] != 249 {
+		t.Fatal("newest entry missing")
+	}
+}
+
+func TestNilAndDisabled(t *testing.T) {
+	t.Parallel()
+	var c *Cache
+	c.Set("a", []byte("b"))
+	if _, ok := c.Get("a"); ok {
+		t.Fatal("nil cache hit")
+	}
+	if New(t.TempDir(), 0) != nil {
+		t.Fatal("ttl 0 should disable the cache")
+	}
+}
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, clk := newTest(t, dir)
+	c.Set("old", []byte("x"))
+	clk.t = clk.t.Add(time.Hour)
+	c.Set("new", []byte("y"))
+	if err := c.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Fatalf("after prune %d files, want 1", len(entries))
+	}
+}

@@ -1,0 +1,74 @@
+// Package cli is civit's entry point: it builds the root command and the
+// Factory, handles signals, and maps every error to a message and an exit
+// code in one place (report).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/iostreams"
+)
+
+// Version is set at link time with -ldflags "-X github.com/civit/civit/internal/cli.Version=v1.2.3".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// Main runs civit with os.Args and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ios := iostreams.System()
+	f := NewFactory(ios, version(), os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes the command line args with the factory f.
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("%w: %v", context.Canceled, err)
+	}
+	usage := ""
+	if cmd != nil {
+		usage = cmd.UsageString()
+	}
+	var secrets []string
+	if f.Getenv != nil {
+		for _, k := range []string{"CIVITAI_API_KEY", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN"} {
+			secrets = append(secrets, f.Getenv(k))
+		}
+	}
+	if f.Config != nil {
+		if c, cerr := f.Config(); cerr == nil {
+			secrets = append(secrets, c.Get("api_key"))
+		}
+	}
+	return report(f.IOStreams.ErrOut, err, usage, secrets...)
+}
+
+// flagErrorFunc makes cobra's own flag parsing failures usage errors.
+func flagErrorFunc(_ *cobra.Command, err error) error {
+	return &cmdutil.FlagError{Err: err}
+}

@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/target"
+)
+
+// Exit codes, documented in `civit help exit-codes`.
+const (
+	ExitOK        = 0
+	ExitError     = 1
+	ExitUsage     = 2
+	ExitPartial   = 3
+	ExitAuth      = 4
+	ExitInterrupt = 130
+)
+
+const keyURL = "https://civitai.com/user/account"
+
+// report prints err as "civit: error: ..." with optional hints and returns
+// the exit code. It is the one place that turns errors into messages.
+func report(w io.Writer, err error, usage string, secrets ...string) int {
+	if err == nil {
+		return ExitOK
+	}
+	msg, hints, code := classify(err)
+	if msg == "" {
+		return code
+	}
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+			for i := range hints {
+				hints[i] = strings.ReplaceAll(hints[i], s, "[REDACTED]")
+			}
+		}
+	}
+	fmt.Fprintf(w, "civit: error: %s\n", msg)
+	for _, h := range hints {
+		fmt.Fprintf(w, "civit: hint: %s\n", h)
+	}
+	if code == ExitUsage && usage != "" {
+		fmt.Fprintf(w, "\n%s", usage)
+	}
+	return code
+}
+
+func classify(err error) (msg string, hints []string, code int) {
+	var hint *cmdutil.HintError
+	if errors.As(err, &hint) {
+		defer func() { hints = append(hints, hint.Hint) }()
+	}
+	var flagErr *cmdutil.FlagError
+	var partial *cmdutil.PartialError
+	var tgtErr *target.Error
+	var valErr *api.ValidationError
+	var apiErr *api.Error
+	switch {
+	case errors.Is(err, cmdutil.ErrSilent):
+		return "", nil, ExitError
+	case errors.Is(err, context.Canceled):
+		return "interrupted", nil, ExitInterrupt
+	case errors.As(err, &partial):
+		return err.Error(), nil, ExitPartial
+	case errors.As(err, &tgtErr):
+		return err.Error(), []string{"expected " + target.Expected}, ExitUsage
+	case errors.As(err, &flagErr), errors.As(err, &valErr):
+		return err.Error(), nil, ExitUsage
+	case errors.As(err, &apiErr):
+		return classifyAPI(err, apiErr)
+	case errors.Is(err, os.ErrPermission):
+		return err.Error(), []string{"check the permissions of the file or folder named above"}, ExitError
+	}
+	return err.Error(), nil, ExitError
+}
+
+func classifyAPI(err error, e *api.Error) (string, []string, int) {
+	switch e.Kind {
+	case api.KindAuthRequired:
+		return err.Error(), []string{fmt.Sprintf("set `CIVITAI_API_KEY` (or run `civit config set api_key`) with a key from %s", keyURL)}, ExitAuth
+	case api.KindEarlyAccess:
+		h := "this version is in Early Access; buy access on civitai.com or wait"
+		if !e.Deadline.IsZero() {
+			h = fmt.Sprintf("this version is in Early Access until %s; buy access on civitai.com or wait until then", e.Deadline.UTC().Format("2006-01-02 15:04 MST"))
+		}
+		return err.Error(), []string{h}, ExitAuth
+	case api.KindForbidden:
+		return err.Error(), []string{"your API key has no access to this file, or CivitAI refused the request"}, ExitAuth
+	case api.KindArchived:
+		return err.Error(), []string{"the creator archived this model; its files can no longer be downloaded"}, ExitError
+	case api.KindPageCap:
+		return err.Error(), []string{"CivitAI refuses deep page numbers; civit follows cursors, so lower `--limit` or narrow the search"}, ExitError
+	case api.KindRateLimited:
+		h := "CivitAI is rate limiting; wait a little and try again"
+		if e.RetryAfter > 0 {
+			h = fmt.Sprintf("CivitAI is rate limiting; try again in %s", e.RetryAfter.Round(time.Second))
+		}
+		return err.Error(), []string{h}, ExitError
+	case api.KindNotJSON:
+		return err.Error(), []string{"CivitAI answered with a web page instead of data (maintenance or a Cloudflare check); try again later"}, ExitError
+	case api.KindServer:
+		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError
+	case api.KindNetwork:
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			return fmt.Sprintf("error connecting to %s", dnsErr.Name), []string{"check your internet connection, proxy settings (`HTTPS_PROXY`) or `CIVITAI_BASE_URL`"}, ExitError
+		}
+		return err.Error(), []string{"check your internet connection, proxy settings (`HTTPS_PROXY`) or `CIVITAI_BASE_URL`"}, ExitError
+	case api.KindBadRequest:
+		return err.Error(), []string{"CivitAI rejected the request's parameters; check the flag values"}, ExitError
+	}
+	return err.Error(), nil, ExitError
+}

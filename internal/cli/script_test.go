@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/civit/civit/internal/civitaitest"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"civit": func() { os.Exit(Main()) },
+		// exitcode N prog args... runs prog and fails unless it exits with N.
+		"exitcode": func() { os.Exit(exitcodeMain(os.Args[1:])) },
+	})
+}
+
+func exitcodeMain(args []string) int {
+	if len(args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: exitcode N prog [args...]")
+		return 2
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "exitcode: bad code", args[0])
+		return 2
+	}
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "exitcode:", err)
+		return 2
+	}
+	// Forward Ctrl-C and SIGTERM so scripts can interrupt the wrapped program.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			cmd.Process.Signal(s)
+		}
+	}()
+	err = cmd.Wait()
+	signal.Stop(sigs)
+	got := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		got = ee.ExitCode()
+	} else if err != nil {
+		fmt.Fprintln(os.Stderr, "exitcode:", err)
+		return 2
+	}
+	if got != want {
+		fmt.Fprintf(os.Stderr, "exitcode: %s exited with %d, want %d\n", args[1], got, want)
+		return 1
+	}
+	return 0
+}
+
+// TestScripts runs testdata/script/*.txtar: the real civit against a fake
+// CivitAI server on loopback. Each script gets its own server and
+// $CIVITAI_BASE_URL, and XDG dirs inside $WORK.
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			srv, err := civitaitest.NewServer(civitaitest.Options{Seed: 1, Models: 300, APIKeys: []string{"test-key-123456"}})
+			if err != nil {
+				return err
+			}
+			env.Defer(srv.Close)
+			env.Values["srv"] = srv
+			env.Setenv("CIVITAI_BASE_URL", srv.URL)
+			env.Setenv("FAKE_STORAGE", srv.StorageURL)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
+			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local/share"))
+			for name, id := range srv.Catalog.FixtureIDs() {
+				env.Setenv("FIXTURE_"+strings.ToUpper(name), strconv.FormatInt(id, 10))
+			}
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fault":      cmdFault,
+			"nofaults":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ClearFaults() },
+			"fixture":    cmdFixture,
+			"sleep-till": cmdSleepTill,
+		},
+	})
+}
+
+func server(ts *testscript.TestScript) *civitaitest.Server {
+	return ts.Value("srv").(*civitaitest.Server)
+}
+
+// cmdFault adds a fault rule: fault host=api path=/api/v1/models status=503 times=2 retry-after=1
+func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! fault")
+	}
+	var r civitaitest.FaultRule
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			ts.Fatalf("fault: %q is not key=value", a)
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "host":
+			r.Host = v
+		case "path":
+			r.PathPrefix = v
+		case "status":
+			r.Status = int(n)
+		case "times":
+			r.Times = int(n)
+		case "skip":
+			r.Skip = int(n)
+		case "retry-after":
+			r.RetryAfter = v
+		case "latency":
+			d, err := time.ParseDuration(v)
+			ts.Check(err)
+			r.Latency = d
+		case "html":
+			r.HTMLMaintenance = v == "true"
+		case "drop-after":
+			r.DropAfterBytes = n
+		case "ignore-range":
+			r.IgnoreRange = v == "true"
+		case "bytes-per-sec":
+			r.BytesPerSec = n
+		default:
+			ts.Fatalf("fault: unknown key %q", k)
+		}
+	}
+	server(ts).AddFault(r)
+}
+
+// cmdFixture sets an env var to a property of a fixture: fixture VAR sha256 <file-id>
+func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: fixture VAR sha256 FILEID")
+	}
+	id, err := strconv.ParseInt(args[2], 10, 64)
+	ts.Check(err)
+	f, ok := server(ts).Catalog.File(id)
+	if !ok {
+		ts.Fatalf("no file %d", id)
+	}
+	switch args[1] {
+	case "sha256":
+		ts.Setenv(args[0], f.SHA256())
+	default:
+		ts.Fatalf("fixture: unknown property %q", args[1])
+	}
+}
+
+// cmdSleepTill waits until a file exists (for background commands).
+func cmdSleepTill(ts *testscript.TestScript, neg bool, args []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("timed out waiting for %s", args[0])
+}

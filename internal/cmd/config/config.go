@@ -1,0 +1,162 @@
+// Package config implements `civit config`: read and change settings such
+// as the API key and the base URL.
+package config
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/cmdutil"
+	cfgpkg "github.com/civit/civit/internal/config"
+)
+
+// Options are the parsed arguments of `civit config`.
+type Options struct {
+	Factory *cmdutil.Factory
+
+	Action string // get, set, unset, list, path
+	Key    string
+	Value  string
+	Show   bool // get: print a secret unmasked
+}
+
+// NewCmdConfig returns the config command with its subcommands.
+func NewCmdConfig(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config <command>",
+		Short: "Read and change civit's settings",
+		Long: strings.TrimSpace(`
+Read and change settings stored in $XDG_CONFIG_HOME/civit/config.json
+(mode 0600). Environment variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win
+over the file.
+
+Keys:
+` + keyHelp()),
+		Example: strings.TrimSpace(`
+# store the API key (read from stdin so it stays out of the shell history)
+$ civit config set api_key -
+$ civit config set base_url https://civitai.red
+$ civit config list`),
+	}
+	run := func(opts *Options) func(*cobra.Command, []string) error {
+		return func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				opts.Key = args[0]
+				if _, ok := cfgpkg.LookupKey(opts.Key); !ok {
+					return cmdutil.EnumError("key", opts.Key, cfgpkg.KeyNames())
+				}
+			}
+			if len(args) > 1 {
+				opts.Value = args[1]
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runConfig(c.Context(), opts)
+		}
+	}
+	get := &Options{Factory: f, Action: "get"}
+	getCmd := &cobra.Command{Use: "get <key>", Short: "Print a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(get)}
+	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print the API key instead of a masked form")
+	set := &Options{Factory: f, Action: "set"}
+	setCmd := &cobra.Command{Use: "set <key> {<value> | -}", Short: "Change a setting (- reads the value from stdin)", Args: cmdutil.ExactArgs(2, "a key and a value"), RunE: run(set)}
+	unsetCmd := &cobra.Command{Use: "unset <key>", Short: "Remove a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(&Options{Factory: f, Action: "unset"})}
+	listCmd := &cobra.Command{Use: "list", Short: "Print every setting and where it comes from", Args: cmdutil.NoArgs, RunE: run(&Options{Factory: f, Action: "list"})}
+	pathCmd := &cobra.Command{Use: "path", Short: "Print the config file's path", Args: cmdutil.NoArgs, RunE: run(&Options{Factory: f, Action: "path"})}
+	keys := cobra.FixedCompletions(cfgpkg.KeyNames(), cobra.ShellCompDirectiveNoFileComp)
+	getCmd.ValidArgsFunction, setCmd.ValidArgsFunction, unsetCmd.ValidArgsFunction = keys, keys, keys
+	cmd.AddCommand(getCmd, setCmd, unsetCmd, listCmd, pathCmd)
+	return cmd
+}
+
+func keyHelp() string {
+	var b strings.Builder
+	for _, k := range cfgpkg.Keys {
+		fmt.Fprintf(&b, "  %-11s %s\n", k.Name, k.Help)
+	}
+	return b.String()
+}
+
+func runConfig(_ context.Context, o *Options) error {
+	cfg, err := o.Factory.Config()
+	if err != nil {
+		return err
+	}
+	ios := o.Factory.IOStreams
+	switch o.Action {
+	case "path":
+		fmt.Fprintln(ios.Out, cfg.Path())
+	case "get":
+		v := effective(o.Factory, cfg, o.Key)
+		if k, _ := cfgpkg.LookupKey(o.Key); k.Secret && !o.Show {
+			v = cfgpkg.Mask(v)
+		}
+		if v == "" {
+			return cmdutil.ErrSilent
+		}
+		fmt.Fprintln(ios.Out, v)
+	case "set":
+		value := o.Value
+		if value == "-" {
+			sc := bufio.NewScanner(ios.In)
+			sc.Buffer(make([]byte, 4096), 1<<20)
+			if !sc.Scan() {
+				return cmdutil.FlagErrorf("no value on standard input for %s", o.Key)
+			}
+			value = sc.Text()
+		}
+		if strings.TrimSpace(value) == "" {
+			return cmdutil.FlagErrorf("empty value for %s (use `civit config unset %s` to remove it)", o.Key, o.Key)
+		}
+		if err := cfg.Set(o.Key, value); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		if err := cfg.Save(); err != nil {
+			return err
+		}
+		if ios.IsStderrTTY() {
+			fmt.Fprintf(ios.ErrOut, "✓ set %s in %s\n", o.Key, cfg.Path())
+		}
+	case "unset":
+		if err := cfg.Unset(o.Key); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		return cfg.Save()
+	case "list":
+		for _, k := range cfgpkg.Keys {
+			v, src := effectiveSource(o.Factory, cfg, k.Name)
+			if v == "" {
+				continue
+			}
+			if k.Secret {
+				v = cfgpkg.Mask(v)
+			}
+			fmt.Fprintf(ios.Out, "%s=%s\t(%s)\n", k.Name, v, src)
+		}
+	}
+	return nil
+}
+
+func effective(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) string {
+	v, _ := effectiveSource(f, cfg, key)
+	return v
+}
+
+func effectiveSource(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) (string, string) {
+	switch key {
+	case "api_key":
+		v, src, from := cfg.APIKey(f.Getenv)
+		if src == cfgpkg.SourceEnv {
+			return v, "environment " + from
+		}
+		return v, string(src)
+	case "base_url":
+		v, src := cfg.BaseURL(f.Getenv)
+		return v, string(src)
+	}
+	return cfg.Get(key), string(cfgpkg.SourceFile)
+}

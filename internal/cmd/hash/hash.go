@@ -1,0 +1,300 @@
+// Package hash implements `civit hash`: identify local model files, or
+// hashes, by looking them up on CivitAI.
+package hash
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// Options are the parsed flags of `civit hash`.
+type Options struct {
+	Factory *cmdutil.Factory
+
+	Args    []string
+	JSON    bool
+	Refresh bool
+}
+
+// NewCmdHash returns the hash command. runF replaces the run in tests.
+func NewCmdHash(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "hash {<file> | <hash>}... [flags]",
+		Short: "Identify model files or hashes on CivitAI",
+		Long: strings.TrimSpace(`
+Identify local model files by their SHA-256, or look up hashes directly
+(SHA-256, AutoV2 = the first 10 hex digits of the SHA-256, AutoV1, AutoV3,
+CRC32 or BLAKE3), and print which model, version and file each one is.
+
+Each argument is a file if such a file exists, else a hash. Several SHA-256
+hashes are looked up in one request (up to 100 at a time).
+
+--json prints one object per argument: {"input", "sha256", "found", "version"}
+where version is the API's model-version object.
+
+EXIT STATUS
+  0 all found, 1 the only argument was not found or failed, 2 an argument is
+  neither a file nor a hash, 3 some of several were not found or failed,
+  130 interrupted.`),
+		Example: strings.TrimSpace(`
+$ civit hash ~/ComfyUI/models/loras/*.safetensors
+$ civit hash D18E887B63
+$ civit hash 5C3CBC1B7C8B3A22D6F95A9E9A3D1E0C6B0E6A0B7A2F3F7D0C1A8E3B6D2C4F1A --json`),
+		Args: cmdutil.MinimumArgs(1, "a file or hash"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Args = args
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print results as JSON")
+	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
+	return cmd
+}
+
+// item is one argument and what became of it.
+type item struct {
+	Input   string            `json:"input"`
+	File    bool              `json:"file"`
+	Hash    string            `json:"sha256,omitempty"`
+	Lookup  string            `json:"hash"`
+	Found   bool              `json:"found"`
+	Version *api.ModelVersion `json:"-"`
+	Raw     any               `json:"version"`
+	Error   string            `json:"error,omitempty"`
+	err     error
+}
+
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	_, err := hex.DecodeString(strings.Repeat("0", len(s)%2) + s)
+	return err == nil
+}
+
+// validHash reports whether s has the length of a hash CivitAI stores.
+func validHash(s string) bool {
+	switch len(s) {
+	case 8, 10, 12, 64:
+		return isHex(s)
+	}
+	return false
+}
+
+func run(ctx context.Context, o *Options) error {
+	ios := o.Factory.IOStreams
+	items := make([]*item, len(o.Args))
+	for i, a := range o.Args {
+		it := &item{Input: a}
+		items[i] = it
+		st, err := os.Stat(a)
+		switch {
+		case err == nil && st.Mode().IsRegular():
+			it.File = true
+		case err == nil:
+			return cmdutil.FlagErrorf("%s is not a regular file", a)
+		case validHash(strings.TrimSpace(a)):
+			it.Lookup = strings.ToUpper(strings.TrimSpace(a))
+		default:
+			return cmdutil.WithHint(cmdutil.FlagErrorf("%q is neither an existing file nor a hash", a),
+				"give a file path, or a SHA-256 (64 hex digits), AutoV2 (10), AutoV3 (12), AutoV1 or CRC32 (8)")
+		}
+	}
+	// Hash files first (local work, may take a while for big checkpoints).
+	for _, it := range items {
+		if !it.File {
+			continue
+		}
+		sum, err := fileSHA256(ctx, it.Input)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			it.err = err
+			continue
+		}
+		it.Hash, it.Lookup = sum, sum
+	}
+	c, err := o.Factory.APIClient(o.Refresh)
+	if err != nil {
+		return err
+	}
+	if err := lookup(ctx, c, items); err != nil {
+		return err
+	}
+	return o.print(ios, items)
+}
+
+// lookup resolves every item: SHA-256s in bulk, the rest one by one.
+func lookup(ctx context.Context, c *api.Client, items []*item) error {
+	var bulk []string
+	for _, it := range items {
+		if it.err == nil && len(it.Lookup) == 64 {
+			bulk = append(bulk, it.Lookup)
+		}
+	}
+	found := map[string]*api.ModelVersion{}
+	bulkOK := false
+	if len(bulk) > 1 {
+		vs, err := c.GetModelVersionsByHashes(ctx, bulk)
+		switch {
+		case err == nil:
+			bulkOK = true
+			for _, v := range vs {
+				for _, f := range v.Files {
+					if h := f.Hashes.SHA256(); h != "" {
+						if _, dup := found[h]; !dup {
+							found[h] = v
+						}
+					}
+				}
+			}
+		case ctx.Err() != nil:
+			return ctx.Err()
+		}
+		// Any other bulk failure: fall back to one lookup per hash.
+	}
+	for _, it := range items {
+		if it.err != nil || it.Lookup == "" {
+			continue
+		}
+		if bulkOK && len(it.Lookup) == 64 {
+			if v, ok := found[it.Lookup]; ok {
+				it.Version, it.Found = v, true
+			}
+			continue
+		}
+		v, err := c.GetModelVersionByHash(ctx, it.Lookup)
+		switch {
+		case err == nil:
+			it.Version, it.Found = v, true
+		case errors.Is(err, api.ErrNotFound):
+		case ctx.Err() != nil:
+			return ctx.Err()
+		default:
+			it.err = err
+		}
+	}
+	return nil
+}
+
+func fileSHA256(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return "", err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
+}
+
+// matchFile finds the file of v the hash belongs to.
+func matchFile(v *api.ModelVersion, hash string) *api.File {
+	for _, f := range v.Files {
+		for _, h := range f.Hashes {
+			if strings.EqualFold(h, hash) {
+				return f
+			}
+		}
+	}
+	for _, f := range v.Files {
+		if bool(f.Primary) {
+			return f
+		}
+	}
+	return nil
+}
+
+func (o *Options) print(ios interface {
+	IsStdoutTTY() bool
+	TerminalWidth() int
+}, items []*item) error {
+	out, errOut := o.Factory.IOStreams.Out, o.Factory.IOStreams.ErrOut
+	failed := 0
+	for _, it := range items {
+		if it.err != nil {
+			it.Error = it.err.Error()
+			failed++
+			fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
+		} else if !it.Found {
+			failed++
+		}
+	}
+	if o.JSON {
+		for _, it := range items {
+			if it.Version != nil {
+				it.Raw = it.Version.Raw
+			}
+		}
+		if err := cmdutil.WriteJSON(out, items); err != nil {
+			return err
+		}
+	} else {
+		tty := ios.IsStdoutTTY()
+		tp := tableprinter.New(out, tty, ios.TerminalWidth(), "input", "model", "version", "type", "base model", "file", "model id", "version id")
+		for _, it := range items {
+			if it.err != nil {
+				continue
+			}
+			if !it.Found {
+				tp.AddRow(it.Input, "(not found on CivitAI)", "", "", "", "", "", "")
+				continue
+			}
+			v := it.Version
+			name, typ := "", ""
+			if v.Model != nil {
+				name, typ = v.Model.Name, string(v.Model.Type)
+			}
+			fname := ""
+			if f := matchFile(v, it.Lookup); f != nil {
+				fname = f.Name
+			}
+			tp.AddRow(it.Input, name, v.Name, typ, v.BaseModel, fname, strconv.FormatInt(v.ModelID, 10), strconv.FormatInt(v.ID, 10))
+		}
+		if err := tp.Render(); err != nil {
+			return err
+		}
+	}
+	if failed == 0 {
+		return nil
+	}
+	if len(items) == 1 {
+		if items[0].err != nil {
+			return cmdutil.ErrSilent
+		}
+		return cmdutil.WithHint(fmt.Errorf("no model on CivitAI has the hash of %s", items[0].Input),
+			"the file may be private, deleted, converted or merged locally, or CivitAI published a wrong hash for it")
+	}
+	return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "lookups"}
+}

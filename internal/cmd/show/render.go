@@ -1,0 +1,233 @@
+package show
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// render prints the model (may be nil when only the version is known) and
+// the selected version (nil = latest).
+func render(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion, wantVersion int64) error {
+	w := ios.Out
+	tty := ios.IsStdoutTTY()
+	if m != nil {
+		if v == nil {
+			if len(m.ModelVersions) > 0 {
+				v = m.ModelVersions[0]
+			}
+		} else {
+			// Prefer the model's copy of the version for list fields
+			// (availability, early-access deadline) but keep the detail
+			// version's files and images.
+			for _, mv := range m.ModelVersions {
+				if mv.ID == v.ID && v.Availability == "" {
+					v.Availability = mv.Availability
+				}
+			}
+		}
+		renderModel(w, m)
+		renderVersions(ios, m, v)
+	}
+	if v == nil {
+		fmt.Fprintln(w, "\nThis model has no published versions.")
+		return nil
+	}
+	renderVersion(w, tty, ios.TerminalWidth(), m, v)
+	return nil
+}
+
+func field(w io.Writer, name, value string) {
+	if value == "" {
+		return
+	}
+	fmt.Fprintf(w, "%-13s %s\n", name+":", value)
+}
+
+func renderModel(w io.Writer, m *api.Model) {
+	fmt.Fprintf(w, "%s\n", m.Name)
+	field(w, "id", fmt.Sprintf("%d", m.ID))
+	field(w, "type", string(m.Type))
+	if m.Creator != nil {
+		field(w, "creator", m.Creator.Username)
+	}
+	if len(m.ModelVersions) > 0 {
+		field(w, "base model", m.ModelVersions[0].BaseModel)
+	}
+	field(w, "tags", strings.Join(m.Tags, ", "))
+	field(w, "license", license(m))
+	field(w, "stats", stats(m.Stats))
+	if bool(m.NSFW) {
+		field(w, "nsfw", "yes")
+	}
+	if m.Mode != "" {
+		field(w, "status", m.Mode)
+	}
+	if d := plainText(m.Description, 3); d != "" {
+		field(w, "description", d)
+	}
+}
+
+func license(m *api.Model) string {
+	var parts []string
+	if len(m.AllowCommercialUse) == 0 || (len(m.AllowCommercialUse) == 1 && m.AllowCommercialUse[0] == "None") {
+		parts = append(parts, "no commercial use")
+	} else {
+		parts = append(parts, "commercial use: "+strings.Join(m.AllowCommercialUse, ", "))
+	}
+	if m.AllowNoCredit != nil {
+		if *m.AllowNoCredit {
+			parts = append(parts, "credit not required")
+		} else {
+			parts = append(parts, "credit required")
+		}
+	}
+	if m.AllowDerivatives != nil {
+		if *m.AllowDerivatives {
+			parts = append(parts, "derivatives allowed")
+		} else {
+			parts = append(parts, "no derivatives")
+		}
+	}
+	if m.AllowDifferentLicense != nil && !*m.AllowDifferentLicense {
+		parts = append(parts, "same license for derivatives")
+	}
+	return strings.Join(parts, "; ")
+}
+
+func stats(s api.Stats) string {
+	var parts []string
+	add := func(n *int64, what string) {
+		if n != nil {
+			parts = append(parts, fmt.Sprintf("%s %s", thousands(*n), what))
+		}
+	}
+	add(s.DownloadCount, "downloads")
+	add(s.ThumbsUpCount, "likes")
+	add(s.FavoriteCount, "favorites")
+	add(s.CommentCount, "comments")
+	if s.Rating != nil && *s.Rating > 0 {
+		parts = append(parts, fmt.Sprintf("rating %.2f", *s.Rating))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func thousands(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func renderVersions(ios *iostreams.IOStreams, m *api.Model, sel *api.ModelVersion) {
+	w := ios.Out
+	fmt.Fprintf(w, "\nVersions (%d):\n", len(m.ModelVersions))
+	tp := tableprinter.New(w, true, ios.TerminalWidth(), "", "id", "name", "base model", "published", "files", "")
+	for _, v := range m.ModelVersions {
+		mark := ""
+		if sel != nil && v.ID == sel.ID {
+			mark = "*"
+		}
+		tp.AddRow(mark, fmt.Sprint(v.ID), v.Name, v.BaseModel, day(v.PublishedAt.Time), fmt.Sprint(len(v.Files)), availability(v))
+	}
+	tp.Render()
+}
+
+func availability(v *api.ModelVersion) string {
+	switch {
+	case !v.EarlyAccessDeadline.IsZero():
+		return "early access until " + day(v.EarlyAccessDeadline.Time)
+	case !v.EarlyAccessEndsAt.IsZero() && v.EarlyAccessEndsAt.After(time.Now()):
+		return "early access until " + day(v.EarlyAccessEndsAt.Time)
+	case v.Availability != "" && v.Availability != "Public":
+		return strings.ToLower(v.Availability)
+	}
+	return ""
+}
+
+func day(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02")
+}
+
+func renderVersion(w io.Writer, tty bool, width int, m *api.Model, v *api.ModelVersion) {
+	fmt.Fprintf(w, "\nVersion %s (%d)\n", v.Name, v.ID)
+	if m == nil && v.Model != nil {
+		field(w, "model", fmt.Sprintf("%s (%s, id %d)", v.Model.Name, v.Model.Type, v.ModelID))
+	}
+	field(w, "base model", v.BaseModel)
+	field(w, "published", day(v.PublishedAt.Time))
+	field(w, "status", availability(v))
+	field(w, "trigger words", strings.Join(v.TrainedWords, ", "))
+	field(w, "air", v.AIR)
+	field(w, "download", v.DownloadURL)
+	if len(v.Files) == 0 {
+		fmt.Fprintln(w, "\nNo downloadable files.")
+		return
+	}
+	fmt.Fprintf(w, "\nFiles (%d):\n", len(v.Files))
+	tp := tableprinter.New(w, true, 0, "", "id", "name", "size", "type", "format", "fp", "size type", "sha256")
+	for _, f := range v.Files {
+		mark := ""
+		if bool(f.Primary) {
+			mark = "*"
+		}
+		tp.AddRow(mark, fmt.Sprint(f.ID), f.Name, tableprinter.Bytes(f.SizeBytes()), f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.Size, f.Hashes.SHA256())
+	}
+	tp.Render()
+	_ = tty
+	_ = width
+}
+
+var (
+	tagRe   = regexp.MustCompile(`<[^>]*>`)
+	breakRe = regexp.MustCompile(`(?i)<br\s*/?>|</p>|</li>|</h[1-6]>`)
+	spaceRe = regexp.MustCompile(`[ \t]+`)
+)
+
+// plainText reduces a model's HTML description to its first lines of text.
+func plainText(h string, lines int) string {
+	if h == "" {
+		return ""
+	}
+	s := breakRe.ReplaceAllString(h, "\n")
+	s = html.UnescapeString(tagRe.ReplaceAllString(s, ""))
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		l = strings.TrimSpace(spaceRe.ReplaceAllString(l, " "))
+		if l == "" {
+			continue
+		}
+		out = append(out, l)
+		if len(out) == lines {
+			break
+		}
+	}
+	return strings.Join(out, "\n              ")
+}

@@ -1,0 +1,26 @@
+package cmdutil
+
+import (
+	"net/http"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/config"
+	"github.com/civit/civit/internal/iostreams"
+)
+
+// Factory builds the dependencies of commands lazily, once, in dependency
+// order. Tests fill the fields they need by hand.
+type Factory struct {
+	AppVersion string
+	IOStreams  *iostreams.IOStreams
+	// Getenv reads the environment (os.Getenv in production).
+	Getenv func(string) string
+	// Config loads the configuration file.
+	Config func() (*config.Config, error)
+	// HTTPClient is the shared client for API calls. Depends on nothing.
+	HTTPClient func() (*http.Client, error)
+	// APIClient is the CivitAI client. Depends on Config, HTTPClient,
+	// IOStreams (retry messages) and the response cache. refresh bypasses
+	// cached answers.
+	APIClient func(refresh bool) (*api.Client, error)
+}

@@ -1,0 +1,72 @@
+package cmdutil
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// ExactArgs is cobra.ExactArgs with a usage error that names what is
+// expected.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			if len(args) == 0 {
+				return FlagErrorf("missing %s", what)
+			}
+			return FlagErrorf("expected %s, got %d arguments", what, len(args))
+		}
+		return nil
+	}
+}
+
+// MinimumArgs requires at least n arguments.
+func MinimumArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("missing %s", what)
+		}
+		return nil
+	}
+}
+
+// NoArgs refuses positional arguments.
+func NoArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return FlagErrorf("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON followed by a newline, without HTML
+// escaping (model descriptions are HTML).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// WriteRawArray writes pre-encoded JSON values as one indented JSON array.
+func WriteRawArray(w io.Writer, items []json.RawMessage) error {
+	if items == nil {
+		items = []json.RawMessage{}
+	}
+	return WriteJSON(w, items)
+}
+
+// EnumError is the usage error for a value outside a fixed set.
+func EnumError(flag, value string, valid []string) error {
+	return FlagErrorf("invalid value %q for `--%s`: valid values are %s", value, flag, quoteList(valid))
+}
+
+func quoteList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,244 @@
+// Package config reads and writes civit's configuration file and resolves
+// the settings that can also come from the environment (API key, base URL).
+//
+// The file is JSON at $XDG_CONFIG_HOME/civit/config.json (usually
+// ~/.config/civit/config.json), written with mode 0600 because it may hold
+// the API key. The environment always wins over the file.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Environment variables civit reads.
+const (
+	EnvAPIKey   = "CIVITAI_API_KEY"
+	EnvToken    = "CIVITAI_TOKEN"
+	EnvAPIToken = "CIVITAI_API_TOKEN"
+	EnvBaseURL  = "CIVITAI_BASE_URL"
+)
+
+// DefaultBaseURL is used when neither the environment nor the file names one.
+const DefaultBaseURL = "https://civitai.com"
+
+// Key describes one setting of the file.
+type Key struct {
+	Name   string
+	Help   string
+	Secret bool
+	Check  func(string) error
+}
+
+// Keys lists every setting `civit config` accepts, in display order.
+var Keys = []Key{
+	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true},
+	{Name: "base_url", Help: "API base URL (https://civitai.com, https://civitai.red, or a fake server)", Check: checkURL},
+	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
+	{Name: "limit", Help: "default number of search results", Check: checkPositive},
+	{Name: "output_dir", Help: "default download directory (`-o`)"},
+	{Name: "layout", Help: "default download layout (comfyui, a1111, forge, swarmui, invokeai)"},
+	{Name: "root", Help: "default root folder of the UI for `--layout`"},
+	{Name: "cache_ttl", Help: "how long API answers are cached (Go duration, e.g. 5m; 0 disables)", Check: checkDuration},
+}
+
+// LookupKey returns the Key with the given name.
+func LookupKey(name string) (Key, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// KeyNames returns the names of all keys.
+func KeyNames() []string {
+	names := make([]string, len(Keys))
+	for i, k := range Keys {
+		names[i] = k.Name
+	}
+	return names
+}
+
+// Config is the parsed configuration file.
+type Config struct {
+	path   string
+	values map[string]string
+}
+
+// Dir returns civit's configuration directory.
+func Dir() (string, error) {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find config directory: %w", err)
+	}
+	return filepath.Join(d, "civit"), nil
+}
+
+// Load reads the file at path; a missing file is an empty configuration.
+func Load(path string) (*Config, error) {
+	c := &Config{path: path, values: map[string]string{}}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return c, nil
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("config file %s is not valid JSON: %w", path, err)
+	}
+	for k, v := range raw {
+		switch v := v.(type) {
+		case string:
+			c.values[k] = v
+		case nil:
+		default:
+			c.values[k] = strings.Trim(fmt.Sprint(v), " ")
+		}
+	}
+	return c, nil
+}
+
+// LoadDefault reads the file in Dir.
+func LoadDefault() (*Config, error) {
+	d, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	return Load(filepath.Join(d, "config.json"))
+}
+
+// Path is where the file lives.
+func (c *Config) Path() string { return c.path }
+
+// Get returns the value of key in the file ("" when unset).
+func (c *Config) Get(key string) string { return c.values[key] }
+
+// Set validates and stores a value in memory; call Save to write it.
+func (c *Config) Set(key, value string) error {
+	k, ok := LookupKey(key)
+	if !ok {
+		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
+	}
+	value = strings.TrimSpace(value)
+	if k.Check != nil {
+		if err := k.Check(value); err != nil {
+			return fmt.Errorf("invalid value for %s: %w", key, err)
+		}
+	}
+	c.values[key] = value
+	return nil
+}
+
+// Unset removes a key.
+func (c *Config) Unset(key string) error {
+	if _, ok := LookupKey(key); !ok {
+		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
+	}
+	delete(c.values, key)
+	return nil
+}
+
+// Save writes the file atomically with mode 0600.
+func (c *Config) Save() error {
+	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+		return fmt.Errorf("create config directory: %w", err)
+	}
+	keys := make([]string, 0, len(c.values))
+	for k := range c.values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ordered := make(map[string]string, len(keys))
+	for _, k := range keys {
+		ordered[k] = c.values[k]
+	}
+	b, err := json.MarshalIndent(ordered, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".config-*.json")
+	if err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), c.path); err != nil {
+		return fmt.Errorf("write config: %w", err)
+	}
+	return nil
+}
+
+// Source says where a resolved setting came from.
+type Source string
+
+// Sources of a setting.
+const (
+	SourceEnv     Source = "environment"
+	SourceFile    Source = "config file"
+	SourceDefault Source = "default"
+	SourceNone    Source = "unset"
+)
+
+// APIKey resolves the API key: CIVITAI_API_KEY, CIVITAI_TOKEN,
+// CIVITAI_API_TOKEN, then the file. Whitespace and newlines are trimmed
+// (a key pasted with a trailing newline breaks the header otherwise).
+func (c *Config) APIKey(getenv func(string) string) (string, Source, string) {
+	for _, name := range []string{EnvAPIKey, EnvToken, EnvAPIToken} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v, SourceEnv, name
+		}
+	}
+	if v := strings.TrimSpace(c.Get("api_key")); v != "" {
+		return v, SourceFile, c.path
+	}
+	return "", SourceNone, ""
+}
+
+// BaseURL resolves the API base URL: CIVITAI_BASE_URL, the file, the default.
+func (c *Config) BaseURL(getenv func(string) string) (string, Source) {
+	if v := strings.TrimSpace(getenv(EnvBaseURL)); v != "" {
+		return v, SourceEnv
+	}
+	if v := strings.TrimSpace(c.Get("base_url")); v != "" {
+		return v, SourceFile
+	}
+	return DefaultBaseURL, SourceDefault
+}
+
+// Mask hides all but the last four characters of a secret.
+func Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	if len(s) <= 8 {
+		return strings.Repeat("*", len(s))
+	}
+	return strings.Repeat("*", 8) + s[len(s)-4:]
+}

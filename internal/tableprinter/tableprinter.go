@@ -1,0 +1,205 @@
+// Package tableprinter prints rows either as an aligned table with upper-case
+// headers (on a terminal) or as tab-separated values (when piped), after
+// gh's tableprinter.
+package tableprinter
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Printer collects rows and writes them on Render.
+type Printer struct {
+	w       io.Writer
+	tty     bool
+	width   int
+	headers []string
+	rows    [][]string
+	// MaxWidths caps the width of columns on a terminal (0 = no cap).
+	maxWidths map[int]int
+}
+
+// New returns a Printer. On a terminal (tty) columns are aligned and
+// truncated to fit width.
+func New(w io.Writer, tty bool, width int, headers ...string) *Printer {
+	return &Printer{w: w, tty: tty, width: width, headers: headers, maxWidths: map[int]int{}}
+}
+
+// SetMaxWidth caps column col to n characters on a terminal.
+func (p *Printer) SetMaxWidth(col, n int) { p.maxWidths[col] = n }
+
+// AddRow adds one row; fields beyond the headers are kept.
+func (p *Printer) AddRow(fields ...string) {
+	row := make([]string, len(fields))
+	for i, f := range fields {
+		row[i] = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(f)
+	}
+	p.rows = append(p.rows, row)
+}
+
+// Len is the number of rows added.
+func (p *Printer) Len() int { return len(p.rows) }
+
+// Render writes the table.
+func (p *Printer) Render() error {
+	if !p.tty {
+		for _, r := range p.rows {
+			if _, err := fmt.Fprintln(p.w, strings.Join(r, "\t")); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cols := len(p.headers)
+	for _, r := range p.rows {
+		cols = max(cols, len(r))
+	}
+	widths := make([]int, cols)
+	all := append([][]string{upper(p.headers)}, p.rows...)
+	for _, r := range all {
+		for i, f := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(f))
+		}
+	}
+	for i, n := range p.maxWidths {
+		if i < cols && n > 0 && widths[i] > n {
+			widths[i] = n
+		}
+	}
+	// Shrink the widest column until the table fits the terminal.
+	if p.width > 0 {
+		for total(widths) > p.width {
+			wi := 0
+			for i := range widths {
+				if widths[i] > widths[wi] {
+					wi = i
+				}
+			}
+			if widths[wi] <= 8 {
+				break
+			}
+			widths[wi]--
+		}
+	}
+	for _, r := range all {
+		var b strings.Builder
+		for i := 0; i < cols; i++ {
+			f := ""
+			if i < len(r) {
+				f = truncate(r[i], widths[i])
+			}
+			b.WriteString(f)
+			if i < cols-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(f)+2))
+			}
+		}
+		if _, err := fmt.Fprintln(p.w, strings.TrimRight(b.String(), " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func total(widths []int) int {
+	n := 0
+	for _, w := range widths {
+		n += w + 2
+	}
+	return n - 2
+}
+
+func upper(h []string) []string {
+	out := make([]string, len(h))
+	for i, s := range h {
+		out[i] = strings.ToUpper(s)
+	}
+	return out
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return string([]rune(s)[:n])
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// Time formats t for a table: relative ("3 days ago") on a terminal,
+// RFC 3339 otherwise; "" for the zero time.
+func Time(t time.Time, tty bool, now time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if !tty {
+		return t.UTC().Format(time.RFC3339)
+	}
+	return Relative(t, now)
+}
+
+// Relative formats how long ago t was.
+func Relative(t, now time.Time) string {
+	d := now.Sub(t)
+	if d < 0 {
+		return "in the future"
+	}
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "minute") + " ago"
+	case d < 24*time.Hour:
+		return plural(int(d.Hours()), "hour") + " ago"
+	case d < 30*24*time.Hour:
+		return plural(int(d.Hours()/24), "day") + " ago"
+	case d < 365*24*time.Hour:
+		return plural(int(d.Hours()/24/30), "month") + " ago"
+	}
+	return plural(int(d.Hours()/24/365), "year") + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// Count formats a large number compactly on a terminal (12.3k, 4.5M) and
+// exactly otherwise; "" for nil (hidden by the creator).
+func Count(n *int64, tty bool) string {
+	if n == nil {
+		return ""
+	}
+	v := *n
+	if !tty {
+		return fmt.Sprint(v)
+	}
+	switch {
+	case v >= 1_000_000:
+		return fmt.Sprintf("%.1fM", float64(v)/1e6)
+	case v >= 10_000:
+		return fmt.Sprintf("%.0fk", float64(v)/1e3)
+	case v >= 1_000:
+		return fmt.Sprintf("%.1fk", float64(v)/1e3)
+	}
+	return fmt.Sprint(v)
+}
+
+// Bytes formats a size in binary units (1.5 GiB).
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

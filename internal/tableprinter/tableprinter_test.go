@@ -1,0 +1,80 @@
+package tableprinter
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRender(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		tty   bool
+		width int
+		rows  [][]string
+		want  string
+	}{
+		{
+			name: "piped is tab separated without header",
+			rows: [][]string{{"1", "Alpha", "LORA"}, {"22", "Be\tta", "Checkpoint"}},
+			want: "1\tAlpha\tLORA\n22\tBe ta\tCheckpoint\n",
+		},
+		{
+			name: "tty is aligned with upper-case header",
+			tty:  true, width: 80,
+			rows: [][]string{{"1", "Alpha", "LORA"}, {"22", "Beta", "Checkpoint"}},
+			want: "ID  NAME   TYPE\n1   Alpha  LORA\n22  Beta   Checkpoint\n",
+		},
+		{
+			name: "tty truncates the widest column to fit",
+			tty:  true, width: 24,
+			rows: [][]string{{"1", "A very long model name indeed", "LORA"}},
+			want: "ID  NAME            TYPE\n1   A very long m…  LORA\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var b bytes.Buffer
+			p := New(&b, tt.tty, tt.width, "id", "name", "type")
+			for _, r := range tt.rows {
+				p.AddRow(r...)
+			}
+			if err := p.Render(); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, b.String()); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestFormatters(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	n := func(v int64) *int64 { return &v }
+	tests := []struct{ got, want string }{
+		{Time(time.Time{}, true, now), ""},
+		{Time(now.Add(-3*24*time.Hour), true, now), "3 days ago"},
+		{Time(now.Add(-time.Hour), true, now), "1 hour ago"},
+		{Time(now.Add(-400*24*time.Hour), true, now), "1 year ago"},
+		{Time(now, false, now), "2026-11-25T12:00:00Z"},
+		{Count(nil, true), ""},
+		{Count(n(1234567), true), "1.2M"},
+		{Count(n(12345), true), "12k"},
+		{Count(n(1234), true), "1.2k"},
+		{Count(n(1234567), false), "1234567"},
+		{Bytes(512), "512 B"},
+		{Bytes(1536), "1.5 KiB"},
+		{Bytes(6_938_040_682), "6.5 GiB"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package target
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestParse(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		want    Target
+		wantErr string
+	}{
+		{in: "12345", want: Target{ModelID: 12345}},
+		{in: " 7 ", want: Target{ModelID: 7}},
+		{in: "https://civitai.com/models/4201/realistic-vision", want: Target{ModelID: 4201}},
+		{in: "https://civitai.com/models/4201/realistic-vision?modelVersionId=130072", want: Target{ModelID: 4201, VersionID: 130072}},
+		{in: "civitai.red/models/4201", want: Target{ModelID: 4201}},
+		{in: "https://www.civitai.com/models/1", want: Target{ModelID: 1}},
+		{in: "https://civitai.com/model-versions/99", want: Target{VersionID: 99}},
+		{in: "https://civitai.com/api/download/models/130072?type=Model&format=SafeTensor&fp=fp16", want: Target{VersionID: 130072, Type: "Model", Format: "SafeTensor", FP: "fp16"}},
+		{in: "https://civitai.com/api/download/models/130072?fileId=55", want: Target{VersionID: 130072, FileID: 55}},
+		{in: "https://civitai.com/api/v1/models/5", want: Target{ModelID: 5}},
+		{in: "https://civitai.com/api/v1/model-versions/6", want: Target{VersionID: 6}},
+		{in: "urn:air:sdxl:lora:civitai:328553@368189", want: Target{ModelID: 328553, VersionID: 368189}},
+		{in: "urn:air:sd1:checkpoint:civitai:4201", want: Target{ModelID: 4201}},
+		{in: "URN:AIR:flux1:lora:civitai:1@2.safetensors", want: Target{ModelID: 1, VersionID: 2}},
+		{in: "http://127.0.0.1:8787/models/3", want: Target{ModelID: 3}},
+		{in: "", wantErr: "empty"},
+		{in: "abc", wantErr: "not civitai.com"},
+		{in: "0", wantErr: "not civitai.com"},
+		{in: "-5", wantErr: "positive"},
+		{in: "99999999999", wantErr: "not civitai.com"},
+		{in: "https://example.com/models/1", wantErr: `host "example.com"`},
+		{in: "https://civitai.com/images/5", wantErr: "names no model"},
+		{in: "https://civitai.com/models/abc", wantErr: `model id "abc"`},
+		{in: "https://civitai.com/models/1?modelVersionId=x", wantErr: "modelVersionId"},
+		{in: "urn:air:sdxl:lora:huggingface:1", wantErr: "not civitai"},
+		{in: "urn:air:sdxl:lora", wantErr: "form urn:air"},
+		{in: "urn:air:sdxl:lora:civitai:1@x", wantErr: "version id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := Parse(tt.in, "127.0.0.1:8787")
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Parse(%q) error = %v, want containing %q", tt.in, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tt.in, err)
+			}
+			if d := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Target{}, "Input")); d != "" {
+				t.Errorf("Parse(%q) (-want +got):\n%s", tt.in, d)
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"1", "https://civitai.com/models/1/x?modelVersionId=2", "urn:air:sdxl:lora:civitai:1@2", "https://civitai.com/api/download/models/3?fileId=4", "civitai.red/models/9", "%zz", "urn:air::::::"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := Parse(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), "is not a model id") {
+				t.Fatalf("Parse(%q) error lacks the standard wording: %v", s, err)
+			}
+			return
+		}
+		if got.ModelID == 0 && got.VersionID == 0 {
+			t.Fatalf("Parse(%q) succeeded with no id: %+v", s, got)
+		}
+		for _, id := range []int64{got.ModelID, got.VersionID, got.FileID} {
+			if id < 0 || id > 2147483647 {
+				t.Fatalf("Parse(%q) id out of range: %+v", s, got)
+			}
+		}
+	})
+}
