@@ -13,6 +13,10 @@ import (
 	"github.com/civit/civit/internal/iostreams"
 )
 
+// testOnlyRetry replaces the retry policy in tests (set from TestMain only),
+// so that scripts exercising retries run in milliseconds.
+var testOnlyRetry *api.RetryPolicy
+
 // NewFactory wires civit's dependencies. Each is built on first use.
 func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string) string) *cmdutil.Factory {
 	f := &cmdutil.Factory{AppVersion: appVersion, IOStreams: ios, Getenv: getenv}
@@ -25,7 +29,29 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		return api.NewHTTPClient(60 * time.Second), nil
 	})
 
-	// APIClient depends on Config, HTTPClient and IOStreams.
+	// responseCache depends on Config; one per process so that concurrent
+	// searches share its memory layer.
+	responseCache := sync.OnceValue(func() api.Cache {
+		ttl := cache.DefaultTTL
+		if cfg, err := f.Config(); err == nil {
+			if v := cfg.Get("cache_ttl"); v != "" {
+				if d, err := time.ParseDuration(v); err == nil {
+					ttl = d
+				}
+			}
+		}
+		dir, err := cache.Dir()
+		if err != nil {
+			return nil
+		}
+		if c := cache.New(dir, ttl); c != nil {
+			return c
+		}
+		return nil
+	})
+
+	// APIClient depends on Config, HTTPClient, the response cache and
+	// IOStreams (retry warnings).
 	f.APIClient = func(refresh bool) (*api.Client, error) {
 		cfg, err := f.Config()
 		if err != nil {
@@ -37,24 +63,17 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		}
 		base, _ := cfg.BaseURL(getenv)
 		key, _, _ := cfg.APIKey(getenv)
-		ttl := cache.DefaultTTL
-		if v := cfg.Get("cache_ttl"); v != "" {
-			if d, err := time.ParseDuration(v); err == nil {
-				ttl = d
-			}
-		}
-		var c api.Cache
-		if dir, err := cache.Dir(); err == nil {
-			if rc := cache.New(dir, ttl); rc != nil {
-				c = rc
-			}
+		retry := api.DefaultRetryPolicy()
+		if testOnlyRetry != nil {
+			retry = *testOnlyRetry
 		}
 		return api.New(api.Options{
+			Retry:      retry,
 			BaseURL:    base,
 			APIKey:     key,
 			UserAgent:  "civit/" + appVersion,
 			HTTPClient: hc,
-			Cache:      c,
+			Cache:      responseCache(),
 			Refresh:    refresh,
 			OnRetry: func(req string, attempt int, wait time.Duration, err error) {
 				fmt.Fprintf(ios.ErrOut, "civit: warning: %v; retrying in %s (attempt %d)\n", err, wait.Round(100*time.Millisecond), attempt+1)

@@ -15,12 +15,16 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/civitaitest"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"civit": func() { os.Exit(Main()) },
+		"civit": func() {
+			testOnlyRetry = &api.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second}
+			os.Exit(Main())
+		},
 		// exitcode N prog args... runs prog and fails unless it exits with N.
 		"exitcode": func() { os.Exit(exitcodeMain(os.Args[1:])) },
 	})
@@ -96,6 +100,11 @@ func TestScripts(t *testing.T) {
 			"nofaults":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ClearFaults() },
 			"fixture":    cmdFixture,
 			"sleep-till": cmdSleepTill,
+			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
+				d, err := time.ParseDuration(args[0])
+				ts.Check(err)
+				time.Sleep(d)
+			},
 		},
 	})
 }
