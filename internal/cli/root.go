@@ -6,11 +6,13 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/civit/civit/internal/cmd/config"
+	downloadcmd "github.com/civit/civit/internal/cmd/download"
 	hashcmd "github.com/civit/civit/internal/cmd/hash"
 	imagescmd "github.com/civit/civit/internal/cmd/images"
 	searchcmd "github.com/civit/civit/internal/cmd/search"
 	showcmd "github.com/civit/civit/internal/cmd/show"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/layout"
 )
 
 // NewRootCmd builds the civit command tree.
@@ -45,9 +47,11 @@ $ civit hash ~/ComfyUI/models/loras/mystery.safetensors`),
 		showcmd.NewCmdShow(f, nil),
 		hashcmd.NewCmdHash(f, nil),
 		imagescmd.NewCmdImages(f, nil),
+		downloadcmd.NewCmdDownload(f, nil),
 		configcmd.NewCmdConfig(f, nil),
 		helpTopic("environment", "Environment variables civit reads", environmentHelp),
 		helpTopic("exit-codes", "What civit's exit codes mean", exitCodesHelp),
+		helpTopic("layouts", "Where `--layout` puts each kind of model", layout.MarkdownAll()),
 	)
 	for _, c := range root.Commands() {
 		c.SetFlagErrorFunc(flagErrorFunc)

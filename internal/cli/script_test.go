@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -100,6 +103,7 @@ func TestScripts(t *testing.T) {
 			"nofaults":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ClearFaults() },
 			"fixture":    cmdFixture,
 			"sleep-till": cmdSleepTill,
+			"checkfile":  cmdCheckFile,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -187,4 +191,34 @@ func cmdSleepTill(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	ts.Fatalf("timed out waiting for %s", args[0])
+}
+
+// cmdCheckFile checks that a downloaded file has the bytes of a catalog
+// file: checkfile PATH FILEID
+func cmdCheckFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: checkfile PATH FILEID")
+	}
+	id, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	f, ok := server(ts).Catalog.File(id)
+	if !ok {
+		ts.Fatalf("no file %d", id)
+	}
+	b, err := os.ReadFile(ts.MkAbs(args[0]))
+	if err != nil {
+		if neg {
+			return
+		}
+		ts.Fatalf("%v", err)
+	}
+	sum := sha256.Sum256(b)
+	got := hex.EncodeToString(sum[:])
+	h := sha256.New()
+	_, err = io.Copy(h, io.NewSectionReader(f.Body(), 0, f.Size))
+	ts.Check(err)
+	want := hex.EncodeToString(h.Sum(nil))
+	if (got == want) == neg {
+		ts.Fatalf("%s: sha256 %s, catalog file %d has %s", args[0], got, id, want)
+	}
 }

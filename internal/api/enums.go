@@ -1,0 +1,105 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+)
+
+// Enums is the answer of /api/v1/enums, the server's authoritative lists.
+type Enums struct {
+	ModelType       []string `json:"ModelType"`
+	ModelFileType   []string `json:"ModelFileType"`
+	ActiveBaseModel []string `json:"ActiveBaseModel"`
+	BaseModel       []string `json:"BaseModel"`
+	BaseModelType   []string `json:"BaseModelType"`
+}
+
+// GetEnums fetches /api/v1/enums.
+func (c *Client) GetEnums(ctx context.Context) (*Enums, error) {
+	return fetch[Enums](ctx, c, call{method: http.MethodGet, path: "/api/v1/enums", cache: true})
+}
+
+// NormalizeEnum returns the element of known that s names, matching
+// case-insensitively and then ignoring whitespace, '-' and '_'
+// ("most downloaded" → "Most Downloaded", "sdxl1.0" → "SDXL 1.0"). When
+// nothing matches it returns s trimmed and false.
+func NormalizeEnum(s string, known []string) (string, bool) {
+	t := strings.TrimSpace(s)
+	for _, k := range known {
+		if strings.EqualFold(k, t) {
+			return k, true
+		}
+	}
+	key := foldKey(t)
+	if key == "" {
+		return t, false
+	}
+	for _, k := range known {
+		if foldKey(k) == key {
+			return k, true
+		}
+	}
+	return t, false
+}
+
+// ModelSorts returns the values of the sort parameter of /api/v1/models.
+func ModelSorts() []string {
+	return []string{"Highest Rated", "Most Downloaded", "Most Liked", "Most Discussed", "Most Collected", "Most Images", "Newest", "Oldest"}
+}
+
+// ImageSorts returns the values of the sort parameter of /api/v1/images.
+func ImageSorts() []string {
+	return []string{"Most Reactions", "Most Comments", "Most Collected", "Newest", "Oldest", "Random"}
+}
+
+// Periods returns the values of the period parameter (MetricTimeframe).
+func Periods() []string { return []string{"AllTime", "Year", "Month", "Week", "Day"} }
+
+// ImageNSFWLevels returns the legacy nsfw values accepted by /api/v1/images.
+func ImageNSFWLevels() []string { return []string{"None", "Soft", "Mature", "X", "Blocked"} }
+
+// ModelFileTypes returns the known files[].type values (download type=).
+func ModelFileTypes() []string {
+	return []string{"Model", "Text Encoder", "Vision Encoder", "Pruned Model", "Negative", "Training Data", "VAE", "Config",
+		"Archive", "UNet", "Diffusion Model", "CLIPVision", "ControlNet", "Workflow", "Upscaler", "Enhancement LoRA", "Other"}
+}
+
+// FileFormats returns the known file formats (download format=).
+func FileFormats() []string {
+	return []string{"SafeTensor", "PickleTensor", "GGUF", "Diffusers", "Core ML", "ONNX", "Other"}
+}
+
+// FileSizes returns the known file sizes (download size=).
+func FileSizes() []string { return []string{"full", "pruned"} }
+
+// FilePrecisions returns the known floating point variants (download fp=).
+func FilePrecisions() []string {
+	return []string{"fp32", "fp16", "bf16", "mxfp8", "fp8_mixed", "fp8_scaled", "fp8", "int8", "nf4", "nvfp4", "int4"}
+}
+
+// BaseModels returns the base model names known to the server at the time
+// of writing; prefer GetEnums for the live list.
+func BaseModels() []string {
+	return []string{
+		"Anima", "AuraFlow", "Chroma", "CogVideoX", "Ernie", "Flux.1 S", "Flux.1 D", "Flux.1 Krea", "Flux.1 Kontext",
+		"Flux.2 D", "Flux.2 Klein 9B", "Flux.2 Klein 9B-base", "Flux.2 Klein 4B", "Flux.2 Klein 4B-base", "Flux 3 Video",
+		"Grok", "HappyHorse", "HiDream", "HiDream-O1", "Hunyuan 1", "Hunyuan Video", "Ideogram 4.0", "Boogu", "Illustrious",
+		"Imagen4", "Kolors", "Krea 2", "LTXV", "LTXV2", "LTXV 2.3", "Lens", "Lumina", "MageFlow", "MAI", "Mochi",
+		"Nano Banana", "NoobAI", "ODOR", "OpenAI", "Upscaler", "Other", "PixArt a", "PixArt E", "Playground v2", "Pony",
+		"Pony V7", "Qwen", "Qwen 2", "Qwen 3", "Stable Cascade", "SD 1.4", "SD 1.5", "SD 1.5 LCM", "SD 1.5 Hyper",
+		"SD 2.0", "SD 2.0 768", "SD 2.1", "SD 2.1 768", "SD 2.1 Unclip", "SD 3", "SD 3.5", "SD 3.5 Large",
+		"SD 3.5 Large Turbo", "SD 3.5 Medium", "SDXL 0.9", "SDXL 1.0", "SDXL 1.0 LCM", "SDXL Lightning", "SDXL Hyper",
+		"SDXL Turbo", "SDXL Distilled", "Reve", "Seedream", "SVD", "SVD XT", "Sora 2", "Veo 3", "Wan Video",
+		"Wan Video 1.3B t2v", "Wan Video 14B t2v", "Wan Video 14B i2v 480p", "Wan Video 14B i2v 720p",
+		"Wan Video 2.2 TI2V-5B", "Wan Video 2.2 I2V-A14B", "Wan Video 2.2 T2V-A14B", "Wan Video 2.5 T2V",
+		"Wan Video 2.5 I2V", "Wan Image 2.7", "Wan Video 2.7", "ZImageTurbo", "ZImageBase", "Vidu Q1", "MiniMax H3",
+		"Kling", "Seedance", "ACE Audio", "PolyGen", "Tripo", "Hunyuan3D",
+	}
+}
+
+// normalizeOr returns the canonical spelling of s in known, or s trimmed.
+func normalizeOr(s string, known []string) string {
+	v, _ := NormalizeEnum(s, known)
+	return v
+}

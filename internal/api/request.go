@@ -1,0 +1,200 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxBody caps a successful JSON response; real pages are a few MB at most.
+const maxBody = 128 << 20
+
+// call describes one API request.
+type call struct {
+	method string
+	path   string // API path such as "/api/v1/models"
+	query  url.Values
+	body   []byte // JSON request body, for POST
+	list   bool   // paginated catalog endpoint: a 429 without Retry-After is the page cap
+	cache  bool   // GET whose 200 body may be cached
+}
+
+// fetch performs k with retries and decodes the JSON answer into a new T.
+// Every attempt decodes into a fresh value, so a failed attempt leaves
+// nothing behind.
+func fetch[T any](ctx context.Context, c *Client, k call) (*T, error) {
+	u := c.endpoint(k.path, k.query)
+	name := k.method + " " + pathOf(redactURL(u))
+	var key string
+	if k.cache && c.cache != nil {
+		key = c.cacheKey(k.method, u)
+		if !c.refresh {
+			if body, ok := c.cache.Get(key); ok {
+				if v, err := decodeJSON[T](body); err == nil {
+					return v, nil
+				}
+			}
+		}
+	}
+	var out *T
+	err := c.withRetry(ctx, name, func() error {
+		body, status, err := c.roundTrip(ctx, k, u)
+		if err != nil {
+			return err
+		}
+		v, err := decodeJSON[T](body)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) {
+				e.Method, e.URL, e.StatusCode = k.method, redactURL(u), status
+			}
+			return err
+		}
+		if key != "" && status == http.StatusOK {
+			c.cache.Set(key, body)
+		}
+		out = v
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeJSON decodes body leniently: a type mismatch deep inside the value
+// is tolerated (the rest is still decoded), a mismatch of the whole value or
+// a syntax error is not.
+func decodeJSON[T any](body []byte) (*T, error) {
+	v := new(T)
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return v, nil
+	}
+	var ute *json.UnmarshalTypeError
+	if errors.As(err, &ute) && ute.Field != "" {
+		return v, nil
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, &Error{Kind: KindNotJSON, Message: "invalid JSON in response: " + err.Error(), Err: err}
+	}
+	return nil, &Error{Kind: KindUnknown, Message: "unexpected response shape: " + err.Error(), Err: err}
+}
+
+// cacheKey is method, full URL and, when a key is set, the SHA-256 of the
+// key, so anonymous and authenticated answers are stored apart. The key
+// itself is never part of it.
+func (c *Client) cacheKey(method string, u *url.URL) string {
+	k := method + " " + u.String()
+	if c.keyHash != "" {
+		k += " auth:" + c.keyHash
+	}
+	return k
+}
+
+// newRequest builds a request with the standard headers. The key is added
+// only for the base URL's scheme and host.
+func (c *Client) newRequest(ctx context.Context, method string, u *url.URL, body []byte) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, &Error{Kind: KindUnknown, Method: method, URL: redactURL(u), Message: c.scrub(err.Error()), Err: err}
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.apiKey != "" && c.sameOrigin(u) {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
+	return req, nil
+}
+
+// roundTrip sends one attempt of k and returns the body of a 2xx JSON
+// answer and its status, or an *Error.
+func (c *Client) roundTrip(ctx context.Context, k call, u *url.URL) ([]byte, int, error) {
+	req, err := c.newRequest(ctx, k.method, u, k.body)
+	if err != nil {
+		return nil, 0, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, 0, c.networkError(k.method, u, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, resp.StatusCode, c.statusError(k.method, u, resp, k.list)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, resp.StatusCode, c.networkError(k.method, u, err)
+	}
+	if len(body) > maxBody {
+		return nil, resp.StatusCode, &Error{Kind: KindUnknown, Method: k.method, URL: redactURL(u), StatusCode: resp.StatusCode,
+			Message: fmt.Sprintf("response larger than %d bytes", maxBody)}
+	}
+	if msg := notJSON(resp.Header.Get("Content-Type"), body); msg != "" {
+		return nil, resp.StatusCode, &Error{Kind: KindNotJSON, Method: k.method, URL: redactURL(u), StatusCode: resp.StatusCode, Message: c.scrub(msg)}
+	}
+	return body, resp.StatusCode, nil
+}
+
+// notJSON explains why a 2xx body is not JSON, or returns "".
+func notJSON(contentType string, body []byte) string {
+	t := bytes.TrimSpace(body)
+	switch {
+	case len(t) == 0:
+		return "empty response body instead of JSON"
+	case isHTML(contentType, t):
+		return htmlMessage(t) + " instead of JSON"
+	case t[0] != '{' && t[0] != '[':
+		return "response is not JSON: " + oneLine(firstLine(string(t[:min(len(t), 200)])))
+	}
+	return ""
+}
+
+// statusError turns a non-2xx response into an *Error, reading at most
+// maxErrorBody bytes of its body.
+func (c *Client) statusError(method string, u *url.URL, resp *http.Response, list bool) *Error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	_, _ = io.CopyN(io.Discard, resp.Body, maxErrorBody) // let the connection be reused
+	eb := parseErrorBody(resp.Header.Get("Content-Type"), body)
+	ra, hasRA := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	e := &Error{
+		Kind:       classify(resp.StatusCode, eb, hasRA, list),
+		Method:     method,
+		URL:        redactURL(u),
+		StatusCode: resp.StatusCode,
+		Message:    c.scrub(eb.message),
+		RetryAfter: ra,
+	}
+	if e.Kind == KindEarlyAccess {
+		e.Deadline = eb.deadline
+	}
+	return e
+}
+
+// networkError wraps a transport failure. The message names the host, so a
+// DNS failure reads "error connecting to civitai.com: lookup civitai.com: no
+// such host".
+func (c *Client) networkError(method string, u *url.URL, err error) *Error {
+	inner := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	msg := "error connecting to " + u.Host + ": " + inner.Error()
+	return &Error{Kind: KindNetwork, Method: method, URL: redactURL(u), Message: c.scrub(strings.TrimSpace(msg)), Err: err}
+}

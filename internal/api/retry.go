@@ -1,0 +1,127 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// RetryPolicy bounds the retries of one API call. Zero fields take the value
+// of DefaultRetryPolicy(); set MaxAttempts to 1 to disable retries.
+type RetryPolicy struct {
+	MaxAttempts int           // total attempts, including the first
+	BaseDelay   time.Duration // first backoff ceiling; doubles each attempt
+	MaxDelay    time.Duration // ceiling for one wait, Retry-After included
+	MaxElapsed  time.Duration // no retry starts once this much time would be spent
+}
+
+// DefaultRetryPolicy returns 5 attempts, 500 ms base delay, 30 s maximum
+// delay and 2 minutes total.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, MaxElapsed: 2 * time.Minute}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = d.MaxDelay
+	}
+	if p.MaxElapsed <= 0 {
+		p.MaxElapsed = d.MaxElapsed
+	}
+	return p
+}
+
+// delay returns the wait after failed attempt n (1-based): the server's
+// Retry-After capped by MaxDelay when it sent one, else a full-jitter
+// exponential backoff: uniform in [0, min(MaxDelay, BaseDelay·2^(n-1))].
+func (p RetryPolicy) delay(n int, err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) && e.RetryAfter > 0 {
+		return min(e.RetryAfter, p.MaxDelay)
+	}
+	ceiling := p.BaseDelay
+	for i := 1; i < n && ceiling < p.MaxDelay; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, p.MaxDelay)
+	if ceiling <= 0 {
+		return 0
+	}
+	return rand.N(ceiling + 1)
+}
+
+// retryable reports whether a failed attempt may be repeated: network
+// errors, 408, 429 (not the page cap), 500, 502, 503, 504, 520-524 and 2xx
+// answers that were not JSON (maintenance pages, challenges).
+func retryable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Kind {
+	case KindNetwork, KindRateLimited, KindNotJSON:
+		return true
+	case KindServer:
+		switch s := e.StatusCode; {
+		case s == 408, s == 500, s == 502, s == 503, s == 504, s >= 520 && s <= 524:
+			return true
+		}
+	}
+	return false
+}
+
+// withRetry runs attempt until it succeeds, fails permanently, or the
+// policy is exhausted. A cancelled ctx stops at once (also mid-sleep) and
+// the returned error wraps ctx.Err().
+func (c *Client) withRetry(ctx context.Context, name string, attempt func() error) error {
+	start := time.Now()
+	for n := 1; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		err := attempt()
+		if err == nil {
+			return nil
+		}
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("%s: %w", name, cerr)
+		}
+		if !retryable(err) || n >= c.retry.MaxAttempts {
+			return err
+		}
+		wait := c.retry.delay(n, err)
+		if time.Since(start)+wait > c.retry.MaxElapsed {
+			return err
+		}
+		if c.onRetry != nil {
+			c.onRetry(name, n, wait, err)
+		}
+		if err := sleepCtx(ctx, wait); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+}
+
+// sleepCtx waits for d or until ctx is done, whichever comes first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

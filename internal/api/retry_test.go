@@ -1,0 +1,262 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// flaky serves the given failures in order, then success.
+type failure struct {
+	status     int
+	ctype      string
+	retryAfter string
+	body       string
+	hangup     bool // close the connection without answering
+}
+
+func flakyHandler(t *testing.T, calls *atomic.Int32, fails []failure, ok string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n := int(calls.Add(1)) - 1
+		if n >= len(fails) {
+			writeJSON(w, 200, ok)
+			return
+		}
+		f := fails[n]
+		if f.hangup {
+			hj, _ := w.(http.Hijacker)
+			conn, _, err := hj.Hijack()
+			if err != nil {
+				t.Errorf("hijack: %v", err)
+				return
+			}
+			_ = conn.Close()
+			return
+		}
+		ct := f.ctype
+		if ct == "" {
+			ct = "application/json"
+		}
+		w.Header().Set("Content-Type", ct)
+		if f.retryAfter != "" {
+			w.Header().Set("Retry-After", f.retryAfter)
+		}
+		w.WriteHeader(f.status)
+		_, _ = w.Write([]byte(f.body))
+	}
+}
+
+type retryLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	reqs  []string
+}
+
+func (l *retryLog) record(req string, attempt int, wait time.Duration, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waits = append(l.waits, wait)
+	l.reqs = append(l.reqs, req)
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	const maint = "<html><head><title>We're adjusting a few things, be back in a few minutes...</title></head></html>"
+	tests := []struct {
+		name      string
+		list      bool
+		fails     []failure
+		wantCalls int32
+		wantOK    bool
+		wantKind  ErrorKind
+	}{
+		{name: "429 with retry-after then ok", list: true, fails: []failure{{status: 429, retryAfter: "1", body: `{"error":"slow"}`}}, wantCalls: 2, wantOK: true},
+		{name: "503 then ok", fails: []failure{{status: 503, retryAfter: "2", body: `{"error":"Model search is temporarily overloaded — please retry."}`}}, wantCalls: 2, wantOK: true},
+		{name: "524 then ok", fails: []failure{{status: 524, ctype: "text/html", body: "<title>timeout</title>"}}, wantCalls: 2, wantOK: true},
+		{name: "500 502 504 then ok", fails: []failure{{status: 500}, {status: 502}, {status: 504}}, wantCalls: 4, wantOK: true},
+		{name: "408 then ok", fails: []failure{{status: 408}}, wantCalls: 2, wantOK: true},
+		{name: "html maintenance 200 then ok", fails: []failure{{status: 200, ctype: "text/html", body: maint}}, wantCalls: 2, wantOK: true},
+		{name: "empty 200 then ok", fails: []failure{{status: 200}}, wantCalls: 2, wantOK: true},
+		{name: "truncated json then ok", fails: []failure{{status: 200, body: `{"id":1,`}}, wantCalls: 2, wantOK: true},
+		{name: "connection reset then ok", fails: []failure{{hangup: true}}, wantCalls: 2, wantOK: true},
+		{name: "404 not retried", fails: []failure{{status: 404, body: `{"error":"No model with id 1"}`}}, wantCalls: 1, wantKind: KindNotFound},
+		{name: "400 not retried", fails: []failure{{status: 400, body: `{"error":"bad"}`}}, wantCalls: 1, wantKind: KindBadRequest},
+		{name: "401 not retried", fails: []failure{{status: 401}}, wantCalls: 1, wantKind: KindAuthRequired},
+		{name: "501 not retried", fails: []failure{{status: 501}}, wantCalls: 1, wantKind: KindServer},
+		{name: "page cap 429 not retried", list: true, fails: []failure{{status: 429, body: `{"error":"You've requested too many pages, please use cursors instead"}`}}, wantCalls: 1, wantKind: KindPageCap},
+		{name: "list 429 without retry-after not retried", list: true, fails: []failure{{status: 429}}, wantCalls: 1, wantKind: KindPageCap},
+		{name: "attempts bounded", fails: []failure{{status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}}, wantCalls: 4, wantKind: KindServer},
+		{name: "html maintenance bounded", fails: []failure{{status: 200, body: maint}, {status: 200, body: maint}, {status: 200, body: maint}, {status: 200, body: maint}, {status: 200}}, wantCalls: 4, wantKind: KindNotJSON},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var log retryLog
+			c, mux, _ := setup(t, Options{OnRetry: log.record})
+			var calls atomic.Int32
+			path, ok := "/api/v1/models/1", `{"id":1}`
+			if tt.list {
+				path, ok = "/api/v1/models", `{"items":[{"id":1}],"metadata":{}}`
+			}
+			mux.Handle(path, flakyHandler(t, &calls, tt.fails, ok))
+			var err error
+			if tt.list {
+				_, err = c.ListModels(t.Context(), nil)
+			} else {
+				_, err = c.GetModel(t.Context(), 1)
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
+			}
+			if tt.wantOK {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				if len(log.waits) != int(tt.wantCalls)-1 {
+					t.Errorf("OnRetry called %d times, want %d", len(log.waits), tt.wantCalls-1)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Kind != tt.wantKind {
+				t.Fatalf("err = %v, want kind %v", err, tt.wantKind)
+			}
+		})
+	}
+}
+
+// TestRetryAfterHonoured: the wait equals Retry-After, capped by MaxDelay,
+// with no jitter.
+func TestRetryAfterHonoured(t *testing.T) {
+	t.Parallel()
+	var log retryLog
+	policy := RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 15 * time.Millisecond, MaxElapsed: 5 * time.Second}
+	c, mux, _ := setup(t, Options{Retry: policy, OnRetry: log.record})
+	var calls atomic.Int32
+	mux.Handle("/api/v1/models", flakyHandler(t, &calls, []failure{{status: 429, retryAfter: "1"}}, `{"items":[]}`))
+	start := time.Now()
+	if _, err := c.ListModels(t.Context(), &ModelsOptions{Query: "cat"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.waits) != 1 || log.waits[0] != 15*time.Millisecond {
+		t.Errorf("waits = %v, want [15ms]", log.waits)
+	}
+	if time.Since(start) < 15*time.Millisecond {
+		t.Error("did not sleep")
+	}
+	if log.reqs[0] != "GET /prefix/api/v1/models?query=cat" {
+		t.Errorf("OnRetry req = %q", log.reqs[0])
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{MaxAttempts: 5, BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second, MaxElapsed: time.Minute}
+	ra := &Error{Kind: KindRateLimited, RetryAfter: 700 * time.Millisecond}
+	if got := p.delay(1, ra); got != 700*time.Millisecond {
+		t.Errorf("Retry-After delay = %v", got)
+	}
+	if got := p.delay(1, &Error{Kind: KindServer, RetryAfter: time.Hour}); got != time.Second {
+		t.Errorf("capped Retry-After delay = %v", got)
+	}
+	for n := 1; n <= 8; n++ {
+		ceiling := min(p.BaseDelay<<(n-1), p.MaxDelay)
+		for range 50 {
+			if d := p.delay(n, ErrServer); d < 0 || d > ceiling {
+				t.Fatalf("delay(%d) = %v, outside [0, %v]", n, d, ceiling)
+			}
+		}
+	}
+	if got := p.delay(1000, ErrServer); got > p.MaxDelay {
+		t.Errorf("delay overflow: %v", got)
+	}
+}
+
+// TestRetryMaxElapsed: no retry starts once the budget would be exceeded.
+func TestRetryMaxElapsed(t *testing.T) {
+	t.Parallel()
+	policy := RetryPolicy{MaxAttempts: 20, BaseDelay: time.Millisecond, MaxDelay: 40 * time.Millisecond, MaxElapsed: 50 * time.Millisecond}
+	c, mux, _ := setup(t, Options{Retry: policy})
+	var calls atomic.Int32
+	fails := make([]failure, 30)
+	for i := range fails {
+		fails[i] = failure{status: 503, retryAfter: "1"}
+	}
+	mux.Handle("/api/v1/models/1", flakyHandler(t, &calls, fails, `{"id":1}`))
+	_, err := c.GetModel(t.Context(), 1)
+	if !errors.Is(err, ErrServer) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := calls.Load(); got < 1 || got > 2 {
+		t.Errorf("calls = %d, want 1 or 2 within a 50ms budget of 40ms waits", got)
+	}
+}
+
+// TestRetryCancelDuringBackoff: cancelling ctx interrupts a long sleep.
+func TestRetryCancelDuringBackoff(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	policy := RetryPolicy{MaxAttempts: 5, BaseDelay: time.Minute, MaxDelay: time.Minute, MaxElapsed: time.Hour}
+	c, mux, _ := setup(t, Options{Retry: policy, OnRetry: func(string, int, time.Duration, error) {
+		go func() { time.Sleep(10 * time.Millisecond); cancel() }()
+	}})
+	var calls atomic.Int32
+	mux.Handle("/api/v1/models/1", flakyHandler(t, &calls, []failure{{status: 503, retryAfter: "60"}, {status: 503}}, `{"id":1}`))
+	start := time.Now()
+	_, err := c.GetModel(ctx, 1)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if errors.Is(err, ErrNetwork) {
+		t.Error("cancellation reported as a network error")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("returned after %v", d)
+	}
+	if calls.Load() != 1 {
+		t.Errorf("calls = %d", calls.Load())
+	}
+}
+
+func TestCancelledBeforeStart(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t, Options{})
+	mux.HandleFunc("/api/v1/models/1", func(w http.ResponseWriter, r *http.Request) {
+		t.Error("request sent with a cancelled context")
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := c.GetModel(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&Error{Kind: KindNetwork}, true},
+		{&Error{Kind: KindRateLimited, StatusCode: 429}, true},
+		{&Error{Kind: KindNotJSON, StatusCode: 200}, true},
+		{&Error{Kind: KindServer, StatusCode: 500}, true},
+		{&Error{Kind: KindServer, StatusCode: 521}, true},
+		{&Error{Kind: KindServer, StatusCode: 525}, false},
+		{&Error{Kind: KindServer, StatusCode: 501}, false},
+		{&Error{Kind: KindPageCap, StatusCode: 429}, false},
+		{&Error{Kind: KindNotFound, StatusCode: 404}, false},
+		{&Error{Kind: KindUnknown}, false},
+		{errors.New("other"), false},
+	}
+	for _, tt := range tests {
+		if got := retryable(tt.err); got != tt.want {
+			t.Errorf("retryable(%v) = %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,41 @@
+package api
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Connection pool sizes used by NewHTTPClient. MaxConnsPerHost leaves room
+// for segmented downloads (several files × several ranges) to one storage
+// host while still bounding a runaway caller.
+const (
+	DefaultMaxIdleConns        = 100
+	DefaultMaxIdleConnsPerHost = 32
+	DefaultMaxConnsPerHost     = 64
+)
+
+var errTooManyRedirects = errors.New("stopped after 10 redirects")
+
+// NewHTTPClient returns a pooled *http.Client with the proxy taken from the
+// environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, ALL_PROXY as net/http
+// supports them, including socks5:// URLs), a 10 s dial and TLS handshake
+// timeout and a 30 s response-header timeout. timeout is the total
+// Client.Timeout; pass 0 for downloads, which must not have one.
+func NewHTTPClient(timeout time.Duration) *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          DefaultMaxIdleConns,
+		MaxIdleConnsPerHost:   DefaultMaxIdleConnsPerHost,
+		MaxConnsPerHost:       DefaultMaxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: 1 * time.Second,
+	}
+	return &http.Client{Transport: tr, Timeout: timeout}
+}

@@ -1,0 +1,328 @@
+// Package download implements `civit download`: resolve targets to model
+// files, choose the files, plan where each goes, then fetch them with the
+// segmented, resumable, verified engine of internal/download, several at
+// once, writing sidecars beside each model.
+package download
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/layout"
+	"github.com/civit/civit/internal/target"
+)
+
+// Options are the parsed flags of `civit download`.
+type Options struct {
+	Factory *cmdutil.Factory
+
+	Targets  []target.Target
+	Versions []int64
+
+	// File choice.
+	File        string
+	FileType    string
+	Format      string
+	FP          string
+	Size        string
+	AllFiles    bool
+	AllVersions bool
+
+	// Destination.
+	OutputDir string
+	Layout    layout.Layout
+	Root      string
+
+	DryRun     bool
+	JSON       bool
+	Jobs       int
+	Conns      int
+	LimitRate  int64 // bytes per second, 0 = none
+	NoSidecars bool
+	Force      bool
+	NoVerify   bool
+	Quiet      bool
+	Refresh    bool
+}
+
+// NewCmdDownload returns the download command. runF replaces the run in tests.
+func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	var (
+		inputFile, layoutName, rate string
+		versions                    []string
+	)
+	cmd := &cobra.Command{
+		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
+		Short: "Download model files fast, resumably and verified",
+		Long: strings.TrimSpace(`
+Download CivitAI model files. A target is a model id (its newest version that
+is not in early access), a civitai.com or civitai.red URL (model page with or
+without ?modelVersionId=, version page, or /api/download/models/ID link), or
+an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
+directly. -i FILE reads targets one per line (# comments and blank lines are
+skipped). Targets are de-duplicated.
+
+Each version's primary file is downloaded unless --file (a file id or name),
+--type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
+(SafeTensor, PickleTensor, GGUF, ...), --fp (fp16, bf16, fp32, fp8, ...) or
+--size (full, pruned) choose others; --all-files takes every file that
+matches; --all-versions every version. A choice that matches nothing lists
+the files there are. Files are fetched by file id, which works where the
+server's type/format matching fails.
+
+Files go to -o DIR (default: the current directory), or with --layout
+comfyui|a1111|forge|swarmui|invokeai --root PATH into the folder that UI
+reads for the model's type (see 'civit help layouts'). The file name is the
+server's, made safe (no paths, no control characters, no reserved names).
+
+The engine splits each file over -x connections (default 8, at most 16),
+runs -j files at once (default 5), resumes after Ctrl-C, a crash or a reboot
+(re-run the same command), and verifies the published SHA-256 while the
+bytes arrive. Until a file is complete and verified it lives in NAME.part
+beside a small NAME.part.civit control file: a wrong or partial file never
+has the final name. A file already there with the right hash is skipped; a
+different file is not replaced without --force.
+
+Beside each model civit writes NAME.civitai.info (the version's JSON, as
+Civitai Helper does), NAME.preview.EXT (the first example image) and
+NAME.json (A1111's extra-networks metadata: activation text = trigger
+words). Existing sidecars are kept unless --force. --no-sidecars skips them.
+
+Downloads that need an account use CIVITAI_API_KEY. The key is sent to the
+API only, never to the storage host the files come from.
+
+EXIT STATUS
+  0 all files downloaded or already present, 1 error, 2 bad flags,
+  3 some targets failed (each is listed), 4 a key is needed or refused
+  (single target), 130 interrupted (run the command again to resume).`),
+		Example: strings.TrimSpace(`
+# the newest version of a model into the current directory
+$ civit download 4201
+
+# a LoRA straight into ComfyUI's loras folder
+$ civit download "https://civitai.com/models/328553?modelVersionId=368189" --layout comfyui --root ~/ComfyUI
+
+# the fp16 file of a checkpoint, 16 connections, at most 20 MB/s
+$ civit download 4201 --fp fp16 -x 16 --limit-rate 20M
+
+# what would happen, as JSON
+$ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json`),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			extra := configHost(f)
+			seen := map[string]bool{}
+			add := func(s string) error {
+				t, err := target.Parse(s, extra)
+				if err != nil {
+					return err
+				}
+				key := fmt.Sprintf("%d/%d/%d", t.ModelID, t.VersionID, t.FileID)
+				if !seen[key] {
+					seen[key] = true
+					opts.Targets = append(opts.Targets, t)
+				}
+				return nil
+			}
+			for _, a := range args {
+				if err := add(a); err != nil {
+					return err
+				}
+			}
+			if inputFile != "" {
+				lines, err := readTargets(inputFile)
+				if err != nil {
+					return err
+				}
+				for _, l := range lines {
+					if err := add(l); err != nil {
+						return err
+					}
+				}
+			}
+			for _, v := range versions {
+				for _, s := range strings.Split(v, ",") {
+					id, err := target.ParseID(s)
+					if err != nil {
+						return cmdutil.FlagErrorf("`--version`: %v", err)
+					}
+					if err := add(fmt.Sprintf("https://civitai.com/model-versions/%d", id)); err != nil {
+						return err
+					}
+				}
+			}
+			if len(opts.Targets) == 0 {
+				return cmdutil.FlagErrorf("nothing to download: give a model id, URL, AIR, `--version` or `-i FILE`")
+			}
+			if err := opts.parseFlags(layoutName, rate); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&inputFile, "input-file", "i", "", "read targets from `file`, one per line")
+	fl.StringSliceVar(&versions, "version", nil, "download this version `id` (repeatable)")
+	fl.StringVar(&opts.File, "file", "", "choose a file by `id or name`")
+	fl.StringVar(&opts.FileType, "type", "", "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
+	fl.StringVar(&opts.Format, "format", "", "choose files of this `format` (SafeTensor, PickleTensor, GGUF, ...)")
+	fl.StringVar(&opts.FP, "fp", "", "choose files of this `precision` (fp16, bf16, fp32, fp8, ...)")
+	fl.StringVar(&opts.Size, "size", "", "choose `full` or pruned files")
+	fl.BoolVar(&opts.AllFiles, "all-files", false, "download every file that matches, not only the best one")
+	fl.BoolVar(&opts.AllVersions, "all-versions", false, "download every version of each model")
+	fl.StringVarP(&opts.OutputDir, "output", "o", "", "download into `dir` (default: config output_dir or the current directory)")
+	fl.StringVar(&layoutName, "layout", "", "route files into a UI's folders: "+strings.Join(layout.Names(), ", "))
+	fl.StringVar(&opts.Root, "root", "", "the UI's root `folder` for --layout")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and download nothing")
+	fl.BoolVar(&opts.JSON, "json", false, "print the plan or the final report as JSON on stdout")
+	fl.IntVarP(&opts.Jobs, "jobs", "j", 5, "download `N` files at once")
+	fl.IntVarP(&opts.Conns, "connections", "x", 8, "connections per file (1-16)")
+	fl.StringVar(&rate, "limit-rate", "", "cap total bandwidth, e.g. 500K, 20M, 1G (`bytes/s`)")
+	fl.BoolVar(&opts.NoSidecars, "no-sidecars", false, "do not write .civitai.info, preview and .json files")
+	fl.BoolVar(&opts.Force, "force", false, "replace a different existing file and existing sidecars")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check the published hash")
+	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only errors and the final summary")
+	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached API answers")
+	_ = cmd.RegisterFlagCompletionFunc("layout", cobra.FixedCompletions(layout.Names(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func (o *Options) parseFlags(layoutName, rate string) error {
+	if layoutName != "" {
+		l, err := layout.Parse(layoutName)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.Layout = l
+	}
+	if o.Jobs < 1 || o.Jobs > 32 {
+		return cmdutil.FlagErrorf("`--jobs` must be between 1 and 32, got %d", o.Jobs)
+	}
+	if o.Conns < 1 || o.Conns > 16 {
+		return cmdutil.FlagErrorf("`--connections` must be between 1 and 16, got %d", o.Conns)
+	}
+	if rate != "" {
+		n, err := ParseRate(rate)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.LimitRate = n
+	}
+	if o.Size != "" && o.Size != "full" && o.Size != "pruned" {
+		return cmdutil.EnumError("size", o.Size, []string{"full", "pruned"})
+	}
+	return nil
+}
+
+// defaults fills the destination from the config file.
+func (o *Options) defaults() error {
+	cfg, err := o.Factory.Config()
+	if err != nil {
+		return err
+	}
+	if o.Layout == layout.Flat && o.OutputDir == "" {
+		if v := cfg.Get("layout"); v != "" {
+			l, err := layout.Parse(v)
+			if err != nil {
+				return fmt.Errorf("config layout: %w", err)
+			}
+			o.Layout = l
+		}
+	}
+	if o.Layout != layout.Flat {
+		if o.OutputDir != "" {
+			return cmdutil.FlagErrorf("give either `-o` or `--layout`, not both")
+		}
+		if o.Root == "" {
+			o.Root = cfg.Get("root")
+		}
+		if o.Root == "" {
+			return cmdutil.WithHint(cmdutil.FlagErrorf("`--layout %s` needs `--root`, the folder of your UI", o.Layout),
+				"e.g. `--root ~/ComfyUI`, or set it once with `civit config set root PATH`")
+		}
+		return nil
+	}
+	if o.Root != "" {
+		return cmdutil.FlagErrorf("`--root` goes with `--layout`")
+	}
+	if o.OutputDir == "" {
+		o.OutputDir = cfg.Get("output_dir")
+	}
+	if o.OutputDir == "" {
+		o.OutputDir = "."
+	}
+	return nil
+}
+
+func readTargets(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("read targets: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if i := strings.Index(line, " #"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read targets: %w", err)
+	}
+	return out, nil
+}
+
+// ParseRate parses a bandwidth such as 500K, 20M, 1.5G or 1000 (bytes per
+// second; K, M, G are powers of 1024; an optional B or /s is accepted).
+func ParseRate(s string) (int64, error) {
+	in := strings.TrimSpace(s)
+	v := strings.TrimSuffix(strings.TrimSuffix(strings.ToUpper(in), "/S"), "B")
+	v = strings.TrimSuffix(v, "I")
+	mult := 1.0
+	if n := len(v); n > 0 {
+		switch v[n-1] {
+		case 'K':
+			mult, v = 1<<10, v[:n-1]
+		case 'M':
+			mult, v = 1<<20, v[:n-1]
+		case 'G':
+			mult, v = 1<<30, v[:n-1]
+		}
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || f <= 0 || f*mult < 1024 || f*mult > 1<<50 {
+		return 0, fmt.Errorf("invalid `--limit-rate` %q: use a speed such as 500K, 20M or 1G (at least 1K)", in)
+	}
+	return int64(f * mult), nil
+}
+
+func configHost(f *cmdutil.Factory) string {
+	if f.Config == nil {
+		return ""
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return ""
+	}
+	base, _ := cfg.BaseURL(f.Getenv)
+	if i := strings.Index(base, "://"); i >= 0 {
+		base = base[i+3:]
+	}
+	host, _, _ := strings.Cut(base, "/")
+	return host
+}

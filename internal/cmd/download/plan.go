@@ -1,0 +1,326 @@
+package download
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/layout"
+	"github.com/civit/civit/internal/target"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// item is one file to download, or a target that could not be planned.
+type item struct {
+	Target  string            `json:"target"`
+	ModelID int64             `json:"modelId,omitempty"`
+	Model   string            `json:"model,omitempty"`
+	Type    string            `json:"modelType,omitempty"`
+	Version *api.ModelVersion `json:"-"`
+	File    *api.File         `json:"-"`
+	Dest    string            `json:"path,omitempty"`
+
+	// Filled while running.
+	Status       string        `json:"status"` // planned, downloaded, present, failed
+	Err          error         `json:"-"`
+	BytesFetched int64         `json:"bytesFetched,omitempty"`
+	Elapsed      time.Duration `json:"-"`
+	Resumed      bool          `json:"resumed,omitempty"`
+	SHA256       string        `json:"sha256,omitempty"`
+	Notes        []string      `json:"notes,omitempty"`
+}
+
+// planner turns targets into items.
+type planner struct {
+	o *Options
+	c *api.Client
+	// warn prints a note for the user (stderr).
+	warn func(format string, args ...any)
+}
+
+func (p *planner) plan(ctx context.Context) ([]*item, error) {
+	var items []*item
+	for _, t := range p.o.Targets {
+		got, err := p.planTarget(ctx, t)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			items = append(items, &item{Target: t.Input, Status: "failed", Err: err})
+			continue
+		}
+		items = append(items, got...)
+	}
+	// The same file named by two targets is fetched once; two different
+	// files that would land on the same path are refused (a version can
+	// hold several files with one name, e.g. fp16 and fp8).
+	byFile := map[int64]bool{}
+	byDest := map[string]*item{}
+	var out []*item
+	for _, it := range items {
+		if it.File == nil {
+			out = append(out, it)
+			continue
+		}
+		if byFile[it.File.ID] {
+			continue
+		}
+		byFile[it.File.ID] = true
+		if other, ok := byDest[it.Dest]; ok {
+			it.Status, it.Err = "failed", fmt.Errorf("file %d (%s) would overwrite file %d planned for the same path %s; choose one with `--file ID`",
+				it.File.ID, describe(it.File), other.File.ID, it.Dest)
+		} else {
+			byDest[it.Dest] = it
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, error) {
+	var versions []*api.ModelVersion
+	var model *api.Model
+	switch {
+	case t.VersionID != 0:
+		v, err := p.c.GetModelVersion(ctx, t.VersionID)
+		if err != nil {
+			return nil, notFound(err, "version", t.VersionID)
+		}
+		if t.ModelID != 0 && v.ModelID != 0 && v.ModelID != t.ModelID {
+			return nil, fmt.Errorf("version %d belongs to model %d, not %d", v.ID, v.ModelID, t.ModelID)
+		}
+		versions = []*api.ModelVersion{v}
+	default:
+		m, err := p.c.GetModel(ctx, t.ModelID)
+		if err != nil {
+			return nil, notFound(err, "model", t.ModelID)
+		}
+		model = m
+		if m.Mode == "Archived" {
+			return nil, &api.Error{Kind: api.KindArchived, Message: fmt.Sprintf("model %d (%s) is archived: its files can no longer be downloaded", m.ID, m.Name)}
+		}
+		chosen := p.chooseVersions(m)
+		if len(chosen) == 0 {
+			return nil, fmt.Errorf("model %d (%s) has no published version", m.ID, m.Name)
+		}
+		for _, mv := range chosen {
+			// The detail endpoint has the fields sidecars need (model{},
+			// full file metadata); it is one cached call per version.
+			v, err := p.c.GetModelVersion(ctx, mv.ID)
+			if err != nil {
+				return nil, notFound(err, "version", mv.ID)
+			}
+			versions = append(versions, v)
+		}
+	}
+	var items []*item
+	for _, v := range versions {
+		files, err := p.chooseFiles(v, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			it := &item{Target: t.Input, ModelID: v.ModelID, Version: v, File: f, Status: "planned"}
+			if v.Model != nil {
+				it.Model, it.Type = v.Model.Name, string(v.Model.Type)
+			}
+			if model != nil {
+				it.Model, it.Type = model.Name, string(model.Type)
+			}
+			it.Dest, err = p.dest(v, f, it.Type)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+	}
+	return items, nil
+}
+
+// chooseVersions picks the versions of a model to download: all with
+// --all-versions, else the newest that is not in early access (telling the
+// user when a newer early-access version was passed over).
+func (p *planner) chooseVersions(m *api.Model) []*api.ModelVersion {
+	if len(m.ModelVersions) == 0 {
+		return nil
+	}
+	if p.o.AllVersions {
+		return m.ModelVersions
+	}
+	for _, v := range m.ModelVersions {
+		if !inEarlyAccess(v) {
+			if v != m.ModelVersions[0] {
+				newest := m.ModelVersions[0]
+				p.warn("model %d: newest version %d (%s) is in early access%s; downloading version %d (%s); use `--version %d` to try the newer one",
+					m.ID, newest.ID, newest.Name, until(newest), v.ID, v.Name, newest.ID)
+			}
+			return []*api.ModelVersion{v}
+		}
+	}
+	return m.ModelVersions[:1]
+}
+
+func inEarlyAccess(v *api.ModelVersion) bool {
+	if v.Availability == "EarlyAccess" {
+		return true
+	}
+	return !v.EarlyAccessDeadline.IsZero() && v.EarlyAccessDeadline.After(time.Now())
+}
+
+func until(v *api.ModelVersion) string {
+	if v.EarlyAccessDeadline.IsZero() {
+		return ""
+	}
+	return " until " + v.EarlyAccessDeadline.UTC().Format("2006-01-02")
+}
+
+// chooseFiles applies --file/--type/--format/--fp/--size/--all-files and a
+// download link's own selectors to a version's files.
+func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File, error) {
+	if len(v.Files) == 0 {
+		return nil, fmt.Errorf("version %d (%s) has no downloadable files", v.ID, v.Name)
+	}
+	o := p.o
+	fileSel, typ, format, fp, size := o.File, o.FileType, o.Format, o.FP, o.Size
+	if t.FileID != 0 && fileSel == "" {
+		fileSel = strconv.FormatInt(t.FileID, 10)
+	}
+	typ, format, fp, size = or(typ, t.Type), or(format, t.Format), or(fp, t.FP), or(size, t.Size)
+	filtered := fileSel != "" || typ != "" || format != "" || fp != "" || size != ""
+
+	var match []*api.File
+	for _, f := range v.Files {
+		if fileSel != "" && !fileMatches(f, fileSel) {
+			continue
+		}
+		if typ != "" && !strings.EqualFold(norm(f.Type), norm(typ)) {
+			continue
+		}
+		if format != "" && !strings.EqualFold(norm(f.Metadata.Format), norm(format)) {
+			continue
+		}
+		if fp != "" && !strings.EqualFold(f.Metadata.FP, fp) {
+			continue
+		}
+		if size != "" && !strings.EqualFold(f.Metadata.Size, size) {
+			continue
+		}
+		match = append(match, f)
+	}
+	if len(match) == 0 {
+		return nil, &noMatchError{version: v, what: selectorText(fileSel, typ, format, fp, size)}
+	}
+	if o.AllFiles {
+		return match, nil
+	}
+	// A name that is not unique needs an id.
+	if fileSel != "" && len(match) > 1 {
+		if _, err := strconv.ParseInt(fileSel, 10, 64); err != nil {
+			return nil, &noMatchError{version: v, what: fmt.Sprintf("exactly one file named %q (%d have that name)", fileSel, len(match)), ambiguous: true}
+		}
+	}
+	if !filtered {
+		for _, f := range match {
+			if bool(f.Primary) {
+				return []*api.File{f}, nil
+			}
+		}
+	}
+	// The primary file among the matches, else the first model file.
+	for _, f := range match {
+		if bool(f.Primary) {
+			return []*api.File{f}, nil
+		}
+	}
+	for _, f := range match {
+		if f.Type == "Model" || f.Type == "Pruned Model" {
+			return []*api.File{f}, nil
+		}
+	}
+	return match[:1], nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func norm(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "") }
+
+func fileMatches(f *api.File, sel string) bool {
+	if id, err := strconv.ParseInt(sel, 10, 64); err == nil && id == f.ID {
+		return true
+	}
+	return strings.EqualFold(f.Name, sel)
+}
+
+func describe(f *api.File) string {
+	var parts []string
+	for _, s := range []string{f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.Size} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func selectorText(file, typ, format, fp, size string) string {
+	var parts []string
+	for _, kv := range [][2]string{{"file", file}, {"type", typ}, {"format", format}, {"fp", fp}, {"size", size}} {
+		if kv[1] != "" {
+			parts = append(parts, fmt.Sprintf("%s %q", kv[0], kv[1]))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// noMatchError lists the files a version has when a choice matched none.
+type noMatchError struct {
+	version   *api.ModelVersion
+	what      string
+	ambiguous bool
+}
+
+func (e *noMatchError) Error() string {
+	var b strings.Builder
+	if e.ambiguous {
+		fmt.Fprintf(&b, "version %d (%s) has no %s; its files are:", e.version.ID, e.version.Name, e.what)
+	} else {
+		fmt.Fprintf(&b, "no file of version %d (%s) matches %s; its files are:", e.version.ID, e.version.Name, e.what)
+	}
+	for _, f := range e.version.Files {
+		primary := ""
+		if bool(f.Primary) {
+			primary = ", primary"
+		}
+		fmt.Fprintf(&b, "\n    %d  %s  (%s, %s%s)", f.ID, f.Name, describe(f), tableprinter.Bytes(f.SizeBytes()), primary)
+	}
+	return b.String()
+}
+
+// dest is where a file goes: -o DIR, or the layout's folder under --root.
+func (p *planner) dest(v *api.ModelVersion, f *api.File, modelType string) (string, error) {
+	name, err := safeName(f.Name)
+	if err != nil {
+		return "", fmt.Errorf("file %d: %w", f.ID, err)
+	}
+	if p.o.Layout == layout.Flat {
+		return filepath.Join(p.o.OutputDir, name), nil
+	}
+	dir := layout.Dir(p.o.Layout, modelType, f.Type, v.BaseModel)
+	return filepath.Join(p.o.Root, dir, name), nil
+}
+
+func notFound(err error, what string, id int64) error {
+	if errors.Is(err, api.ErrNotFound) {
+		return fmt.Errorf("%s %d not found on CivitAI (a model id and a version id are different numbers)", what, id)
+	}
+	return err
+}

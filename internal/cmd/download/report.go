@@ -1,0 +1,142 @@
+package download
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// fileReport is one entry of the --json plan or report.
+type fileReport struct {
+	Target       string   `json:"target"`
+	Status       string   `json:"status"`
+	ModelID      int64    `json:"modelId,omitempty"`
+	Model        string   `json:"model,omitempty"`
+	ModelType    string   `json:"modelType,omitempty"`
+	VersionID    int64    `json:"versionId,omitempty"`
+	Version      string   `json:"version,omitempty"`
+	BaseModel    string   `json:"baseModel,omitempty"`
+	FileID       int64    `json:"fileId,omitempty"`
+	File         string   `json:"file,omitempty"`
+	Size         int64    `json:"size,omitempty"`
+	SHA256       string   `json:"sha256,omitempty"`
+	Path         string   `json:"path,omitempty"`
+	Access       string   `json:"access,omitempty"`
+	BytesFetched int64    `json:"bytesFetched,omitempty"`
+	Seconds      float64  `json:"seconds,omitempty"`
+	Resumed      bool     `json:"resumed,omitempty"`
+	Error        string   `json:"error,omitempty"`
+	Notes        []string `json:"notes,omitempty"`
+}
+
+func report(items []*item) []fileReport {
+	out := make([]fileReport, 0, len(items))
+	for _, it := range items {
+		r := fileReport{Target: it.Target, Status: it.Status, ModelID: it.ModelID, Model: it.Model, ModelType: it.Type, Path: it.Dest,
+			BytesFetched: it.BytesFetched, Seconds: it.Elapsed.Seconds(), Resumed: it.Resumed, Notes: it.Notes, SHA256: it.SHA256}
+		if v := it.Version; v != nil {
+			r.VersionID, r.Version, r.BaseModel = v.ID, v.Name, v.BaseModel
+		}
+		if f := it.File; f != nil {
+			r.FileID, r.File, r.Size = f.ID, f.Name, f.SizeBytes()
+			if r.SHA256 == "" {
+				r.SHA256 = f.Hashes.SHA256()
+			}
+		}
+		if it.Err != nil {
+			r.Error = it.Err.Error()
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// access asks the download endpoint, without following it, whether the
+// file can be fetched with the current key: "ok", "needs API key",
+// "early access until ...", "archived", or the error.
+func access(ctx context.Context, c *api.Client, it *item) string {
+	_, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
+	var e *api.Error
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &e) && e.Kind == api.KindAuthRequired:
+		if c.HasAPIKey() {
+			return "refused for this API key"
+		}
+		return "needs API key (set CIVITAI_API_KEY)"
+	case errors.As(err, &e) && e.Kind == api.KindEarlyAccess:
+		if !e.Deadline.IsZero() {
+			return "early access until " + e.Deadline.UTC().Format("2006-01-02 15:04 MST")
+		}
+		return "early access"
+	case errors.As(err, &e) && e.Kind == api.KindArchived:
+		return "archived"
+	}
+	return "error: " + err.Error()
+}
+
+// dryRun prints the plan: what would be downloaded where, and whether the
+// current key may download it.
+func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error {
+	ios := o.Factory.IOStreams
+	failed := 0
+	reps := report(items)
+	for i, it := range items {
+		if it.Status == "failed" {
+			failed++
+			continue
+		}
+		reps[i].Access = access(ctx, c, it)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if o.JSON {
+		if err := cmdutil.WriteJSON(ios.Out, reps); err != nil {
+			return err
+		}
+	} else {
+		tty := ios.IsStdoutTTY()
+		tp := tableprinter.New(ios.Out, tty, 0, "file", "size", "sha256", "access", "path")
+		var total int64
+		for _, r := range reps {
+			if r.Status == "failed" {
+				continue
+			}
+			sha := r.SHA256
+			if sha == "" {
+				sha = "(none published)"
+			} else if tty {
+				sha = sha[:min(len(sha), 12)] + "…"
+			}
+			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, r.Access, r.Path)
+			total += r.Size
+		}
+		if err := tp.Render(); err != nil {
+			return err
+		}
+		fmt.Fprintf(ios.ErrOut, "%d files, %s; nothing downloaded (--dry-run)\n", tp.Len(), tableprinter.Bytes(total))
+	}
+	for _, it := range items {
+		if it.Status == "failed" {
+			fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), it.Err)
+		}
+	}
+	if failed > 0 {
+		if len(items) == 1 {
+			return cmdutil.ErrSilent
+		}
+		return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "targets"}
+	}
+	return nil
+}
+
+var _ = strings.TrimSpace
+var _ = filepath.Base

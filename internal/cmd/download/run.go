@@ -1,0 +1,246 @@
+package download
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
+	"github.com/civit/civit/internal/progress"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// testOnlyEngine adjusts engine options in tests (stall timeouts, retry
+// delays); nil in production.
+var testOnlyEngine func(*dl.Options)
+
+func safeName(name string) (string, error) { return dl.SanitizeFilename(name) }
+
+func run(ctx context.Context, o *Options) error {
+	if err := o.defaults(); err != nil {
+		return err
+	}
+	ios := o.Factory.IOStreams
+	c, err := o.Factory.APIClient(o.Refresh)
+	if err != nil {
+		return err
+	}
+	p := &planner{o: o, c: c, warn: func(format string, args ...any) {
+		if !o.Quiet {
+			fmt.Fprintf(ios.ErrOut, "civit: note: "+format+"\n", args...)
+		}
+	}}
+	items, err := p.plan(ctx)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		return dryRun(ctx, o, c, items)
+	}
+	return execute(ctx, o, c, items)
+}
+
+// execute downloads the planned items, -j at a time.
+func execute(ctx context.Context, o *Options, c *api.Client, items []*item) error {
+	ios := o.Factory.IOStreams
+	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
+	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion}
+	if o.LimitRate > 0 {
+		eopts.Limiter = rate.NewLimiter(rate.Limit(o.LimitRate), int(max(min(o.LimitRate, 4<<20), 256<<10)))
+	}
+	if testOnlyEngine != nil {
+		testOnlyEngine(&eopts)
+	}
+	bars := sync.Map{} // dest -> *progress.File
+	eopts.Progress = func(ev dl.Event) {
+		v, ok := bars.Load(ev.Dest)
+		if !ok {
+			return
+		}
+		f := v.(*progress.File)
+		switch ev.Kind {
+		case dl.EventStart:
+			f.Start(ev.Size, ev.Done)
+		case dl.EventProgress:
+			f.Add(ev.N)
+		case dl.EventRestart:
+			f.Restart(ev.Err)
+		}
+	}
+	engine := dl.New(eopts)
+	hc := dl.NewHTTPClient() // previews: the same no-credentials transport
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Jobs)
+	for _, it := range items {
+		if it.Status == "failed" {
+			continue
+		}
+		g.Go(func() error {
+			bar := tr.File(filepath.Base(it.Dest))
+			bind := func(dest string) { bars.Store(dest, bar) }
+			err := downloadOne(gctx, o, c, engine, hc, it, tr, bind)
+			note := ""
+			switch {
+			case err == nil && it.Status == "present":
+				note = "already present"
+			case err == nil && it.Resumed:
+				note = "resumed"
+			}
+			bar.Finish(err, note)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				it.Status, it.Err = "failed", err
+			}
+			return nil // one failure does not stop the others
+		})
+	}
+	werr := g.Wait()
+	totals := tr.Wait()
+	if werr != nil || ctx.Err() != nil {
+		fmt.Fprintln(ios.ErrOut, "civit: download interrupted; run the same command again to resume")
+		return context.Canceled
+	}
+	return finish(o, items, totals)
+}
+
+func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bind func(dest string)) error {
+	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
+		return err
+	}
+	resolve := func(ctx context.Context) (string, error) {
+		loc, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
+		if err != nil {
+			return "", err
+		}
+		return loc.URL, nil
+	}
+	req := dl.Request{
+		Dest:        it.Dest,
+		Size:        it.File.SizeBytes(),
+		SHA256:      it.File.Hashes.SHA256(),
+		BLAKE3:      it.File.Hashes.BLAKE3(),
+		NoVerify:    o.NoVerify,
+		Connections: o.Conns,
+		Identity:    fmt.Sprintf("mv:%d/f:%d", it.Version.ID, it.File.ID),
+		Force:       o.Force,
+	}
+	// sizeKB is rounded by the API: treat the size as a hint only when a
+	// hash will verify the content anyway.
+	req.Size = 0
+	if req.SHA256 == "" && req.BLAKE3 == "" && !o.NoVerify {
+		tr.Warn("%s: CivitAI publishes no hash for this file; it cannot be verified", filepath.Base(it.Dest))
+	}
+	// A file already complete under the API's name needs no signed URL;
+	// otherwise resolve now, because the storage answer names the file
+	// (Content-Disposition), and that name wins over files[].name.
+	req.Source = dl.Source{Resolve: resolve}
+	if _, err := os.Stat(it.Dest); err != nil {
+		loc, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
+		if err != nil {
+			return err
+		}
+		req.Source.URL = loc.URL
+		if name, err := dl.SanitizeFilename(loc.Filename); err == nil && loc.Filename != "" && name != filepath.Base(it.Dest) {
+			it.Dest = filepath.Join(filepath.Dir(it.Dest), name)
+			req.Dest = it.Dest
+		}
+	}
+	bind(req.Dest)
+	start := time.Now()
+	res, err := engine.Download(ctx, req)
+	it.Elapsed = time.Since(start)
+	if err != nil {
+		return err
+	}
+	it.BytesFetched, it.Resumed, it.SHA256 = res.BytesFetched, res.Resumed, res.SHA256
+	it.Status = "downloaded"
+	if res.AlreadyPresent {
+		it.Status = "present"
+	}
+	if !o.NoSidecars {
+		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
+	}
+	return nil
+}
+
+// finish prints the report and turns failures into the exit status.
+func finish(o *Options, items []*item, totals progress.Totals) error {
+	ios := o.Factory.IOStreams
+	var failed []*item
+	downloaded, present := 0, 0
+	for _, it := range items {
+		switch it.Status {
+		case "failed":
+			failed = append(failed, it)
+		case "downloaded":
+			downloaded++
+		case "present":
+			present++
+		}
+	}
+	if o.JSON {
+		if err := cmdutil.WriteJSON(ios.Out, report(items)); err != nil {
+			return err
+		}
+	}
+	speed := ""
+	if s := totals.Elapsed.Seconds(); s > 0 && totals.Bytes > 0 {
+		speed = fmt.Sprintf(", %s/s", tableprinter.Bytes(int64(float64(totals.Bytes)/s)))
+	}
+	summary := fmt.Sprintf("%d downloaded (%s in %s%s)", downloaded, tableprinter.Bytes(totals.Bytes), totals.Elapsed.Round(100*time.Millisecond), speed)
+	if present > 0 {
+		summary += fmt.Sprintf(", %d already present", present)
+	}
+	if len(failed) > 0 {
+		summary += fmt.Sprintf(", %d failed", len(failed))
+	}
+	fmt.Fprintln(ios.ErrOut, summary)
+	if len(failed) == 0 {
+		return nil
+	}
+	if len(items) == 1 {
+		return explain(failed[0])
+	}
+	for _, it := range failed {
+		fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), explain(it))
+	}
+	return &cmdutil.PartialError{Failed: len(failed), Total: len(items), What: "downloads"}
+}
+
+func label(it *item) string {
+	if it.Dest != "" {
+		return fmt.Sprintf("%s (%s)", it.Target, filepath.Base(it.Dest))
+	}
+	return it.Target
+}
+
+// explain adds what the user must do to engine errors that the CLI's
+// error mapper does not know.
+func explain(it *item) error {
+	err := it.Err
+	var hm *dl.HashMismatchError
+	var ex *dl.ExistsError
+	var full *dl.DiskFullError
+	switch {
+	case errors.As(err, &hm):
+		return cmdutil.WithHint(err, "the download was discarded; CivitAI may have published a wrong hash: retry, or use `--no-verify` if you trust the source")
+	case errors.As(err, &ex):
+		return cmdutil.WithHint(err, "use `--force` to replace it, or `-o` to download elsewhere")
+	case errors.As(err, &full):
+		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
+	}
+	return err
+}

@@ -1,0 +1,252 @@
+// Package progress shows how downloads advance: on a terminal, one mpb bar
+// per active file plus a total bar; elsewhere, one line per file started
+// and finished and a status line at most every 10 seconds. Everything goes
+// to stderr. The engine only calls cheap methods that update atomic
+// counters; rendering samples them (restic's Counter/Updater split).
+package progress
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// Tracker follows a set of downloads.
+type Tracker struct {
+	w        io.Writer
+	tty      bool
+	quiet    bool
+	interval time.Duration
+	now      func() time.Time
+
+	totalBytes atomic.Int64 // known total size
+	doneBytes  atomic.Int64 // bytes on disk (incl. resumed)
+	fetched    atomic.Int64 // bytes received in this run
+	files      atomic.Int64
+	finished   atomic.Int64
+	failed     atomic.Int64
+
+	start time.Time
+	mu    sync.Mutex // guards output in plain mode and bar creation
+	p     *mpb.Progress
+	total *mpb.Bar
+	stop  chan struct{}
+	wg    sync.WaitGroup
+}
+
+// Options configure a Tracker.
+type Options struct {
+	TTY      bool          // stderr is a terminal: draw bars
+	Quiet    bool          // print nothing but errors
+	Interval time.Duration // plain mode status line period (default 10s)
+}
+
+// New starts a tracker writing to w.
+func New(w io.Writer, opts Options) *Tracker {
+	t := &Tracker{w: w, tty: opts.TTY && !opts.Quiet, quiet: opts.Quiet, interval: opts.Interval, now: time.Now, stop: make(chan struct{})}
+	if t.interval <= 0 {
+		t.interval = 10 * time.Second
+	}
+	t.start = t.now()
+	if t.tty {
+		t.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
+		t.total = t.p.AddBar(0, mpb.BarPriority(1<<30),
+			mpb.PrependDecorators(decor.Name("total ", decor.WCSyncSpaceR), decor.Any(func(decor.Statistics) string {
+				return fmt.Sprintf("%d/%d files", t.finished.Load(), t.files.Load())
+			}, decor.WCSyncSpace)),
+			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace), decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)),
+		)
+	} else if !t.quiet {
+		t.wg.Add(1)
+		go t.ticker()
+	}
+	return t
+}
+
+func (t *Tracker) ticker() {
+	defer t.wg.Done()
+	tk := time.NewTicker(t.interval)
+	defer tk.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tk.C:
+			t.printf("progress: %d/%d files, %s of %s, %s/s\n", t.finished.Load(), t.files.Load(),
+				tableprinter.Bytes(t.doneBytes.Load()), tableprinter.Bytes(t.totalBytes.Load()), tableprinter.Bytes(t.speed()))
+		}
+	}
+}
+
+func (t *Tracker) speed() int64 {
+	el := t.now().Sub(t.start).Seconds()
+	if el <= 0 {
+		return 0
+	}
+	return int64(float64(t.fetched.Load()) / el)
+}
+
+func (t *Tracker) printf(format string, args ...any) {
+	if t.quiet {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(t.w, format, args...)
+}
+
+// Warn prints a warning line above the bars (or as a plain line).
+func (t *Tracker) Warn(format string, args ...any) {
+	msg := fmt.Sprintf("civit: warning: "+format+"\n", args...)
+	if t.tty && t.p != nil {
+		t.p.Write([]byte(msg))
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprint(t.w, msg)
+}
+
+// File is one download's progress.
+type File struct {
+	t       *Tracker
+	name    string
+	bar     *mpb.Bar
+	size    int64
+	done    atomic.Int64
+	fetched atomic.Int64
+	started time.Time
+	once    sync.Once
+}
+
+// File registers a download named name (shown to the user).
+func (t *Tracker) File(name string) *File {
+	t.files.Add(1)
+	return &File{t: t, name: name}
+}
+
+// Start reports the size (-1 if unknown) and the bytes already on disk.
+func (f *File) Start(size, done int64) {
+	f.once.Do(func() {
+		f.started = f.t.now()
+		f.size = size
+		f.done.Store(done)
+		if size > 0 {
+			f.t.totalBytes.Add(size)
+		}
+		f.t.doneBytes.Add(done)
+		if f.t.tty {
+			f.t.mu.Lock()
+			f.bar = f.t.p.AddBar(max(size, 0), mpb.BarRemoveOnComplete(),
+				mpb.PrependDecorators(decor.Name(shorten(f.name, 36), decor.WCSyncSpaceR)),
+				mpb.AppendDecorators(
+					decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace),
+					decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30, decor.WCSyncSpace),
+					decor.EwmaETA(decor.ET_STYLE_GO, 30, decor.WCSyncSpace),
+				))
+			f.bar.SetCurrent(done)
+			f.t.total.SetTotal(f.t.totalBytes.Load(), false)
+			f.t.total.SetCurrent(f.t.doneBytes.Load())
+			f.t.mu.Unlock()
+			return
+		}
+		what := tableprinter.Bytes(size)
+		if size < 0 {
+			what = "size unknown"
+		}
+		if done > 0 {
+			f.t.printf("resuming %s (%s of %s already here)\n", f.name, tableprinter.Bytes(done), what)
+		} else {
+			f.t.printf("downloading %s (%s)\n", f.name, what)
+		}
+	})
+}
+
+// Add reports n more bytes written.
+func (f *File) Add(n int64) {
+	f.done.Add(n)
+	f.fetched.Add(n)
+	f.t.doneBytes.Add(n)
+	f.t.fetched.Add(n)
+	if f.bar != nil {
+		f.bar.EwmaIncrInt64(n, 0)
+		f.t.total.IncrInt64(n)
+	}
+}
+
+// Restart reports that the partial data was discarded.
+func (f *File) Restart(reason error) {
+	d := f.done.Swap(0)
+	f.t.doneBytes.Add(-d)
+	if f.bar != nil {
+		f.bar.SetCurrent(0)
+		f.t.total.SetCurrent(f.t.doneBytes.Load())
+	}
+	f.t.Warn("%s: starting over: %v", f.name, reason)
+}
+
+// Finish reports the end of the download: err == nil means complete.
+func (f *File) Finish(err error, note string) {
+	if err != nil {
+		f.t.failed.Add(1)
+		// Take back the bytes this file will not deliver.
+		if f.size > 0 {
+			f.t.totalBytes.Add(-(f.size - f.done.Load()))
+		}
+	}
+	f.t.finished.Add(1)
+	if f.bar != nil {
+		if err != nil {
+			f.bar.Abort(true)
+		} else {
+			f.bar.SetTotal(-1, true)
+		}
+		f.t.total.SetTotal(f.t.totalBytes.Load(), false)
+		return
+	}
+	if err != nil {
+		return // the caller reports errors
+	}
+	el := f.t.now().Sub(f.started)
+	speed := ""
+	if s := el.Seconds(); s > 0 && f.fetched.Load() > 0 {
+		speed = fmt.Sprintf(", %s/s", tableprinter.Bytes(int64(float64(f.fetched.Load())/s)))
+	}
+	if note != "" {
+		note = " (" + note + ")"
+	}
+	f.t.printf("done %s%s in %s%s\n", f.name, note, el.Round(100*time.Millisecond), speed)
+}
+
+// Totals are what the tracker counted.
+type Totals struct {
+	Files, Failed int64
+	Bytes         int64 // received in this run
+	Elapsed       time.Duration
+}
+
+// Wait stops rendering and returns the totals.
+func (t *Tracker) Wait() Totals {
+	if t.p != nil {
+		t.total.SetTotal(-1, true)
+		t.p.Wait()
+	}
+	close(t.stop)
+	t.wg.Wait()
+	return Totals{Files: t.files.Load(), Failed: t.failed.Load(), Bytes: t.fetched.Load(), Elapsed: t.now().Sub(t.start)}
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
