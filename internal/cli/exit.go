@@ -87,6 +87,9 @@ func classify(err error) (msg string, hints []string, code int) {
 func classifyAPI(err error, e *api.Error) (string, []string, int) {
 	switch e.Kind {
 	case api.KindAuthRequired:
+		if strings.Contains(strings.ToLower(e.Message), "disabled downloads") {
+			return err.Error(), []string{"the creator allows this model only for generation on CivitAI; no API key can download it"}, ExitError
+		}
 		return err.Error(), []string{fmt.Sprintf("set `CIVITAI_API_KEY` (or run `civit config set api_key`) with a key from %s", keyURL)}, ExitAuth
 	case api.KindEarlyAccess:
 		h := "this version is in Early Access; buy access on civitai.com or wait"
