@@ -166,7 +166,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
-			return run(cmd.Context(), opts)
+			return Run(cmd.Context(), opts)
 		},
 	}
 	fl := cmd.Flags()

@@ -26,7 +26,8 @@ var testOnlyEngine func(*dl.Options)
 
 func safeName(name string) (string, error) { return dl.SanitizeFilename(name) }
 
-func run(ctx context.Context, o *Options) error {
+// Run downloads what opts names; other commands (update) call it too.
+func Run(ctx context.Context, o *Options) error {
 	if err := o.defaults(); err != nil {
 		return err
 	}
@@ -173,6 +174,8 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
+	// RECORD HOOK: the library store (issue 4) records the file here:
+	// it.Dest, it.SHA256, res.Size, it.ModelID, it.Version, it.File, it.Type.
 	return nil
 }
 
