@@ -1,0 +1,319 @@
+package civitaitest
+
+import (
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// pageParams parses limit/page for the page-based endpoints.
+func pageParams(q query, defLimit, maxLimit int) (limit, page int, issues []zodIssue) {
+	limit, page = defLimit, 1
+	parse := func(key string, lo, hi int) (int, bool) {
+		v, ok, _ := q.one(key)
+		if !ok {
+			return 0, false
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key}, message: "Expected number, received nan",
+				extra: obj{{"expected", "number"}, {"received", "nan"}}})
+			return 0, false
+		}
+		if n < lo || n > hi {
+			issues = append(issues, zodIssue{code: "too_big", path: []any{key},
+				message: "Number must be between " + strconv.Itoa(lo) + " and " + strconv.Itoa(hi)})
+			return 0, false
+		}
+		return n, true
+	}
+	if n, ok := parse("limit", 0, maxLimit); ok && n > 0 {
+		limit = n
+	}
+	if n, ok := parse("page", 1, math.MaxInt32); ok {
+		page = n
+	}
+	return limit, page, issues
+}
+
+// pagedMetadata is getPagingData + getPaginationLinks (§2.7, §5.5).
+func pagedMetadata(r *http.Request, q query, total, limit, page int) obj {
+	totalPages := 1
+	if total > 0 && limit > 0 {
+		totalPages = (total + limit - 1) / limit
+	}
+	meta := obj{{"totalItems", total}, {"currentPage", page}, {"pageSize", limit}, {"totalPages", totalPages}}
+	link := func(n int) string {
+		next := query{vals: map[string][]string{}, keys: append([]string(nil), q.keys...)}
+		for k, v := range q.vals {
+			next.vals[k] = v
+		}
+		next.set("page", strconv.Itoa(n))
+		return origin(r) + r.URL.Path + "?" + next.stringify()
+	}
+	if page < totalPages {
+		meta.set("nextPage", link(page+1))
+	}
+	if totalPages > 1 && page > 1 {
+		meta.set("prevPage", link(page-1))
+	}
+	return meta
+}
+
+// handleTags is GET /api/v1/tags (§2.8): model tags, page-based.
+func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
+	if !s.headers(w, r, classPublic, publicCache) {
+		return
+	}
+	q := parseQuery(r.URL.RawQuery)
+	limit, page, issues := pageParams(q, 20, 200)
+	if len(issues) > 0 {
+		s.respond(w, r, http.StatusBadRequest, obj{{"error", zodError(issues)}})
+		return
+	}
+	text, _, _ := q.one("query")
+	var tags []string
+	for _, t := range s.Catalog.tags {
+		if text == "" || strings.Contains(strings.ToLower(t), strings.ToLower(text)) {
+			tags = append(tags, t)
+		}
+	}
+	items := []obj{}
+	for i := (page - 1) * limit; i < min(page*limit, len(tags)); i++ {
+		items = append(items, obj{{"name", tags[i]}, {"link", origin(r) + "/api/v1/models?tag=" + tags[i]}})
+	}
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(tags), limit, page)}})
+}
+
+// handleCreators is GET /api/v1/creators (§2.7).
+func (s *Server) handleCreators(w http.ResponseWriter, r *http.Request) {
+	if !s.headers(w, r, classPublic, publicCache) {
+		return
+	}
+	q := parseQuery(r.URL.RawQuery)
+	limit, page, issues := pageParams(q, 20, 200)
+	if len(issues) > 0 {
+		s.respond(w, r, http.StatusBadRequest, obj{{"error", zodError(issues)}})
+		return
+	}
+	text, _, _ := q.one("query")
+	counts := map[string]int{}
+	images := map[string]string{}
+	for _, m := range s.Catalog.models {
+		if m.Visible() {
+			counts[m.Username]++
+			if m.CreatorImage != "" {
+				images[m.Username] = m.CreatorImage
+			}
+		}
+	}
+	var names []string
+	for _, u := range s.Catalog.creators {
+		if text == "" || strings.Contains(strings.ToLower(u), strings.ToLower(text)) {
+			names = append(names, u)
+		}
+	}
+	items := []obj{}
+	for i := (page - 1) * limit; i < min(page*limit, len(names)); i++ {
+		u := names[i]
+		it := obj{{"username", u}}
+		it.setIf(counts[u] > 0, "modelCount", counts[u])
+		it.set("link", origin(r)+"/api/v1/models?username="+u)
+		it.setIf(images[u] != "", "image", images[u])
+		items = append(items, it)
+	}
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(names), limit, page)}})
+}
+
+// handleEnums is GET /api/v1/enums (§2.9).
+func (s *Server) handleEnums(w http.ResponseWriter, r *http.Request) {
+	if !s.headers(w, r, classPublic, publicCache) {
+		return
+	}
+	active := []string{}
+	for _, b := range commonBaseModels {
+		active = append(active, b.v)
+	}
+	s.respond(w, r, http.StatusOK, obj{
+		{"ModelType", append([]string{}, modelTypes...)},
+		{"ModelFileType", append([]string{}, modelFileTypes...)},
+		{"ActiveBaseModel", active},
+		{"BaseModel", append([]string{}, baseModels...)},
+		{"BaseModelType", append([]string{}, baseModelTypes...)},
+	})
+}
+
+// imageBrowsing maps the images endpoint's nsfw/browsingLevel parameters
+// to browsing flags (default PG only, §2.6).
+func imageBrowsing(q query) (int, []zodIssue) {
+	if v, ok, _ := q.one("browsingLevel"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, []zodIssue{{code: "invalid_type", path: []any{"browsingLevel"}, message: "Expected number, received nan"}}
+		}
+		return n, nil
+	}
+	v, ok, _ := q.one("nsfw")
+	if !ok {
+		return nsfwPG, nil
+	}
+	switch v {
+	case "None", "false", "0":
+		return nsfwPG, nil
+	case "Soft":
+		return nsfwPG | nsfwPG13, nil
+	case "Mature":
+		return nsfwPG | nsfwPG13 | nsfwR, nil
+	case "X", "true", "1":
+		return browsingAll, nil
+	case "Blocked":
+		return nsfwBlocked, nil
+	}
+	return 0, []zodIssue{enumIssue([]any{"nsfw"}, v, []string{"None", "Soft", "Mature", "X", "Blocked"})}
+}
+
+func imageKey(im *FakeImage, sortName string) []int64 {
+	var reactions int64
+	for _, n := range im.Reactions {
+		reactions += n
+	}
+	switch sortName {
+	case "Newest":
+		return []int64{im.CreatedAt.UnixMilli(), im.ID}
+	case "Oldest":
+		return []int64{-im.CreatedAt.UnixMilli(), -im.ID}
+	case "Most Comments":
+		return []int64{im.CommentCount, im.ID}
+	case "Most Collected":
+		return []int64{im.Reactions[4], im.ID}
+	case "Random":
+		return []int64{int64(splitmix64(uint64(im.ID)) >> 1), im.ID}
+	}
+	return []int64{reactions, im.ID}
+}
+
+// handleImages is GET /api/v1/images (§2.6). meta is null unless
+// withMeta=true, then it is the flat object of the 2023 sample.
+func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
+	if !s.headers(w, r, classPublic, publicCache) {
+		return
+	}
+	q := parseQuery(r.URL.RawQuery)
+	var issues []zodIssue
+	limit := 100
+	if v, ok, _ := q.one("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 200 {
+			issues = append(issues, zodIssue{code: "too_big", path: []any{"limit"}, message: "Number must be less than or equal to 200"})
+		} else if n > 0 {
+			limit = n
+		}
+	}
+	pageN := 0
+	if v, ok, _ := q.one("page"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			issues = append(issues, zodIssue{code: "too_small", path: []any{"page"}, message: "Number must be greater than or equal to 1"})
+		}
+		pageN = n
+	}
+	sortName := "Most Reactions"
+	if v, ok, _ := q.one("sort"); ok {
+		if !contains(imageSorts, v) {
+			issues = append(issues, enumIssue([]any{"sort"}, v, imageSorts))
+		}
+		sortName = v
+	}
+	if v, ok, _ := q.one("period"); ok && !contains(periods, v) {
+		issues = append(issues, enumIssue([]any{"period"}, v, periods))
+	}
+	browsing, bi := imageBrowsing(q)
+	issues = append(issues, bi...)
+	idParam := func(key string) int64 {
+		v, ok, _ := q.one(key)
+		if !ok {
+			return 0
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key}, message: "Expected number, received nan"})
+		}
+		return n
+	}
+	modelID, versionID, postID := idParam("modelId"), idParam("modelVersionId"), idParam("postId")
+	if len(issues) > 0 {
+		s.respond(w, r, http.StatusBadRequest, obj{{"error", zodError(issues)}})
+		return
+	}
+	cursor, _, _ := q.one("cursor")
+	usingPaging := pageN > 0 && cursor == ""
+	if usingPaging && pageN*limit > 1000 {
+		s.respond(w, r, http.StatusTooManyRequests, errBody("You've requested too many pages, please use cursors instead"))
+		return
+	}
+	username, _, _ := q.one("username")
+	withMeta := false
+	if v, ok, _ := q.one("withMeta"); ok {
+		withMeta = booleanString(v)
+	}
+	var all []*FakeImage
+	for _, im := range s.Catalog.images {
+		v := im.version
+		if v.Status != "Published" || !v.model.Visible() || v.model.Mode == "TakenDown" || im.NSFWLevel&browsing == 0 {
+			continue
+		}
+		if modelID != 0 && v.ModelID != modelID || versionID != 0 && v.ID != versionID || postID != 0 && im.PostID != postID {
+			continue
+		}
+		if username != "" && !strings.EqualFold(username, im.Username) {
+			continue
+		}
+		all = append(all, im)
+	}
+	keys := make(map[*FakeImage][]int64, len(all))
+	for _, im := range all {
+		keys[im] = imageKey(im, sortName)
+	}
+	slices.SortFunc(all, func(a, b *FakeImage) int { return cmpKeys(keys[a], keys[b]) })
+	start := 0
+	switch {
+	case cursor != "":
+		ck, ok := decodeCursor(cursor, 2)
+		if !ok {
+			s.respond(w, r, http.StatusInternalServerError, obj{{"error", "Invalid cursor"}, {"code", "INTERNAL_SERVER_ERROR"}})
+			return
+		}
+		start = len(all)
+		for i, im := range all {
+			if cmpKeys(keys[im], ck) >= 0 {
+				start = i
+				break
+			}
+		}
+	case usingPaging:
+		start = (pageN - 1) * limit
+	}
+	end := min(start+limit, len(all))
+	items := []obj{}
+	for i := start; i < end; i++ {
+		items = append(items, renderImageItem(all[i], withMeta, s.imageBase()))
+	}
+	meta := obj{}
+	if end < len(all) {
+		nc := encodeCursor(keys[all[end]])
+		meta.set("nextCursor", nc)
+		next := query{vals: map[string][]string{}, keys: append([]string(nil), q.keys...)}
+		for k, v := range q.vals {
+			next.vals[k] = v
+		}
+		next.set("cursor", nc)
+		meta.set("nextPage", origin(r)+r.URL.Path+"?"+next.stringify())
+	}
+	if usingPaging {
+		meta.set("currentPage", pageN)
+		meta.set("pageSize", limit)
+	}
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", meta}})
+}
