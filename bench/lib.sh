@@ -1,0 +1,47 @@
+# Shared helpers for the benchmark scripts (sourced, not run).
+
+# build_bins DIR: builds civit and civitai-fake into DIR.
+build_bins() {
+  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && go build -o "$1/civit" ./cmd/civit && go build -o "$1/civitai-fake" ./cmd/civitai-fake)
+}
+
+# start_fake BIN ARGS...: starts civitai-fake on free loopback ports and sets
+# FAKE_PID, API and STORAGE.
+start_fake() {
+  local bin=$1; shift
+  local out; out=$(mktemp)
+  "$bin" --addr 127.0.0.1:0 --storage-addr 127.0.0.1:0 --quiet "$@" >"$out" 2>/dev/null &
+  FAKE_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^civitai-fake: api=' "$out" && break
+    sleep 0.05
+  done
+  API=$(sed -n 's/^civitai-fake: api=\([^ ]*\) storage=.*/\1/p' "$out" | head -1)
+  STORAGE=$(sed -n 's/.* storage=\([^ ]*\).*/\1/p' "$out" | head -1)
+  [ -n "$API" ] || { echo "civitai-fake did not start" >&2; exit 1; }
+}
+
+# measure N CMD...: runs CMD N times; prints "median_wall_s median_rss_kb mean_cpu_s".
+# Wall and CPU come from hyperfine (sub-millisecond), peak RSS from GNU time.
+# BEFORE_EACH, if set, is a shell command run before every run (untimed).
+measure() {
+  local n=$1; shift
+  local f; f=$(mktemp)
+  local cmd; cmd=$(printf '%q ' "$@")
+  local prep=()
+  [ -n "${BEFORE_EACH:-}" ] && prep=(--prepare "$BEFORE_EACH")
+  hyperfine -N --style none --warmup 1 --runs "$n" "${prep[@]}" --export-json "$f.json" "$cmd" >/dev/null 2>&1
+  for _ in $(seq "$n"); do
+    [ -n "${BEFORE_EACH:-}" ] && eval "$BEFORE_EACH"
+    /usr/bin/time -f '%M' -o "$f.one" "$@" >/dev/null 2>&1 || true
+    cat "$f.one" >>"$f"
+  done
+  local mid=$(( (n + 1) / 2 ))
+  local r; r=$(sort -g "$f" | sed -n "${mid}p")
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["results"][0]; print(d["median"], sys.argv[2], d["user"]+d["system"])' "$f.json" "$r"
+  rm -f "$f" "$f.one" "$f.json"
+}
+
+machine() {
+  echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(go version | cut -d' ' -f3)"
+}
