@@ -148,8 +148,8 @@ func (f *File) Start(size, done int64) {
 				mpb.PrependDecorators(decor.Name(shorten(f.name, 36), decor.WCSyncSpaceR)),
 				mpb.AppendDecorators(
 					decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace),
-					decor.EwmaSpeed(decor.SizeB1024(0), "% .1f", 30, decor.WCSyncSpace),
-					decor.EwmaETA(decor.ET_STYLE_GO, 30, decor.WCSyncSpace),
+					decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace),
+					decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace),
 				))
 			f.bar.SetCurrent(done)
 			f.t.total.SetTotal(f.t.totalBytes.Load(), false)
@@ -176,7 +176,7 @@ func (f *File) Add(n int64) {
 	f.t.doneBytes.Add(n)
 	f.t.fetched.Add(n)
 	if f.bar != nil {
-		f.bar.EwmaIncrInt64(n, 0)
+		f.bar.IncrInt64(n)
 		f.t.total.IncrInt64(n)
 	}
 }
@@ -190,6 +190,13 @@ func (f *File) Restart(reason error) {
 		f.t.total.SetCurrent(f.t.doneBytes.Load())
 	}
 	f.t.Warn("%s: starting over: %v", f.name, reason)
+}
+
+// Abort removes the file's bar without counting it (interrupted).
+func (f *File) Abort() {
+	if f.bar != nil {
+		f.bar.Abort(true)
+	}
 }
 
 // Finish reports the end of the download: err == nil means complete.
@@ -209,11 +216,18 @@ func (f *File) Finish(err error, note string) {
 			f.bar.SetTotal(-1, true)
 		}
 		f.t.total.SetTotal(f.t.totalBytes.Load(), false)
+		if err == nil && !f.t.quiet {
+			f.t.p.Write([]byte(f.doneLine(note)))
+		}
 		return
 	}
 	if err != nil {
 		return // the caller reports errors
 	}
+	f.t.printf("%s", f.doneLine(note))
+}
+
+func (f *File) doneLine(note string) string {
 	el := f.t.now().Sub(f.started)
 	speed := ""
 	if s := el.Seconds(); s > 0 && f.fetched.Load() > 0 {
@@ -222,7 +236,10 @@ func (f *File) Finish(err error, note string) {
 	if note != "" {
 		note = " (" + note + ")"
 	}
-	f.t.printf("done %s%s in %s%s\n", f.name, note, el.Round(100*time.Millisecond), speed)
+	if f.started.IsZero() {
+		return fmt.Sprintf("done %s%s\n", f.name, note)
+	}
+	return fmt.Sprintf("done %s%s in %s%s\n", f.name, note, el.Round(100*time.Millisecond), speed)
 }
 
 // Totals are what the tracker counted.

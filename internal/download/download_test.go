@@ -1,0 +1,975 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zeebo/blake3"
+	"golang.org/x/time/rate"
+)
+
+// checkFile asserts that path holds exactly want and that no partial or
+// control file is left next to it.
+func checkFile(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read result: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("content differs: got %d bytes (sha %s), want %d bytes (sha %s)",
+			len(got), sha256Hex(got)[:12], len(want), sha256Hex(want)[:12])
+	}
+	part, ctl := partPaths(path)
+	for _, p := range []string{part, ctl, ctl + ".tmp"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s left behind", filepath.Base(p))
+		}
+	}
+}
+
+// checkAbsent asserts that nothing exists under the final name.
+func checkAbsent(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err == nil {
+		t.Fatalf("%s exists after a failed download", path)
+	}
+}
+
+// checkFetched asserts that a run received want bytes, plus at most one
+// buffer per stolen range (a connection whose range was cut short drops the
+// rest of its last read).
+func checkFetched(t *testing.T, res *Result, want int64) {
+	t.Helper()
+	slack := int64(res.Steals) * int64(testOptions().BufferSize)
+	if res.BytesFetched < want || res.BytesFetched > want+slack {
+		t.Errorf("fetched %d bytes, want %d (+%d for %d steals)", res.BytesFetched, want, slack, res.Steals)
+	}
+}
+
+func TestDownloadHappyPath(t *testing.T) {
+	t.Parallel()
+	body := testBody(3<<20+12345, 1)
+	for _, tc := range []struct {
+		name      string
+		conns     int
+		knownSize bool
+	}{
+		{"1 connection", 1, true},
+		{"4 connections", 4, true},
+		{"16 connections", 16, true},
+		{"16 connections size unknown", 16, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			var events sync.Map
+			var progressed atomic.Int64
+			opts := testOptions()
+			opts.Progress = func(ev Event) {
+				events.Store(ev.Kind, true)
+				if ev.Kind == EventProgress {
+					progressed.Add(ev.N)
+				}
+			}
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: strings.ToLower(sha256Hex(body)),
+				Connections: tc.conns, Identity: "mv:1/f:1"}
+			if tc.knownSize {
+				req.Size = int64(len(body))
+			}
+			res, err := New(opts).Download(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if res.SHA256 != sha256Hex(body) || res.Size != int64(len(body)) || res.Path != dest {
+				t.Errorf("result = %+v", res)
+			}
+			checkFetched(t, res, int64(len(body)))
+			if res.Resumed || res.AlreadyPresent || res.Restarts != 0 {
+				t.Errorf("resumed %v, present %v, restarts %d", res.Resumed, res.AlreadyPresent, res.Restarts)
+			}
+			if got := progressed.Load(); got != int64(len(body)) {
+				t.Errorf("progress events sum to %d, want %d", got, len(body))
+			}
+			for _, k := range []EventKind{EventStart, EventProgress, EventVerify, EventDone} {
+				if _, ok := events.Load(k); !ok {
+					t.Errorf("no event of kind %d", k)
+				}
+			}
+			if tc.conns == 1 && res.Requests != 1 {
+				t.Errorf("1 connection used %d requests", res.Requests)
+			}
+			if tc.conns > 1 {
+				if res.Requests < tc.conns {
+					t.Errorf("%d connections but only %d requests", tc.conns, res.Requests)
+				}
+				if nc := rs.newConns.Load(); nc >= int64(res.Requests) {
+					t.Errorf("no keep-alive reuse: %d connections for %d requests", nc, res.Requests)
+				}
+			}
+			for _, l := range rs.requests()[1:] {
+				if l.ifRange != rs.etag {
+					t.Errorf("request %d If-Range %q, want %q", l.n, l.ifRange, rs.etag)
+				}
+			}
+		})
+	}
+}
+
+func TestDownloadEmptyFile(t *testing.T) {
+	t.Parallel()
+	rs := newRangeServer(t, nil)
+	dest := filepath.Join(t.TempDir(), "empty.bin")
+	res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, nil)
+	if res.SHA256 != sha256Hex(nil) {
+		t.Errorf("sha %s", res.SHA256)
+	}
+}
+
+func TestWorkStealing(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 2)
+	rs := newRangeServer(t, body)
+	// The range starting at 0 crawls; the others are instant.
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
+			return &fault{Rate: 100 << 10}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	res, err := New(testOptions()).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, Size: int64(len(body)), SHA256: sha256Hex(body), Connections: 4,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	if res.Steals == 0 {
+		t.Fatalf("no range was stolen from the slow connection (requests %d)", res.Requests)
+	}
+	// A stolen range starts inside the first piece (1 MiB / 16 = 64 KiB).
+	stolen := false
+	for _, l := range rs.requests() {
+		if a, _, ok := parseTestRange(l.rng, int64(len(body))); ok && a > 0 && a < 64<<10 {
+			stolen = true
+		}
+	}
+	if !stolen {
+		t.Errorf("no request inside the slow first piece: %+v", rs.requests())
+	}
+	// Without stealing the slow piece alone takes 640 ms.
+	if res.Duration > 500*time.Millisecond {
+		t.Errorf("took %v; stealing should have finished the slow piece early", res.Duration)
+	}
+}
+
+func TestDownloadFaults(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20+777, 3)
+	size := int64(len(body))
+	type check func(t *testing.T, rs *rangeServer, res *Result)
+	for _, tc := range []struct {
+		name  string
+		conns int
+		setup func(rs *rangeServer)
+		fault func(n int, r *http.Request) *fault
+		check check
+	}{
+		{
+			name:  "connection drop mid-body continues from the written bytes",
+			conns: 1,
+			fault: func(n int, r *http.Request) *fault {
+				if n == 1 {
+					return &fault{DropAfter: 300000}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != 1 {
+					t.Errorf("retries = %d, want 1", res.Retries)
+				}
+				if res.BytesFetched != size {
+					t.Errorf("fetched %d bytes for %d: the retry did not continue where it stopped", res.BytesFetched, size)
+				}
+				if l := rs.requests(); len(l) != 2 || l[1].rng != "bytes=300000-"+itoa(size-1) {
+					t.Errorf("requests %+v, want the second to start at 300000", l)
+				}
+			},
+		},
+		{
+			name: "connection drop on one of several segments",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 3 {
+					return &fault{DropAfter: 20000}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != 1 {
+					t.Errorf("retries = %d, want 1", res.Retries)
+				}
+				checkFetched(t, res, size)
+			},
+		},
+		{
+			name: "429 with Retry-After is honoured",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 1 {
+					return &fault{Status: 429, RetryAfter: "5", Body: `{"error":"slow down"}`}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				l := rs.requests()
+				if gap := l[1].at.Sub(l[0].at); gap < 50*time.Millisecond {
+					t.Errorf("retried after %v, Retry-After asked for 50ms", gap)
+				}
+			},
+		},
+		{
+			name: "503 then OK",
+			fault: func(n int, r *http.Request) *fault {
+				if n <= 2 {
+					return &fault{Status: 503, Body: "busy"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries < 2 {
+					t.Errorf("retries = %d, want >= 2", res.Retries)
+				}
+			},
+		},
+		{
+			name: "Cloudflare 524 on a segment",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 3 || n == 4 {
+					return &fault{Status: 524, Body: "<html>timeout</html>", ContentType: "text/html"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries < 2 {
+					t.Errorf("retries = %d, want >= 2", res.Retries)
+				}
+			},
+		},
+		{
+			name: "stalled connection is cancelled and retried",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 2 {
+					return &fault{StallAfter: 8000}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries == 0 {
+					t.Error("no retry after the stall")
+				}
+				if res.Duration > 2*time.Second {
+					t.Errorf("took %v with a 150ms stall timeout", res.Duration)
+				}
+			},
+		},
+		{
+			name:  "server ignoring Range falls back to a single stream",
+			setup: func(rs *rangeServer) { rs.configure(func(rs *rangeServer) { rs.ignoreRange = true }) },
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Requests != 1 {
+					t.Errorf("requests = %d, want 1 single stream", res.Requests)
+				}
+			},
+		},
+		{
+			name: "single stream of unknown length",
+			setup: func(rs *rangeServer) {
+				rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+			},
+		},
+		{
+			name:  "single stream dropped restarts from byte 0",
+			setup: func(rs *rangeServer) { rs.configure(func(rs *rangeServer) { rs.ignoreRange = true }) },
+			fault: func(n int, r *http.Request) *fault {
+				if n == 1 {
+					return &fault{DropAfter: 300000}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.BytesFetched != size+300000 {
+					t.Errorf("fetched %d, want %d", res.BytesFetched, size+300000)
+				}
+			},
+		},
+		{
+			name: "server stops honouring ranges mid-download: clean restart",
+			fault: func(n int, r *http.Request) *fault {
+				if n >= 3 {
+					return &fault{IgnoreRange: true}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Restarts == 0 {
+					t.Error("no restart recorded")
+				}
+			},
+		},
+		{
+			name: "503 with Retry-After on a segment",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 2 {
+					return &fault{Status: 503, RetryAfter: "1", Body: `{"error":"Server busy, please retry shortly."}`}
+				}
+				return nil
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			if tc.setup != nil {
+				tc.setup(rs)
+			}
+			rs.setFault(tc.fault)
+			opts := testOptions()
+			opts.StallTimeout = 150 * time.Millisecond
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			conns := tc.conns
+			if conns == 0 {
+				conns = 4
+			}
+			res, err := New(opts).Download(t.Context(), Request{
+				Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: conns,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if res.SHA256 != sha256Hex(body) {
+				t.Errorf("result sha %s", res.SHA256)
+			}
+			if tc.check != nil {
+				tc.check(t, rs, res)
+			}
+		})
+	}
+}
+
+func TestDownloadErrors(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 4)
+	unauthorized := `{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in to download it"}`
+	for _, tc := range []struct {
+		name      string
+		req       func(r *Request)
+		setup     func(rs *rangeServer)
+		fault     func(n int, r *http.Request) *fault
+		check     func(t *testing.T, err error)
+		permanent bool
+	}{
+		{
+			name:  "wrong expected sha256",
+			req:   func(r *Request) { r.SHA256 = strings.Repeat("ab", 32) },
+			check: wantHashMismatch("sha256", strings.Repeat("AB", 32), sha256Hex(body)),
+		},
+		{
+			name: "wrong expected blake3",
+			req:  func(r *Request) { r.SHA256, r.BLAKE3 = "", strings.Repeat("cd", 32) },
+			check: func(t *testing.T, err error) {
+				b := blake3.Sum256(body)
+				wantHashMismatch("blake3", strings.Repeat("CD", 32), strings.ToUpper(hexs(b[:])))(t, err)
+			},
+		},
+		{
+			name: "json error document with a 200",
+			req:  func(r *Request) { r.Size = 5 << 30 },
+			fault: func(n int, r *http.Request) *fault {
+				return &fault{Status: 200, Body: unauthorized, ContentType: "application/json"}
+			},
+			check: wantUnexpected("Unauthorized"),
+		},
+		{
+			name: "html page instead of the file",
+			setup: func(rs *rangeServer) {
+				rs.setBody([]byte("<!DOCTYPE html><html>We're adjusting a few things</html>"))
+				rs.configure(func(rs *rangeServer) { rs.contentType = "text/html; charset=utf-8" })
+			},
+			check: wantUnexpected("adjusting"),
+		},
+		{
+			name:  "json body labelled octet-stream is sniffed",
+			setup: func(rs *rangeServer) { rs.setBody([]byte(unauthorized)) },
+			check: wantUnexpected("Unauthorized"),
+		},
+		{
+			name: "size mismatch",
+			req:  func(r *Request) { r.Size = int64(len(body)) + 1 },
+			check: func(t *testing.T, err error) {
+				var se *SizeMismatchError
+				if !errors.As(err, &se) || se.Got != int64(len(body)) {
+					t.Errorf("err = %v, want *SizeMismatchError", err)
+				}
+			},
+		},
+		{
+			name: "404",
+			fault: func(int, *http.Request) *fault {
+				return &fault{Status: 404, Body: "<Error><Code>NoSuchKey</Code></Error>"}
+			},
+			check: wantStatus(404),
+		},
+		{
+			name:  "403 without Resolve",
+			fault: func(int, *http.Request) *fault { return &fault{Status: 403, Body: "Request has expired"} },
+			check: wantStatus(403),
+		},
+		{
+			name:      "500 forever gives up",
+			fault:     func(int, *http.Request) *fault { return &fault{Status: 500} },
+			check:     wantStatus(500),
+			permanent: false,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			if tc.setup != nil {
+				tc.setup(rs)
+			}
+			rs.setFault(tc.fault)
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4}
+			if tc.req != nil {
+				tc.req(&req)
+			}
+			res, err := New(testOptions()).Download(t.Context(), req)
+			if err == nil {
+				t.Fatalf("no error; result %+v", res)
+			}
+			tc.check(t, err)
+			checkAbsent(t, dest)
+			part, ctl := partPaths(dest)
+			for _, p := range []string{part, ctl} {
+				if _, err := os.Stat(p); err == nil {
+					t.Errorf("%s left behind", filepath.Base(p))
+				}
+			}
+			if got := IsTransient(err); got == IsPermanent(err) {
+				t.Errorf("IsTransient %v and IsPermanent %v for %v", got, IsPermanent(err), err)
+			}
+			if tc.name != "500 forever gives up" && !IsPermanent(err) {
+				t.Errorf("%v should be permanent", err)
+			}
+		})
+	}
+}
+
+func hexs(b []byte) string { return hex.EncodeToString(b) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func wantHashMismatch(algo, expected, got string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var hm *HashMismatchError
+		if !errors.As(err, &hm) {
+			t.Fatalf("err = %v, want *HashMismatchError", err)
+		}
+		if hm.Algo != algo || hm.Expected != expected || hm.Got != got {
+			t.Errorf("mismatch = %+v, want %s %s got %s", hm, algo, expected, got)
+		}
+		if msg := err.Error(); !strings.Contains(msg, expected) || !strings.Contains(msg, got) {
+			t.Errorf("message %q does not name both hashes", msg)
+		}
+	}
+}
+
+func wantUnexpected(snippet string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var uc *UnexpectedContentError
+		if !errors.As(err, &uc) {
+			t.Fatalf("err = %v, want *UnexpectedContentError", err)
+		}
+		if !strings.Contains(uc.Snippet, snippet) {
+			t.Errorf("snippet %q does not contain %q", uc.Snippet, snippet)
+		}
+	}
+}
+
+func wantStatus(code int) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var he *HTTPError
+		if !errors.As(err, &he) || he.StatusCode != code {
+			t.Fatalf("err = %v, want HTTP %d", err, code)
+		}
+	}
+}
+
+func TestExpiredURLIsResolvedAgain(t *testing.T) {
+	t.Parallel()
+	body := testBody(700000, 5)
+	rs := newRangeServer(t, body)
+	var valid atomic.Value
+	valid.Store("sig-1")
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if r.URL.Query().Get("sig") != valid.Load().(string) {
+			return &fault{Status: 403, Body: "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>", ContentType: "application/xml"}
+		}
+		if n == 3 {
+			valid.Store("sig-2") // the signature expires mid-download
+		}
+		return nil
+	})
+	var resolves atomic.Int32
+	src := Source{
+		URL: rs.URL() + "?sig=sig-1",
+		Resolve: func(ctx context.Context) (string, error) {
+			resolves.Add(1)
+			return rs.URL() + "?" + url.Values{"sig": {valid.Load().(string)}}.Encode(), nil
+		},
+	}
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{Source: src, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	if n := resolves.Load(); n != 1 {
+		t.Errorf("Resolve called %d times, want 1 (shared by all connections)", n)
+	}
+	if res.Retries != 0 {
+		t.Errorf("a re-resolved URL should not count as a retry: %d", res.Retries)
+	}
+}
+
+func TestResolveBudgetIsBounded(t *testing.T) {
+	t.Parallel()
+	rs := newRangeServer(t, testBody(1000, 6))
+	rs.setFault(func(int, *http.Request) *fault { return &fault{Status: 403} })
+	var resolves atomic.Int32
+	src := Source{Resolve: func(ctx context.Context) (string, error) {
+		resolves.Add(1)
+		return rs.URL(), nil
+	}}
+	_, err := New(testOptions()).Download(t.Context(), Request{Source: src, Dest: filepath.Join(t.TempDir(), "x.bin")})
+	wantStatus(403)(t, err)
+	if n := resolves.Load(); n != maxResolves {
+		t.Errorf("Resolve called %d times, want %d", n, maxResolves)
+	}
+}
+
+func TestRemoteChangesMidDownload(t *testing.T) {
+	t.Parallel()
+	v1, v2 := testBody(800000, 7), testBody(800000, 8)
+	rs := newRangeServer(t, v1)
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n == 3 {
+			rs.setBody(v2) // takes effect from the next request
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, v2)
+	if res.Restarts == 0 {
+		t.Error("no restart recorded")
+	}
+}
+
+func TestRemoteKeepsChangingGivesUp(t *testing.T) {
+	t.Parallel()
+	rs := newRangeServer(t, testBody(400000, 9))
+	var ver atomic.Int32
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n%2 == 0 {
+			rs.setBody(testBody(400000, byte(10+ver.Add(1))))
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	_, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4})
+	var rc *RemoteChangedError
+	if !errors.As(err, &rc) {
+		t.Fatalf("err = %v, want *RemoteChangedError", err)
+	}
+	if !IsTransient(err) {
+		t.Error("a changing remote should be transient")
+	}
+	checkAbsent(t, dest)
+}
+
+// cancelAt returns a Progress func that cancels when done reaches at.
+func cancelAt(at int64, cancel context.CancelFunc) func(Event) {
+	return func(ev Event) {
+		if ev.Kind == EventProgress && ev.Done >= at {
+			cancel()
+		}
+	}
+}
+
+func TestCancelThenResume(t *testing.T) {
+	t.Parallel()
+	body := testBody(2<<20, 12)
+	size := int64(len(body))
+	b3sum := blake3.Sum256(body)
+	b3 := strings.ToUpper(hexs(b3sum[:]))
+	for _, tc := range []struct {
+		name        string
+		sha, blake3 string
+		wantBLAKE3  bool
+		hashResumed bool // the SHA-256 state was restored, not recomputed
+	}{
+		{"sha256", sha256Hex(body), "", false, true},
+		{"blake3 only: re-hashed from disk", "", b3, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.rate = 2 << 20 }) // per response
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: tc.sha, BLAKE3: tc.blake3, Connections: 4, Identity: "mv:1/f:2"}
+
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := testOptions()
+			opts.Progress = cancelAt(size/2, cancel)
+			start := time.Now()
+			_, err := New(opts).Download(ctx, req)
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("cancel took %v", d)
+			}
+			checkAbsent(t, dest)
+			part, ctl := partPaths(dest)
+			c, err := readControl(ctl)
+			if err != nil || c == nil {
+				t.Fatalf("no control file after cancel: %v", err)
+			}
+			if fi, err := os.Stat(part); err != nil || fi.Size() != size {
+				t.Fatalf("partial file: %v", err)
+			}
+			done := c.doneBytes()
+			if done < size/2 {
+				t.Fatalf("control file records %d bytes, at least %d were written", done, size/2)
+			}
+			if c.SHA256Offset == 0 || c.ETag != rs.etag {
+				t.Errorf("control file: hash offset %d, etag %q", c.SHA256Offset, c.ETag)
+			}
+
+			rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+			res, err := New(testOptions()).Download(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if !res.Resumed {
+				t.Error("Resumed = false")
+			}
+			checkFetched(t, res, size-done)
+			if tc.wantBLAKE3 && res.BLAKE3 != b3 {
+				t.Errorf("BLAKE3 = %s, want %s", res.BLAKE3, b3)
+			}
+			if tc.hashResumed && res.ReadBack > size-c.SHA256Offset {
+				t.Errorf("read back %d bytes: the saved hash state (at %d) was not used", res.ReadBack, c.SHA256Offset)
+			}
+			if !tc.hashResumed && res.ReadBack < c.SHA256Offset {
+				t.Errorf("read back only %d bytes; BLAKE3 must re-hash the %d saved bytes", res.ReadBack, c.SHA256Offset)
+			}
+		})
+	}
+}
+
+func TestResumeDiscardsStaleState(t *testing.T) {
+	t.Parallel()
+	v1, v2 := testBody(1<<20, 13), testBody(1<<20, 14)
+	for _, tc := range []struct {
+		name   string
+		change func(rs *rangeServer, req *Request)
+		want   []byte
+	}{
+		{"etag changed", func(rs *rangeServer, req *Request) { rs.setBody(v2); req.SHA256 = sha256Hex(v2) }, v2},
+		{"identity changed", func(rs *rangeServer, req *Request) { req.Identity = "mv:1/f:other" }, v1},
+		{"etag changed, server without If-Range", func(rs *rangeServer, req *Request) {
+			rs.setBody(v2)
+			req.SHA256 = sha256Hex(v2)
+			rs.setFault(func(n int, r *http.Request) *fault { r.Header.Del("If-Range"); return nil })
+		}, v2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, v1)
+			rs.configure(func(rs *rangeServer) { rs.rate = 2 << 20 })
+			dest := filepath.Join(t.TempDir(), "m.bin")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(v1), Connections: 4, Identity: "mv:1/f:1"}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := testOptions()
+			opts.Progress = cancelAt(int64(len(v1))/2, cancel)
+			if _, err := New(opts).Download(ctx, req); !errors.Is(err, context.Canceled) {
+				t.Fatalf("first run: %v", err)
+			}
+			rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+			tc.change(rs, &req)
+			var restarted atomic.Bool
+			opts = testOptions()
+			opts.Progress = func(ev Event) {
+				if ev.Kind == EventRestart {
+					restarted.Store(true)
+				}
+			}
+			res, err := New(opts).Download(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, tc.want)
+			if res.Resumed {
+				t.Error("stale state was resumed")
+			}
+			checkFetched(t, res, int64(len(tc.want)))
+			if !restarted.Load() || res.Restarts == 0 {
+				t.Error("the discarded state was not reported")
+			}
+		})
+	}
+}
+
+func TestExistingDestination(t *testing.T) {
+	t.Parallel()
+	body := testBody(100000, 15)
+	other := testBody(100000, 16)
+	for _, tc := range []struct {
+		name        string
+		existing    []byte
+		req         func(r *Request)
+		wantPresent bool
+		wantErr     bool
+		wantReqs    bool
+	}{
+		{name: "same hash", existing: body, wantPresent: true},
+		{name: "same size, no hash", existing: body, req: func(r *Request) { r.SHA256 = ""; r.Size = int64(len(body)) }, wantPresent: true},
+		{name: "different content", existing: other, wantErr: true},
+		{name: "different size", existing: body[:10], req: func(r *Request) { r.Size = int64(len(body)) }, wantErr: true},
+		{name: "nothing to compare", existing: body, req: func(r *Request) { r.SHA256 = "" }, wantErr: true},
+		{name: "different content with Force", existing: other, req: func(r *Request) { r.Force = true }, wantReqs: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			dest := filepath.Join(t.TempDir(), "m.bin")
+			if err := os.WriteFile(dest, tc.existing, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body)}
+			if tc.req != nil {
+				tc.req(&req)
+			}
+			res, err := New(testOptions()).Download(t.Context(), req)
+			switch {
+			case tc.wantErr:
+				var ee *ExistsError
+				if !errors.As(err, &ee) {
+					t.Fatalf("err = %v, want *ExistsError", err)
+				}
+				got, _ := os.ReadFile(dest)
+				if !bytes.Equal(got, tc.existing) {
+					t.Error("existing file was modified")
+				}
+			case err != nil:
+				t.Fatal(err)
+			default:
+				if res.AlreadyPresent != tc.wantPresent {
+					t.Errorf("AlreadyPresent = %v", res.AlreadyPresent)
+				}
+				checkFile(t, dest, body)
+				if res.SHA256 != sha256Hex(body) {
+					t.Errorf("sha %s", res.SHA256)
+				}
+			}
+			if got := rs.reqs.Load() > 0; got != tc.wantReqs {
+				t.Errorf("network used: %v, want %v", got, tc.wantReqs)
+			}
+		})
+	}
+}
+
+func TestBusyDestination(t *testing.T) {
+	t.Parallel()
+	body := testBody(512<<10, 17)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.rate = 1 << 20 })
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	req := Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 2, SHA256: sha256Hex(body)}
+	started := make(chan struct{})
+	var once sync.Once
+	opts := testOptions()
+	opts.Progress = func(ev Event) {
+		if ev.Kind == EventProgress {
+			once.Do(func() { close(started) })
+		}
+	}
+	d := New(opts)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := d.Download(t.Context(), req)
+		errc <- err
+	}()
+	<-started
+	_, err := d.Download(t.Context(), req)
+	if !errors.Is(err, ErrBusy) {
+		t.Errorf("concurrent download of the same file: %v, want ErrBusy", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+}
+
+func TestBandwidthLimit(t *testing.T) {
+	t.Parallel()
+	body := testBody(600<<10, 18)
+	rs := newRangeServer(t, body)
+	opts := testOptions()
+	opts.Limiter = rate.NewLimiter(4<<20, 64<<10) // 4 MiB/s
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	res, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	// 600 KiB at 4 MiB/s after a 64 KiB burst: >= 130 ms.
+	if res.Duration < 120*time.Millisecond {
+		t.Errorf("took %v, the limiter allows no less than ~130ms", res.Duration)
+	}
+}
+
+func TestInvalidRequests(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		req  Request
+	}{
+		{"no dest", Request{Source: Source{URL: "http://127.0.0.1/x"}}},
+		{"no source", Request{Dest: filepath.Join(dir, "a")}},
+		{"too many connections", Request{Source: Source{URL: "http://127.0.0.1/x"}, Dest: filepath.Join(dir, "a"), Connections: 17}},
+		{"bad sha256", Request{Source: Source{URL: "http://127.0.0.1/x"}, Dest: filepath.Join(dir, "a"), SHA256: "abc"}},
+		{"negative size", Request{Source: Source{URL: "http://127.0.0.1/x"}, Dest: filepath.Join(dir, "a"), Size: -1}},
+		{"dest is a directory", Request{Source: Source{URL: "http://127.0.0.1/x"}, Dest: dir, Size: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(testOptions()).Download(t.Context(), tc.req)
+			if !errors.Is(err, ErrInvalidRequest) || !IsPermanent(err) {
+				t.Errorf("err = %v, want a permanent ErrInvalidRequest", err)
+			}
+		})
+	}
+}
+
+func TestSniffAllowsRealFiles(t *testing.T) {
+	t.Parallel()
+	tinySafetensors := append([]byte{'{', 0, 0, 0, 0, 0, 0, 0}, []byte(`{"emb_params":{"dtype":"F32","shape":[1,768],"data_offsets":[0,3072]}}`)...)
+	tinySafetensors = append(tinySafetensors, testBody(3072, 19)...)
+	workflow := []byte(`{"last_node_id":9,"nodes":[]}`)
+	for _, tc := range []struct {
+		name, dest, contentType string
+		body                    []byte
+	}{
+		{"tiny safetensors whose header length is '{'", "emb.safetensors", "application/octet-stream", tinySafetensors},
+		{"workflow json with a .json name", "workflow.json", "application/json", workflow},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, tc.body)
+			rs.configure(func(rs *rangeServer) { rs.contentType = tc.contentType })
+			dest := filepath.Join(t.TempDir(), tc.dest)
+			if _, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest}); err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, tc.body)
+		})
+	}
+}
+
+func TestResumeValidators(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 21)
+	const lastMod = "Wed, 21 Oct 2026 07:28:00 GMT"
+	for _, tc := range []struct {
+		name        string
+		etag        bool
+		lastMod     bool
+		sha         string
+		wantResumed bool
+		wantIfRange string // "" none, "etag", "date"
+	}{
+		{"etag", true, false, "", true, "etag"},
+		{"last-modified only", false, true, "", true, "date"},
+		{"no validator, hash known", false, false, sha256Hex(body), true, ""},
+		{"no validator, nothing to check against", false, false, "", false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) {
+				rs.rate = 2 << 20
+				if !tc.etag {
+					rs.etag = ""
+				}
+				if tc.lastMod {
+					rs.lastMod = lastMod
+				}
+			})
+			dest := filepath.Join(t.TempDir(), "m.bin")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: tc.sha, Connections: 2}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := testOptions()
+			opts.Progress = cancelAt(int64(len(body))/2, cancel)
+			if _, err := New(opts).Download(ctx, req); !errors.Is(err, context.Canceled) {
+				t.Fatalf("first run: %v", err)
+			}
+			first := len(rs.requests())
+			rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+			res, err := New(testOptions()).Download(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if res.Resumed != tc.wantResumed {
+				t.Errorf("Resumed = %v, want %v", res.Resumed, tc.wantResumed)
+			}
+			want := map[string]string{"": "", "etag": rs.etag, "date": lastMod}[tc.wantIfRange]
+			if got := rs.requests()[first].ifRange; got != want {
+				t.Errorf("resume request If-Range %q, want %q", got, want)
+			}
+		})
+	}
+}

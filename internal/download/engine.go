@@ -1,0 +1,829 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+)
+
+// maxRestarts bounds clean restarts (remote changed, ranges refused
+// mid-download) within one Download call.
+const maxRestarts = 2
+
+// sniffMax: a body at most this long is checked for looking like a JSON or
+// HTML document instead of the file.
+const sniffMax = 64 << 10
+
+// restartError makes the whole download start over from a clean state.
+type restartError struct{ cause error }
+
+func (e *restartError) Error() string { return e.cause.Error() }
+func (e *restartError) Unwrap() error { return e.cause }
+
+// job is the state of one Download call.
+type job struct {
+	d         *Downloader
+	r         Request
+	part, ctl string
+	f         *os.File
+	urls      *urlState
+
+	// Settled before the workers start, constant while they run.
+	size       int64 // -1 unknown
+	etag       string
+	lastMod    string
+	streamMode bool // the server ignores ranges: one connection, no stealing
+	sched      *scheduler
+	hasher     *prefixHasher
+
+	ckMu        sync.Mutex // serializes checkpoints
+	ckTrigger   chan struct{}
+	ckThreshold int64
+	sinceCkpt   atomic.Int64
+	dirSynced   bool
+
+	written   atomic.Int64 // bytes on disk (resumed + new), for events
+	fetched   atomic.Int64
+	requests  atomic.Int64
+	retries   atomic.Int64
+	restarts  int
+	discarded int
+	resumed   bool
+}
+
+func newJob(d *Downloader, r Request) *job {
+	part, ctl := partPaths(r.Dest)
+	return &job{
+		d: d, r: r, part: part, ctl: ctl,
+		urls:      &urlState{url: r.Source.URL, resolve: r.Source.Resolve},
+		ckTrigger: make(chan struct{}, 1),
+	}
+}
+
+func (j *job) emit(ev Event) {
+	f1, f2 := j.d.opts.Progress, j.r.Progress
+	if f1 == nil && f2 == nil {
+		return
+	}
+	ev.Dest = j.r.Dest
+	if f1 != nil {
+		f1(ev)
+	}
+	if f2 != nil {
+		f2(ev)
+	}
+}
+
+func (j *job) run(ctx context.Context) (*Result, error) {
+	f, err := os.OpenFile(j.part, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open partial file: %w", err)
+	}
+	if err := lockFile(f); err != nil {
+		f.Close()
+		if errors.Is(err, ErrBusy) {
+			return nil, fmt.Errorf("%s: %w", j.r.Dest, ErrBusy)
+		}
+		return nil, fmt.Errorf("lock %s: %w", j.part, err)
+	}
+	j.f = f
+	defer func() {
+		if j.f != nil {
+			j.f.Close()
+		}
+	}()
+	st := j.loadState()
+	for {
+		res, err := j.attempt(ctx, st)
+		var rs *restartError
+		if !errors.As(err, &rs) {
+			return res, err
+		}
+		j.restarts++
+		j.emit(Event{Kind: EventRestart, Err: rs.cause})
+		st = nil
+		if err := j.discard(); err != nil {
+			return nil, err
+		}
+		if j.restarts > maxRestarts {
+			j.removePart()
+			var rc *RemoteChangedError
+			if errors.As(rs.cause, &rc) {
+				return nil, rc
+			}
+			return nil, &RemoteChangedError{Reason: rs.cause.Error(), Err: rs.cause}
+		}
+	}
+}
+
+// loadState returns the saved state if it belongs to this request and
+// matches the .part; otherwise it discards both and returns nil.
+func (j *job) loadState() *control {
+	c, err := readControl(j.ctl)
+	var partSize int64
+	if fi, ferr := j.f.Stat(); ferr == nil {
+		partSize = fi.Size()
+	}
+	reason := ""
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case c == nil:
+		if partSize > 0 {
+			reason = "partial file without control file"
+		}
+	default:
+		_, wantAlgo := verifyAlgo(&j.r)
+		switch verr := c.validate(); {
+		case verr != nil:
+			reason = verr.Error()
+		case c.Identity != j.r.Identity:
+			reason = fmt.Sprintf("control file is for %q, not %q", c.Identity, j.r.Identity)
+		case j.r.Size > 0 && c.Size != j.r.Size:
+			reason = fmt.Sprintf("saved size %d, expected %d", c.Size, j.r.Size)
+		case partSize != c.Size:
+			reason = fmt.Sprintf("partial file has %d bytes, control file says %d", partSize, c.Size)
+		case c.ETag == "" && c.LastModified == "" && wantAlgo == "":
+			// Nothing could tell us that the remote is still the same file.
+			reason = "no validator and no hash to check a resumed file against"
+		}
+	}
+	if reason == "" && c == nil {
+		return nil
+	}
+	if reason != "" {
+		j.discarded++
+		j.emit(Event{Kind: EventRestart, Err: errors.New("discarding partial download: " + reason)})
+		if err := j.discard(); err != nil {
+			return nil
+		}
+		return nil
+	}
+	return c
+}
+
+// discard empties the .part and removes the control file.
+func (j *job) discard() error {
+	removeControl(j.ctl)
+	if err := j.f.Truncate(0); err != nil {
+		return fmt.Errorf("truncate partial file: %w", err)
+	}
+	return nil
+}
+
+// removePart closes and deletes the .part and the control file.
+func (j *job) removePart() {
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
+	os.Remove(j.part)
+	removeControl(j.ctl)
+}
+
+// attempt runs the download once from the given state (nil: fresh).
+func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
+	conns := j.r.Connections
+	minSplit := j.d.opts.MinSplit
+	j.streamMode = false
+	j.size, j.etag, j.lastMod = -1, "", ""
+	if st != nil {
+		j.size, j.etag, j.lastMod = st.Size, st.ETag, st.LastModified
+	}
+
+	// Plan first when the size is known, so that the first request is
+	// exactly the first piece.
+	var sched *scheduler
+	var seg0 *segment
+	var doneBytes int64
+	if st != nil || j.r.Size > 0 {
+		size := j.r.Size
+		var done []span
+		if st != nil {
+			size, done, doneBytes = st.Size, st.doneSpans(), st.doneBytes()
+		}
+		sched = newScheduler(size, pieceSize(size-doneBytes, conns, minSplit), minSplit, done)
+		seg0 = sched.next()
+	}
+
+	var first *stream
+	if st == nil || seg0 != nil {
+		var err error
+		first, st, err = j.probe(ctx, st, seg0)
+		if err != nil {
+			var rs *restartError
+			if st == nil && !errors.As(err, &rs) {
+				j.removePart() // nothing on disk worth keeping
+			}
+			return nil, err
+		}
+		if st == nil {
+			doneBytes = 0
+			if err := j.f.Truncate(0); err != nil {
+				first.close()
+				return nil, fmt.Errorf("truncate partial file: %w", err)
+			}
+			if j.size > 0 {
+				if err := preallocate(j.f, j.size); err != nil {
+					first.close()
+					err = j.writeErr(err, j.size)
+					j.removePart()
+					return nil, err
+				}
+			}
+		}
+		switch {
+		case j.streamMode:
+			sched = newScheduler(j.size, 0, minSplit, nil)
+			sched.noSteal = true
+			seg0 = sched.next()
+		case sched == nil || st == nil && sched.size != j.size:
+			sched = newScheduler(j.size, pieceSize(j.size, conns, minSplit), minSplit, nil)
+			seg0 = sched.next()
+		}
+	}
+	if seg0 == nil && first != nil {
+		first.close() // empty file: nothing to read
+		first = nil
+	}
+	j.sched = sched
+	j.resumed = st != nil && doneBytes > 0
+	j.written.Store(doneBytes)
+	j.ckThreshold = j.d.opts.CheckpointBytes * int64(conns)
+
+	var shaState []byte
+	var shaOff int64
+	if st != nil {
+		shaState, shaOff = st.SHA256State, st.SHA256Offset
+	}
+	withB3 := !j.r.NoVerify && j.r.SHA256 == "" && j.r.BLAKE3 != ""
+	hbuf := j.d.getBuf()
+	defer j.d.putBuf(hbuf)
+	h, err := newPrefixHasher(j.f, sched, *hbuf, j.d.putBuf, shaState, shaOff, withB3)
+	if err != nil {
+		if first != nil {
+			first.close()
+		}
+		return nil, err
+	}
+	j.hasher = h
+	j.emit(Event{Kind: EventStart, Size: j.size, Done: doneBytes})
+
+	hctx, hcancel := context.WithCancel(ctx)
+	defer hcancel()
+	hashErr := make(chan error, 1)
+	go func() { hashErr <- h.run(hctx) }()
+
+	ckStop, ckDone := make(chan struct{}), make(chan struct{})
+	if j.size > 0 {
+		go j.checkpointer(ckStop, ckDone)
+	} else {
+		close(ckDone)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	workers := conns
+	if j.streamMode {
+		workers = 1
+	}
+	if seg0 == nil {
+		workers = 0
+	}
+	for i := range workers {
+		var s0 *segment
+		var f0 *stream
+		if i == 0 {
+			s0, f0 = seg0, first
+		}
+		g.Go(func() error { return j.worker(gctx, s0, f0) })
+	}
+	werr := g.Wait()
+	close(ckStop)
+	<-ckDone
+	if werr == nil {
+		werr = ctx.Err()
+	}
+	if werr != nil {
+		hcancel()
+		<-hashErr
+		return nil, j.fail(ctx, werr)
+	}
+	j.emit(Event{Kind: EventVerify, Size: j.size, Done: j.written.Load()})
+	h.finish()
+	if herr := <-hashErr; herr != nil {
+		return nil, j.fail(ctx, herr)
+	}
+	return j.complete()
+}
+
+// probe sends the first request, with retries, and settles size, validator
+// and mode from its answer. It returns the open response (for the first
+// range) and the state, which is nil when a saved state was discarded.
+func (j *job) probe(ctx context.Context, st *control, seg0 *segment) (*stream, *control, error) {
+	attempts := 0
+	noRange := false
+	for {
+		from, to := int64(0), int64(-1)
+		ifRange := ""
+		switch {
+		case noRange:
+			from = -1
+		case seg0 != nil:
+			from, to = seg0.start, seg0.end-1
+		}
+		if st != nil && !noRange {
+			ifRange = ifRangeValue(st.ETag, st.LastModified)
+		}
+		s, gen, err := j.open(ctx, from, to, ifRange)
+		if err == nil {
+			st, err = j.accept(s, st)
+			if err == nil {
+				return s, st, nil
+			}
+			s.close()
+			if errors.Is(err, ErrRangeNotSupported) && !noRange {
+				noRange = true // 206 without a total size: ask for the whole file
+				continue
+			}
+		}
+		var rne *errRangeUnsatisfiable
+		if errors.As(err, &rne) {
+			if st != nil {
+				return nil, st, &restartError{&RemoteChangedError{Reason: "the saved range is beyond the end of the remote file"}}
+			}
+			if !noRange {
+				noRange = true // e.g. an empty file: ask without Range
+				continue
+			}
+		}
+		retry, err := j.retryable(ctx, err, gen, &attempts)
+		if !retry {
+			return nil, st, err
+		}
+	}
+}
+
+// accept checks the first answer and settles the object's properties.
+func (j *job) accept(s *stream, st *control) (*control, error) {
+	if s.full {
+		if st != nil {
+			if d := diffValidator(st.ETag, st.LastModified, st.Size, s); d != "" {
+				return st, &restartError{&RemoteChangedError{Reason: d}}
+			}
+			// Same object, but the server ignores ranges: the saved bytes
+			// cannot be continued; read the whole file from this answer.
+			j.discarded++
+			j.emit(Event{Kind: EventRestart, Err: fmt.Errorf("discarding partial download: %w", ErrRangeNotSupported)})
+			st = nil
+		}
+		j.streamMode = true
+		j.size = s.total
+	} else {
+		if s.total < 0 {
+			if j.r.Size <= 0 {
+				return st, fmt.Errorf("%w: the server did not report the file size", ErrRangeNotSupported)
+			}
+			s.total = j.r.Size
+		}
+		if st != nil {
+			if d := diffValidator(st.ETag, st.LastModified, st.Size, s); d != "" {
+				return st, &restartError{&RemoteChangedError{Reason: d}}
+			}
+		}
+		j.size = s.total
+	}
+	if st == nil {
+		j.etag, j.lastMod = s.etag, s.lastMod
+		if err := j.checkContent(s); err != nil {
+			return st, err
+		}
+	}
+	if j.r.Size > 0 && j.size >= 0 && j.size != j.r.Size {
+		return st, &SizeMismatchError{Expected: j.r.Size, Got: j.size}
+	}
+	return st, nil
+}
+
+// checkContent refuses an HTML page or JSON document served instead of the
+// file. Files whose own name says they are such documents are exempt.
+func (j *job) checkContent(s *stream) error {
+	if s.start != 0 {
+		return nil
+	}
+	switch strings.ToLower(filepath.Ext(j.r.Dest)) {
+	case ".json", ".html", ".htm", ".xml", ".txt", ".yaml", ".yml", ".md":
+		return nil
+	}
+	ct := s.resp.Header.Get("Content-Type")
+	mt := mediaType(ct)
+	docType := mt == "text/html" || mt == "application/json" || mt == "application/problem+json" ||
+		mt == "application/xhtml+xml" || mt == "text/json"
+	small := s.total < 0 || s.total <= sniffMax
+	expectBig := j.r.Size == 0 || j.r.Size > sniffMax || j.r.Size != s.total
+	if !docType && !(small && expectBig) {
+		return nil
+	}
+	want := int64(512)
+	if s.end >= 0 {
+		want = min(want, s.end-s.start)
+	}
+	head := make([]byte, want)
+	n, err := s.read(head)
+	head = head[:n]
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	s.body = io.MultiReader(bytes.NewReader(head), s.body)
+	if looksLikeDocument(head) || (docType && small) {
+		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200)}
+	}
+	return nil
+}
+
+// diffValidator describes how answer s differs from the saved object, ""
+// when it is the same.
+func diffValidator(etag, lastMod string, size int64, s *stream) string {
+	switch {
+	case etag != "" && s.etag != "" && s.etag != etag:
+		return fmt.Sprintf("ETag changed from %s to %s", etag, s.etag)
+	case etag == "" && lastMod != "" && s.lastMod != "" && s.lastMod != lastMod:
+		return fmt.Sprintf("Last-Modified changed from %s to %s", lastMod, s.lastMod)
+	case size >= 0 && s.total >= 0 && s.total != size:
+		return fmt.Sprintf("size changed from %d to %d", size, s.total)
+	}
+	return ""
+}
+
+// ifRangeValue chooses the If-Range validator: a strong ETag, else the
+// Last-Modified date. (A weak ETag must not be used with If-Range.)
+func ifRangeValue(etag, lastMod string) string {
+	if etag != "" && !strings.HasPrefix(etag, "W/") {
+		return etag
+	}
+	return lastMod
+}
+
+// worker fetches segments until none is left. seg/s are the first segment
+// and its already open response (from the probe), or nil.
+func (j *job) worker(ctx context.Context, seg *segment, s *stream) error {
+	buf := &workBuf{p: j.d.getBuf()}
+	defer func() { j.d.putBuf(buf.p) }()
+	for {
+		if seg == nil {
+			if seg = j.sched.next(); seg == nil {
+				return nil
+			}
+		}
+		if err := j.fetch(ctx, seg, s, buf); err != nil {
+			return err
+		}
+		seg, s = nil, nil
+	}
+}
+
+// workBuf is a worker's current read buffer; it changes when the filled
+// one is handed to the hasher.
+type workBuf struct{ p *[]byte }
+
+// fetch downloads one segment, retrying from the last written byte.
+func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) error {
+	attempts := 0
+	defer func() {
+		if s != nil {
+			s.close()
+		}
+	}()
+	for {
+		pos, end := j.sched.position(seg)
+		if pos >= end {
+			return nil
+		}
+		if s == nil {
+			ns, gen, err := j.openRange(ctx, seg, pos, end)
+			if err != nil {
+				retry, rerr := j.retryable(ctx, err, gen, &attempts)
+				if retry {
+					continue
+				}
+				return rerr
+			}
+			s = ns
+		}
+		moved, err := j.copy(ctx, seg, s, buf)
+		if moved >= progressResetBytes {
+			attempts = 0
+		}
+		s.close()
+		s = nil
+		if err == nil {
+			continue
+		}
+		retry, rerr := j.retryable(ctx, err, -1, &attempts)
+		if !retry {
+			return rerr
+		}
+	}
+}
+
+// openRange requests [pos, end) for seg and checks that the answer belongs
+// to the same object.
+func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64) (*stream, int, error) {
+	from, to := pos, end-1
+	if end == math.MaxInt64 {
+		to = -1
+	}
+	if j.streamMode && pos == 0 {
+		from = -1 // the server ignores ranges anyway: a plain GET
+	}
+	s, gen, err := j.open(ctx, from, to, ifRangeValue(j.etag, j.lastMod))
+	if err != nil {
+		return nil, gen, err
+	}
+	if d := diffValidator(j.etag, j.lastMod, j.size, s); d != "" {
+		s.close()
+		return nil, gen, &restartError{&RemoteChangedError{Reason: d}}
+	}
+	if s.full {
+		if !j.streamMode {
+			s.close()
+			return nil, gen, &restartError{&RemoteChangedError{
+				Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}}
+		}
+		if pos > 0 {
+			// Single stream without range support: start over from byte 0.
+			j.sched.reset(seg)
+			j.hasher.reset()
+			j.written.Store(0)
+			j.emit(Event{Kind: EventRestart, Err: fmt.Errorf("resuming the stream at %d: %w", pos, ErrRangeNotSupported)})
+		}
+	} else if j.size < 0 && s.total >= 0 {
+		j.sched.setSize(seg, s.total)
+	}
+	return s, gen, nil
+}
+
+// copy moves bytes from s into the file for seg until the segment is done,
+// the response is used up, or an error occurs.
+func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (int64, error) {
+	lim := j.d.opts.Limiter
+	if lim != nil && lim.Limit() == rate.Inf {
+		lim = nil
+	}
+	var moved int64
+	for {
+		pos, end := j.sched.position(seg)
+		limit := end
+		if s.end >= 0 && s.end < limit {
+			limit = s.end
+		}
+		if pos >= limit {
+			return moved, nil
+		}
+		buf := *wb.p
+		want := min(int64(len(buf)), limit-pos)
+		if lim != nil {
+			want = min(want, int64(lim.Burst()))
+		}
+		n, rerr := s.read(buf[:want])
+		if n > 0 {
+			j.fetched.Add(int64(n))
+			k := j.sched.claim(seg, int64(n))
+			if k > 0 {
+				if _, err := j.f.WriteAt(buf[:k], pos); err != nil {
+					j.sched.release(seg)
+					return moved, j.writeErr(err, -1)
+				}
+				// Offer before commit: once committed, the read-back path
+				// would race to hash the same bytes from disk.
+				if j.hasher.offer(ctx, pos, wb.p, int(k)) {
+					wb.p = j.d.getBuf() // the hasher owns the filled one now
+				}
+				j.sched.commit(seg, k)
+				moved += k
+				j.emit(Event{Kind: EventProgress, N: k, Done: j.written.Add(k), Size: j.size})
+				if j.sinceCkpt.Add(k) >= j.ckThreshold {
+					select {
+					case j.ckTrigger <- struct{}{}:
+					default:
+					}
+				}
+			}
+			if lim != nil {
+				if err := lim.WaitN(ctx, n); err != nil {
+					if ctx.Err() != nil {
+						return moved, ctx.Err()
+					}
+					return moved, err
+				}
+			}
+		}
+		if rerr != nil {
+			if !errors.Is(rerr, io.EOF) {
+				return moved, rerr
+			}
+			if s.end < 0 {
+				j.sched.finish(seg) // end of a stream of unknown length
+				return moved, nil
+			}
+			if pos+int64(n) >= s.end {
+				return moved, nil
+			}
+			return moved, io.ErrUnexpectedEOF
+		}
+	}
+}
+
+// writeErr classifies a file write or allocation failure.
+func (j *job) writeErr(err error, need int64) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return &DiskFullError{Path: j.part, Need: need, Err: err}
+	}
+	return fmt.Errorf("write %s: %w", j.part, err)
+}
+
+// retryable decides whether err is worth another request and waits for
+// the backoff. gen is the URL generation the failed request used (-1 when
+// the failure was not an HTTP status).
+func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	var rs *restartError
+	if errors.As(err, &rs) {
+		return false, err
+	}
+	var he *HTTPError
+	isHTTP := errors.As(err, &he)
+	if isHTTP && gen >= 0 && (he.StatusCode == 401 || he.StatusCode == 403 || he.StatusCode == 410) {
+		// Most likely the signed URL expired: ask for a fresh one.
+		if rerr := j.urls.refresh(ctx, gen, err); rerr != nil {
+			return false, rerr
+		}
+		return true, nil
+	}
+	if classify(err) != classTransient {
+		return false, err
+	}
+	*attempts++
+	if *attempts >= j.d.opts.Retry.Attempts {
+		return false, fmt.Errorf("giving up after %d attempts: %w", *attempts, err)
+	}
+	wait := j.d.opts.Retry.backoff(*attempts)
+	if isHTTP && he.RetryAfter > 0 {
+		if he.RetryAfter > j.d.opts.Retry.MaxRetryAfter {
+			return false, err
+		}
+		wait = he.RetryAfter
+	}
+	j.retries.Add(1)
+	j.emit(Event{Kind: EventRetry, Attempt: *attempts, Wait: wait, Err: err})
+	if serr := sleepCtx(ctx, wait); serr != nil {
+		return false, serr
+	}
+	return true, nil
+}
+
+// checkpointer saves the control file periodically and when enough bytes
+// arrived, until stop is closed.
+func (j *job) checkpointer(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(j.d.opts.CheckpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		case <-j.ckTrigger:
+		}
+		if j.sinceCkpt.Load() > 0 {
+			// A failed checkpoint only costs re-fetching after a crash;
+			// the download itself goes on (a real disk problem surfaces
+			// from WriteAt).
+			_ = j.checkpoint()
+		}
+	}
+}
+
+// checkpoint makes the written bytes durable and then records them.
+func (j *job) checkpoint() error {
+	j.ckMu.Lock()
+	defer j.ckMu.Unlock()
+	if j.size <= 0 || j.f == nil {
+		return nil
+	}
+	j.sinceCkpt.Store(0)
+	// Every byte the hash state covers and every byte of the map was
+	// written (WriteAt returned) before the Sync below, so both are
+	// durable. The hash may be a chunk ahead of the map (the owner hands a
+	// buffer to the hasher just before committing it): record those bytes
+	// as done too, so that a resume never re-fetches bytes whose hash is
+	// already folded into the saved state.
+	state, off := j.hasher.shaState()
+	spans := j.sched.snapshot()
+	if off > 0 {
+		spans = mergeSpans(append(spans, span{0, off}))
+	}
+	if err := j.f.Sync(); err != nil {
+		return err
+	}
+	c := &control{
+		Version: controlVersion, Identity: j.r.Identity, Size: j.size,
+		ETag: j.etag, LastModified: j.lastMod,
+		Done: spansToDone(spans), SHA256State: state, SHA256Offset: off,
+		Saved: time.Now().UTC(),
+	}
+	if err := writeControl(j.ctl, c); err != nil {
+		return err
+	}
+	if !j.dirSynced {
+		j.dirSynced = true
+		return fsyncDir(dirOf(j.ctl))
+	}
+	return nil
+}
+
+// fail saves what can be resumed, or cleans up, and returns err.
+func (j *job) fail(ctx context.Context, err error) error {
+	var rs *restartError
+	if errors.As(err, &rs) {
+		return err
+	}
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if j.size > 0 && len(j.sched.snapshot()) > 0 {
+		// Resumable: record what is on disk. If even that fails, an older
+		// control file (if any) still describes durable bytes.
+		_ = j.checkpoint()
+		return err
+	}
+	// Nothing worth keeping, or not resumable (size unknown).
+	j.removePart()
+	return err
+}
+
+// complete verifies the file and moves it to its final name.
+func (j *job) complete() (*Result, error) {
+	_, steals, size := j.sched.stats()
+	if size < 0 {
+		return nil, errors.New("internal error: size unknown after download")
+	}
+	if j.r.Size > 0 && size != j.r.Size {
+		j.removePart()
+		return nil, &SizeMismatchError{Expected: j.r.Size, Got: size}
+	}
+	sums := j.hasher.sums()
+	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want {
+		j.removePart()
+		return nil, &HashMismatchError{Path: j.r.Dest, Algo: algo, Expected: want, Got: sums[algo]}
+	}
+	if err := j.f.Sync(); err != nil {
+		return nil, fmt.Errorf("sync %s: %w", j.part, err)
+	}
+	if _, err := os.Lstat(j.r.Dest); err == nil && !j.r.Force {
+		_ = j.checkpoint() // complete and verified: a retry with Force is instant
+		return nil, &ExistsError{Path: j.r.Dest, Reason: "it appeared during the download"}
+	}
+	// Close, then rename: Windows does not rename open files.
+	err := j.f.Close()
+	j.f = nil
+	if err != nil {
+		return nil, fmt.Errorf("close %s: %w", j.part, err)
+	}
+	if err := os.Rename(j.part, j.r.Dest); err != nil {
+		return nil, fmt.Errorf("rename to final name: %w", err)
+	}
+	if err := fsyncDir(dirOf(j.r.Dest)); err != nil {
+		return nil, fmt.Errorf("sync directory: %w", err)
+	}
+	removeControl(j.ctl)
+	j.emit(Event{Kind: EventDone, Size: size, Done: size})
+	res := &Result{
+		Path:         j.r.Dest,
+		Size:         size,
+		SHA256:       sums["sha256"],
+		BLAKE3:       sums["blake3"],
+		Resumed:      j.resumed,
+		BytesFetched: j.fetched.Load(),
+		Requests:     int(j.requests.Load()),
+		Retries:      int(j.retries.Load()),
+		Steals:       steals,
+		Restarts:     j.restarts + j.discarded,
+		ReadBack:     j.hasher.readBack.Load(),
+	}
+	return res, nil
+}

@@ -1,0 +1,256 @@
+package download
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"syscall"
+	"time"
+)
+
+// Sentinel errors. Compare with errors.Is.
+var (
+	// ErrRangeNotSupported means the server answered a ranged request with
+	// the whole file. The engine handles it by itself (single stream, or a
+	// clean restart mid-download); it only surfaces wrapped in a
+	// *RemoteChangedError when the restart budget is used up.
+	ErrRangeNotSupported = errors.New("server does not support range requests")
+	// ErrBusy means another Download (in this or another process) holds the
+	// lock on the same destination. Transient.
+	ErrBusy = errors.New("download of this file already in progress")
+	// ErrInvalidRequest wraps every problem with a Request or Options value.
+	ErrInvalidRequest = errors.New("invalid download request")
+)
+
+// HTTPError is a non-success answer from the storage server. It never
+// contains the signed URL's query string (it holds credentials).
+type HTTPError struct {
+	StatusCode int
+	Status     string        // e.g. "403 Forbidden"
+	URL        string        // scheme://host/path, query removed
+	Body       string        // start of the body, flattened to one line
+	RetryAfter time.Duration // server-sent Retry-After, 0 when absent
+}
+
+// Error implements error: "GET https://host/path: 404 Not Found: body".
+func (e *HTTPError) Error() string {
+	s := "GET " + e.URL + ": " + e.Status
+	if e.Body != "" {
+		s += ": " + e.Body
+	}
+	return s
+}
+
+// Temporary reports whether retrying later may succeed: 408, 425, 429 and
+// every 5xx (Cloudflare's 52x included).
+func (e *HTTPError) Temporary() bool {
+	switch {
+	case e.StatusCode == 408, e.StatusCode == 425, e.StatusCode == 429:
+		return true
+	case e.StatusCode >= 500 && e.StatusCode <= 599:
+		return true
+	}
+	return false
+}
+
+// HashMismatchError means the downloaded bytes do not have the expected
+// hash. The partial file has been removed; nothing was created under the
+// final name. Permanent.
+type HashMismatchError struct {
+	Path     string // final path that was not created
+	Algo     string // "sha256" or "blake3"
+	Expected string // upper-case hex
+	Got      string // upper-case hex
+}
+
+// Error implements error and names both hashes.
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("%s mismatch for %s: expected %s, got %s", e.Algo, e.Path, e.Expected, e.Got)
+}
+
+// SizeMismatchError means the server's size differs from Request.Size (or
+// the body ended at another length than announced). Permanent.
+type SizeMismatchError struct {
+	Expected int64
+	Got      int64
+}
+
+// Error implements error.
+func (e *SizeMismatchError) Error() string {
+	return fmt.Sprintf("size mismatch: expected %d bytes, server has %d", e.Expected, e.Got)
+}
+
+// UnexpectedContentError means the server answered 2xx with something that
+// is clearly not the file: an HTML page or a JSON error document (the
+// classic 106-byte {"error":"Unauthorized"} saved as a model). Permanent.
+type UnexpectedContentError struct {
+	ContentType string
+	Length      int64  // announced length, -1 if unknown
+	Snippet     string // start of the body, one line
+}
+
+// Error implements error.
+func (e *UnexpectedContentError) Error() string {
+	ct := e.ContentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	return fmt.Sprintf("server sent %s (%d bytes) instead of the file: %s", ct, e.Length, e.Snippet)
+}
+
+// RemoteChangedError means the remote file changed while it was being
+// downloaded or since the partial download was saved (ETag, Last-Modified or
+// size differ), or the server stopped honouring ranges mid-download. The
+// engine restarts cleanly on its own a bounded number of times; this error
+// is returned when that budget is used up. Transient.
+type RemoteChangedError struct {
+	Reason string
+	Err    error // optional cause, e.g. ErrRangeNotSupported
+}
+
+// Error implements error.
+func (e *RemoteChangedError) Error() string {
+	return "remote file changed during download: " + e.Reason
+}
+
+// Unwrap returns the cause.
+func (e *RemoteChangedError) Unwrap() error { return e.Err }
+
+// StallError means a connection delivered no bytes for Timeout. Transient;
+// the engine retries it itself and returns it only when attempts run out.
+type StallError struct{ Timeout time.Duration }
+
+// Error implements error.
+func (e *StallError) Error() string {
+	return fmt.Sprintf("connection stalled: no data for %v", e.Timeout)
+}
+
+// DiskFullError means the destination file system has no room. It wraps
+// syscall.ENOSPC (or EDQUOT), so errors.Is(err, syscall.ENOSPC) works.
+// Permanent.
+type DiskFullError struct {
+	Path string
+	Need int64 // bytes the download needs, -1 if unknown
+	Err  error
+}
+
+// Error implements error.
+func (e *DiskFullError) Error() string {
+	if e.Need >= 0 {
+		return fmt.Sprintf("not enough disk space for %s (%d bytes needed): %v", e.Path, e.Need, e.Err)
+	}
+	return fmt.Sprintf("not enough disk space for %s: %v", e.Path, e.Err)
+}
+
+// Unwrap returns the system error.
+func (e *DiskFullError) Unwrap() error { return e.Err }
+
+// ExistsError means the destination already exists with other content and
+// Request.Force is false. Permanent.
+type ExistsError struct {
+	Path   string
+	Reason string // e.g. "size 10 != 20", "sha256 differs"
+}
+
+// Error implements error.
+func (e *ExistsError) Error() string {
+	return fmt.Sprintf("%s already exists and differs (%s); set Force to replace it", e.Path, e.Reason)
+}
+
+// IsTransient reports whether err may go away if the same download is tried
+// again later: server overload and rate limits, network failures, stalls, a
+// remote that changed mid-way, a busy lock. Context cancellation is neither
+// transient nor permanent.
+func IsTransient(err error) bool {
+	return classify(err) == classTransient
+}
+
+// IsPermanent reports whether retrying the same download cannot help
+// (404, 403 after re-resolving the URL, hash or size mismatch, HTML instead
+// of the file, disk full, destination exists, invalid request, ...).
+func IsPermanent(err error) bool {
+	return classify(err) == classPermanent
+}
+
+type errClass int
+
+const (
+	classNone errClass = iota
+	classTransient
+	classPermanent
+	classCanceled
+)
+
+func classify(err error) errClass {
+	if err == nil {
+		return classNone
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// A stall cancels the request context with a *StallError cause;
+		// callers see the StallError, handled below before this point
+		// only if they wrapped it. Plain cancellation is the caller's.
+		var se *StallError
+		if !errors.As(err, &se) {
+			return classCanceled
+		}
+	}
+	var (
+		he *HTTPError
+		hm *HashMismatchError
+		sm *SizeMismatchError
+		uc *UnexpectedContentError
+		rc *RemoteChangedError
+		st *StallError
+		df *DiskFullError
+		ex *ExistsError
+		ne net.Error
+		ue *url.Error
+	)
+	switch {
+	case errors.As(err, &he):
+		if he.Temporary() {
+			return classTransient
+		}
+		return classPermanent
+	case errors.As(err, &hm), errors.As(err, &sm), errors.As(err, &uc),
+		errors.As(err, &df), errors.As(err, &ex),
+		errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrBadFilename):
+		return classPermanent
+	case errors.As(err, &rc), errors.As(err, &st), errors.Is(err, ErrBusy):
+		return classTransient
+	case isCertOrNameError(err):
+		return classPermanent
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
+		errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
+		errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EISDIR):
+		return classPermanent
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, net.ErrClosed):
+		return classTransient
+	case errors.As(err, &ne), errors.As(err, &ue):
+		return classTransient
+	}
+	return classPermanent
+}
+
+// isCertOrNameError reports TLS certificate failures and names that do not
+// resolve: retrying them in a few seconds cannot help.
+func isCertOrNameError(err error) bool {
+	var (
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+		dn *net.DNSError
+	)
+	var tv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &tv) ||
+		(errors.As(err, &dn) && dn.IsNotFound)
+}

@@ -1,0 +1,368 @@
+package download
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// NewHTTPClient returns the client Download uses when Options.HTTPClient is
+// nil: proxy from the environment, 10 s dial and TLS handshake, 30 s
+// response-header timeout, room for 128 connections per host, no
+// Client.Timeout (the stall watchdog bounds transfers instead), no
+// transparent gzip (it breaks byte ranges), and HTTP/1.1 only: segmented
+// downloads need one TCP connection (and congestion window) per range,
+// which HTTP/2 would multiplex onto a single connection.
+func NewHTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   128,
+		MaxConnsPerHost:       128,
+		IdleConnTimeout:       90 * time.Second,
+		DisableCompression:    true,
+		ReadBufferSize:        64 << 10,
+		WriteBufferSize:       4 << 10,
+		Protocols:             new(http.Protocols),
+	}
+	tr.Protocols.SetHTTP1(true)
+	return &http.Client{Transport: tr}
+}
+
+// stream is one open HTTP response body with its byte range and its stall
+// watchdog (restic's watchdog pattern: a timer reset on every read that
+// cancels the request's context when it fires).
+type stream struct {
+	resp    *http.Response
+	body    io.Reader
+	start   int64 // offset of the first body byte
+	end     int64 // exclusive end of the body bytes; -1 unknown (read to EOF)
+	total   int64 // object size; -1 unknown
+	full    bool  // 200: the whole object, Range ignored
+	etag    string
+	lastMod string
+	eof     bool // the body was read to EOF: the connection can be reused
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	timer  *time.Timer
+	stall  time.Duration
+}
+
+// read fills p as far as the body allows. The watchdog runs only while
+// read waits for the network (time spent writing and hashing is ours) and is
+// reset on every chunk. It returns io.EOF (possibly with n > 0) at the end
+// of the body.
+func (s *stream) read(p []byte) (int, error) {
+	s.timer.Reset(s.stall)
+	defer s.timer.Stop()
+	got := 0
+	for got < len(p) {
+		n, err := s.body.Read(p[got:])
+		if n > 0 {
+			got += n
+			s.timer.Reset(s.stall)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				s.eof = true
+				return got, io.EOF
+			}
+			if cause := context.Cause(s.ctx); cause != nil {
+				var se *StallError
+				if errors.As(cause, &se) {
+					return got, se
+				}
+			}
+			return got, err
+		}
+	}
+	return got, nil
+}
+
+// close releases the response. A body read to EOF returns its connection
+// to the pool (keep-alive); otherwise the connection is dropped, which is
+// what we want for a range that was cut short.
+func (s *stream) close() {
+	s.timer.Stop()
+	if s.resp != nil {
+		s.resp.Body.Close()
+	}
+	s.cancel(nil)
+}
+
+// urlState is the current signed URL, shared by all connections of one
+// download, and the budget of Source.Resolve calls.
+type urlState struct {
+	mu       sync.Mutex
+	url      string
+	gen      int
+	resolves int
+	resolve  func(ctx context.Context) (string, error)
+}
+
+// maxResolves bounds Source.Resolve calls per Download.
+const maxResolves = 3
+
+func (u *urlState) current() (string, int) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.url, u.gen
+}
+
+// refresh asks Source.Resolve for a new URL unless another connection
+// already did so since generation gen.
+func (u *urlState) refresh(ctx context.Context, gen int, cause error) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.gen != gen {
+		return nil
+	}
+	if u.resolve == nil {
+		return cause
+	}
+	if u.resolves >= maxResolves {
+		return fmt.Errorf("%w (still refused after %d fresh URLs)", cause, u.resolves)
+	}
+	u.resolves++
+	nu, err := u.resolve(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("resolve a fresh download URL: %w", err)
+	}
+	if nu == "" {
+		return fmt.Errorf("resolve a fresh download URL: empty URL")
+	}
+	u.url = nu
+	u.gen++
+	return nil
+}
+
+// errRangeUnsatisfiable is a 416 answer; total is the size from
+// "Content-Range: bytes */N", -1 if absent.
+type errRangeUnsatisfiable struct{ total int64 }
+
+func (e *errRangeUnsatisfiable) Error() string {
+	return fmt.Sprintf("range not satisfiable (size %d)", e.total)
+}
+
+// open sends one GET for [from, to] (to < 0: open-ended; from < 0: no Range
+// header) and checks the status. ifRange is the validator for If-Range, ""
+// for none.
+func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream, int, error) {
+	u, gen := j.urls.current()
+	if u == "" {
+		if err := j.urls.refresh(ctx, gen, errors.New("no download URL")); err != nil {
+			return nil, gen, err
+		}
+		u, gen = j.urls.current()
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	stall := j.d.opts.StallTimeout
+	timer := time.AfterFunc(stall, func() { cancel(&StallError{Timeout: stall}) })
+	fail := func(err error) (*stream, int, error) {
+		timer.Stop()
+		cancel(nil)
+		return nil, gen, err
+	}
+	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u, nil)
+	if err != nil {
+		return fail(fmt.Errorf("%w: bad URL: %v", ErrInvalidRequest, redactErr(err)))
+	}
+	req.Header.Set("User-Agent", j.d.opts.UserAgent)
+	req.Header.Set("Accept-Encoding", "identity")
+	if from >= 0 {
+		if to >= 0 {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", from, to))
+		} else {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-", from))
+		}
+		if ifRange != "" {
+			req.Header.Set("If-Range", ifRange)
+		}
+	}
+	j.requests.Add(1)
+	resp, err := j.d.client.Do(req)
+	if err != nil {
+		if cause := context.Cause(rctx); cause != nil && ctx.Err() == nil {
+			var se *StallError
+			if errors.As(cause, &se) {
+				return fail(se)
+			}
+		}
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+		return fail(redactErr(err))
+	}
+	s := &stream{
+		resp: resp, body: resp.Body, ctx: rctx, cancel: cancel, timer: timer, stall: stall,
+		etag: resp.Header.Get("ETag"), lastMod: resp.Header.Get("Last-Modified"),
+		total: -1, end: -1,
+	}
+	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		s.close()
+		return nil, gen, &UnexpectedContentError{ContentType: resp.Header.Get("Content-Type") + "; content-encoding " + ce,
+			Length: resp.ContentLength, Snippet: "(compressed response)"}
+	}
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		start, last, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
+		if !ok {
+			s.close()
+			return nil, gen, fmt.Errorf("bad Content-Range %q", resp.Header.Get("Content-Range"))
+		}
+		if from >= 0 && start != from {
+			s.close()
+			return nil, gen, fmt.Errorf("server sent range starting at %d, asked for %d", start, from)
+		}
+		s.start, s.end, s.total = start, last+1, total
+		if resp.ContentLength >= 0 && resp.ContentLength != s.end-s.start {
+			s.close()
+			return nil, gen, fmt.Errorf("Content-Length %d does not match Content-Range %q", resp.ContentLength, resp.Header.Get("Content-Range"))
+		}
+		return s, gen, nil
+	case http.StatusOK:
+		s.full = true
+		s.start = 0
+		s.end = resp.ContentLength // -1 when unknown
+		s.total = resp.ContentLength
+		return s, gen, nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		total := int64(-1)
+		if cr := resp.Header.Get("Content-Range"); strings.HasPrefix(cr, "bytes */") {
+			if n, err := strconv.ParseInt(strings.TrimPrefix(cr, "bytes */"), 10, 64); err == nil {
+				total = n
+			}
+		}
+		s.close()
+		return nil, gen, &errRangeUnsatisfiable{total: total}
+	}
+	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u)}
+	if d, ok := parseRetryAfter(resp.Header, time.Now(), j.d.opts.retryAfterUnit); ok {
+		he.RetryAfter = d
+	}
+	snip := make([]byte, 512)
+	n, _ := io.ReadFull(resp.Body, snip)
+	he.Body = oneLine(snip[:n], 200)
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	s.eof = true
+	s.close()
+	return nil, gen, he
+}
+
+// parseContentRange parses "bytes first-last/total" (total may be "*").
+func parseContentRange(v string) (first, last, total int64, ok bool) {
+	v = strings.TrimSpace(v)
+	rest, found := strings.CutPrefix(v, "bytes ")
+	if !found {
+		return 0, 0, 0, false
+	}
+	rng, tot, found := strings.Cut(rest, "/")
+	if !found {
+		return 0, 0, 0, false
+	}
+	a, b, found := strings.Cut(rng, "-")
+	if !found {
+		return 0, 0, 0, false
+	}
+	var err error
+	if first, err = strconv.ParseInt(strings.TrimSpace(a), 10, 64); err != nil || first < 0 {
+		return 0, 0, 0, false
+	}
+	if last, err = strconv.ParseInt(strings.TrimSpace(b), 10, 64); err != nil || last < first {
+		return 0, 0, 0, false
+	}
+	total = -1
+	if tot = strings.TrimSpace(tot); tot != "*" {
+		if total, err = strconv.ParseInt(tot, 10, 64); err != nil || total <= last {
+			return 0, 0, 0, false
+		}
+	}
+	return first, last, total, true
+}
+
+// redactURL keeps scheme, host and path: signed URLs carry credentials in
+// the query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// redactErr strips the query from a *url.Error's URL.
+func redactErr(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
+	}
+	return err
+}
+
+// oneLine flattens b to a single line of at most max runes.
+func oneLine(b []byte, max int) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "..."
+	}
+	return s
+}
+
+// mediaType returns the lower-case media type of a Content-Type value.
+func mediaType(ct string) string {
+	if ct == "" {
+		return ""
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, _, _ = strings.Cut(ct, ";")
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// looksLikeDocument reports whether b starts (after white space and a
+// UTF-8 BOM) like JSON or HTML/XML text. Binary model formats fail the
+// "text" part early: a safetensors file begins with a little-endian length
+// whose first byte may well be '{' but is followed by NUL bytes.
+func looksLikeDocument(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) == 0 || (b[0] != '{' && b[0] != '[' && b[0] != '<') {
+		return false
+	}
+	head := b[:min(len(b), 64)]
+	for _, c := range head {
+		if c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n') {
+			return false
+		}
+	}
+	if utf8.Valid(head) {
+		return true
+	}
+	for k := 1; k <= 3 && k < len(head); k++ { // a rune cut by the window
+		if utf8.Valid(head[:len(head)-k]) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,285 @@
+package download
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+)
+
+func TestSchedulerWritesEveryByteOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		size    int64
+		workers int
+		done    []span
+	}{
+		{"fresh", 1 << 20, 8, nil},
+		{"one worker", 300000, 1, nil},
+		{"resumed with holes", 1 << 20, 5, []span{{0, 1000}, {5000, 90000}, {500000, 600000}, {1<<20 - 10, 1 << 20}}},
+		{"tiny", 10, 4, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var have int64
+			for _, d := range tc.done {
+				have += d.end - d.start
+			}
+			minSplit := int64(4 << 10)
+			s := newScheduler(tc.size, pieceSize(tc.size-have, tc.workers, minSplit), minSplit, tc.done)
+			// Every claimed range is recorded; sorted, they must tile
+			// [0,size) exactly: no byte twice, none missing.
+			var mu sync.Mutex
+			written := append([]span(nil), tc.done...)
+			var wg sync.WaitGroup
+			for w := range tc.workers {
+				wg.Go(func() {
+					rng := rand.New(rand.NewPCG(uint64(w), 1))
+					for seg := s.next(); seg != nil; seg = s.next() {
+						for {
+							pos, end := s.position(seg)
+							if pos >= end {
+								break
+							}
+							// Worker 0 is slow, so the others steal from it.
+							n := int64(rng.IntN(9000) + 1)
+							if w == 0 {
+								n = int64(rng.IntN(500) + 1)
+								runtime.Gosched()
+							}
+							k := s.claim(seg, n)
+							mu.Lock()
+							written = append(written, span{pos, pos + k})
+							mu.Unlock()
+							s.commit(seg, k)
+							if got := s.contiguousFrom(0); got > tc.size {
+								t.Errorf("contiguous %d beyond size", got)
+							}
+						}
+					}
+				})
+			}
+			wg.Wait()
+			slices.SortFunc(written, func(a, b span) int { return cmp.Compare(a.start, b.start) })
+			var at int64
+			for _, w := range written {
+				if w.start != at {
+					t.Fatalf("range %v follows %d: gap or overlap", w, at)
+				}
+				at = w.end
+			}
+			if at != tc.size {
+				t.Fatalf("written up to %d of %d", at, tc.size)
+			}
+			if diff := gocmp.Diff([]span{{0, tc.size}}, s.snapshot(), gocmp.AllowUnexported(span{})); diff != "" {
+				t.Errorf("snapshot (-want +got):\n%s", diff)
+			}
+			if got := s.contiguousFrom(0); got != tc.size {
+				t.Errorf("contiguousFrom(0) = %d", got)
+			}
+			if s.next() != nil {
+				t.Error("next after completion returned a segment")
+			}
+		})
+	}
+}
+
+func TestSchedulerPiecesInOrderThenSteal(t *testing.T) {
+	t.Parallel()
+	s := newScheduler(100, 30, 10, nil)
+	var got []span
+	for range 3 {
+		seg := s.next()
+		got = append(got, span{seg.start, seg.end})
+	}
+	// 3 pieces: [0,30) [30,60) [60,100) (the 10-byte sliver is absorbed).
+	want := []span{{0, 30}, {30, 60}, {60, 100}}
+	if diff := gocmp.Diff(want, got, gocmp.AllowUnexported(span{})); diff != "" {
+		t.Fatalf("pieces (-want +got):\n%s", diff)
+	}
+	thief := s.next() // steals the upper half of the largest: [80,100)
+	if thief == nil || thief.start != 80 || thief.end != 100 {
+		t.Fatalf("steal = %+v, want [80,100)", thief)
+	}
+	if st := s.next(); st == nil || st.start != 15 || st.end != 30 {
+		t.Fatalf("second steal = %+v, want [15,30)", st)
+	}
+}
+
+func TestControlRoundTripAndValidation(t *testing.T) {
+	t.Parallel()
+	h := sha256.New()
+	h.Write([]byte("hello"))
+	state, _ := h.(interface{ MarshalBinary() ([]byte, error) }).MarshalBinary()
+	good := control{Version: controlVersion, Identity: "mv:1", Size: 100, ETag: `"x"`,
+		Done: [][2]int64{{0, 10}, {20, 30}}, SHA256State: state, SHA256Offset: 5}
+	path := filepath.Join(t.TempDir(), "f.part.civit")
+	if err := writeControl(path, &good); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readControl(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := gocmp.Diff(&good, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if err := got.validate(); err != nil {
+		t.Errorf("validate good: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(c *control)
+	}{
+		{"version", func(c *control) { c.Version = 99 }},
+		{"no size", func(c *control) { c.Size = 0 }},
+		{"overlap", func(c *control) { c.Done = [][2]int64{{0, 10}, {5, 30}} }},
+		{"unsorted", func(c *control) { c.Done = [][2]int64{{20, 30}, {0, 10}} }},
+		{"beyond size", func(c *control) { c.Done = [][2]int64{{0, 101}} }},
+		{"empty range", func(c *control) { c.Done = [][2]int64{{3, 3}} }},
+		{"hash offset past the done prefix", func(c *control) { c.SHA256Offset = 11 }},
+		{"bad hash state", func(c *control) { c.SHA256State = []byte("junk") }},
+	} {
+		c := good
+		tc.mod(&c)
+		if c.validate() == nil {
+			t.Errorf("%s: validate accepted %+v", tc.name, c)
+		}
+	}
+}
+
+func TestParseContentRange(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in                 string
+		first, last, total int64
+		ok                 bool
+	}{
+		{"bytes 0-99/100", 0, 99, 100, true},
+		{"bytes 10-19/*", 10, 19, -1, true},
+		{"bytes 0-99/99", 0, 0, 0, false},
+		{"bytes 5-4/100", 0, 0, 0, false},
+		{"bytes */100", 0, 0, 0, false},
+		{"items 0-1/2", 0, 0, 0, false},
+		{"bytes -1-5/10", 0, 0, 0, false},
+		{"", 0, 0, 0, false},
+	} {
+		f, l, tot, ok := parseContentRange(tc.in)
+		if ok != tc.ok || (ok && (f != tc.first || l != tc.last || tot != tc.total)) {
+			t.Errorf("parseContentRange(%q) = %d %d %d %v", tc.in, f, l, tot, ok)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"2", 2 * time.Second, true},
+		{"0", 0, true},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
+		{"-3", 0, false},
+		{"soon", 0, false},
+		{"", 0, false},
+	} {
+		h := http.Header{}
+		if tc.v != "" {
+			h.Set("Retry-After", tc.v)
+		}
+		got, ok := parseRetryAfter(h, now, time.Second)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.v, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestBackoffBounds(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, MaxDelay: time.Second}.withDefaults()
+	for attempt := 1; attempt <= 10; attempt++ {
+		full := min(100*time.Millisecond<<(attempt-1), time.Second)
+		for range 50 {
+			d := p.backoff(attempt)
+			if d < full/2 || d > full {
+				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", attempt, d, full/2, full)
+			}
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err                  error
+		transient, permanent bool
+	}{
+		{&HTTPError{StatusCode: 429}, true, false},
+		{&HTTPError{StatusCode: 524}, true, false},
+		{&HTTPError{StatusCode: 404}, false, true},
+		{&HTTPError{StatusCode: 403}, false, true},
+		{&StallError{}, true, false},
+		{&RemoteChangedError{}, true, false},
+		{&HashMismatchError{}, false, true},
+		{&DiskFullError{}, false, true},
+		{&ExistsError{}, false, true},
+		{ErrBusy, true, false},
+		{&url.Error{Op: "Get", URL: "https://x", Err: x509.UnknownAuthorityError{}}, false, true},
+		{&url.Error{Op: "Get", URL: "https://x", Err: &net.DNSError{Err: "no such host", IsNotFound: true}}, false, true},
+		{&url.Error{Op: "Get", URL: "https://x", Err: &net.DNSError{Err: "timeout", IsTimeout: true}}, true, false},
+		{&url.Error{Op: "Get", URL: "https://x", Err: syscall.ECONNRESET}, true, false},
+		{io.ErrUnexpectedEOF, true, false},
+		{context.Canceled, false, false},
+		{fmt.Errorf("wrapped: %w", context.Canceled), false, false},
+		{nil, false, false},
+	} {
+		if IsTransient(tc.err) != tc.transient || IsPermanent(tc.err) != tc.permanent {
+			t.Errorf("%T %v: transient %v permanent %v", tc.err, tc.err, IsTransient(tc.err), IsPermanent(tc.err))
+		}
+	}
+}
+
+func TestLooksLikeDocument(t *testing.T) {
+	t.Parallel()
+	safetensors := append([]byte{'{', 0, 0, 0, 0, 0, 0, 0}, []byte(`{"emb":{"dtype":"F32"}}`)...) // header length 123
+	for _, tc := range []struct {
+		in   []byte
+		want bool
+	}{
+		{[]byte(`{"error":"Unauthorized","message":"..."}`), true},
+		{[]byte("\xef\xbb\xbf  \n<!DOCTYPE html><html>"), true},
+		{[]byte(`[{"id":1}]`), true},
+		{[]byte("<?xml version=\"1.0\"?><Error>"), true},
+		{[]byte(`{"name":"` + strings.Repeat("é", 40) + `"}`), true}, // rune cut at 64 bytes
+		{safetensors, false},
+		{[]byte{0x80, 0x02, '}', 'q'}, false}, // pickle
+		{[]byte("PK\x03\x04"), false},
+		{[]byte("plain text"), false},
+		{nil, false},
+	} {
+		if got := looksLikeDocument(tc.in); got != tc.want {
+			t.Errorf("looksLikeDocument(%q) = %v", tc.in, got)
+		}
+	}
+}

@@ -1,0 +1,14 @@
+//go:build !linux
+
+package download
+
+import "os"
+
+// preallocate sets the file size; the space is reserved lazily by the file
+// system (sparse), so ENOSPC surfaces from WriteAt.
+func preallocate(f *os.File, size int64) error {
+	if size <= 0 {
+		return nil
+	}
+	return f.Truncate(size)
+}

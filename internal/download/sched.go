@@ -1,0 +1,255 @@
+package download
+
+import (
+	"math"
+	"sync"
+)
+
+// span is the byte range [start, end).
+type span struct{ start, end int64 }
+
+// segment is a byte range owned by exactly one worker at a time.
+//
+//	start <= written <= claimed <= end
+//
+// The owner advances claimed before it writes (so a thief never takes bytes
+// that are being written) and written after WriteAt returns (so the map and
+// the hasher only see bytes that are in the file). A thief lowers end.
+// All fields are guarded by scheduler.mu.
+type segment struct {
+	start, written, claimed, end int64
+}
+
+// scheduler hands out byte ranges to workers. Missing ranges are cut into
+// pieces that are handed out in ascending order, so the completed prefix of
+// the file (which the streaming hasher consumes) trails the download front
+// by about one piece per connection. When no piece is left, an idle worker
+// steals the upper half of the largest range still in flight.
+//
+// This is hand-written rather than borrowed: no Go library offers ranged
+// work stealing that also keeps a durable segment map and feeds an
+// in-order hash.
+type scheduler struct {
+	mu       sync.Mutex
+	size     int64 // -1 while unknown (single stream without length)
+	piece    int64 // 0: do not cut pending ranges
+	minSplit int64 // a range must be larger than this to be stolen from
+	noSteal  bool
+	pending  []span // ascending, disjoint, not yet assigned
+	done     []span // merged finished ranges
+	active   []*segment
+	steals   int
+	segments int // ranges handed out
+}
+
+// newScheduler plans [0,size) minus done. size < 0 means unknown: a single
+// segment up to EOF.
+func newScheduler(size, piece, minSplit int64, done []span) *scheduler {
+	s := &scheduler{size: size, piece: piece, minSplit: minSplit, done: mergeSpans(done)}
+	if size < 0 {
+		s.pending = []span{{0, math.MaxInt64}}
+		s.noSteal = true
+		s.piece = 0
+		return s
+	}
+	var at int64
+	for _, d := range s.done {
+		if d.start > at {
+			s.pending = append(s.pending, span{at, d.start})
+		}
+		at = d.end
+	}
+	if at < size {
+		s.pending = append(s.pending, span{at, size})
+	}
+	return s
+}
+
+// next returns a new segment for an idle worker, or nil when nothing is
+// left to take.
+func (s *scheduler) next() *segment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.pending) > 0 {
+		p := &s.pending[0]
+		end := p.end
+		if s.piece > 0 && end-p.start > s.piece {
+			end = p.start + s.piece
+			if p.end-end < s.piece/2 {
+				end = p.end // do not leave a sliver behind
+			}
+		}
+		seg := &segment{start: p.start, written: p.start, claimed: p.start, end: end}
+		if end == p.end {
+			s.pending = s.pending[1:]
+		} else {
+			p.start = end
+		}
+		s.active = append(s.active, seg)
+		s.segments++
+		return seg
+	}
+	if s.noSteal {
+		return nil
+	}
+	var victim *segment
+	var best int64
+	for _, a := range s.active {
+		if r := a.end - a.claimed; r > best {
+			best, victim = r, a
+		}
+	}
+	if victim == nil || best <= s.minSplit {
+		return nil
+	}
+	mid := victim.claimed + best/2
+	seg := &segment{start: mid, written: mid, claimed: mid, end: victim.end}
+	victim.end = mid
+	s.active = append(s.active, seg)
+	s.steals++
+	s.segments++
+	return seg
+}
+
+// position returns the owner's next offset and the current end.
+func (s *scheduler) position(seg *segment) (pos, end int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return seg.claimed, seg.end
+}
+
+// claim reserves up to n bytes at seg.claimed for writing and returns how
+// many may be written (fewer when a thief lowered end).
+func (s *scheduler) claim(seg *segment, n int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := max(min(n, seg.end-seg.claimed), 0)
+	seg.claimed += k
+	return k
+}
+
+// commit records that k claimed bytes are in the file.
+func (s *scheduler) commit(seg *segment, k int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seg.written += k
+	if seg.written >= seg.end {
+		s.retire(seg)
+	}
+}
+
+// release gives back claimed-but-unwritten bytes after a failed write.
+func (s *scheduler) release(seg *segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seg.claimed = seg.written
+}
+
+// finish marks seg complete at its current end; used when a segment's end
+// was lowered to exactly what was written, and at EOF of a stream of
+// unknown length (which also fixes the size).
+func (s *scheduler) finish(seg *segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.size < 0 {
+		seg.end = seg.written
+		s.size = seg.written
+	}
+	if seg.written >= seg.end {
+		s.retire(seg)
+	}
+}
+
+// setSize fixes an unknown size (learned from a later Content-Range).
+func (s *scheduler) setSize(seg *segment, n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.size >= 0 {
+		return
+	}
+	s.size, seg.end = n, n
+	if seg.written >= seg.end {
+		s.retire(seg)
+	}
+}
+
+// retire moves a finished segment to the done list. Caller holds s.mu.
+func (s *scheduler) retire(seg *segment) {
+	for i, a := range s.active {
+		if a == seg {
+			s.active = append(s.active[:i], s.active[i+1:]...)
+			break
+		}
+	}
+	if seg.end > seg.start {
+		s.done = mergeSpans(append(s.done, span{seg.start, seg.end}))
+	}
+}
+
+// reset forgets everything written (single-stream restart from byte 0).
+func (s *scheduler) reset(seg *segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = nil
+	seg.start, seg.written, seg.claimed = 0, 0, 0
+}
+
+// contiguousFrom returns the end of the written run of bytes that starts
+// at x (x itself if byte x is not written yet).
+func (s *scheduler) contiguousFrom(x int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := x
+	for moved := true; moved; {
+		moved = false
+		for _, d := range s.done {
+			if d.start <= cur && cur < d.end {
+				cur, moved = d.end, true
+			}
+		}
+		for _, a := range s.active {
+			if a.start <= cur && cur < a.written {
+				cur, moved = a.written, true
+			}
+		}
+	}
+	return cur
+}
+
+// snapshot returns the merged written ranges.
+func (s *scheduler) snapshot() []span {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := append([]span(nil), s.done...)
+	for _, a := range s.active {
+		if a.written > a.start {
+			all = append(all, span{a.start, a.written})
+		}
+	}
+	return mergeSpans(all)
+}
+
+// stats returns counters for Result.
+func (s *scheduler) stats() (segments, steals int, size int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.segments, s.steals, s.size
+}
+
+// pieceSize chooses how big the in-order pieces are: about four per
+// connection, at least minSplit, at most maxPiece. Small pieces keep the
+// hash close behind the download front (the read-back window is about
+// connections × piece bytes, hot in the page cache); large pieces save
+// request round trips. One connection gets one request for everything.
+func pieceSize(remaining int64, conns int, minSplit int64) int64 {
+	if conns <= 1 || remaining <= 0 {
+		return 0
+	}
+	p := remaining / int64(conns*4)
+	p = max(p, minSplit)
+	p = min(p, maxPiece)
+	return p
+}
+
+// maxPiece caps a piece (one HTTP request in the in-order phase).
+const maxPiece = 32 << 20

@@ -1,0 +1,73 @@
+package progress
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPlainLines(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	tr := New(&b, Options{Interval: time.Hour})
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr.now = func() time.Time { return clock }
+	f := tr.File("a.safetensors")
+	f.Start(4<<20, 1<<20)
+	clock = clock.Add(time.Second)
+	f.Add(3 << 20)
+	f.Finish(nil, "resumed")
+	g := tr.File("b.safetensors")
+	g.Finish(nil, "already present")
+	h := tr.File("c.safetensors")
+	h.Start(100, 0)
+	h.Finish(errors.New("boom"), "")
+	tot := tr.Wait()
+	out := b.String()
+	for _, want := range []string{
+		"resuming a.safetensors (1.0 MiB of 4.0 MiB already here)\n",
+		"done a.safetensors (resumed) in 1s, 3.0 MiB/s\n",
+		"done b.safetensors (already present)\n",
+		"downloading c.safetensors (100 B)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "done c.safetensors") {
+		t.Errorf("a failed file was reported done:\n%s", out)
+	}
+	if tot.Files != 3 || tot.Failed != 1 || tot.Bytes != 3<<20 {
+		t.Errorf("totals = %+v", tot)
+	}
+}
+
+func TestPeriodicStatusLine(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	tr := New(&b, Options{Interval: 10 * time.Millisecond})
+	f := tr.File("x")
+	f.Start(1000, 0)
+	f.Add(500)
+	time.Sleep(50 * time.Millisecond)
+	tr.Wait()
+	if !strings.Contains(b.String(), "progress: 0/1 files, 500 B of 1000 B") {
+		t.Errorf("no status line:\n%s", b.String())
+	}
+}
+
+func TestQuietPrintsNothing(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	tr := New(&b, Options{Quiet: true, Interval: time.Millisecond})
+	f := tr.File("x")
+	f.Start(10, 0)
+	f.Add(10)
+	f.Finish(nil, "")
+	tr.Wait()
+	if b.Len() != 0 {
+		t.Errorf("quiet output: %q", b.String())
+	}
+}
