@@ -27,10 +27,14 @@ start_fake() {
 measure() {
   local n=$1; shift
   local f; f=$(mktemp)
-  local cmd; cmd=$(printf '%q ' "$@")
+  local cmd="$*" # hyperfine -N splits on spaces: arguments must not contain any
   local prep=()
-  [ -n "${BEFORE_EACH:-}" ] && prep=(--prepare "$BEFORE_EACH")
-  hyperfine -N --style none --warmup 1 --runs "$n" "${prep[@]}" --export-json "$f.json" "$cmd" >/dev/null 2>&1
+  if [ -n "${BEFORE_EACH:-}" ]; then
+    echo "$BEFORE_EACH" >"$f.prep.sh"
+    prep=(--prepare "bash $f.prep.sh")
+  fi
+  hyperfine -N --style none --warmup 1 --runs "$n" "${prep[@]}" --export-json "$f.json" "$cmd" >"$f.log" 2>&1 ||
+    { echo "benchmark failed: $cmd" >&2; cat "$f.log" >&2; return 1; }
   for _ in $(seq "$n"); do
     [ -n "${BEFORE_EACH:-}" ] && eval "$BEFORE_EACH"
     /usr/bin/time -f '%M' -o "$f.one" "$@" >/dev/null 2>&1 || true
@@ -39,7 +43,7 @@ measure() {
   local mid=$(( (n + 1) / 2 ))
   local r; r=$(sort -g "$f" | sed -n "${mid}p")
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["results"][0]; print(d["median"], sys.argv[2], d["user"]+d["system"])' "$f.json" "$r"
-  rm -f "$f" "$f.one" "$f.json"
+  rm -f "$f" "$f.one" "$f.json" "$f.log" "$f.prep.sh"
 }
 
 machine() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"time"
 )
 
@@ -68,7 +69,15 @@ func retryable(err error) bool {
 		return false
 	}
 	switch e.Kind {
-	case KindNetwork, KindRateLimited, KindNotJSON:
+	case KindNetwork:
+		// A host name that does not exist will not appear in a second:
+		// fail at once instead of making the user wait for the backoff.
+		var dns *net.DNSError
+		if errors.As(err, &dns) && dns.IsNotFound {
+			return false
+		}
+		return true
+	case KindRateLimited, KindNotJSON:
 		return true
 	case KindServer:
 		switch s := e.StatusCode; {

@@ -260,3 +260,21 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+// A host that does not exist is not retried: the user hears at once.
+func TestNoRetryOnUnknownHost(t *testing.T) {
+	t.Parallel()
+	calls := 0
+	c, err := New(Options{BaseURL: "http://no-such-host.invalid", Retry: RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, MaxElapsed: time.Second},
+		OnRetry: func(string, int, time.Duration, error) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetModel(t.Context(), 1)
+	if !errors.Is(err, ErrNetwork) {
+		t.Fatalf("err = %v, want a network error", err)
+	}
+	if calls != 0 {
+		t.Fatalf("retried %d times on an unknown host", calls)
+	}
+}

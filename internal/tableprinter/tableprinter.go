@@ -8,7 +8,8 @@ import (
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // Printer collects rows and writes them on Render.
@@ -61,7 +62,7 @@ func (p *Printer) Render() error {
 	all := append([][]string{upper(p.headers)}, p.rows...)
 	for _, r := range all {
 		for i, f := range r {
-			widths[i] = max(widths[i], utf8.RuneCountInString(f))
+			widths[i] = max(widths[i], runewidth.StringWidth(f))
 		}
 	}
 	for i, n := range p.maxWidths {
@@ -93,7 +94,7 @@ func (p *Printer) Render() error {
 			}
 			b.WriteString(f)
 			if i < cols-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(f)+2))
+				b.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(f)+2))
 			}
 		}
 		if _, err := fmt.Fprintln(p.w, strings.TrimRight(b.String(), " ")); err != nil {
@@ -119,14 +120,12 @@ func upper(h []string) []string {
 	return out
 }
 
+// truncate cuts s to n terminal cells (wide CJK characters take two).
 func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+	if runewidth.StringWidth(s) <= n {
 		return s
 	}
-	if n <= 1 {
-		return string([]rune(s)[:n])
-	}
-	return string([]rune(s)[:n-1]) + "…"
+	return runewidth.Truncate(s, n, "…")
 }
 
 // Time formats t for a table: relative ("3 days ago") on a terminal,

@@ -78,3 +78,19 @@ func TestFormatters(t *testing.T) {
 		}
 	}
 }
+
+// Wide characters take two cells: columns stay aligned.
+func TestWideCharacters(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := New(&b, true, 80, "id", "name", "type")
+	p.AddRow("1", "Pirate 裸絞め", "LORA")
+	p.AddRow("2", "Plain", "VAE")
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "ID  NAME           TYPE\n1   Pirate 裸絞め  LORA\n2   Plain          VAE\n"
+	if d := cmp.Diff(want, b.String()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
