@@ -99,7 +99,7 @@ func TestNewHTTPClient(t *testing.T) {
 		t.Fatalf("transport = %T", hc.Transport)
 	}
 	if hc.Timeout != 60*time.Second || tr.Proxy == nil || tr.TLSHandshakeTimeout != 10*time.Second ||
-		tr.ResponseHeaderTimeout != 30*time.Second || tr.MaxConnsPerHost != DefaultMaxConnsPerHost || tr.MaxIdleConns != DefaultMaxIdleConns {
+		tr.ResponseHeaderTimeout != 30*time.Second || tr.MaxConnsPerHost != 5 || tr.MaxIdleConns != 10 || tr.MaxIdleConnsPerHost != 5 {
 		t.Errorf("client = %+v, transport = %+v", hc, tr)
 	}
 	if NewHTTPClient(0).Timeout != 0 {

@@ -7,13 +7,13 @@ import (
 	"time"
 )
 
-// Connection pool sizes used by NewHTTPClient. MaxConnsPerHost leaves room
-// for segmented downloads (several files × several ranges) to one storage
-// host while still bounding a runaway caller.
+// Connection pool sizes used by NewHTTPClient: API calls are few and
+// polite, at most 10 connections in all and 5 to one host. File transfers
+// use internal/download's own client.
 const (
-	DefaultMaxIdleConns        = 100
-	DefaultMaxIdleConnsPerHost = 32
-	DefaultMaxConnsPerHost     = 64
+	DefaultMaxIdleConns        = 10
+	DefaultMaxIdleConnsPerHost = 5
+	DefaultMaxConnsPerHost     = 5
 )
 
 var errTooManyRedirects = errors.New("stopped after 10 redirects")

@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"context"
 	"fmt"
 	"io"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -88,6 +91,13 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(srv.Close)
 			env.Values["srv"] = srv
+			// A forward HTTP proxy in front of the fake API, so scripts can
+			// check that HTTP_PROXY is honoured (loopback is never proxied by
+			// Go, so scripts use a made-up host name behind it).
+			target, _ := url.Parse(srv.URL)
+			proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(target))
+			env.Defer(proxy.Close)
+			env.Setenv("PROXY_URL", proxy.URL)
 			env.Setenv("CIVITAI_BASE_URL", srv.URL)
 			env.Setenv("FAKE_STORAGE", srv.StorageURL)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
