@@ -114,6 +114,20 @@ func TestScripts(t *testing.T) {
 			"fixture":    cmdFixture,
 			"sleep-till": cmdSleepTill,
 			"checkfile":  cmdCheckFile,
+			"storage-saw-no-key": func(ts *testscript.TestScript, neg bool, _ []string) {
+				n := 0
+				for _, r := range server(ts).Requests() {
+					if r.Host == "storage" {
+						n++
+						if r.HasAuthorization {
+							ts.Fatalf("storage request %s %s carried Authorization", r.Method, r.Path)
+						}
+					}
+				}
+				if n == 0 {
+					ts.Fatalf("no storage request was made")
+				}
+			},
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)

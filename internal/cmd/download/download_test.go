@@ -1,0 +1,141 @@
+package download
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/layout"
+	"github.com/civit/civit/internal/target"
+)
+
+func TestParseRate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want int64
+		err  bool
+	}{
+		{in: "500K", want: 500 << 10},
+		{in: "20M", want: 20 << 20},
+		{in: "1.5G", want: 3 << 29},
+		{in: "20MB/s", want: 20 << 20},
+		{in: "20MiB", want: 20 << 20},
+		{in: "4096", want: 4096},
+		{in: "fast", err: true},
+		{in: "0", err: true},
+		{in: "-5M", err: true},
+		{in: "100", err: true}, // below 1K
+	}
+	for _, tt := range tests {
+		got, err := ParseRate(tt.in)
+		if (err != nil) != tt.err || (!tt.err && got != tt.want) {
+			t.Errorf("ParseRate(%q) = %d, %v; want %d, err %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+func TestReadTargets(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "t.txt")
+	os.WriteFile(p, []byte("# comment\n\n 101 \nhttps://civitai.com/models/5 # trailing note\n"), 0o644)
+	got, err := readTargets(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "|") != "101|https://civitai.com/models/5" {
+		t.Errorf("readTargets = %q", got)
+	}
+}
+
+func testVersion() *api.ModelVersion {
+	f := func(id int64, name, typ, format, fp, size string, primary bool) *api.File {
+		return &api.File{ID: id, Name: name, Type: typ, Metadata: api.FileMetadata{Format: format, FP: fp, Size: size}, Primary: api.FlexBool(primary)}
+	}
+	return &api.ModelVersion{ID: 10, Name: "v1", BaseModel: "SDXL 1.0", Files: []*api.File{
+		f(1, "m.safetensors", "Model", "SafeTensor", "fp16", "pruned", true),
+		f(2, "m.safetensors", "Model", "SafeTensor", "fp32", "full", false),
+		f(3, "m.ckpt", "Model", "PickleTensor", "fp32", "full", false),
+		f(4, "vae.safetensors", "VAE", "SafeTensor", "", "", false),
+	}}
+}
+
+func TestChooseFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		o       Options
+		t       target.Target
+		want    []int64
+		wantErr string
+	}{
+		{name: "primary by default", want: []int64{1}},
+		{name: "by id", o: Options{File: "3"}, want: []int64{3}},
+		{name: "by unique name", o: Options{File: "VAE.safetensors"}, want: []int64{4}},
+		{name: "ambiguous name", o: Options{File: "m.safetensors"}, wantErr: "has no exactly one file named"},
+		{name: "fp and format", o: Options{FP: "fp32", Format: "safetensor"}, want: []int64{2}},
+		{name: "type", o: Options{FileType: "vae"}, want: []int64{4}},
+		{name: "size full prefers model files", o: Options{Size: "full"}, want: []int64{2}},
+		{name: "all files of a kind", o: Options{FP: "fp32", AllFiles: true}, want: []int64{2, 3}},
+		{name: "link fileId", t: target.Target{FileID: 4}, want: []int64{4}},
+		{name: "link selectors", t: target.Target{Format: "PickleTensor"}, want: []int64{3}},
+		{name: "nothing matches lists files", o: Options{FP: "int4"}, wantErr: "its files are:\n    1  m.safetensors"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := &planner{o: &tt.o}
+			got, err := p.chooseFiles(testVersion(), tt.t)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, f := range got {
+				ids = append(ids, f.ID)
+			}
+			if len(ids) != len(tt.want) {
+				t.Fatalf("got %v, want %v", ids, tt.want)
+			}
+			for i := range ids {
+				if ids[i] != tt.want[i] {
+					t.Fatalf("got %v, want %v", ids, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// A server-supplied name never leads outside the destination folder.
+func TestDestIsContained(t *testing.T) {
+	t.Parallel()
+	v := testVersion()
+	for _, name := range []string{"../../etc/passwd", "/abs/model.safetensors", `..\..\win.ckpt`, "a/b/c.safetensors", "con.safetensors"} {
+		for _, o := range []*Options{{OutputDir: "out"}, {Layout: layout.ComfyUI, Root: "root"}} {
+			p := &planner{o: o}
+			f := &api.File{ID: 9, Name: name, Type: "Model"}
+			got, err := p.dest(v, f, "LORA")
+			if err != nil {
+				continue // refusing is fine too
+			}
+			base := o.OutputDir
+			if base == "" {
+				base = o.Root
+			}
+			rel, err := filepath.Rel(base, got)
+			if err != nil || strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+				t.Errorf("dest(%q) = %q escapes %q", name, got, base)
+			}
+			if strings.ContainsAny(filepath.Base(got), `/\`) {
+				t.Errorf("dest(%q) = %q keeps a separator", name, got)
+			}
+		}
+	}
+}
