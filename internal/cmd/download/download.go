@@ -152,8 +152,10 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					if err != nil {
 						return cmdutil.FlagErrorf("`--version`: %v", err)
 					}
-					if err := add(fmt.Sprintf("https://civitai.com/model-versions/%d", id)); err != nil {
-						return err
+					t := target.Target{Input: fmt.Sprintf("--version %d", id), VersionID: id}
+					if key := fmt.Sprintf("0/%d/0", id); !seen[key] {
+						seen[key] = true
+						opts.Targets = append(opts.Targets, t)
 					}
 				}
 			}

@@ -9,11 +9,16 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/layout"
-	"github.com/civit/civit/internal/target"
 	"github.com/civit/civit/internal/tableprinter"
+	"github.com/civit/civit/internal/target"
 )
+
+// planConcurrency bounds the API lookups made while planning.
+const planConcurrency = 4
 
 // item is one file to download, or a target that could not be planned.
 type item struct {
@@ -44,16 +49,28 @@ type planner struct {
 }
 
 func (p *planner) plan(ctx context.Context) ([]*item, error) {
-	var items []*item
-	for _, t := range p.o.Targets {
-		got, err := p.planTarget(ctx, t)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+	// Targets are looked up a few at a time (API calls), kept in order.
+	planned := make([][]*item, len(p.o.Targets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(planConcurrency)
+	for i, t := range p.o.Targets {
+		g.Go(func() error {
+			got, err := p.planTarget(gctx, t)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				got = []*item{{Target: t.Input, Status: "failed", Err: err}}
 			}
-			items = append(items, &item{Target: t.Input, Status: "failed", Err: err})
-			continue
-		}
+			planned[i] = got
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var items []*item
+	for _, got := range planned {
 		items = append(items, got...)
 	}
 	// The same file named by two targets is fetched once; two different
