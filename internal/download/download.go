@@ -101,6 +101,10 @@ type Request struct {
 	// NoVerify skips the comparison with SHA256/BLAKE3 (the SHA-256 is still
 	// computed and returned).
 	NoVerify bool
+	// NoHash computes no hash at all (it implies NoVerify): the plain
+	// download, for users who verify elsewhere and to measure what
+	// verification costs. Result.SHA256 is then empty.
+	NoHash bool
 	// Connections is the number of parallel ranged requests, 1..16
 	// (default 8).
 	Connections int
@@ -318,6 +322,9 @@ func normalize(req Request) (Request, error) {
 	}
 	if req.BLAKE3, err = normHex(req.BLAKE3); err != nil {
 		return bad("blake3: %v", err)
+	}
+	if req.NoHash {
+		req.NoVerify = true
 	}
 	return req, nil
 }

@@ -272,7 +272,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 	withB3 := !j.r.NoVerify && j.r.SHA256 == "" && j.r.BLAKE3 != ""
 	hbuf := j.d.getBuf()
 	defer j.d.putBuf(hbuf)
-	h, err := newPrefixHasher(j.f, sched, *hbuf, j.d.putBuf, shaState, shaOff, withB3)
+	h, err := newPrefixHasher(j.f, sched, *hbuf, j.d.putBuf, shaState, shaOff, withB3, j.r.NoHash)
 	if err != nil {
 		if first != nil {
 			first.close()

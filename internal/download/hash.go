@@ -54,6 +54,10 @@ type prefixHasher struct {
 	stopped  chan struct{} // closed when run returns
 	buf      []byte
 	readBack atomic.Int64 // bytes hashed from disk
+	// off: no hash is wanted (Request.NoHash). The prefix is still
+	// tracked so the rest of the engine works unchanged, but nothing is
+	// hashed or read back.
+	off bool
 }
 
 // chunk is a handed-over buffer holding the file bytes [pos, pos+n).
@@ -66,9 +70,9 @@ type chunk struct {
 // handOver is how many buffers may wait for the hasher per download.
 const handOver = 4
 
-func newPrefixHasher(r io.ReaderAt, sched *scheduler, buf []byte, put func(*[]byte), shaState []byte, shaOff int64, withBLAKE3 bool) (*prefixHasher, error) {
+func newPrefixHasher(r io.ReaderAt, sched *scheduler, buf []byte, put func(*[]byte), shaState []byte, shaOff int64, withBLAKE3, off bool) (*prefixHasher, error) {
 	p := &prefixHasher{
-		r: r, sched: sched, buf: buf, put: put,
+		r: r, sched: sched, buf: buf, put: put, off: off,
 		chunks:   make(chan chunk, handOver),
 		wake:     make(chan struct{}, 1),
 		finished: make(chan struct{}),
@@ -126,7 +130,9 @@ func (p *prefixHasher) write(pos int64, b []byte) {
 	end := pos + int64(len(b))
 	for _, l := range p.lanes {
 		if l.off >= pos && l.off < end {
-			l.h.Write(b[l.off-pos:])
+			if !p.off {
+				l.h.Write(b[l.off-pos:])
+			}
 			l.off = end
 		}
 	}
@@ -171,7 +177,15 @@ func (p *prefixHasher) run(ctx context.Context) error {
 		default:
 		}
 		m := p.minOff()
-		if w := p.sched.contiguousFrom(m); w > m {
+		if w := p.sched.contiguousFrom(m); w > m && p.off {
+			p.mu.Lock() // nothing to hash: move the prefix
+			for _, l := range p.lanes {
+				l.off = max(l.off, w)
+			}
+			p.mu.Unlock()
+			p.next.Store(p.minOff())
+			continue
+		} else if w > m {
 			n := min(w-m, int64(len(p.buf)))
 			if _, err := p.r.ReadAt(p.buf[:n], m); err != nil {
 				return fmt.Errorf("read back for hashing: %w", err)
@@ -209,6 +223,9 @@ func (p *prefixHasher) finish() { close(p.finished) }
 
 // shaState returns the serialized SHA-256 state and its offset.
 func (p *prefixHasher) shaState() ([]byte, int64) {
+	if p.off {
+		return nil, 0
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.lanes[0]
@@ -232,6 +249,9 @@ func (p *prefixHasher) reset() {
 
 // sums returns upper-case hex digests by algorithm.
 func (p *prefixHasher) sums() map[string]string {
+	if p.off {
+		return map[string]string{}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	out := make(map[string]string, len(p.lanes))
