@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/store"
 )
 
 // testOnlyRetry replaces the retry policy in tests (set from TestMain only),
@@ -23,6 +25,15 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 
 	// Config depends on nothing (the XDG dirs come from the environment).
 	f.Config = sync.OnceValues(config.LoadDefault)
+
+	// Store depends on nothing but the environment (XDG_DATA_HOME).
+	f.Store = sync.OnceValues(func() (*store.Store, error) {
+		path, err := store.DefaultPath(getenv)
+		if err != nil {
+			return nil, err
+		}
+		return store.Open(context.Background(), path)
+	})
 
 	// HTTPClient depends on nothing; one pooled client for every API call.
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {

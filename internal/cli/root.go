@@ -7,10 +7,15 @@ import (
 
 	configcmd "github.com/civit/civit/internal/cmd/config"
 	downloadcmd "github.com/civit/civit/internal/cmd/download"
+	dupescmd "github.com/civit/civit/internal/cmd/dupes"
 	hashcmd "github.com/civit/civit/internal/cmd/hash"
 	imagescmd "github.com/civit/civit/internal/cmd/images"
+	lscmd "github.com/civit/civit/internal/cmd/ls"
+	outdatedcmd "github.com/civit/civit/internal/cmd/outdated"
+	scancmd "github.com/civit/civit/internal/cmd/scan"
 	searchcmd "github.com/civit/civit/internal/cmd/search"
 	showcmd "github.com/civit/civit/internal/cmd/show"
+	updatecmd "github.com/civit/civit/internal/cmd/update"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/layout"
 )
@@ -48,6 +53,11 @@ $ civit hash ~/ComfyUI/models/loras/mystery.safetensors`),
 		hashcmd.NewCmdHash(f, nil),
 		imagescmd.NewCmdImages(f, nil),
 		downloadcmd.NewCmdDownload(f, nil),
+		scancmd.NewCmdScan(f, nil),
+		lscmd.NewCmdLs(f, nil),
+		outdatedcmd.NewCmdOutdated(f, nil),
+		updatecmd.NewCmdUpdate(f, nil),
+		dupescmd.NewCmdDupes(f, nil),
 		configcmd.NewCmdConfig(f, nil),
 		helpTopic("environment", "Environment variables civit reads", environmentHelp),
 		helpTopic("exit-codes", "What civit's exit codes mean", exitCodesHelp),
@@ -86,6 +96,8 @@ HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
 XDG_CONFIG_HOME      config file: $XDG_CONFIG_HOME/civit/config.json
                      (default ~/.config/civit/config.json).
 XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cache).
+XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
+                     (default ~/.local/share).
 NO_COLOR, CLICOLOR=0 disable colours; CLICOLOR_FORCE=1 forces them.
 CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times);
                      a number sets the terminal width.

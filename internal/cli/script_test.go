@@ -99,6 +99,9 @@ func TestScripts(t *testing.T) {
 			env.Defer(proxy.Close)
 			env.Setenv("PROXY_URL", proxy.URL)
 			env.Setenv("CIVITAI_BASE_URL", srv.URL)
+			// Under -race every process sleeps 1 s at exit by default;
+			// scripts run civit dozens of times.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			env.Setenv("FAKE_STORAGE", srv.StorageURL)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))

@@ -6,6 +6,7 @@ import (
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/store"
 )
 
 // Factory builds the dependencies of commands lazily, once, in dependency
@@ -23,4 +24,8 @@ type Factory struct {
 	// IOStreams (retry messages) and the response cache. refresh bypasses
 	// cached answers.
 	APIClient func(refresh bool) (*api.Client, error)
+	// Store is the library database, opened on first use. Depends on
+	// nothing but the environment (XDG_DATA_HOME). Nil in tests that do
+	// not need it.
+	Store func() (*store.Store, error)
 }

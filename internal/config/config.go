@@ -44,9 +44,13 @@ var Keys = []Key{
 	{Name: "limit", Help: "default number of search results", Check: checkPositive},
 	{Name: "output_dir", Help: "default download directory (`-o`)"},
 	{Name: "layout", Help: "default download layout (comfyui, a1111, forge, swarmui, invokeai)"},
-	{Name: "root", Help: "default root folder of the UI for `--layout`"},
+	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)"},
+	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName},
 	{Name: "cache_ttl", Help: "how long API answers are cached (Go duration, e.g. 5m; 0 disables)", Check: checkDuration},
 }
+
+// listSepName names the OS path list separator for help texts.
+const listSepName = "the OS path list separator (':', or ';' on Windows)"
 
 // LookupKey returns the Key with the given name.
 func LookupKey(name string) (Key, bool) {

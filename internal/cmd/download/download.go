@@ -191,7 +191,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.StringVar(&rate, "limit-rate", "", "cap total bandwidth, e.g. 500K, 20M, 1G (`bytes/s`)")
 	fl.BoolVar(&opts.NoSidecars, "no-sidecars", false, "do not write .civitai.info, preview and .json files")
 	fl.BoolVar(&opts.Force, "force", false, "replace a different existing file and existing sidecars")
-	fl.BoolVar(&opts.NoVerify, "no-verify", false, "do not check the published hash")
+	fl.BoolVar(&opts.NoVerify, "no-verify", false, "neither hash the file nor check the published hash")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only errors and the final summary")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached API answers")
 	_ = cmd.RegisterFlagCompletionFunc("layout", cobra.FixedCompletions(layout.Names(), cobra.ShellCompDirectiveNoFileComp))

@@ -91,6 +91,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 			bar := tr.File(filepath.Base(it.Dest))
 			bind := func(dest string) { bars.Store(dest, bar) }
 			err := downloadOne(gctx, o, c, engine, hc, it, tr, bind)
+			if ctx.Err() != nil {
+				bar.Abort()
+				return ctx.Err()
+			}
 			note := ""
 			switch {
 			case err == nil && it.Status == "present":
@@ -111,8 +115,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 	werr := g.Wait()
 	totals := tr.Wait()
 	if werr != nil || ctx.Err() != nil {
-		fmt.Fprintln(ios.ErrOut, "civit: download interrupted; run the same command again to resume")
-		return context.Canceled
+		return cmdutil.WithHint(context.Canceled, "run the same command again to resume; finished files are kept and partial ones continue where they stopped")
 	}
 	return finish(o, items, totals)
 }
@@ -134,6 +137,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		SHA256:      it.File.Hashes.SHA256(),
 		BLAKE3:      it.File.Hashes.BLAKE3(),
 		NoVerify:    o.NoVerify,
+		NoHash:      o.NoVerify, // not checking: skip the hashing work too
 		Connections: o.Conns,
 		Identity:    fmt.Sprintf("mv:%d/f:%d", it.Version.ID, it.File.ID),
 		Force:       o.Force,
@@ -176,6 +180,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	}
 	// RECORD HOOK: the library store (issue 4) records the file here:
 	// it.Dest, it.SHA256, res.Size, it.ModelID, it.Version, it.File, it.Type.
+	recordDownload(ctx, o, it, tr.Warn)
 	return nil
 }
 

@@ -380,4 +380,3 @@ func row(m *api.Model, tty bool, now time.Time) []string {
 		tableprinter.Time(updated, tty, now),
 	}
 }
-

@@ -1,0 +1,56 @@
+package download
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/store"
+)
+
+// recordDownload records a finished download in the library (issue 4), so
+// `civit ls`, `outdated` and `dupes` know it and a later scan need not hash
+// it again. A failure is a warning: the download itself succeeded.
+func recordDownload(ctx context.Context, o *Options, it *item, warn func(format string, args ...any)) {
+	if o.Factory.Store == nil {
+		return
+	}
+	st, err := o.Factory.Store()
+	if err == nil {
+		err = st.Upsert(ctx, downloadedFile(it))
+	}
+	if err != nil {
+		warn("%s: could not record it in the library: %v", filepath.Base(it.Dest), err)
+	}
+}
+
+// downloadedFile is the library row of a downloaded item.
+func downloadedFile(it *item) *store.File {
+	path, err := filepath.Abs(it.Dest)
+	if err != nil {
+		path = it.Dest
+	}
+	f := &store.File{Path: path, Source: store.SourceDownloaded, State: store.StateIdentified, ModelName: it.Model, ModelType: it.Type}
+	if fi, err := os.Stat(path); err == nil {
+		f.Size, f.MTime = fi.Size(), fi.ModTime()
+		f.Inode, f.Dev = library.InodeOf(fi)
+	}
+	f.SHA256 = it.SHA256
+	library.ApplyVersion(f, it.Version, it.SHA256, time.Now())
+	f.Source = store.SourceDownloaded
+	if f.ModelName == "" {
+		f.ModelName = it.Model
+	}
+	if f.ModelType == "" {
+		f.ModelType = it.Type
+	}
+	if f.ModelID == 0 {
+		f.ModelID = it.ModelID
+	}
+	if it.File != nil {
+		f.FileID, f.FileName = it.File.ID, it.File.Name
+	}
+	return f
+}

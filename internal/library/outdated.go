@@ -1,0 +1,264 @@
+package library
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/store"
+)
+
+// ModelClient is what Outdated needs of the CivitAI client; *api.Client
+// has it.
+type ModelClient interface {
+	GetModel(ctx context.Context, id int64) (*api.Model, error)
+}
+
+// DefaultVersionsMaxAge is how long a model's cached version list is used
+// before CivitAI is asked again.
+const DefaultVersionsMaxAge = time.Hour
+
+// OutdatedOptions configure Outdated.
+type OutdatedOptions struct {
+	Store *store.Store
+	// Client fetches models; nil uses the cached version lists only.
+	Client ModelClient
+	// ModelType keeps only models of this type; ModelIDs only these
+	// models (both optional).
+	ModelType string
+	ModelIDs  []int64
+	// MaxAge is how long cached version lists are trusted (0: always ask
+	// CivitAI when there is a Client).
+	MaxAge time.Duration
+	// Jobs bounds the requests in flight (default and maximum 3); Limiter
+	// paces them (nil: DefaultLimiter()).
+	Jobs    int
+	Limiter *rate.Limiter
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// VersionRef names a version.
+type VersionRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Update is a model of the library with a newer version than the one on
+// disk.
+type Update struct {
+	ModelID   int64  `json:"modelId"`
+	Model     string `json:"model"`
+	ModelType string `json:"modelType"`
+	// Current is the newest version on disk; Paths are its files and Dir
+	// the folder of the first one (where an update goes).
+	Current VersionRef `json:"current"`
+	Paths   []string   `json:"paths"`
+	Dir     string     `json:"dir"`
+	// Latest is the newest version newer than Current that can be
+	// downloaded (not in early access); nil when only early-access
+	// versions are newer.
+	Latest *store.VersionInfo `json:"latest"`
+	// EarlyAccess is the newest version when it is newer than Latest and
+	// still in early access.
+	EarlyAccess *store.VersionInfo `json:"earlyAccess,omitempty"`
+	// Command updates the model.
+	Command string `json:"command"`
+}
+
+// ModelError is a model Outdated could not check.
+type ModelError struct {
+	ModelID int64  `json:"modelId"`
+	Model   string `json:"model"`
+	Err     string `json:"error"`
+	// Gone is true when CivitAI no longer has the model.
+	Gone bool `json:"gone,omitempty"`
+}
+
+// OutdatedResult is what Outdated found.
+type OutdatedResult struct {
+	Checked  int          `json:"checked"`  // models compared
+	Requests int          `json:"requests"` // CivitAI requests sent
+	Outdated []*Update    `json:"outdated"`
+	Errors   []ModelError `json:"errors,omitempty"`
+}
+
+// VersionsOf turns an API model into its published versions, in the API's
+// order (newest first).
+func VersionsOf(m *api.Model, now time.Time) *store.ModelVersions {
+	mv := &store.ModelVersions{ModelID: m.ID, ModelName: m.Name, ModelType: string(m.Type), CheckedAt: now}
+	for _, v := range m.ModelVersions {
+		if v.Status != "" && v.Status != "Published" {
+			continue
+		}
+		vi := store.VersionInfo{ID: v.ID, Name: v.Name, BaseModel: v.BaseModel, PublishedAt: v.PublishedAt.Time}
+		if d := v.EarlyAccessDeadline.Time; !d.IsZero() {
+			vi.EarlyAccessEndsAt = d
+		} else if d := v.EarlyAccessEndsAt.Time; !d.IsZero() {
+			vi.EarlyAccessEndsAt = d
+		}
+		vi.EarlyAccess = v.Availability == "EarlyAccess" || vi.EarlyAccessEndsAt.After(now)
+		mv.Versions = append(mv.Versions, vi)
+	}
+	return mv
+}
+
+// Outdated compares each identified model of the library with its
+// versions on CivitAI: one request per model (or the cached list), at
+// most Jobs at once, paced by Limiter.
+func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Jobs <= 0 || o.Jobs > 3 {
+		o.Jobs = 3
+	}
+	if o.Limiter == nil {
+		o.Limiter = DefaultLimiter()
+	}
+	now := o.Now()
+	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelType: o.ModelType, ModelIDs: o.ModelIDs})
+	if err != nil {
+		return nil, err
+	}
+	byModel := map[int64][]*store.File{}
+	var ids []int64
+	for _, f := range rows {
+		if f.ModelID == 0 || f.VersionID == 0 {
+			continue
+		}
+		if byModel[f.ModelID] == nil {
+			ids = append(ids, f.ModelID)
+		}
+		byModel[f.ModelID] = append(byModel[f.ModelID], f)
+	}
+	res := &OutdatedResult{Outdated: []*Update{}}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(o.Jobs)
+	for _, id := range ids {
+		files := byModel[id]
+		g.Go(func() error {
+			mv, requested, err := versionsFor(gctx, o, id, now)
+			mu.Lock()
+			defer mu.Unlock()
+			if requested {
+				res.Requests++
+			}
+			if err != nil {
+				if gctx.Err() != nil {
+					return gctx.Err()
+				}
+				res.Errors = append(res.Errors, ModelError{ModelID: id, Model: files[0].ModelName, Err: err.Error(), Gone: errors.Is(err, api.ErrNotFound)})
+				return nil
+			}
+			res.Checked++
+			if u := compare(mv, files, now); u != nil {
+				res.Outdated = append(res.Outdated, u)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	sort.Slice(res.Outdated, func(i, j int) bool {
+		a, b := res.Outdated[i], res.Outdated[j]
+		if c := strings.Compare(strings.ToLower(a.Model), strings.ToLower(b.Model)); c != 0 {
+			return c < 0
+		}
+		return a.ModelID < b.ModelID
+	})
+	sort.Slice(res.Errors, func(i, j int) bool { return res.Errors[i].ModelID < res.Errors[j].ModelID })
+	return res, nil
+}
+
+// versionsFor returns a model's versions from the cache when fresh, else
+// from CivitAI (caching them).
+func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (mv *store.ModelVersions, requested bool, err error) {
+	cached, cerr := o.Store.GetModelVersions(ctx, id)
+	if cerr == nil && (o.Client == nil || (o.MaxAge > 0 && now.Sub(cached.CheckedAt) < o.MaxAge)) {
+		return cached, false, nil
+	}
+	if o.Client == nil {
+		return nil, false, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)
+	}
+	if err := o.Limiter.Wait(ctx); err != nil {
+		return nil, false, err
+	}
+	m, err := o.Client.GetModel(ctx, id)
+	if err != nil {
+		return nil, true, err
+	}
+	mv = VersionsOf(m, now)
+	if err := o.Store.PutModelVersions(ctx, mv); err != nil {
+		return nil, true, err
+	}
+	return mv, true, nil
+}
+
+// compare finds what is newer than the newest version on disk.
+func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Update {
+	if len(mv.Versions) == 0 {
+		return nil
+	}
+	index := map[int64]int{}
+	for i, v := range mv.Versions {
+		index[v.ID] = i
+	}
+	// The newest version on disk: the lowest index; versions CivitAI no
+	// longer lists rank by id.
+	var cur *store.File
+	curIdx := len(mv.Versions)
+	for _, f := range files {
+		i, ok := index[f.VersionID]
+		if !ok {
+			i = len(mv.Versions)
+		}
+		if cur == nil || i < curIdx || (i == curIdx && f.VersionID > cur.VersionID) {
+			cur, curIdx = f, i
+		}
+	}
+	var newer []store.VersionInfo
+	if curIdx < len(mv.Versions) {
+		newer = mv.Versions[:curIdx]
+	} else {
+		for _, v := range mv.Versions {
+			if v.ID > cur.VersionID {
+				newer = append(newer, v)
+			}
+		}
+	}
+	if len(newer) == 0 {
+		return nil
+	}
+	u := &Update{ModelID: mv.ModelID, Model: firstNonEmpty(mv.ModelName, cur.ModelName), ModelType: firstNonEmpty(mv.ModelType, cur.ModelType),
+		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path),
+		Command: fmt.Sprintf("civit update %d", mv.ModelID)}
+	for _, f := range files {
+		if f.VersionID == cur.VersionID {
+			u.Paths = append(u.Paths, f.Path)
+		}
+	}
+	if newer[0].InEarlyAccess(now) {
+		ea := newer[0]
+		u.EarlyAccess = &ea
+	}
+	for _, v := range newer {
+		if !v.InEarlyAccess(now) {
+			v := v
+			u.Latest = &v
+			break
+		}
+	}
+	return u
+}

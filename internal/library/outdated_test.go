@@ -1,0 +1,127 @@
+package library
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/time/rate"
+
+	"github.com/civit/civit/internal/civitaitest"
+	"github.com/civit/civit/internal/store"
+)
+
+func TestOutdatedAgainstFakeServer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	rows := []*store.File{
+		{Path: "/m/ckpt_v1.safetensors", SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", State: store.StateIdentified},
+		{Path: "/m/ea_v1.safetensors", SHA256: sha64("2"), ModelID: 104, VersionID: 10402, VersionName: "v1.0", State: store.StateIdentified},
+		{Path: "/m/lora.safetensors", SHA256: sha64("3"), ModelID: 101, VersionID: 10101, State: store.StateIdentified},
+		{Path: "/m/gone.safetensors", SHA256: sha64("4"), ModelID: 111, VersionID: 11101, ModelName: "Gone", State: store.StateIdentified},
+		{Path: "/m/unknown.safetensors", SHA256: sha64("5")},
+	}
+	if err := e.st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	o := OutdatedOptions{Store: e.st, Client: e.c, MaxAge: time.Hour, Limiter: rate.NewLimiter(rate.Inf, 1)}
+	res, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Checked != 3 || res.Requests != 4 || len(res.Outdated) != 2 || len(res.Errors) != 1 || !res.Errors[0].Gone || res.Errors[0].ModelID != 111 {
+		t.Fatalf("result %+v, errors %+v", res, res.Errors)
+	}
+	ck, ea := res.Outdated[0], res.Outdated[1]
+	if ck.ModelID != 102 || ck.Latest == nil || ck.Latest.ID != 10201 || ck.EarlyAccess != nil || ck.Current.ID != 10203 ||
+		ck.Dir != "/m" || ck.Command != "civit update 102" || ck.Latest.PublishedAt.IsZero() {
+		t.Errorf("checkpoint: %+v", ck)
+	}
+	if ea.ModelID != 104 || ea.Latest != nil || ea.EarlyAccess == nil || ea.EarlyAccess.ID != 10401 || ea.EarlyAccess.EarlyAccessEndsAt.IsZero() {
+		t.Errorf("early access: %+v", ea)
+	}
+	// Cached for an hour: no request. Offline works from the cache.
+	if res, err := Outdated(ctx, o); err != nil || res.Requests != 1 || len(res.Outdated) != 2 {
+		t.Errorf("cached: %+v %v (only the gone model is asked again)", res, err)
+	}
+	o.Client = nil
+	if res, err := Outdated(ctx, o); err != nil || res.Requests != 0 || len(res.Outdated) != 2 || len(res.Errors) != 1 {
+		t.Errorf("offline: %+v %v", res, err)
+	}
+	// Filters.
+	o.Client, o.ModelIDs = e.c, []int64{101}
+	if res, err := Outdated(ctx, o); err != nil || res.Checked != 1 || len(res.Outdated) != 0 {
+		t.Errorf("model filter: %+v %v", res, err)
+	}
+	// A server error is an error of that model.
+	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models/101", Status: 500})
+	o.MaxAge = 0
+	if res, err := Outdated(ctx, o); err != nil || len(res.Errors) != 1 || res.Errors[0].Gone {
+		t.Errorf("server error: %+v %v", res, err)
+	}
+}
+
+func sha64(c string) string {
+	s := ""
+	for range 64 {
+		s += c
+	}
+	return s
+}
+
+func TestCompare(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	vs := []store.VersionInfo{
+		{ID: 14, Name: "v4", EarlyAccess: true, EarlyAccessEndsAt: now.Add(24 * time.Hour)},
+		{ID: 13, Name: "v3", EarlyAccess: true}, // early access without an end date
+		{ID: 12, Name: "v2"},
+		{ID: 11, Name: "v1"},
+	}
+	file := func(path string, v int64) *store.File { return &store.File{Path: path, ModelID: 1, VersionID: v} }
+	tests := []struct {
+		name      string
+		versions  []store.VersionInfo
+		files     []*store.File
+		wantNil   bool
+		latest    int64
+		ea        int64
+		current   int64
+		wantPaths []string
+	}{
+		{name: "newest on disk", versions: vs, files: []*store.File{file("/a", 14)}, wantNil: true},
+		{name: "older", versions: vs, files: []*store.File{file("/a/x", 11)}, latest: 12, ea: 14, current: 11, wantPaths: []string{"/a/x"}},
+		{name: "only early access newer", versions: vs, files: []*store.File{file("/a", 12)}, ea: 14, current: 12, wantPaths: []string{"/a"}},
+		{name: "the newest on disk counts", versions: vs, files: []*store.File{file("/a", 11), file("/b", 12), file("/c", 12)}, ea: 14, current: 12, wantPaths: []string{"/b", "/c"}},
+		{name: "unlisted current, only early access newer", versions: vs[:1], files: []*store.File{file("/a", 11)}, ea: 14, current: 11, wantPaths: []string{"/a"}},
+		{name: "unlisted version ranks by id", versions: vs[2:], files: []*store.File{file("/a", 5)}, latest: 12, current: 5, wantPaths: []string{"/a"}},
+		{name: "unlisted newer version", versions: vs[2:], files: []*store.File{file("/a", 99)}, wantNil: true},
+		{name: "no versions", versions: nil, files: []*store.File{file("/a", 1)}, wantNil: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := compare(&store.ModelVersions{ModelID: 1, Versions: tt.versions}, tt.files, now)
+			if (u == nil) != tt.wantNil {
+				t.Fatalf("got %+v, want nil %v", u, tt.wantNil)
+			}
+			if u == nil {
+				return
+			}
+			var latest, ea int64
+			if u.Latest != nil {
+				latest = u.Latest.ID
+			}
+			if u.EarlyAccess != nil {
+				ea = u.EarlyAccess.ID
+			}
+			if latest != tt.latest || ea != tt.ea || u.Current.ID != tt.current {
+				t.Errorf("latest %d ea %d current %d, want %d %d %d", latest, ea, u.Current.ID, tt.latest, tt.ea, tt.current)
+			}
+			if diff := cmp.Diff(tt.wantPaths, u.Paths); diff != "" {
+				t.Errorf("paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,486 @@
+// Package library keeps civit's local library up to date: Scan walks model
+// folders, hashes only what is new or changed, reads the sidecars other
+// tools left, identifies unknown hashes on CivitAI (in bulk, politely) and
+// records everything in the store; Outdated finds models with a newer
+// version than the one on disk.
+package library
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/sidecar"
+	"github.com/civit/civit/internal/store"
+)
+
+// ModelExts are the extensions Scan takes for model files, lower case with
+// the dot: the formats CivitAI hosts models in (SafeTensor, PickleTensor,
+// GGUF, ONNX) under the names UIs use. Archives (.zip) are not scanned:
+// too many are not models.
+func ModelExts() []string {
+	return []string{".safetensors", ".sft", ".ckpt", ".pt", ".pth", ".bin", ".gguf", ".onnx"}
+}
+
+// IsModelFile reports whether a file name has a model extension and is
+// not a partial download or a temporary file.
+func IsModelFile(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false // hidden and temporary files (.x.tmp of atomic writes)
+	}
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range ModelExts() {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup is what Scan needs of the CivitAI client; *api.Client has it.
+type Lookup interface {
+	GetModelVersionsByHashes(ctx context.Context, sha256s []string) ([]*api.ModelVersion, error)
+	GetModelVersionByHash(ctx context.Context, hash string) (*api.ModelVersion, error)
+	GetModelVersion(ctx context.Context, id int64) (*api.ModelVersion, error)
+}
+
+// ScanOptions configure Scan.
+type ScanOptions struct {
+	// Roots are the folders (or single files) to scan.
+	Roots []string
+	Store *store.Store
+	// Client identifies unknown hashes; nil skips identification.
+	Client Lookup
+	// Jobs is the number of files hashed at once (default: the number of
+	// CPUs, at most 8).
+	Jobs int
+	// LookupJobs is the number of CivitAI requests in flight (default and
+	// maximum 3).
+	LookupJobs int
+	// Limiter paces CivitAI requests (nil: DefaultLimiter()).
+	Limiter *rate.Limiter
+	// Recheck asks CivitAI again about hashes it did not know before.
+	Recheck bool
+	// Rehash hashes every file again, ignoring stored hashes and sidecars.
+	Rehash bool
+	// WriteSidecars writes the missing .civitai.info, A1111 .json and
+	// preview beside identified files; HTTPClient fetches previews and
+	// BaseURL goes into the .json's links.
+	WriteSidecars bool
+	HTTPClient    *http.Client
+	BaseURL       string
+	// Progress, when set, is updated while the scan runs.
+	Progress *Progress
+	// OnHashed, when set, is called after each file is hashed (from the
+	// hashing goroutines).
+	OnHashed func(path string)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// DefaultLimiter is the polite pace of CivitAI requests: 2 per second,
+// bursts of 4.
+func DefaultLimiter() *rate.Limiter { return rate.NewLimiter(2, 4) }
+
+// Progress holds counters a renderer can sample while Scan runs.
+type Progress struct {
+	Files       atomic.Int64 // model files found so far
+	ToHash      atomic.Int64 // files queued for hashing
+	ToHashBytes atomic.Int64
+	Hashed      atomic.Int64
+	HashedBytes atomic.Int64
+	Lookups     atomic.Int64 // CivitAI requests sent
+	phase       atomic.Value // string
+}
+
+// Phase is what the scan is doing: "walking", "hashing", "identifying",
+// "sidecars", "done".
+func (p *Progress) Phase() string {
+	s, _ := p.phase.Load().(string)
+	return s
+}
+
+func (p *Progress) setPhase(s string) { p.phase.Store(s) }
+
+// FileError is a file (or folder) Scan could not handle.
+type FileError struct {
+	Path string `json:"path"`
+	Err  string `json:"error"`
+}
+
+// Summary is what Scan did.
+type Summary struct {
+	Roots           []string      `json:"roots"`
+	Scanned         int           `json:"scanned"`         // model files found
+	New             int           `json:"new"`             // not in the library before
+	Changed         int           `json:"changed"`         // size, mtime or inode changed
+	Renamed         int           `json:"renamed"`         // moved: known by inode, not rehashed
+	Hashed          int           `json:"hashed"`          // files read and hashed
+	HashedBytes     int64         `json:"hashedBytes"`     //
+	FromSidecars    int           `json:"fromSidecars"`    // hash or identity taken from a sidecar
+	Identified      int           `json:"identified"`      // files now known to CivitAI (all, not just new)
+	NewlyIdentified int           `json:"newlyIdentified"` // identified during this scan
+	NotOnCivitai    int           `json:"notOnCivitai"`    // hash unknown to CivitAI
+	Unknown         int           `json:"unknown"`         // not identified (lookup skipped or failed)
+	Lookups         int           `json:"lookups"`         // CivitAI requests sent
+	Pruned          int           `json:"pruned"`          // rows of deleted files removed
+	SidecarsWritten int           `json:"sidecarsWritten"` //
+	Errors          int           `json:"errors"`
+	ErrorDetails    []FileError   `json:"errorDetails,omitempty"`
+	Elapsed         time.Duration `json:"elapsedNs"`
+}
+
+// entry is one model file found by the walk.
+type entry struct {
+	path  string
+	size  int64
+	mtime time.Time
+	inode uint64
+	dev   uint64
+	old   *store.File // the row of this path, if any
+	row   *store.File // the row to write (nil: unchanged)
+
+	sc      *sidecar.Info // a sidecar's word about the file
+	scMiss  bool          // Civitai Helper's "not on CivitAI" marker
+	written bool          // row written by the hashing batches
+	gone    bool          // vanished while scanning
+
+	fromSidecar bool // a sidecar gave its hash or identity
+}
+
+func (e *entry) sameStat(f *store.File) bool {
+	return f != nil && f.Size == e.size && f.MTime.Equal(e.mtime) && f.Inode == e.inode && f.Dev == e.dev
+}
+
+// identity recognises a file that moved: same inode, device, size, mtime.
+type identity struct {
+	size       int64
+	mtime      int64
+	inode, dev uint64
+}
+
+func identityOf(size int64, mtime time.Time, inode, dev uint64) identity {
+	return identity{size: size, mtime: mtime.UnixNano(), inode: inode, dev: dev}
+}
+
+// scanner is the state of one Scan.
+type scanner struct {
+	o   ScanOptions
+	now time.Time
+	sum Summary
+	mu  sync.Mutex // guards sum.Errors and sum.ErrorDetails
+	prg *Progress
+}
+
+func (s *scanner) fail(path string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sum.Errors++
+	s.sum.ErrorDetails = append(s.sum.ErrorDetails, FileError{Path: path, Err: err.Error()})
+}
+
+// Scan indexes the model files under opts.Roots. Errors about single files
+// or folders are counted in the Summary (Errors, ErrorDetails) and do not
+// stop the scan; Scan fails only when the store fails or ctx ends. Rows of
+// files that no longer exist under a root that was read completely are
+// removed; a root that does not exist (an unmounted drive) is an error and
+// its rows are kept.
+func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
+	start := time.Now()
+	if opts.Store == nil {
+		return nil, errors.New("scan: no store")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = min(runtime.NumCPU(), 8)
+	}
+	if opts.LookupJobs <= 0 || opts.LookupJobs > 3 {
+		opts.LookupJobs = 3
+	}
+	if opts.Limiter == nil {
+		opts.Limiter = DefaultLimiter()
+	}
+	s := &scanner{o: opts, now: opts.Now(), prg: opts.Progress}
+	if s.prg == nil {
+		s.prg = &Progress{}
+	}
+	roots := s.resolveRoots(opts.Roots)
+	s.sum.Roots = roots
+	if s.sum.Roots == nil {
+		s.sum.Roots = []string{}
+	}
+
+	s.prg.setPhase("walking")
+	var known []*store.File
+	if len(roots) > 0 {
+		var err error
+		if known, err = opts.Store.List(ctx, store.Filter{Under: roots}); err != nil {
+			return nil, err
+		}
+	}
+	byPath := make(map[string]*store.File, len(known))
+	byIdentity := map[identity]*store.File{}
+	for _, f := range known {
+		byPath[f.Path] = f
+		if f.SHA256 != "" && f.Inode != 0 {
+			byIdentity[identityOf(f.Size, f.MTime, f.Inode, f.Dev)] = f
+		}
+	}
+	var entries []*entry
+	seen := map[string]bool{}
+	var badDirs []string
+	for _, root := range roots {
+		got, bad, err := s.walk(ctx, root, seen)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, got...)
+		badDirs = append(badDirs, bad...)
+	}
+	s.sum.Scanned = len(entries)
+
+	// Decide what each file needs.
+	var toHash []*entry
+	for _, e := range entries {
+		e.old = byPath[e.path]
+		if s.plan(e, byIdentity) {
+			toHash = append(toHash, e)
+		}
+	}
+
+	// Hash, writing rows in short batches as they complete.
+	s.prg.setPhase("hashing")
+	if err := s.hashAll(ctx, toHash); err != nil {
+		return nil, err
+	}
+	var pending []*store.File
+	for _, e := range entries {
+		if e.row != nil && !e.written && !e.gone {
+			pending = append(pending, e.row)
+			e.written = true
+		}
+	}
+	if err := s.upsert(ctx, pending); err != nil {
+		return nil, err
+	}
+
+	// Identify what is still unknown.
+	s.prg.setPhase("identifying")
+	versions, err := s.identify(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+
+	// Prune rows of files that are gone.
+	for _, e := range entries {
+		if e.gone {
+			delete(seen, e.path)
+		}
+	}
+	if err := s.prune(ctx, known, seen, badDirs); err != nil {
+		return nil, err
+	}
+
+	if opts.WriteSidecars {
+		s.prg.setPhase("sidecars")
+		if err := s.writeSidecars(ctx, entries, versions); err != nil {
+			return nil, err
+		}
+	}
+
+	for _, e := range entries {
+		f := e.current()
+		if f == nil || e.gone {
+			continue
+		}
+		switch f.State {
+		case store.StateIdentified:
+			s.sum.Identified++
+			if e.old == nil || e.old.State != store.StateIdentified {
+				s.sum.NewlyIdentified++
+			}
+		case store.StateNotOnCivitai:
+			s.sum.NotOnCivitai++
+		default:
+			s.sum.Unknown++
+		}
+	}
+	s.sum.Lookups = int(s.prg.Lookups.Load())
+	s.sum.Elapsed = time.Since(start)
+	s.prg.setPhase("done")
+	sort.SliceStable(s.sum.ErrorDetails, func(i, j int) bool { return s.sum.ErrorDetails[i].Path < s.sum.ErrorDetails[j].Path })
+	return &s.sum, nil
+}
+
+// current is the row that describes the file after the scan.
+func (e *entry) current() *store.File {
+	if e.row != nil {
+		return e.row
+	}
+	return e.old
+}
+
+// resolveRoots makes roots absolute, follows a root that is a symlink,
+// drops roots inside other roots and reports those that do not exist.
+func (s *scanner) resolveRoots(in []string) (roots []string) {
+	var abs []string
+	for _, r := range in {
+		a, err := filepath.Abs(r)
+		if err != nil {
+			s.fail(r, err)
+			continue
+		}
+		if fi, err := os.Lstat(a); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			if t, err := filepath.EvalSymlinks(a); err == nil {
+				a = t
+			}
+		}
+		if _, err := os.Stat(a); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = errors.New("no such file or folder (its library entries are kept)")
+			}
+			s.fail(a, err)
+			continue
+		}
+		abs = append(abs, filepath.Clean(a))
+	}
+	sort.Strings(abs)
+	for _, a := range abs {
+		inside := false
+		for _, r := range roots {
+			if a == r || strings.HasPrefix(a, r+string(filepath.Separator)) {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			roots = append(roots, a)
+		}
+	}
+	return roots
+}
+
+// walk lists the model files under root. Symbolic links are not followed
+// (the file is scanned where it really lives); hidden folders are skipped.
+// bad lists folders that could not be read (their rows are not pruned).
+func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (out []*entry, bad []string, err error) {
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, werr error) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if werr != nil {
+			s.fail(p, werr)
+			if d == nil || d.IsDir() {
+				bad = append(bad, p)
+				if d != nil && d.IsDir() && p != root {
+					return fs.SkipDir
+				}
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if p != root && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !IsModelFile(d.Name()) || seen[p] {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				s.fail(p, err)
+			}
+			return nil
+		}
+		seen[p] = true
+		ino, dev := InodeOf(fi)
+		out = append(out, &entry{path: p, size: fi.Size(), mtime: fi.ModTime(), inode: ino, dev: dev})
+		s.prg.Files.Add(1)
+		return nil
+	})
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	return out, bad, err
+}
+
+// plan decides whether e must be hashed (true), and otherwise prepares its
+// row from the library or a sidecar.
+func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
+	if !s.o.Rehash {
+		if e.sameStat(e.old) && e.old.SHA256 != "" {
+			// Unchanged. A sidecar another tool wrote since may still
+			// identify a file nobody could.
+			if e.old.State == store.StateUnknown {
+				in, err := sidecar.ReadAny(e.path)
+				if in != nil || errors.Is(err, sidecar.ErrNotOnCivitai) {
+					r := *e.old
+					e.row, e.sc, e.scMiss = &r, in, errors.Is(err, sidecar.ErrNotOnCivitai)
+					s.applySidecar(e)
+					if e.row.State == store.StateUnknown {
+						e.row = nil
+					}
+				}
+			}
+			return false
+		}
+		if e.old == nil && e.inode != 0 {
+			if prev, ok := byIdentity[identityOf(e.size, e.mtime, e.inode, e.dev)]; ok {
+				row := *prev
+				row.Path = e.path
+				row.AddedAt = time.Time{}
+				e.row = &row
+				s.sum.Renamed++
+				return false
+			}
+		}
+	}
+	if e.old == nil {
+		s.sum.New++
+	} else {
+		s.sum.Changed++
+	}
+	e.row = &store.File{Path: e.path, Size: e.size, MTime: e.mtime, Inode: e.inode, Dev: e.dev,
+		Source: store.SourceScanned, State: store.StateUnknown}
+	if s.o.Rehash {
+		return true
+	}
+	in, err := sidecar.ReadAny(e.path)
+	e.scMiss = errors.Is(err, sidecar.ErrNotOnCivitai)
+	if in == nil {
+		return true
+	}
+	e.sc = in
+	if in.SHA256 == "" || !sidecarFresh(in.Path, e.mtime) {
+		return true // hash the file; the sidecar may still name it
+	}
+	// The sidecar was written after the file last changed: trust its hash.
+	e.row.SHA256 = in.SHA256
+	e.fromSidecar = true
+	s.sum.FromSidecars++
+	s.applySidecar(e)
+	return false
+}
+
+// sidecarFresh reports whether the sidecar at p was written no earlier than
+// the model file's mtime: it then describes the file as it is.
+func sidecarFresh(p string, modelMTime time.Time) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.ModTime().Before(modelMTime)
+}

@@ -1,0 +1,420 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The test binary doubles as a writer process for the concurrency test.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("CIVIT_STORE_TEST_WRITER"); path != "" {
+		os.Exit(writerProcess(path))
+	}
+	os.Exit(m.Run())
+}
+
+func writerProcess(path string) int {
+	ctx := context.Background()
+	s, err := Open(ctx, path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer s.Close()
+	for i := range 100 {
+		if err := s.Upsert(ctx, row(fmt.Sprintf("/proc/%03d.safetensors", i), sha(i))); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func open(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sub", "library.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func sha(i int) string { return fmt.Sprintf("%064X", i) }
+
+func row(path, sha string) *File {
+	return &File{Path: path, Size: 1000, MTime: time.Unix(1700000000, 123456789), Inode: 42, Dev: 7, SHA256: sha, Source: SourceScanned, State: StateUnknown}
+}
+
+func TestOpenMigrates(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	v, err := s.UserVersion(t.Context())
+	if err != nil || v != SchemaVersion() || v < 1 {
+		t.Fatalf("user_version %d (%v), want %d", v, err, SchemaVersion())
+	}
+	var mode string
+	if err := s.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode %q (%v), want wal", mode, err)
+	}
+	var fk int
+	if err := s.db.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+		t.Errorf("foreign_keys %d (%v)", fk, err)
+	}
+	// Reopening applies nothing and keeps the rows.
+	if err := s.Upsert(t.Context(), row("/a.safetensors", sha(1))); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(t.Context(), s.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if n, _ := s2.Count(t.Context()); n != 1 {
+		t.Errorf("%d rows after reopen", n)
+	}
+	// A database from a newer civit is refused.
+	if _, err := s2.db.Exec("PRAGMA user_version = 999"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(t.Context(), s.Path()); !errors.Is(err, ErrTooNew) {
+		t.Errorf("open newer db: %v, want ErrTooNew", err)
+	}
+}
+
+func TestMigrationsAreNumbered(t *testing.T) {
+	t.Parallel()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if m.version != i+1 || strings.TrimSpace(m.sql) == "" {
+			t.Errorf("migration %d: %+v", i, m.name)
+		}
+	}
+}
+
+func TestUpsertRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	want := &File{
+		Path: "/m/lora.safetensors", Size: 123456, MTime: time.Unix(1700000000, 5), Inode: 1 << 63, Dev: 66306,
+		SHA256: strings.Repeat("ab", 32), BLAKE3: strings.Repeat("CD", 32),
+		ModelID: 101, VersionID: 10101, FileID: 1010101, ModelType: "LORA", BaseModel: "SDXL 1.0",
+		ModelName: "Pixel", VersionName: "v1", FileName: "pixel.safetensors", TrainedWords: []string{"pixel art", "8bit"},
+		Source: SourceDownloaded, State: StateIdentified, CheckedAt: time.Unix(1700000100, 0),
+	}
+	if err := s.Upsert(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, want.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := *want
+	exp.SHA256, exp.AutoV2 = strings.ToUpper(want.SHA256), strings.ToUpper(want.SHA256[:10])
+	if diff := cmp.Diff(&exp, got, cmp.FilterPath(func(p cmp.Path) bool {
+		n := p.Last().String()
+		return n == ".AddedAt" || n == ".UpdatedAt"
+	}, cmp.Ignore())); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+	if got.AddedAt.IsZero() || got.UpdatedAt.IsZero() {
+		t.Errorf("added %v updated %v", got.AddedAt, got.UpdatedAt)
+	}
+	if _, err := s.Get(ctx, "/nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("get missing: %v", err)
+	}
+	if err := s.Upsert(ctx, &File{}); err == nil {
+		t.Errorf("empty path accepted")
+	}
+}
+
+func TestUpsertKeepsIdentityOfSameContent(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		newSHA    string
+		wantState State
+		wantModel int64
+	}{
+		{"same content keeps identity", sha(1), StateIdentified, 101},
+		{"new content drops it", sha(2), StateUnknown, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t)
+			ctx := t.Context()
+			id := row("/a.safetensors", sha(1))
+			id.State, id.ModelID, id.VersionID, id.Source = StateIdentified, 101, 10101, SourceDownloaded
+			if err := s.Upsert(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			first, _ := s.Get(ctx, id.Path)
+			time.Sleep(time.Millisecond)
+			if err := s.Upsert(ctx, row("/a.safetensors", tt.newSHA)); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.Get(ctx, id.Path)
+			if got.State != tt.wantState || got.ModelID != tt.wantModel || got.SHA256 != tt.newSHA {
+				t.Errorf("got %+v", got)
+			}
+			if !got.AddedAt.Equal(first.AddedAt) {
+				t.Errorf("added_at changed: %v -> %v", first.AddedAt, got.AddedAt)
+			}
+			if n, _ := s.Count(ctx); n != 1 {
+				t.Errorf("%d rows", n)
+			}
+		})
+	}
+}
+
+func TestListFilters(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	rows := []*File{
+		{Path: "/lib/loras/a.safetensors", SHA256: sha(1), ModelType: "LORA", BaseModel: "SDXL 1.0", ModelID: 1, State: StateIdentified},
+		{Path: "/lib/loras/b.safetensors", SHA256: sha(2), ModelType: "LORA", BaseModel: "SD 1.5", ModelID: 2, State: StateIdentified},
+		{Path: "/lib/ckpt/c.safetensors", SHA256: sha(3), ModelType: "Checkpoint", BaseModel: "SDXL 1.0", ModelID: 3, State: StateIdentified},
+		{Path: "/lib/ckpt/d.safetensors", SHA256: sha(4), State: StateNotOnCivitai},
+		{Path: "/lib_other/e.safetensors", SHA256: sha(5)},
+		{Path: "/lib/100%_x/f.safetensors", SHA256: sha(6)},
+	}
+	if err := s.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		f    Filter
+		want []string
+	}{
+		{"all", Filter{}, []string{"/lib/100%_x/f.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors", "/lib_other/e.safetensors"}},
+		{"under is a folder, not a prefix", Filter{Under: []string{"/lib"}}, []string{"/lib/100%_x/f.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
+		{"under with wildcards", Filter{Under: []string{"/lib/100%_x"}}, []string{"/lib/100%_x/f.safetensors"}},
+		{"under a file", Filter{Under: []string{"/lib_other/e.safetensors"}}, []string{"/lib_other/e.safetensors"}},
+		{"type ignores case", Filter{ModelType: "lora"}, []string{"/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
+		{"base model", Filter{BaseModel: "sdxl 1.0"}, []string{"/lib/ckpt/c.safetensors", "/lib/loras/a.safetensors"}},
+		{"state", Filter{State: StateNotOnCivitai}, []string{"/lib/ckpt/d.safetensors"}},
+		{"models", Filter{ModelIDs: []int64{1, 3}}, []string{"/lib/ckpt/c.safetensors", "/lib/loras/a.safetensors"}},
+		{"hashes", Filter{SHA256s: []string{strings.ToLower(sha(5))}}, []string{"/lib_other/e.safetensors"}},
+		{"combined", Filter{Under: []string{"/lib/loras"}, BaseModel: "SD 1.5"}, []string{"/lib/loras/b.safetensors"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.List(ctx, tt.f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paths []string
+			for _, f := range got {
+				paths = append(paths, f.Path)
+			}
+			if diff := cmp.Diff(tt.want, paths); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDuplicatesAndDelete(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	small := func(p string) *File { f := row(p, sha(1)); f.Size = 10; return f }
+	big := func(p string) *File { f := row(p, sha(2)); f.Size = 1000; return f }
+	if err := s.Upsert(ctx, small("/a"), small("/b"), small("/c"), big("/x"), big("/y"), row("/solo", sha(3))); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := s.Duplicates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, g := range groups {
+		var ps []string
+		for _, f := range g {
+			ps = append(ps, f.Path)
+		}
+		got = append(got, ps)
+	}
+	// Largest waste first: 1000 bytes beats 2x10.
+	if diff := cmp.Diff([][]string{{"/x", "/y"}, {"/a", "/b", "/c"}}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if err := s.Delete(ctx, "/x", "/nope"); err != nil {
+		t.Fatal(err)
+	}
+	groups, _ = s.Duplicates(ctx)
+	if len(groups) != 1 {
+		t.Errorf("%d groups after delete", len(groups))
+	}
+}
+
+func TestMisses(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	at := time.Unix(1700000000, 0)
+	if err := s.RecordMisses(ctx, at, strings.ToLower(sha(1)), sha(2)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Misses(ctx, []string{sha(1), sha(2), sha(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]time.Time{sha(1): at, sha(2): at}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if err := s.ForgetMisses(ctx, sha(1)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.Misses(ctx, []string{sha(1), sha(2)})
+	if len(got) != 1 {
+		t.Errorf("after forget: %v", got)
+	}
+}
+
+func TestModelVersionsCache(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	want := &ModelVersions{ModelID: 7, ModelName: "M", ModelType: "LORA", CheckedAt: time.Unix(1700000000, 0),
+		Versions: []VersionInfo{{ID: 72, Name: "v2", PublishedAt: time.Unix(1690000000, 0).UTC(), EarlyAccessEndsAt: time.Unix(1800000000, 0).UTC()}, {ID: 71, Name: "v1"}}}
+	if _, err := s.GetModelVersions(ctx, 7); !errors.Is(err, ErrNotFound) {
+		t.Errorf("empty cache: %v", err)
+	}
+	if err := s.PutModelVersions(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	want.Versions[0].Name = "v2b"
+	if err := s.PutModelVersions(ctx, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetModelVersions(ctx, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestConcurrentWriters has two Stores in this process and a third civit
+// process write to one database at once: nobody fails with "database is
+// locked" and every row lands once.
+func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	a := open(t)
+	b, err := Open(t.Context(), a.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "CIVIT_STORE_TEST_WRITER="+a.Path())
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w, s := range []*Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				// Batches and single rows, reads in between.
+				p := fmt.Sprintf("/w%d/%03d.safetensors", w, i)
+				if err := s.Upsert(t.Context(), row(p, sha(w*1000+i)), row(p+".2", sha(w*1000+i))); err != nil {
+					errs <- err
+					return
+				}
+				if _, err := s.Get(t.Context(), p); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("writer: %v", err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("writer process: %v\n%s", err, out)
+	}
+	n, err := a.Count(t.Context())
+	if err != nil || n != 4*100+100 {
+		t.Errorf("%d rows (%v), want 500", n, err)
+	}
+	if err := a.IntegrityCheck(t.Context()); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestWriteRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	// The second row is invalid: the whole transaction is undone.
+	err := s.Upsert(ctx, row("/ok", sha(1)), &File{Path: "/bad", State: "bogus"})
+	if err == nil {
+		t.Fatal("invalid state accepted")
+	}
+	if _, err := s.Get(ctx, "/ok"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("half a batch was written: %v", err)
+	}
+	// A cancelled context writes nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Upsert(cctx, row("/c", sha(3))); err == nil {
+		t.Errorf("cancelled upsert succeeded")
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT COUNT(*) FROM files").Scan(&n); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d rows", n)
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"xdg", map[string]string{"XDG_DATA_HOME": "/data", "HOME": "/home/u"}, "/data/civit/library.db"},
+		{"home", map[string]string{"HOME": "/home/u"}, "/home/u/.local/share/civit/library.db"},
+		{"relative xdg is ignored", map[string]string{"XDG_DATA_HOME": "rel", "HOME": "/home/u"}, "/home/u/.local/share/civit/library.db"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DefaultPath(func(k string) string { return tt.env[k] })
+			if err != nil || got != filepath.FromSlash(tt.want) {
+				t.Errorf("got %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+}
