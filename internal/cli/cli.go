@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -47,6 +48,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	// cobra's own "unknown command" is a usage error too.
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
+		err = cmdutil.WithHint(&cmdutil.FlagError{Err: err}, "run `civit --help` for the list of commands")
+		cmd = nil
+	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)
 	}

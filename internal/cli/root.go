@@ -70,13 +70,12 @@ $ civit hash ~/ComfyUI/models/loras/mystery.safetensors`),
 }
 
 func helpTopic(name, short, long string) *cobra.Command {
+	// No Run: cobra lists it under "Additional help topics" and
+	// `civit help NAME` prints it.
 	return &cobra.Command{
 		Use:   name,
 		Short: short,
 		Long:  strings.TrimSpace(long),
-		Run: func(cmd *cobra.Command, _ []string) {
-			cmd.Println(cmd.Long)
-		},
 	}
 }
 
