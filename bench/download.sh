@@ -4,7 +4,10 @@
 #      civit -x16 vs aria2c -x16 -s16, curl and wget (one connection each)
 #   B. one SIZE file uncapped: civit vs curl single stream
 #   C. 20 files x 100 MiB, 5 at a time: civit -j5 vs aria2c -j5
-#   D. the cost of verification: civit vs civit --no-verify (B's file)
+#   D. the cost of verification: civit vs civit --no-verify (B's file,
+#      uncapped: on loopback this is bound by the CPU, not the network)
+#   E. the cost of verification where the network is the limit: A's file
+#      and cap, civit -x16 vs civit -x16 --no-verify
 # Each case writes to /dev/shm and to disk (DISK_DIR, default /var/tmp).
 # Wall/CPU are hyperfine medians/means of RUNS runs (SLOW_RUNS for the
 # single-connection peers of case A); peak RSS is GNU time's median.
@@ -19,7 +22,7 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 SIZE=${SIZE:-2GiB}
 CAP=${CAP:-20000000}
 DISK_DIR=${DISK_DIR:-/var/tmp}
-CASES=${CASES:-ABCD}
+CASES=${CASES:-ABCDE}
 tmp=$(mktemp -d)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-bench "$DISK_DIR/civit-bench"' EXIT
 build_bins "$tmp"
@@ -87,6 +90,16 @@ for where in /dev/shm "$DISK_DIR"; do
       bench "civit --no-verify" "$bytes" "" "$RUNS" "${CIVIT[@]}" --no-verify 109; nv=$LAST_WALL
       bench "civit (verifies SHA-256)" "$bytes" "$nv" "$RUNS" "${CIVIT[@]}" 109
     fi
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
+  fi
+
+  if [[ $CASES == *E* ]]; then
+    start_fake "$tmp/civitai-fake" --big-file-size "$SIZE" --fault "host=storage,path=/model,bytes-per-sec=$CAP"
+    export CIVITAI_BASE_URL=$API
+    "$tmp/civit" show 109 >/dev/null
+    header "E. verification cost at a network-bound speed: one $SIZE file, 16 connections × $((CAP / 1000000)) MB/s ($where)" "no-verify"
+    bench "civit -x16 --no-verify" "$bytes" "" "$RUNS" "${CIVIT[@]}" -x 16 --no-verify 109; nv=$LAST_WALL
+    bench "civit -x16 (verifies SHA-256)" "$bytes" "$nv" "$RUNS" "${CIVIT[@]}" -x 16 109
     kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
   fi
 

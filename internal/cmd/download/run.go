@@ -55,7 +55,7 @@ func Run(ctx context.Context, o *Options) error {
 func execute(ctx context.Context, o *Options, c *api.Client, items []*item) error {
 	ios := o.Factory.IOStreams
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
-	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion}
+	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(o.Jobs)}
 	if o.LimitRate > 0 {
 		eopts.Limiter = rate.NewLimiter(rate.Limit(o.LimitRate), int(max(min(o.LimitRate, 4<<20), 256<<10)))
 	}
@@ -251,4 +251,15 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
 	}
 	return err
+}
+
+// bufferSize is the read buffer per connection: 256 KiB for a lone file,
+// 128 KiB when several run at once, which keeps five files × eight
+// connections in tens of MB (the engine pools buffers per connection plus
+// a few handed to the hasher).
+func bufferSize(jobs int) int {
+	if jobs > 1 {
+		return 128 << 10
+	}
+	return 256 << 10
 }
