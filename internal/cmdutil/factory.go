@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/config"
@@ -28,4 +29,22 @@ type Factory struct {
 	// nothing but the environment (XDG_DATA_HOME). Nil in tests that do
 	// not need it.
 	Store func() (*store.Store, error)
+}
+
+// ConfigHost is the host of the configured API base URL ("" when unknown),
+// which target parsing accepts as a CivitAI host (e.g. a fake server).
+func ConfigHost(f *Factory) string {
+	if f.Config == nil {
+		return ""
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return ""
+	}
+	base, _ := cfg.BaseURL(f.Getenv)
+	u, err := url.Parse(base)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

@@ -116,7 +116,7 @@ $ civit download 4201 --fp fp16 -x 16 --limit-rate 20M
 # what would happen, as JSON
 $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			extra := configHost(f)
+			extra := cmdutil.ConfigHost(f)
 			seen := map[string]bool{}
 			add := func(s string) error {
 				t, err := target.Parse(s, extra)
@@ -311,20 +311,4 @@ func ParseRate(s string) (int64, error) {
 		return 0, fmt.Errorf("invalid `--limit-rate` %q: use a speed such as 500K, 20M or 1G (at least 1K)", in)
 	}
 	return int64(f * mult), nil
-}
-
-func configHost(f *cmdutil.Factory) string {
-	if f.Config == nil {
-		return ""
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return ""
-	}
-	base, _ := cfg.BaseURL(f.Getenv)
-	if i := strings.Index(base, "://"); i >= 0 {
-		base = base[i+3:]
-	}
-	host, _, _ := strings.Cut(base, "/")
-	return host
 }

@@ -56,7 +56,7 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 				return cmdutil.FlagErrorf("expected one model id or URL, got %d arguments", len(args))
 			}
 			if len(args) == 1 {
-				t, err := target.Parse(args[0], configHost(f))
+				t, err := target.Parse(args[0], cmdutil.ConfigHost(f))
 				if err != nil {
 					return err
 				}
@@ -95,22 +95,6 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the API's image objects as JSON")
 	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
 	return cmd
-}
-
-func configHost(f *cmdutil.Factory) string {
-	if f.Config == nil {
-		return ""
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return ""
-	}
-	base, _ := cfg.BaseURL(f.Getenv)
-	if i := strings.Index(base, "://"); i >= 0 {
-		base = base[i+3:]
-	}
-	host, _, _ := strings.Cut(base, "/")
-	return host
 }
 
 func run(ctx context.Context, o *Options) error {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -13,14 +12,6 @@ import (
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/tableprinter"
 )
-
-func hostOf(base string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return ""
-	}
-	return u.Host
-}
 
 // render prints the model (may be nil when only the version is known) and
 // the selected version (nil = latest).

@@ -85,16 +85,7 @@ $ civit show 4201 --version 130072`),
 // parseTarget parses a target, accepting the configured API host as a
 // CivitAI host too.
 func parseTarget(f *cmdutil.Factory, s string) (target.Target, error) {
-	var extra []string
-	if f.Config != nil {
-		if cfg, err := f.Config(); err == nil {
-			base, _ := cfg.BaseURL(f.Getenv)
-			if h := hostOf(base); h != "" {
-				extra = append(extra, h)
-			}
-		}
-	}
-	return target.Parse(s, extra...)
+	return target.Parse(s, cmdutil.ConfigHost(f))
 }
 
 func run(ctx context.Context, o *Options) error {
