@@ -55,7 +55,7 @@ bench() {
 to_bytes() { numfmt --from=iec "${1%iB}"; }
 bytes=$(to_bytes "$SIZE")
 
-for where in /dev/shm "$DISK_DIR"; do
+for where in ${DESTS:-/dev/shm $DISK_DIR}; do
   out="$where/civit-bench"
   export BEFORE_EACH="rm -rf $out; mkdir -p $out; sync"
   CIVIT=("$tmp/civit" download -o "$out" --no-sidecars -q)
@@ -66,10 +66,16 @@ for where in /dev/shm "$DISK_DIR"; do
     "$tmp/civit" show 109 >/dev/null # let the fake hash the big file once
     url=$(resolve 10901)
     header "A. one $SIZE file, each connection capped at $((CAP / 1000000)) MB/s ($where)" "aria2c"
+    sha=$(curl -s "$API/api/v1/model-versions/10901" | python3 -c 'import json,sys; print(json.load(sys.stdin)["files"][0]["hashes"]["SHA256"].lower())')
     bench "aria2c -x16 -s16" "$bytes" "" "$RUNS" aria2c -q -x16 -s16 -k1M --file-allocation=none -d "$out" -o f "$url"; aria=$LAST_WALL
-    bench "civit -x16" "$bytes" "$aria" "$RUNS" "${CIVIT[@]}" -x 16 109
-    bench "curl" "$bytes" "$aria" "$SLOW_RUNS" curl -s -o "$out/f" "$url"
-    bench "wget" "$bytes" "$aria" "$SLOW_RUNS" wget -q -O "$out/f" "$url"
+    # The same with the published SHA-256 checked (aria2c hashes after the download).
+    bench "aria2c -x16 -s16 --checksum=sha-256" "$bytes" "$aria" "$RUNS" aria2c -q -x16 -s16 -k1M --file-allocation=none --checksum=sha-256=$sha -d "$out" -o f "$url"
+    bench "civit -x16 (verifies SHA-256)" "$bytes" "$aria" "$RUNS" "${CIVIT[@]}" -x 16 109
+    bench "civit -x16 --no-verify" "$bytes" "$aria" "$RUNS" "${CIVIT[@]}" -x 16 --no-verify 109
+    if [ -z "${SKIP_SLOW:-}" ]; then
+      bench "curl" "$bytes" "$aria" "$SLOW_RUNS" curl -s -o "$out/f" "$url"
+      bench "wget" "$bytes" "$aria" "$SLOW_RUNS" wget -q -O "$out/f" "$url"
+    fi
     kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
   fi
 
