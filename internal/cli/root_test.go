@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/iostreams"
+)
+
+// Every command a user runs documents itself: a short line, examples, and
+// (for the top-level commands) the exit status.
+func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
+	ios, _, _, _ := iostreams.Test()
+	root := NewRootCmd(NewFactory(ios, "test", func(string) string { return "" }))
+	var walk func(c *cobra.Command, depth int)
+	walk = func(c *cobra.Command, depth int) {
+		for _, sub := range c.Commands() {
+			if sub.Name() == "help" || sub.Name() == "completion" || strings.HasPrefix(sub.CommandPath(), "civit completion") {
+				continue
+			}
+			if sub.Runnable() {
+				if sub.Short == "" || strings.HasSuffix(sub.Short, ".") {
+					t.Errorf("%s: Short %q must be one line without a final period", sub.CommandPath(), sub.Short)
+				}
+				if depth == 0 && sub.Example == "" {
+					t.Errorf("%s: no examples", sub.CommandPath())
+				}
+				if depth == 0 && !strings.Contains(sub.Long, "EXIT STATUS") {
+					t.Errorf("%s: Long help has no EXIT STATUS section", sub.CommandPath())
+				}
+			}
+			walk(sub, depth+1)
+		}
+	}
+	walk(root, 0)
+}
