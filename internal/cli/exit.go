@@ -33,7 +33,11 @@ func report(w io.Writer, err error, usage string, secrets ...string) int {
 	if err == nil {
 		return ExitOK
 	}
-	msg, hints, code := classify(err)
+	hasKey := false
+	for _, k := range secrets {
+		hasKey = hasKey || strings.TrimSpace(k) != ""
+	}
+	msg, hints, code := classify(err, hasKey)
 	if msg == "" {
 		return code
 	}
@@ -55,7 +59,7 @@ func report(w io.Writer, err error, usage string, secrets ...string) int {
 	return code
 }
 
-func classify(err error) (msg string, hints []string, code int) {
+func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	var hint *cmdutil.HintError
 	if errors.As(err, &hint) {
 		defer func() { hints = append(hints, hint.Hint) }()
@@ -77,18 +81,21 @@ func classify(err error) (msg string, hints []string, code int) {
 	case errors.As(err, &flagErr), errors.As(err, &valErr):
 		return err.Error(), nil, ExitUsage
 	case errors.As(err, &apiErr):
-		return classifyAPI(err, apiErr)
+		return classifyAPI(err, apiErr, hasKey)
 	case errors.Is(err, os.ErrPermission):
 		return err.Error(), []string{"check the permissions of the file or folder named above"}, ExitError
 	}
 	return err.Error(), nil, ExitError
 }
 
-func classifyAPI(err error, e *api.Error) (string, []string, int) {
+func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 	switch e.Kind {
 	case api.KindAuthRequired:
 		if strings.Contains(strings.ToLower(e.Message), "disabled downloads") {
 			return err.Error(), []string{"the creator allows this model only for generation on CivitAI; no API key can download it"}, ExitError
+		}
+		if hasKey {
+			return err.Error(), []string{fmt.Sprintf("CivitAI did not accept your API key; check it (`civit config list` shows where it comes from) or create a new one at %s", keyURL)}, ExitAuth
 		}
 		return err.Error(), []string{fmt.Sprintf("set `CIVITAI_API_KEY` (or run `civit config set api_key`) with a key from %s", keyURL)}, ExitAuth
 	case api.KindEarlyAccess:
