@@ -54,6 +54,12 @@ func Parse(s string, extraHosts ...string) (Target, error) {
 	if strings.HasPrefix(in, "-") {
 		return t, &Error{Input: s, Reason: "ids are positive whole numbers"}
 	}
+	if strings.Trim(in, "0123456789") == "" {
+		return t, &Error{Input: s, Reason: "ids are whole numbers from 1 to 2147483647"}
+	}
+	if !strings.ContainsAny(in, "./:") {
+		return t, &Error{Input: s, Reason: "not a number, URL or AIR"}
+	}
 	return parseURL(t, extraHosts)
 }
 

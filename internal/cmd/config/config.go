@@ -47,7 +47,7 @@ $ civit config list`),
 			if len(args) > 0 {
 				opts.Key = args[0]
 				if _, ok := cfgpkg.LookupKey(opts.Key); !ok {
-					return cmdutil.EnumError("key", opts.Key, cfgpkg.KeyNames())
+					return cmdutil.FlagErrorf("unknown config key %q: valid keys are %s", opts.Key, strings.Join(cfgpkg.KeyNames(), ", "))
 				}
 			}
 			if len(args) > 1 {
