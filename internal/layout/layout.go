@@ -14,6 +14,7 @@ package layout
 
 import (
 	"fmt"
+	"github.com/civit/civit/internal/api"
 	"strings"
 )
 
@@ -153,27 +154,15 @@ const basePlaceholder = "<base>"
 // its families Pony, Illustrious, NoobAI), sd-3, flux (FLUX.1), flux2,
 // z-image, qwen-image, and "any" for everything else, including "".
 func InvokeAIBase(baseModel string) string {
-	b := strings.ToLower(strings.TrimSpace(baseModel))
-	switch {
-	case strings.HasPrefix(b, "sd 1"):
-		return "sd-1"
-	case strings.HasPrefix(b, "sd 2"):
-		return "sd-2"
-	case strings.HasPrefix(b, "sd 3"):
-		return "sd-3"
-	case strings.HasPrefix(b, "sdxl"), b == "pony", b == "illustrious", b == "noobai":
-		// Pony V7 is AuraFlow-based, so only the plain "Pony" (V6, SDXL) maps here.
-		return "sdxl"
-	case strings.HasPrefix(b, "flux.1"):
-		return "flux"
-	case strings.HasPrefix(b, "flux.2"):
-		return "flux2"
-	case b == "zimageturbo", b == "zimagebase":
-		return "z-image"
-	case b == "qwen":
-		return "qwen-image"
+	if b, ok := invokeBases[api.BaseModelFamily(baseModel)]; ok {
+		return b
 	}
 	return "any"
+}
+
+var invokeBases = map[api.Family]string{
+	api.FamilySD1: "sd-1", api.FamilySD2: "sd-2", api.FamilySD3: "sd-3", api.FamilySDXL: "sdxl",
+	api.FamilyFlux1: "flux", api.FamilyFlux2: "flux2", api.FamilyZImage: "z-image", api.FamilyQwen: "qwen-image",
 }
 
 // normType folds a CivitAI type name for matching: lower case, without

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/civit/civit/internal/api"
 	"html"
 	"io"
 	"strings"
@@ -83,17 +84,16 @@ func WriteA1111(path string, m A1111Meta, force bool) (written bool, err error) 
 // Forge's SdVersion knows) or Unknown. A1111 ignores values it has no
 // SdVersion member for and detects the version itself.
 func SDVersion(baseModel string) string {
-	b := strings.ToLower(strings.TrimSpace(baseModel))
-	switch {
-	case strings.HasPrefix(b, "sd 1"):
+	switch api.BaseModelFamily(baseModel) {
+	case api.FamilySD1:
 		return "SD1"
-	case strings.HasPrefix(b, "sd 2"):
+	case api.FamilySD2:
 		return "SD2"
-	case strings.HasPrefix(b, "sd 3"):
+	case api.FamilySD3:
 		return "SD3"
-	case strings.HasPrefix(b, "sdxl"), b == "pony", b == "illustrious", b == "noobai":
+	case api.FamilySDXL:
 		return "SDXL"
-	case strings.HasPrefix(b, "flux.1"):
+	case api.FamilyFlux1:
 		return "Flux"
 	}
 	return "Unknown"
