@@ -394,6 +394,12 @@ func parseCivitaiInfo(data []byte, modelName string) (*Info, error) {
 // System.Text.Json's default PascalCase names; Hashes is CivitFileHashes
 // {SHA256, CRC32, BLAKE3}; ModelType is the CivitModelType name).
 func parseStabilityMatrix(data []byte, _ string) (*Info, error) {
+	return parsePascal(data, "RemoteFileId")
+}
+
+// parsePascal reads the flat PascalCase sidecars of StabilityMatrix and
+// Civicomfy, which differ only in the key of the downloaded file's id.
+func parsePascal(data []byte, fileIDKey string) (*Info, error) {
 	m, err := object(data)
 	if err != nil {
 		return nil, err
@@ -401,7 +407,7 @@ func parseStabilityMatrix(data []byte, _ string) (*Info, error) {
 	in := &Info{
 		ModelID:      id(m, "ModelId"),
 		VersionID:    id(m, "VersionId"),
-		FileID:       id(m, "RemoteFileId"),
+		FileID:       id(m, fileIDKey),
 		ModelName:    str(m, "ModelName"),
 		VersionName:  str(m, "VersionName"),
 		ModelType:    str(m, "ModelType"),
@@ -441,22 +447,7 @@ func parseLoraManager(data []byte, modelName string) (*Info, error) {
 // downloader/manager.py _save_civitai_metadata: flat PascalCase keys;
 // PrimaryFileId is the file that was downloaded).
 func parseCivicomfy(data []byte, _ string) (*Info, error) {
-	m, err := object(data)
-	if err != nil {
-		return nil, err
-	}
-	in := &Info{
-		ModelID:      id(m, "ModelId"),
-		VersionID:    id(m, "VersionId"),
-		FileID:       id(m, "PrimaryFileId"),
-		ModelName:    str(m, "ModelName"),
-		VersionName:  str(m, "VersionName"),
-		ModelType:    str(m, "ModelType"),
-		BaseModel:    str(m, "BaseModel"),
-		TrainedWords: words(m, "TrainedWords"),
-	}
-	setHashes(in, obj(m, "Hashes"))
-	return in, nil
+	return parsePascal(data, "PrimaryFileId")
 }
 
 // parseA1111 reads an A1111 user-metadata .json, with the modelId,
