@@ -55,6 +55,10 @@ type FaultRule struct {
 	IgnoreRange bool `json:"ignoreRange,omitempty"`
 	// BytesPerSec caps the body bandwidth of each matching response.
 	BytesPerSec int64 `json:"bytesPerSec,omitempty"`
+	// Disposition replaces the Content-Disposition header of a successful
+	// answer (a storage that names the file differently from the signed
+	// URL's response-content-disposition, or names it "../../x").
+	Disposition string `json:"disposition,omitempty"`
 }
 
 // UnmarshalJSON accepts durations as Go duration strings ("250ms") or as
@@ -98,7 +102,8 @@ func jsonDuration(raw json.RawMessage) (time.Duration, error) {
 // ParseFaultRule parses the small key=value syntax of civitai-fake's
 // --fault flag: comma-separated keys host, path, times, skip, latency,
 // status, retry-after, html-maintenance, reset, drop-after-bytes, stall,
-// stall-after-bytes, ignore-range, bytes-per-sec, body, content-type.
+// stall-after-bytes, ignore-range, bytes-per-sec, body, content-type,
+// disposition.
 // Boolean keys may appear without a value. Example:
 // "host=storage,path=/model,bytes-per-sec=20000000".
 func ParseFaultRule(s string) (FaultRule, error) {
@@ -160,6 +165,8 @@ func ParseFaultRule(s string) (FaultRule, error) {
 			r.StallAfterBytes, err = nonNegInt64(v)
 		case "bytes-per-sec", "bps":
 			r.BytesPerSec, err = nonNegInt64(v)
+		case "disposition":
+			r.Disposition = v
 		default:
 			return r, fmt.Errorf("unknown fault key %q", k)
 		}
@@ -279,6 +286,9 @@ func (s *Server) withFaults(host string, next http.Handler) http.Handler {
 			if fr.BytesPerSec > 0 && (sw.bps == 0 || fr.BytesPerSec < sw.bps) {
 				sw.bps = fr.BytesPerSec
 			}
+			if fr.Disposition != "" && sw.disposition == "" {
+				sw.disposition = fr.Disposition
+			}
 			if terminal == nil && (fr.ResetConnection || fr.Status != 0 || fr.HTMLMaintenance) {
 				terminal = fr
 			}
@@ -395,6 +405,19 @@ type shapedWriter struct {
 	bps        int64
 	start      time.Time
 	written    int64
+	// disposition, when set, replaces Content-Disposition on 2xx answers.
+	disposition string
+	wroteHeader bool
+}
+
+func (w *shapedWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.wroteHeader = true
+		if w.disposition != "" && code >= 200 && code <= 299 {
+			w.Header().Set("Content-Disposition", w.disposition)
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *shapedWriter) Flush() {
@@ -411,6 +434,9 @@ func (w *shapedWriter) abort() {
 }
 
 func (w *shapedWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
 	if w.start.IsZero() {
 		w.start = time.Now()
 	}
@@ -486,5 +512,6 @@ func (r FaultRule) String() string {
 	add(r.StallAfterBytes != 0, "stall-after-bytes="+strconv.FormatInt(r.StallAfterBytes, 10))
 	add(r.IgnoreRange, "ignore-range")
 	add(r.BytesPerSec != 0, "bytes-per-sec="+strconv.FormatInt(r.BytesPerSec, 10))
+	add(r.Disposition != "" && !strings.Contains(r.Disposition, ","), "disposition="+r.Disposition)
 	return strings.Join(p, ",")
 }

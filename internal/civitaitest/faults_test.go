@@ -209,6 +209,21 @@ func TestFaultStallLatencyAndBandwidth(t *testing.T) {
 			t.Errorf("took %v, want at least ~%v", d, want)
 		}
 	})
+	t.Run("disposition", func(t *testing.T) {
+		plain := get(t, loc, "Range: bytes=0-0")
+		if cd := plain.header.Get("Content-Disposition"); !strings.Contains(cd, "filename=") {
+			t.Fatalf("storage sends no file name: %q", cd)
+		}
+		const other = `attachment; filename="../../other.safetensors"`
+		s.AddFault(FaultRule{Host: "storage", Disposition: other, Times: 1})
+		r := get(t, loc, "Range: bytes=0-0")
+		if r.status != 206 || r.header.Get("Content-Disposition") != other {
+			t.Errorf("disposition fault: %d %q", r.status, r.header.Get("Content-Disposition"))
+		}
+		if r := get(t, loc, "Range: bytes=0-0"); r.header.Get("Content-Disposition") != plain.header.Get("Content-Disposition") {
+			t.Errorf("after the fault: %q", r.header.Get("Content-Disposition"))
+		}
+	})
 	t.Run("ignore range", func(t *testing.T) {
 		s.AddFault(FaultRule{Host: "storage", IgnoreRange: true, Times: 1})
 		r := get(t, loc, "Range: bytes=10-20")
@@ -325,6 +340,7 @@ func TestParseFaultRule(t *testing.T) {
 		{in: "html-maintenance,latency=1.5s", want: FaultRule{HTMLMaintenance: true, Latency: 1500 * time.Millisecond}},
 		{in: "drop-after-bytes=1024,stall=2s,stall-after-bytes=10,ignore-range=true,reset=false", want: FaultRule{DropAfterBytes: 1024, Stall: 2 * time.Second, StallAfterBytes: 10, IgnoreRange: true}},
 		{in: "body={\"error\":\"x\"},content-type=application/json", want: FaultRule{Body: `{"error":"x"}`, ContentType: "application/json"}},
+		{in: `host=storage,disposition=attachment; filename="../../x.bin"`, want: FaultRule{Host: "storage", Disposition: `attachment; filename="../../x.bin"`}},
 		{in: "", wantErr: true},
 		{in: "host=web", wantErr: true},
 		{in: "status=99", wantErr: true},
@@ -348,7 +364,7 @@ func TestParseFaultRule(t *testing.T) {
 // FuzzParseFaultRule checks that parsed rules are valid and that String
 // round-trips through the parser.
 func FuzzParseFaultRule(f *testing.F) {
-	for _, s := range []string{"host=storage,path=/model,bytes-per-sec=20000000", "status=503,retry-after=2", "html-maintenance,stall=1s", "drop-after=5,times=+3"} {
+	for _, s := range []string{"host=storage,path=/model,bytes-per-sec=20000000", "status=503,retry-after=2", "html-maintenance,stall=1s", "drop-after=5,times=+3", "disposition=attachment; filename=a.bin"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -149,41 +149,10 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! fault")
 	}
-	var r civitaitest.FaultRule
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			ts.Fatalf("fault: %q is not key=value", a)
-		}
-		n, _ := strconv.ParseInt(v, 10, 64)
-		switch k {
-		case "host":
-			r.Host = v
-		case "path":
-			r.PathPrefix = v
-		case "status":
-			r.Status = int(n)
-		case "times":
-			r.Times = int(n)
-		case "skip":
-			r.Skip = int(n)
-		case "retry-after":
-			r.RetryAfter = v
-		case "latency":
-			d, err := time.ParseDuration(v)
-			ts.Check(err)
-			r.Latency = d
-		case "html":
-			r.HTMLMaintenance = v == "true"
-		case "drop-after":
-			r.DropAfterBytes = n
-		case "ignore-range":
-			r.IgnoreRange = v == "true"
-		case "bytes-per-sec":
-			r.BytesPerSec = n
-		default:
-			ts.Fatalf("fault: unknown key %q", k)
-		}
+	// The keys of civitai-fake's --fault flag, one argument each.
+	r, err := civitaitest.ParseFaultRule(strings.Join(args, ","))
+	if err != nil {
+		ts.Fatalf("fault: %v", err)
 	}
 	server(ts).AddFault(r)
 }

@@ -114,6 +114,12 @@ type Request struct {
 	Identity string
 	// Force allows replacing an existing Dest whose content differs.
 	Force bool
+	// ServerName makes the storage's Content-Disposition header the
+	// authority on the file name: when the first answer of a fresh download
+	// names (after SanitizeFilename) another file than filepath.Base(Dest),
+	// Download writes nothing and returns a *ServerNameError, and the caller
+	// retries with that name. A resumed .part keeps its name.
+	ServerName bool
 	// Progress, optional, receives this download's events in addition to
 	// Options.Progress.
 	Progress func(Event)

@@ -973,3 +973,37 @@ func TestResumeValidators(t *testing.T) {
 		})
 	}
 }
+
+func TestServerName(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 14)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.disposition = `attachment; filename="../../Other Name.safetensors"` })
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "m.safetensors")
+	req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), ServerName: true}
+
+	_, err := New(testOptions()).Download(t.Context(), req)
+	var sn *ServerNameError
+	if !errors.As(err, &sn) || sn.Name != "Other Name.safetensors" {
+		t.Fatalf("err = %v, want a *ServerNameError naming \"Other Name.safetensors\"", err)
+	}
+	checkAbsent(t, dest)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("files left behind: %v", entries)
+	}
+
+	// Under the server's name the download goes through.
+	req.Dest = filepath.Join(dir, sn.Name)
+	if _, err := New(testOptions()).Download(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, req.Dest, body)
+
+	// Without ServerName the header is not consulted.
+	req.Dest, req.ServerName = dest, false
+	if _, err := New(testOptions()).Download(t.Context(), req); err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+}

@@ -410,6 +410,12 @@ func (j *job) accept(s *stream, st *control) (*control, error) {
 		if err := j.checkContent(s); err != nil {
 			return st, err
 		}
+		if j.r.ServerName {
+			name, ok := FilenameFromContentDisposition(s.resp.Header.Get("Content-Disposition"))
+			if ok && name != filepath.Base(j.r.Dest) {
+				return st, &ServerNameError{Dest: j.r.Dest, Name: name}
+			}
+		}
 	}
 	if j.r.Size > 0 && j.size >= 0 && j.size != j.r.Size {
 		return st, &SizeMismatchError{Expected: j.r.Size, Got: j.size}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -71,6 +72,18 @@ type HashMismatchError struct {
 // Error implements error and names both hashes.
 func (e *HashMismatchError) Error() string {
 	return fmt.Sprintf("%s mismatch for %s: expected %s, got %s", e.Algo, e.Path, e.Expected, e.Got)
+}
+
+// ServerNameError means the storage named the file differently from
+// Request.Dest (Request.ServerName): Name is the sanitized base name from its
+// Content-Disposition header. Nothing was written.
+type ServerNameError struct {
+	Dest string // the requested path
+	Name string // the server's name, safe to join to filepath.Dir(Dest)
+}
+
+func (e *ServerNameError) Error() string {
+	return fmt.Sprintf("the server names the file %q, not %q", e.Name, filepath.Base(e.Dest))
 }
 
 // SizeMismatchError means the server's size differs from Request.Size (or

@@ -49,7 +49,8 @@ type rangeServer struct {
 	contentType string
 	rate        int64 // default bytes/s per response, 0 = unlimited
 	ignoreRange bool
-	noLength    bool // 200 answers without Content-Length (chunked)
+	noLength    bool   // 200 answers without Content-Length (chunked)
+	disposition string // Content-Disposition of data answers
 	fault       func(n int, r *http.Request) *fault
 	log         []reqLog
 
@@ -109,7 +110,7 @@ func (rs *rangeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := int(rs.reqs.Add(1))
 	rs.mu.Lock()
 	body, etag, lastMod, ct, rate := rs.body, rs.etag, rs.lastMod, rs.contentType, rs.rate
-	ignore, noLength, ff := rs.ignoreRange, rs.noLength, rs.fault
+	ignore, noLength, ff, disp := rs.ignoreRange, rs.noLength, rs.fault, rs.disposition
 	rs.log = append(rs.log, reqLog{n: n, rng: r.Header.Get("Range"), ifRange: r.Header.Get("If-Range"), query: r.URL.RawQuery, at: time.Now()})
 	rs.mu.Unlock()
 	f := &fault{}
@@ -160,6 +161,9 @@ func (rs *rangeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Content-Type", ct)
+	if disp != "" {
+		h.Set("Content-Disposition", disp)
+	}
 	if !(noLength && status == http.StatusOK) {
 		h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	}

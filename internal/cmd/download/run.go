@@ -149,8 +149,9 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		tr.Warn("%s: CivitAI publishes no hash for this file; it cannot be verified", filepath.Base(it.Dest))
 	}
 	// A file already complete under the API's name needs no signed URL;
-	// otherwise resolve now, because the storage answer names the file
-	// (Content-Disposition), and that name wins over files[].name.
+	// otherwise resolve now: the signed URL's response-content-disposition
+	// predicts the name, and the storage answer's Content-Disposition header
+	// (req.ServerName) has the last word; both win over files[].name.
 	req.Source = dl.Source{Resolve: resolve}
 	if _, err := os.Stat(it.Dest); err != nil {
 		loc, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
@@ -163,9 +164,23 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 			req.Dest = it.Dest
 		}
 	}
-	bind(req.Dest)
+	req.ServerName = true
 	start := time.Now()
-	res, err := engine.Download(ctx, req)
+	var res *dl.Result
+	var err error
+	for renamed := false; ; renamed = true {
+		bind(req.Dest)
+		res, err = engine.Download(ctx, req)
+		// The storage's Content-Disposition names the file: follow it once
+		// (the engine wrote nothing under the old name).
+		var sn *dl.ServerNameError
+		if renamed || !errors.As(err, &sn) {
+			break
+		}
+		it.Dest = filepath.Join(filepath.Dir(it.Dest), sn.Name)
+		req.Dest = it.Dest
+		req.ServerName = false // a server that keeps changing its mind gets its first answer
+	}
 	it.Elapsed = time.Since(start)
 	if err != nil {
 		return err
