@@ -55,6 +55,8 @@ type job struct {
 	sinceCkpt   atomic.Int64
 	dirSynced   bool
 
+	pace pace // request wait and connection speed, for the piece floor
+
 	written   atomic.Int64 // bytes on disk (resumed + new), for events
 	fetched   atomic.Int64
 	requests  atomic.Int64
@@ -215,7 +217,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 		if st != nil {
 			size, done, doneBytes = st.Size, st.doneSpans(), st.doneBytes()
 		}
-		sched = newScheduler(size, pieceSize(size-doneBytes, conns, minSplit), minSplit, done)
+		sched = newPlan(size, conns, minSplit, done)
 		seg0 = sched.next()
 	}
 
@@ -251,7 +253,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 			sched.noSteal = true
 			seg0 = sched.next()
 		case sched == nil || st == nil && sched.size != j.size:
-			sched = newScheduler(j.size, pieceSize(j.size, conns, minSplit), minSplit, nil)
+			sched = newPlan(j.size, conns, minSplit, nil)
 			seg0 = sched.next()
 		}
 	}
@@ -532,6 +534,7 @@ func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) 
 		if moved >= progressResetBytes {
 			attempts = 0
 		}
+		j.observe(s, moved)
 		s.close()
 		s = nil
 		if err == nil {
@@ -649,6 +652,16 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 			}
 			return moved, io.ErrUnexpectedEOF
 		}
+	}
+}
+
+// observe feeds a finished response to the pace and raises the piece
+// floor accordingly: on a link where each request waits 200 ms for its
+// first byte, tapering down to 1 MiB pieces would leave connections idle
+// most of the time at the end of a download.
+func (j *job) observe(s *stream, moved int64) {
+	if f := j.pace.observe(s.wait, time.Since(s.headersAt), moved); f > 0 {
+		j.sched.setFloor(f)
 	}
 }
 

@@ -58,6 +58,10 @@ type stream struct {
 	etag    string
 	lastMod string
 	eof     bool // the body was read to EOF: the connection can be reused
+	// wait is how long the request took to its response headers;
+	// headersAt is when they arrived (see job.observe).
+	wait      time.Duration
+	headersAt time.Time
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -200,6 +204,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 		}
 	}
 	j.requests.Add(1)
+	sent := time.Now()
 	resp, err := j.d.client.Do(req)
 	if err != nil {
 		if cause := context.Cause(rctx); cause != nil && ctx.Err() == nil {
@@ -218,6 +223,8 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 		etag: resp.Header.Get("ETag"), lastMod: resp.Header.Get("Last-Modified"),
 		total: -1, end: -1,
 	}
+	s.headersAt = time.Now()
+	s.wait = s.headersAt.Sub(sent)
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		s.close()
 		return nil, gen, &UnexpectedContentError{ContentType: resp.Header.Get("Content-Type") + "; content-encoding " + ce,

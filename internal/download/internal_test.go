@@ -43,7 +43,7 @@ func TestSchedulerWritesEveryByteOnce(t *testing.T) {
 				have += d.end - d.start
 			}
 			minSplit := int64(4 << 10)
-			s := newScheduler(tc.size, pieceSize(tc.size-have, tc.workers, minSplit), minSplit, tc.done)
+			s := newPlan(tc.size, tc.workers, minSplit, tc.done)
 			// Every claimed range is recorded; sorted, they must tile
 			// [0,size) exactly: no byte twice, none missing.
 			var mu sync.Mutex
@@ -281,5 +281,90 @@ func TestLooksLikeDocument(t *testing.T) {
 		if got := looksLikeDocument(tc.in); got != tc.want {
 			t.Errorf("looksLikeDocument(%q) = %v", tc.in, got)
 		}
+	}
+}
+
+// simulateEqualSpeeds runs conns simulated connections of equal speed over
+// the scheduler (step bytes each per tick, no network) and returns the
+// largest number of written bytes that could not be hashed yet (beyond the
+// contiguous prefix) once 99 % of the file was written: what is left to
+// hash when the last byte arrives.
+func simulateEqualSpeeds(s *scheduler, size int64, conns int, step int64) (tailLag int64, pieces int) {
+	segs := make([]*segment, conns)
+	var written int64
+	for {
+		busy := false
+		for i := range segs {
+			if segs[i] == nil {
+				if segs[i] = s.next(); segs[i] == nil {
+					continue
+				}
+			}
+			busy = true
+			k := s.claim(segs[i], step)
+			s.commit(segs[i], k)
+			written += k
+			if pos, end := s.position(segs[i]); pos >= end {
+				s.finish(segs[i])
+				segs[i] = nil
+			}
+		}
+		if written >= size*99/100 {
+			tailLag = max(tailLag, written-s.contiguousFrom(0))
+		}
+		if !busy {
+			segments, _, _ := s.stats()
+			return tailLag, segments
+		}
+	}
+}
+
+func TestPiecesTaperSoTheHashEndsWithTheDownload(t *testing.T) {
+	t.Parallel()
+	const size, conns, minSplit = 2 << 30, 16, 1 << 20
+	fixed := newScheduler(size, maxPiece, minSplit, nil)
+	fixedLag, fixedPieces := simulateEqualSpeeds(fixed, size, conns, 256<<10)
+	tapered := newPlan(size, conns, minSplit, nil)
+	lag, pieces := simulateEqualSpeeds(tapered, size, conns, 256<<10)
+	t.Logf("fixed 32 MiB pieces: %d pieces, %d MiB left to hash; tapered: %d pieces, %d MiB", fixedPieces, fixedLag>>20, pieces, lag>>20)
+	// About one piece per connection is in flight: with fixed pieces that
+	// is hundreds of MiB (0.3 s of SHA-256) after the last byte.
+	if fixedLag < 256<<20 {
+		t.Errorf("fixed pieces leave only %d MiB: the simulation is off", fixedLag>>20)
+	}
+	if lag > 32<<20 {
+		t.Errorf("tapered pieces leave %d MiB to hash after the last byte, want at most 32 MiB", lag>>20)
+	}
+
+	// A floor (slow first bytes) keeps pieces large: fewer requests.
+	floored := newPlan(size, conns, minSplit, nil)
+	floored.setFloor(16 << 20)
+	_, flooredPieces := simulateEqualSpeeds(floored, size, conns, 256<<10)
+	if flooredPieces >= pieces {
+		t.Errorf("floor of 16 MiB: %d pieces, no fewer than %d without", flooredPieces, pieces)
+	}
+}
+
+func TestPaceFloor(t *testing.T) {
+	t.Parallel()
+	var p pace
+	if f := p.observe(time.Second, time.Millisecond, 100); f != 0 {
+		t.Errorf("a 100-byte response set the floor to %d", f)
+	}
+	// 200 ms to the first byte at 5 MB/s: 32 waits are 32 MB.
+	if f := p.observe(200*time.Millisecond, time.Second, 5_000_000); f != 32_000_000 {
+		t.Errorf("floor = %d, want 32000000", f)
+	}
+	// Loopback: 1 ms at 20 MB/s moves the floor down (moving average).
+	var f int64
+	for range 20 {
+		f = p.observe(time.Millisecond, 100*time.Millisecond, 2_000_000)
+	}
+	if f > 1<<20 {
+		t.Errorf("floor after fast responses = %d, want under 1 MiB", f)
+	}
+	// Never above the largest piece.
+	if f := p.observe(10*time.Second, time.Second, 100_000_000); f != maxPiece {
+		t.Errorf("floor = %d, want maxPiece", f)
 	}
 }

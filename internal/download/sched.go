@@ -3,6 +3,7 @@ package download
 import (
 	"math"
 	"sync"
+	"time"
 )
 
 // span is the byte range [start, end).
@@ -32,14 +33,22 @@ type segment struct {
 type scheduler struct {
 	mu       sync.Mutex
 	size     int64 // -1 while unknown (single stream without length)
-	piece    int64 // 0: do not cut pending ranges
+	piece    int64 // largest piece; 0: do not cut pending ranges
 	minSplit int64 // a range must be larger than this to be stolen from
-	noSteal  bool
-	pending  []span // ascending, disjoint, not yet assigned
-	done     []span // merged finished ranges
-	active   []*segment
-	steals   int
-	segments int // ranges handed out
+	// taper > 0 shrinks pieces with the bytes still pending: a piece is
+	// pendingBytes/taper (at least max(minSplit, floor), at most piece).
+	// The read-back window (and so the hashing left when the last byte
+	// arrives) is about connections × piece: fixed 32 MiB pieces left
+	// ~400 MB to hash after a 2 GiB download with 16 connections.
+	taper        int64
+	floor        int64 // see setFloor
+	pendingBytes int64
+	noSteal      bool
+	pending      []span // ascending, disjoint, not yet assigned
+	done         []span // merged finished ranges
+	active       []*segment
+	steals       int
+	segments     int // ranges handed out
 }
 
 // newScheduler plans [0,size) minus done. size < 0 means unknown: a single
@@ -62,7 +71,31 @@ func newScheduler(size, piece, minSplit int64, done []span) *scheduler {
 	if at < size {
 		s.pending = append(s.pending, span{at, size})
 	}
+	for _, p := range s.pending {
+		s.pendingBytes += p.end - p.start
+	}
 	return s
+}
+
+// newPlan is the scheduler for conns connections: one request for
+// everything with one connection; otherwise tapering pieces of about a
+// quarter of the pending bytes per connection, at most maxPiece.
+func newPlan(size int64, conns int, minSplit int64, done []span) *scheduler {
+	if conns <= 1 {
+		return newScheduler(size, 0, minSplit, done)
+	}
+	s := newScheduler(size, maxPiece, minSplit, done)
+	s.taper = int64(4 * conns)
+	return s
+}
+
+// setFloor raises the smallest piece, e.g. to what a connection receives
+// during a few request round trips, so that tapering never makes requests
+// so small that waiting for their first byte dominates.
+func (s *scheduler) setFloor(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.floor = n
 }
 
 // next returns a new segment for an idle worker, or nil when nothing is
@@ -73,12 +106,17 @@ func (s *scheduler) next() *segment {
 	if len(s.pending) > 0 {
 		p := &s.pending[0]
 		end := p.end
-		if s.piece > 0 && end-p.start > s.piece {
-			end = p.start + s.piece
-			if p.end-end < s.piece/2 {
+		piece := s.piece
+		if s.taper > 0 {
+			piece = min(max(s.pendingBytes/s.taper, s.minSplit, s.floor), s.piece)
+		}
+		if piece > 0 && end-p.start > piece {
+			end = p.start + piece
+			if p.end-end < piece/2 {
 				end = p.end // do not leave a sliver behind
 			}
 		}
+		s.pendingBytes -= end - p.start
 		seg := &segment{start: p.start, written: p.start, claimed: p.start, end: end}
 		if end == p.end {
 			s.pending = s.pending[1:]
@@ -236,20 +274,38 @@ func (s *scheduler) stats() (segments, steals int, size int64) {
 	return s.segments, s.steals, s.size
 }
 
-// pieceSize chooses how big the in-order pieces are: about four per
-// connection, at least minSplit, at most maxPiece. Small pieces keep the
-// hash close behind the download front (the read-back window is about
-// connections × piece bytes, hot in the page cache); large pieces save
-// request round trips. One connection gets one request for everything.
-func pieceSize(remaining int64, conns int, minSplit int64) int64 {
-	if conns <= 1 || remaining <= 0 {
-		return 0
-	}
-	p := remaining / int64(conns*4)
-	p = max(p, minSplit)
-	p = min(p, maxPiece)
-	return p
-}
-
 // maxPiece caps a piece (one HTTP request in the in-order phase).
 const maxPiece = 32 << 20
+
+// pace follows, per download, how long a request waits for its first byte
+// and how fast one connection receives, to keep pieces large enough that
+// the wait between two pieces costs little.
+type pace struct {
+	mu    sync.Mutex
+	wait  float64 // seconds, moving average
+	speed float64 // bytes/s per connection, moving average
+	n     int
+}
+
+// floorWaits: a piece is at least this many request waits' worth of bytes,
+// so the idle time between pieces stays near 1/floorWaits (3 %).
+const floorWaits = 32
+
+// observe records one response: its wait for the headers and moved body
+// bytes since then. It returns the piece floor, 0 while unknown.
+func (p *pace) observe(wait, body time.Duration, moved int64) int64 {
+	if moved < 256<<10 || body <= 0 {
+		return 0 // too short to tell a speed
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w, v := wait.Seconds(), float64(moved)/body.Seconds()
+	if p.n == 0 {
+		p.wait, p.speed = w, v
+	} else {
+		p.wait += (w - p.wait) / 4
+		p.speed += (v - p.speed) / 4
+	}
+	p.n++
+	return int64(min(floorWaits*p.wait*p.speed, maxPiece))
+}
