@@ -139,6 +139,7 @@ type Result struct {
 	Requests int   // HTTP requests sent
 	Retries  int   // failed requests that were retried
 	Steals   int   // ranges taken over from a slower connection
+	Ahead    int   // requests sent before the previous piece had ended
 	Restarts int   // clean restarts (remote changed, resume state unusable)
 	ReadBack int64 // bytes hashed by reading them back from the page cache
 }

@@ -1007,3 +1007,28 @@ func TestServerName(t *testing.T) {
 	}
 	checkFile(t, dest, body)
 }
+
+// TestRequestsSentAhead: on a storage that waits before each answer, the
+// next piece is requested while the current one is still arriving, so a
+// connection does not sit idle for the wait between pieces.
+func TestRequestsSentAhead(t *testing.T) {
+	t.Parallel()
+	body := testBody(6<<20, 15)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.rate, rs.latency = 4<<20, 40*time.Millisecond })
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	opts := testOptions()
+	opts.MinSplit = 128 << 10
+	start := time.Now()
+	res, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	// Each connection moves 1.5 MiB at 4 MiB/s in several pieces; every
+	// piece but the first of each connection can be requested ahead.
+	if res.Ahead < res.Requests/3 {
+		t.Errorf("%d of %d requests were sent ahead", res.Ahead, res.Requests)
+	}
+	t.Logf("%v: %d requests, %d ahead, %d steals", time.Since(start), res.Requests, res.Ahead, res.Steals)
+}

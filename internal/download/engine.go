@@ -60,6 +60,7 @@ type job struct {
 	written   atomic.Int64 // bytes on disk (resumed + new), for events
 	fetched   atomic.Int64
 	requests  atomic.Int64
+	ahead     atomic.Int64
 	retries   atomic.Int64
 	restarts  int
 	discarded int
@@ -488,13 +489,21 @@ func ifRangeValue(etag, lastMod string) string {
 // and its already open response (from the probe), or nil.
 func (j *job) worker(ctx context.Context, seg *segment, s *stream) error {
 	buf := &workBuf{p: j.d.getBuf()}
-	defer func() { j.d.putBuf(buf.p) }()
+	defer func() {
+		j.d.putBuf(buf.p)
+		buf.next.discard()
+	}()
 	for {
+		if seg == nil && buf.next != nil {
+			seg, s = buf.next.take()
+			buf.next = nil
+		}
 		if seg == nil {
 			if seg = j.sched.next(); seg == nil {
 				return nil
 			}
 		}
+		buf.asked = false
 		if err := j.fetch(ctx, seg, s, buf); err != nil {
 			return err
 		}
@@ -502,9 +511,14 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream) error {
 	}
 }
 
-// workBuf is a worker's current read buffer; it changes when the filled
-// one is handed to the hasher.
-type workBuf struct{ p *[]byte }
+// workBuf is a worker's state: its current read buffer, which changes when
+// the filled one is handed to the hasher, and the request for its next
+// piece when one was sent ahead (see prefetch).
+type workBuf struct {
+	p     *[]byte
+	next  *prefetch
+	asked bool // next was asked for during this piece
+}
 
 // fetch downloads one segment, retrying from the last written byte.
 func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) error {
@@ -534,7 +548,9 @@ func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) 
 		if moved >= progressResetBytes {
 			attempts = 0
 		}
-		j.observe(s, moved)
+		if !s.observed {
+			j.observe(s, moved)
+		}
 		s.close()
 		s = nil
 		if err == nil {
@@ -622,6 +638,14 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 				}
 				j.sched.commit(seg, k)
 				moved += k
+				if !s.observed && moved >= observeAfter {
+					s.observed = true
+					j.observe(s, moved)
+				}
+				if left, lead := limit-pos-k, j.pace.lead(); !wb.asked && left > 0 && left <= lead {
+					wb.asked = true
+					wb.next = j.sendAhead(ctx, seg, lead)
+				}
 				j.emit(Event{Kind: EventProgress, N: k, Done: j.written.Add(k), Size: j.size})
 				if j.sinceCkpt.Add(k) >= j.ckThreshold {
 					select {
@@ -655,7 +679,12 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 	}
 }
 
-// observe feeds a finished response to the pace and raises the piece
+// observeAfter: a response is measured once, after this many bytes (or at
+// its end if shorter), so that the first pieces already know when to send
+// the next request.
+const observeAfter = 2 << 20
+
+// observe feeds a response to the pace and raises the piece
 // floor accordingly: on a link where each request waits 200 ms for its
 // first byte, tapering down to 1 MiB pieces would leave connections idle
 // most of the time at the end of a download.
@@ -841,6 +870,7 @@ func (j *job) complete() (*Result, error) {
 		Requests:     int(j.requests.Load()),
 		Retries:      int(j.retries.Load()),
 		Steals:       steals,
+		Ahead:        int(j.ahead.Load()),
 		Restarts:     j.restarts + j.discarded,
 		ReadBack:     j.hasher.readBack.Load(),
 	}

@@ -62,6 +62,7 @@ type stream struct {
 	// headersAt is when they arrived (see job.observe).
 	wait      time.Duration
 	headersAt time.Time
+	observed  bool // fed to the pace already
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc

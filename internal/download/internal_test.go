@@ -351,9 +351,12 @@ func TestPaceFloor(t *testing.T) {
 	if f := p.observe(time.Second, time.Millisecond, 100); f != 0 {
 		t.Errorf("a 100-byte response set the floor to %d", f)
 	}
-	// 200 ms to the first byte at 5 MB/s: 32 waits are 32 MB.
-	if f := p.observe(200*time.Millisecond, time.Second, 5_000_000); f != 32_000_000 {
-		t.Errorf("floor = %d, want 32000000", f)
+	// 200 ms to the first byte at 5 MB/s: a wait is worth 1 MB.
+	if f := p.observe(200*time.Millisecond, time.Second, 5_000_000); f != floorWaits*1_000_000 {
+		t.Errorf("floor = %d, want %d", f, floorWaits*1_000_000)
+	}
+	if l := p.lead(); l < 1_000_000 || l > 2_000_000 {
+		t.Errorf("lead = %d, want about one wait's worth (1 MB) plus a margin", l)
 	}
 	// Loopback: 1 ms at 20 MB/s moves the floor down (moving average).
 	var f int64
@@ -364,7 +367,24 @@ func TestPaceFloor(t *testing.T) {
 		t.Errorf("floor after fast responses = %d, want under 1 MiB", f)
 	}
 	// Never above the largest piece.
-	if f := p.observe(10*time.Second, time.Second, 100_000_000); f != maxPiece {
+	if f := p.observe(100*time.Second, time.Second, 100_000_000); f != maxPiece {
 		t.Errorf("floor = %d, want maxPiece", f)
+	}
+}
+
+func TestStealAheadSparesOwnAndShortRanges(t *testing.T) {
+	t.Parallel()
+	s := newScheduler(100, 50, 5, nil)
+	a, b := s.next(), s.next()  // [0,50) and [50,100)
+	s.commit(a, s.claim(a, 40)) // a has 10 left
+	if st := s.stealAhead(30, b); st != nil {
+		t.Fatalf("stole %+v: b is the thief's own range and a has only 10 bytes left", st)
+	}
+	st := s.stealAhead(30, a)
+	if st == nil || st.start != 75 || st.end != 100 {
+		t.Fatalf("steal = %+v, want the upper half of b, [75,100)", st)
+	}
+	if _, end := s.position(b); end != 75 {
+		t.Errorf("b ends at %d, want 75", end)
 	}
 }

@@ -3,7 +3,6 @@ package download
 import (
 	"math"
 	"sync"
-	"time"
 )
 
 // span is the byte range [start, end).
@@ -98,46 +97,75 @@ func (s *scheduler) setFloor(n int64) {
 	s.floor = n
 }
 
+// nextPending returns the next piece of the pending ranges, nil when all
+// are handed out (it never steals).
+func (s *scheduler) nextPending() *segment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextPendingLocked()
+}
+
+func (s *scheduler) nextPendingLocked() *segment {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	p := &s.pending[0]
+	end := p.end
+	piece := s.piece
+	if s.taper > 0 {
+		piece = min(max(s.pendingBytes/s.taper, s.minSplit, s.floor), s.piece)
+	}
+	if piece > 0 && end-p.start > piece {
+		end = p.start + piece
+		if p.end-end < piece/2 {
+			end = p.end // do not leave a sliver behind
+		}
+	}
+	s.pendingBytes -= end - p.start
+	seg := &segment{start: p.start, written: p.start, claimed: p.start, end: end}
+	if end == p.end {
+		s.pending = s.pending[1:]
+	} else {
+		p.start = end
+	}
+	s.active = append(s.active, seg)
+	s.segments++
+	return seg
+}
+
 // next returns a new segment for an idle worker, or nil when nothing is
 // left to take.
 func (s *scheduler) next() *segment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.pending) > 0 {
-		p := &s.pending[0]
-		end := p.end
-		piece := s.piece
-		if s.taper > 0 {
-			piece = min(max(s.pendingBytes/s.taper, s.minSplit, s.floor), s.piece)
-		}
-		if piece > 0 && end-p.start > piece {
-			end = p.start + piece
-			if p.end-end < piece/2 {
-				end = p.end // do not leave a sliver behind
-			}
-		}
-		s.pendingBytes -= end - p.start
-		seg := &segment{start: p.start, written: p.start, claimed: p.start, end: end}
-		if end == p.end {
-			s.pending = s.pending[1:]
-		} else {
-			p.start = end
-		}
-		s.active = append(s.active, seg)
-		s.segments++
+	if seg := s.nextPendingLocked(); seg != nil {
 		return seg
 	}
+	return s.stealLocked(s.minSplit, nil)
+}
+
+// stealAhead takes the upper half of the largest range in flight other
+// than own, if more than atLeast bytes of it are left (a steal made while
+// own is still finishing: the victim must not reach the cut before the
+// thief's bytes flow).
+func (s *scheduler) stealAhead(atLeast int64, own *segment) *segment {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stealLocked(max(atLeast, s.minSplit), own)
+}
+
+func (s *scheduler) stealLocked(atLeast int64, own *segment) *segment {
 	if s.noSteal {
 		return nil
 	}
 	var victim *segment
 	var best int64
 	for _, a := range s.active {
-		if r := a.end - a.claimed; r > best {
+		if r := a.end - a.claimed; r > best && a != own {
 			best, victim = r, a
 		}
 	}
-	if victim == nil || best <= s.minSplit {
+	if victim == nil || best <= atLeast {
 		return nil
 	}
 	mid := victim.claimed + best/2
@@ -276,36 +304,3 @@ func (s *scheduler) stats() (segments, steals int, size int64) {
 
 // maxPiece caps a piece (one HTTP request in the in-order phase).
 const maxPiece = 32 << 20
-
-// pace follows, per download, how long a request waits for its first byte
-// and how fast one connection receives, to keep pieces large enough that
-// the wait between two pieces costs little.
-type pace struct {
-	mu    sync.Mutex
-	wait  float64 // seconds, moving average
-	speed float64 // bytes/s per connection, moving average
-	n     int
-}
-
-// floorWaits: a piece is at least this many request waits' worth of bytes,
-// so the idle time between pieces stays near 1/floorWaits (3 %).
-const floorWaits = 32
-
-// observe records one response: its wait for the headers and moved body
-// bytes since then. It returns the piece floor, 0 while unknown.
-func (p *pace) observe(wait, body time.Duration, moved int64) int64 {
-	if moved < 256<<10 || body <= 0 {
-		return 0 // too short to tell a speed
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w, v := wait.Seconds(), float64(moved)/body.Seconds()
-	if p.n == 0 {
-		p.wait, p.speed = w, v
-	} else {
-		p.wait += (w - p.wait) / 4
-		p.speed += (v - p.speed) / 4
-	}
-	p.n++
-	return int64(min(floorWaits*p.wait*p.speed, maxPiece))
-}

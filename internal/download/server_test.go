@@ -49,8 +49,9 @@ type rangeServer struct {
 	contentType string
 	rate        int64 // default bytes/s per response, 0 = unlimited
 	ignoreRange bool
-	noLength    bool   // 200 answers without Content-Length (chunked)
-	disposition string // Content-Disposition of data answers
+	noLength    bool          // 200 answers without Content-Length (chunked)
+	disposition string        // Content-Disposition of data answers
+	latency     time.Duration // wait before answering each request
 	fault       func(n int, r *http.Request) *fault
 	log         []reqLog
 
@@ -110,9 +111,16 @@ func (rs *rangeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := int(rs.reqs.Add(1))
 	rs.mu.Lock()
 	body, etag, lastMod, ct, rate := rs.body, rs.etag, rs.lastMod, rs.contentType, rs.rate
-	ignore, noLength, ff, disp := rs.ignoreRange, rs.noLength, rs.fault, rs.disposition
+	ignore, noLength, ff, disp, latency := rs.ignoreRange, rs.noLength, rs.fault, rs.disposition, rs.latency
 	rs.log = append(rs.log, reqLog{n: n, rng: r.Header.Get("Range"), ifRange: r.Header.Get("If-Range"), query: r.URL.RawQuery, at: time.Now()})
 	rs.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(latency):
+		}
+	}
 	f := &fault{}
 	if ff != nil {
 		if got := ff(n, r); got != nil {
