@@ -15,13 +15,23 @@
 // single stream from that response. A 2xx answer that is an HTML page or a
 // JSON document instead of the file is refused ([UnexpectedContentError]).
 //
-// The file is written to Dest+".part", preallocated, by up to
+// With Request.ServerName, a first answer whose Content-Disposition names
+// another file than Dest ends the call before anything is written
+// ([*ServerNameError]); the caller retries under that name.
+//
+// The file is written to Dest+".part", preallocated (but on tmpfs), by up to
 // Request.Connections connections with WriteAt. Missing bytes are cut into
-// pieces handed out in ascending order; a connection that finds nothing
-// left steals the upper half of the largest range still in flight. Each
-// request carries If-Range, each answer is checked against the validator,
-// and a remote that changes mid-way causes a clean restart, never a file
-// mixed from two versions.
+// pieces handed out in ascending order, about a quarter of the pending bytes
+// per connection each: large at the start, small at the end, so the hashed
+// prefix is close behind the last byte. A piece is never smaller than eight
+// request waits' worth of bytes (the wait for the first byte and the
+// connection speed are measured), and the next piece is requested about one
+// wait before the current one ends, so slow-to-answer storage does not leave
+// connections idle between pieces. A connection that finds nothing left
+// steals the upper half of the largest range still in flight. Each request
+// carries If-Range, each answer is checked against the validator, and a
+// remote that changes mid-way causes a clean restart, never a file mixed
+// from two versions.
 //
 // Failed requests are retried per range with exponential backoff and
 // jitter, honouring Retry-After, continuing from the last byte written. A
@@ -52,7 +62,7 @@
 //
 // Errors are typed ([*HTTPError], [*HashMismatchError],
 // [*SizeMismatchError], [*UnexpectedContentError], [*RemoteChangedError],
-// [*StallError], [*DiskFullError], [*ExistsError], [ErrBusy],
+// [*StallError], [*DiskFullError], [*ExistsError], [*ServerNameError], [ErrBusy],
 // [ErrInvalidRequest]); [IsTransient] and [IsPermanent] classify them.
 // Cancellation returns ctx.Err() and leaves a resumable .part.
 package download

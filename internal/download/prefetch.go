@@ -59,14 +59,18 @@ func (p *prefetch) take() (*segment, *stream) {
 	return p.seg, r.s
 }
 
-// discard closes an early response nobody will read.
+// discard closes an early response nobody will read. It does not wait for
+// it: a worker that fails must not be held up by a request in flight
+// (which ends when the download's context is cancelled, at the latest).
 func (p *prefetch) discard() {
 	if p == nil {
 		return
 	}
-	if r := <-p.done; r.s != nil {
-		r.s.close()
-	}
+	go func() {
+		if r := <-p.done; r.s != nil {
+			r.s.close()
+		}
+	}()
 }
 
 // pace follows, per download, how long a request waits for its first byte
