@@ -8,6 +8,9 @@
 #      uncapped: on loopback this is bound by the CPU, not the network)
 #   E. the cost of verification where the network is the limit: A's file
 #      and cap, civit -x16 vs civit -x16 --no-verify
+#   F. object storage that waits LAT before answering each request (as R2
+#      behind CivitAI's links does): one F_SIZE file, 16 connections x
+#      F_CAP bytes/s, civit -x16 vs aria2c -x16 -s16
 # Each case writes to /dev/shm and to disk (DISK_DIR, default /var/tmp).
 # Wall/CPU are hyperfine medians/means of RUNS runs (SLOW_RUNS for the
 # single-connection peers of case A); peak RSS is GNU time's median.
@@ -22,7 +25,10 @@ SLOW_RUNS=${SLOW_RUNS:-3}
 SIZE=${SIZE:-2GiB}
 CAP=${CAP:-20000000}
 DISK_DIR=${DISK_DIR:-/var/tmp}
-CASES=${CASES:-ABCDE}
+CASES=${CASES:-ABCDEF}
+LAT=${LAT:-150ms}
+F_SIZE=${F_SIZE:-512MiB}
+F_CAP=${F_CAP:-5000000}
 tmp=$(mktemp -d)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-bench "$DISK_DIR/civit-bench"' EXIT
 build_bins "$tmp"
@@ -106,6 +112,18 @@ for where in ${DESTS:-/dev/shm $DISK_DIR}; do
     header "E. verification cost at a network-bound speed: one $SIZE file, 16 connections × $((CAP / 1000000)) MB/s ($where)" "no-verify"
     bench "civit -x16 --no-verify" "$bytes" "" "$RUNS" "${CIVIT[@]}" -x 16 --no-verify 109; nv=$LAST_WALL
     bench "civit -x16 (verifies SHA-256)" "$bytes" "$nv" "$RUNS" "${CIVIT[@]}" -x 16 109
+    kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
+  fi
+
+  if [[ $CASES == *F* ]]; then
+    start_fake "$tmp/civitai-fake" --big-file-size "$F_SIZE" --fault "host=storage,path=/model,latency=$LAT,bytes-per-sec=$F_CAP"
+    export CIVITAI_BASE_URL=$API
+    "$tmp/civit" show 109 >/dev/null
+    url=$(resolve 10901)
+    fbytes=$(to_bytes "$F_SIZE")
+    header "F. one $F_SIZE file, $LAT before each answer, each connection capped at $((F_CAP / 1000000)) MB/s ($where)" "aria2c"
+    bench "aria2c -x16 -s16" "$fbytes" "" "$RUNS" aria2c -q -x16 -s16 -k1M --file-allocation=none -d "$out" -o f "$url"; aria=$LAST_WALL
+    bench "civit -x16 (verifies SHA-256)" "$fbytes" "$aria" "$RUNS" "${CIVIT[@]}" -x 16 109
     kill "$FAKE_PID"; wait "$FAKE_PID" 2>/dev/null || true
   fi
 

@@ -182,8 +182,10 @@ type Options struct {
 	// not durable.
 	CheckpointEvery time.Duration
 	// CheckpointBytes additionally saves the control file whenever this
-	// many bytes per connection arrived since the last save (default 4 MiB),
-	// bounding what a crash can cost at high speed.
+	// many bytes per connection arrived since the last save (default 16 MiB,
+	// half the largest piece), bounding what a crash can cost at high speed.
+	// Each save fsyncs the .part (2 GiB over one loopback connection to
+	// ext4: 3.75 s with saves every 4 MiB, 3.55 s every 16 MiB).
 	CheckpointBytes int64
 	// BufferSize is the read buffer per connection (default 256 KiB, 16 KiB
 	// to 4 MiB). Buffers are pooled across downloads.
@@ -260,7 +262,7 @@ func New(opts Options) *Downloader {
 		opts.CheckpointEvery = time.Second
 	}
 	if opts.CheckpointBytes <= 0 {
-		opts.CheckpointBytes = 4 << 20
+		opts.CheckpointBytes = 16 << 20
 	}
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = 256 << 10
