@@ -70,3 +70,12 @@ func quoteList(vs []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// CheckRate validates the `--rate` flag of the library commands (CivitAI
+// requests per second).
+func CheckRate(rate float64) error {
+	if rate <= 0 || rate > 1000 {
+		return FlagErrorf("`--rate` must be between 0 and 1000 requests per second, got %g", rate)
+	}
+	return nil
+}

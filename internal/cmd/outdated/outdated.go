@@ -59,8 +59,8 @@ $ civit outdated
 $ civit outdated --type lora --json`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Rate <= 0 || opts.Rate > 1000 {
-				return cmdutil.FlagErrorf("`--rate` must be between 0 and 1000 requests per second, got %g", opts.Rate)
+			if err := cmdutil.CheckRate(opts.Rate); err != nil {
+				return err
 			}
 			if opts.Offline && opts.Refresh {
 				return cmdutil.FlagErrorf("give either `--offline` or `--refresh`")

@@ -98,8 +98,8 @@ $ civit scan --recheck --write-sidecars`),
 			if opts.Jobs < 0 || opts.Jobs > 64 {
 				return cmdutil.FlagErrorf("`--jobs` must be between 1 and 64, got %d", opts.Jobs)
 			}
-			if opts.Rate <= 0 || opts.Rate > 1000 {
-				return cmdutil.FlagErrorf("`--rate` must be between 0 and 1000 requests per second, got %g", opts.Rate)
+			if err := cmdutil.CheckRate(opts.Rate); err != nil {
+				return err
 			}
 			if opts.NoLookup && opts.Recheck {
 				return cmdutil.FlagErrorf("`--recheck` asks CivitAI; it cannot go with `--no-lookup`")

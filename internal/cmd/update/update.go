@@ -86,6 +86,9 @@ $ civit update --all --remove-old --dry-run`),
 				}
 				opts.ModelIDs = append(opts.ModelIDs, t.ModelID)
 			}
+			if err := cmdutil.CheckRate(opts.Rate); err != nil {
+				return err
+			}
 			switch {
 			case len(args) == 0 && !opts.All:
 				return cmdutil.FlagErrorf("give model ids to update, or `--all`")
@@ -93,8 +96,6 @@ $ civit update --all --remove-old --dry-run`),
 				return cmdutil.FlagErrorf("give either model ids or `--all`, not both")
 			case opts.KeepOld && opts.RemoveOld:
 				return cmdutil.FlagErrorf("give either `--keep-old` or `--remove-old`")
-			case opts.Rate <= 0 || opts.Rate > 1000:
-				return cmdutil.FlagErrorf("`--rate` must be between 0 and 1000 requests per second, got %g", opts.Rate)
 			case opts.RemoveOld && !opts.Yes && !opts.DryRun && !f.IOStreams.CanPrompt():
 				return cmdutil.WithHint(cmdutil.FlagErrorf("`--remove-old` deletes files: confirm with `--yes`"),
 					"see what would be removed with `--dry-run`")
