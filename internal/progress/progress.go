@@ -132,6 +132,10 @@ func (t *Tracker) File(name string) *File {
 	return &File{t: t, name: name}
 }
 
+// Rename changes the name shown, before Start (the storage may name the
+// file differently from the API).
+func (f *File) Rename(name string) { f.name = name }
+
 // Start reports the size (-1 if unknown) and the bytes already on disk.
 func (f *File) Start(size, done int64) {
 	f.once.Do(func() {

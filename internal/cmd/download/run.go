@@ -89,7 +89,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 		}
 		g.Go(func() error {
 			bar := tr.File(filepath.Base(it.Dest))
-			bind := func(dest string) { bars.Store(dest, bar) }
+			bind := func(dest string) {
+				bar.Rename(filepath.Base(dest))
+				bars.Store(dest, bar)
+			}
 			err := downloadOne(gctx, o, c, engine, hc, it, tr, bind)
 			if ctx.Err() != nil {
 				bar.Abort()
