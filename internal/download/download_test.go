@@ -1032,3 +1032,38 @@ func TestRequestsSentAhead(t *testing.T) {
 	}
 	t.Logf("%v: %d requests, %d ahead, %d steals", time.Since(start), res.Requests, res.Ahead, res.Steals)
 }
+
+// A request sent ahead that fails is one of the piece's attempts: counted
+// as a retry and retried with backoff, as if the worker had sent it itself
+// (before, the failure was dropped and the piece asked for again at once,
+// ignoring Retry-After).
+func TestFailedEarlyRequestsAreRetries(t *testing.T) {
+	t.Parallel()
+	body := testBody(6<<20, 16)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.rate, rs.latency = 4<<20, 40*time.Millisecond })
+	var failed atomic.Int64
+	rs.setFault(func(n int, r *http.Request) *fault {
+		// The first four requests open the connections; later ones are
+		// mostly sent ahead (TestRequestsSentAhead).
+		if n > 4 && failed.Load() < 4 {
+			failed.Add(1)
+			return &fault{Status: 503, Body: "busy", RetryAfter: "0"}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	opts := testOptions()
+	opts.MinSplit = 128 << 10
+	res, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	if res.Ahead == 0 {
+		t.Fatal("no request was sent ahead: the test shows nothing")
+	}
+	if got := failed.Load(); int64(res.Retries) < got {
+		t.Errorf("%d requests failed but %d retries were counted (%d sent ahead)", got, res.Retries, res.Ahead)
+	}
+}

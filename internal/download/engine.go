@@ -493,10 +493,15 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream) error {
 		j.d.putBuf(buf.p)
 		buf.next.discard()
 	}()
+	var early *prefetched // the early request's failure, if it failed
 	for {
 		if seg == nil && buf.next != nil {
-			seg, s = buf.next.take()
+			var r prefetched
+			seg, r = buf.next.take()
 			buf.next = nil
+			if s = r.s; r.err != nil {
+				early = &r
+			}
 		}
 		if seg == nil {
 			if seg = j.sched.next(); seg == nil {
@@ -504,10 +509,10 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream) error {
 			}
 		}
 		buf.asked = false
-		if err := j.fetch(ctx, seg, s, buf); err != nil {
+		if err := j.fetch(ctx, seg, s, early, buf); err != nil {
 			return err
 		}
-		seg, s = nil, nil
+		seg, s, early = nil, nil, nil
 	}
 }
 
@@ -520,8 +525,10 @@ type workBuf struct {
 	asked bool // next was asked for during this piece
 }
 
-// fetch downloads one segment, retrying from the last written byte.
-func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) error {
+// fetch downloads one segment, retrying from the last written byte. s is
+// the segment's already open response, or nil; early, when not nil, is the
+// failure of the request sent ahead for it, handled like fetch's own.
+func (j *job) fetch(ctx context.Context, seg *segment, s *stream, early *prefetched, buf *workBuf) error {
 	attempts := 0
 	defer func() {
 		if s != nil {
@@ -534,7 +541,14 @@ func (j *job) fetch(ctx context.Context, seg *segment, s *stream, buf *workBuf) 
 			return nil
 		}
 		if s == nil {
-			ns, gen, err := j.openRange(ctx, seg, pos, end)
+			var ns *stream
+			var gen int
+			var err error
+			if early != nil {
+				gen, err, early = early.gen, early.err, nil
+			} else {
+				ns, gen, err = j.openRange(ctx, seg, pos, end)
+			}
 			if err != nil {
 				retry, rerr := j.retryable(ctx, err, gen, &attempts)
 				if retry {

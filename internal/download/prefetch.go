@@ -19,6 +19,7 @@ type prefetch struct {
 
 type prefetched struct {
 	s   *stream
+	gen int // the URL generation the request used
 	err error
 }
 
@@ -42,21 +43,18 @@ func (j *job) sendAhead(ctx context.Context, own *segment, lead int64) *prefetch
 	p := &prefetch{seg: seg, done: make(chan prefetched, 1)}
 	go func() {
 		pos, end := j.sched.position(seg)
-		s, _, err := j.openRange(ctx, seg, pos, end)
-		p.done <- prefetched{s, err}
+		s, gen, err := j.openRange(ctx, seg, pos, end)
+		p.done <- prefetched{s, gen, err}
 	}()
 	return p
 }
 
 // take waits for the early request and returns the piece with its open
-// response, or with a nil stream when the request failed: fetch then asks
-// again through its usual retries.
-func (p *prefetch) take() (*segment, *stream) {
+// response, or with the request's failure: fetch then treats it as its own
+// failed request (counted as a retry, with backoff and Retry-After).
+func (p *prefetch) take() (*segment, prefetched) {
 	r := <-p.done
-	if r.err != nil {
-		return p.seg, nil
-	}
-	return p.seg, r.s
+	return p.seg, r
 }
 
 // discard closes an early response nobody will read. It does not wait for
