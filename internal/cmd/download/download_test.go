@@ -139,3 +139,32 @@ func TestDestIsContained(t *testing.T) {
 		}
 	}
 }
+
+// A lone file gets the big read buffer even though -j defaults to 5: the
+// buffer follows the files that really run at once.
+func TestBufferSizeFollowsTheFilesRunningAtOnce(t *testing.T) {
+	t.Parallel()
+	items := func(statuses ...string) []*item {
+		var out []*item
+		for _, s := range statuses {
+			out = append(out, &item{Status: s})
+		}
+		return out
+	}
+	tests := []struct {
+		jobs  int
+		items []*item
+		want  int
+	}{
+		{jobs: 5, items: items("planned"), want: 512 << 10},
+		{jobs: 5, items: items("planned", "failed", "failed"), want: 512 << 10},
+		{jobs: 1, items: items("planned", "planned", "planned"), want: 512 << 10},
+		{jobs: 5, items: items("planned", "planned"), want: 128 << 10},
+		{jobs: 5, items: nil, want: 512 << 10},
+	}
+	for _, tt := range tests {
+		if got := bufferSize(concurrent(tt.jobs, tt.items)); got != tt.want {
+			t.Errorf("jobs %d, %d items: buffer %d, want %d", tt.jobs, len(tt.items), got, tt.want)
+		}
+	}
+}
