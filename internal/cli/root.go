@@ -98,8 +98,8 @@ XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cach
 XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
                      (default ~/.local/share).
 NO_COLOR, CLICOLOR=0 disable colours; CLICOLOR_FORCE=1 forces them.
-CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times);
-                     a number sets the terminal width.
+CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times,
+                     questions answered on stdin); a number sets the width.
 
 The environment wins over the config file ('civit config').`
 

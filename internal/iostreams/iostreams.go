@@ -30,7 +30,8 @@ type IOStreams struct {
 
 // System returns streams bound to the process's stdin, stdout and stderr.
 // CIVIT_FORCE_TTY=1 (or a number, taken as the width) makes civit behave as
-// on a terminal, for demos and tests.
+// on a terminal, for demos and tests: stdin included, so that civit asks
+// its questions (and reads the answers from stdin).
 func System() *IOStreams {
 	ios := &IOStreams{
 		In:        os.Stdin,
@@ -47,7 +48,7 @@ func System() *IOStreams {
 		}
 	}
 	if v := os.Getenv("CIVIT_FORCE_TTY"); v != "" && v != "0" && v != "false" {
-		ios.stdoutTTY, ios.stderrTTY = true, true
+		ios.stdinTTY, ios.stdoutTTY, ios.stderrTTY = true, true, true
 		if n, err := strconv.Atoi(v); err == nil && n > 1 {
 			ios.width = n
 		}
