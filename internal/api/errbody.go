@@ -272,31 +272,6 @@ func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorK
 	return KindUnknown
 }
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP-date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, true
-		}
-		if n > int64(24*time.Hour/time.Second) {
-			n = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
 // isSensitiveParam reports whether a query parameter's value must never
 // appear in errors (credentials and signatures).
 func isSensitiveParam(k string) bool {

@@ -178,31 +178,6 @@ func TestNetworkErrorNamesHost(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in     string
-		want   time.Duration
-		wantOK bool
-	}{
-		{"2", 2 * time.Second, true},
-		{" 120 ", 2 * time.Minute, true},
-		{"0", 0, true},
-		{"-5", 0, true},
-		{"Wed, 01 Jan 2025 00:00:30 GMT", 30 * time.Second, true},
-		{"Tue, 31 Dec 2024 23:00:00 GMT", 0, true},
-		{"", 0, false},
-		{"soon", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRetryAfter(tt.in, now)
-		if got != tt.want || ok != tt.wantOK {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.wantOK)
-		}
-	}
-}
-
 func TestRedactURL(t *testing.T) {
 	t.Parallel()
 	c, _ := New(Options{})

@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/civit/civit/internal/backoff"
 )
 
 // maxBody caps a successful JSON response; real pages are a few MB at most.
@@ -171,7 +173,7 @@ func (c *Client) statusError(method string, u *url.URL, resp *http.Response, lis
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_, _ = io.CopyN(io.Discard, resp.Body, maxErrorBody) // let the connection be reused
 	eb := parseErrorBody(resp.Header.Get("Content-Type"), body)
-	ra, hasRA := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	ra, hasRA := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), time.Second)
 	e := &Error{
 		Kind:       classify(resp.StatusCode, eb, hasRA, list),
 		Method:     method,

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"time"
+
+	"github.com/civit/civit/internal/backoff"
 )
 
 // RetryPolicy bounds the retries of one API call. Zero fields take the value
@@ -114,23 +116,8 @@ func (c *Client) withRetry(ctx context.Context, name string, attempt func() erro
 		if c.onRetry != nil {
 			c.onRetry(name, n, wait, err)
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := backoff.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-	}
-}
-
-// sleepCtx waits for d or until ctx is done, whichever comes first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
+
+	"github.com/civit/civit/internal/backoff"
 )
 
 // maxRestarts bounds clean restarts (remote changed, ranges refused
@@ -752,7 +754,7 @@ func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) 
 	}
 	j.retries.Add(1)
 	j.emit(Event{Kind: EventRetry, Attempt: *attempts, Wait: wait, Err: err})
-	if serr := sleepCtx(ctx, wait); serr != nil {
+	if serr := backoff.Sleep(ctx, wait); serr != nil {
 		return false, serr
 	}
 	return true, nil

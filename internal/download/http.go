@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/civit/civit/internal/backoff"
 )
 
 // NewHTTPClient returns the client Download uses when Options.HTTPClient is
@@ -265,7 +267,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 		return nil, gen, &errRangeUnsatisfiable{total: total}
 	}
 	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u)}
-	if d, ok := parseRetryAfter(resp.Header, time.Now(), j.d.opts.retryAfterUnit); ok {
+	if d, ok := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), j.d.opts.retryAfterUnit); ok {
 		he.RetryAfter = d
 	}
 	snip := make([]byte, 512)

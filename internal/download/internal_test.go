@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"runtime"
@@ -184,33 +183,6 @@ func TestParseContentRange(t *testing.T) {
 		f, l, tot, ok := parseContentRange(tc.in)
 		if ok != tc.ok || (ok && (f != tc.first || l != tc.last || tot != tc.total)) {
 			t.Errorf("parseContentRange(%q) = %d %d %d %v", tc.in, f, l, tot, ok)
-		}
-	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	now := time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		v    string
-		want time.Duration
-		ok   bool
-	}{
-		{"2", 2 * time.Second, true},
-		{"0", 0, true},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"-3", 0, false},
-		{"soon", 0, false},
-		{"", 0, false},
-	} {
-		h := http.Header{}
-		if tc.v != "" {
-			h.Set("Retry-After", tc.v)
-		}
-		got, ok := parseRetryAfter(h, now, time.Second)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tc.v, got, ok, tc.want, tc.ok)
 		}
 	}
 }

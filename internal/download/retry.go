@@ -1,11 +1,7 @@
 package download
 
 import (
-	"context"
 	"math/rand/v2"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -62,45 +58,4 @@ func (p RetryPolicy) backoff(attempt int) time.Duration {
 	d = min(d, p.MaxDelay)
 	half := d / 2
 	return half + rand.N(half+1)
-}
-
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-// unit is the length of one "second" (time.Second except in tests).
-func parseRetryAfter(h http.Header, now time.Time, unit time.Duration) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > 1<<20 { // absurd; avoid overflow
-			n = 1 << 20
-		}
-		return time.Duration(n) * unit, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
-// sleepCtx waits d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
