@@ -121,10 +121,24 @@ func TestDownloadHappyPath(t *testing.T) {
 					t.Errorf("no keep-alive reuse: %d connections for %d requests", nc, res.Requests)
 				}
 			}
-			for _, l := range rs.requests()[1:] {
-				if l.ifRange != rs.etag {
-					t.Errorf("request %d If-Range %q, want %q", l.n, l.ifRange, rs.etag)
+			// The first request of each connection goes out before any
+			// answer when the size is known: no validator to send yet (the
+			// answers are checked against the first one instead). Every
+			// other request carries it.
+			first := 1
+			if tc.knownSize {
+				first = tc.conns
+			}
+			without := 0
+			for _, l := range rs.requests() {
+				if l.ifRange == "" {
+					without++
+				} else if l.ifRange != rs.etag {
+					t.Errorf("request %d (%s) If-Range %q, want %q", l.n, l.rng, l.ifRange, rs.etag)
 				}
+			}
+			if without > first {
+				t.Errorf("%d requests without If-Range, want at most %d", without, first)
 			}
 		})
 	}
@@ -1066,4 +1080,48 @@ func TestFailedEarlyRequestsAreRetries(t *testing.T) {
 	if got := failed.Load(); int64(res.Retries) < got {
 		t.Errorf("%d requests failed but %d retries were counted (%d sent ahead)", got, res.Retries, res.Ahead)
 	}
+}
+
+// With the size known (from the API), every connection's first request
+// goes out at once, not after the first answer: a download waits for the
+// storage's first byte once, not twice.
+func TestFirstRequestsGoOutTogether(t *testing.T) {
+	t.Parallel()
+	const latency = 150 * time.Millisecond
+	body := testBody(8<<20, 17)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.latency = latency })
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest,
+		Size: int64(len(body)), SHA256: sha256Hex(body), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, body)
+	reqs := rs.requests()
+	if len(reqs) < 4 {
+		t.Fatalf("%d requests for 4 connections", len(reqs))
+	}
+	first, last := reqs[0].at, reqs[0].at
+	for _, r := range reqs[:4] {
+		first, last = minTime(first, r.at), maxTime(last, r.at)
+	}
+	if spread := last.Sub(first); spread >= latency {
+		t.Errorf("the 4 first requests arrived over %v: some waited for the first answer (%v)", spread, latency)
+	}
+	t.Logf("%d requests, first four within %v", res.Requests, last.Sub(first))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

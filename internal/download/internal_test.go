@@ -360,3 +360,30 @@ func TestStealAheadSparesOwnAndShortRanges(t *testing.T) {
 		t.Errorf("b ends at %d, want 75", end)
 	}
 }
+
+// A steal leaves the victim the bytes it receives while the thief's
+// request waits for its first byte, so that both end together; a lag
+// larger than the range still leaves the thief a quarter.
+func TestStealLeavesTheVictimWhatArrivesDuringTheWait(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lag       int64
+		wantStart int64
+	}{
+		{lag: 0, wantStart: 50},   // halves
+		{lag: 20, wantStart: 60},  // thief gets (100-20)/2 = 40
+		{lag: 500, wantStart: 75}, // overestimated: a quarter
+	} {
+		s := newScheduler(100, 0, 5, nil)
+		s.setLag(tc.lag)
+		victim := s.next() // [0,100)
+		st := s.next()     // nothing pending: steals from victim
+		if st == nil || st.start != tc.wantStart || st.end != 100 {
+			t.Errorf("lag %d: steal = %+v, want [%d,100)", tc.lag, st, tc.wantStart)
+			continue
+		}
+		if _, end := s.position(victim); end != tc.wantStart {
+			t.Errorf("lag %d: victim ends at %d, want %d", tc.lag, end, tc.wantStart)
+		}
+	}
+}

@@ -15,6 +15,9 @@ import (
 type prefetch struct {
 	seg  *segment
 	done chan prefetched
+	// unchecked: sent before the first answer settled size and validator
+	// (sendWithProbe), so take checks it against them.
+	unchecked bool
 }
 
 type prefetched struct {
@@ -52,9 +55,41 @@ func (j *job) sendAhead(ctx context.Context, own *segment, lead int64) *prefetch
 // take waits for the early request and returns the piece with its open
 // response, or with the request's failure: fetch then treats it as its own
 // failed request (counted as a retry, with backoff and Retry-After).
-func (p *prefetch) take() (*segment, prefetched) {
+func (p *prefetch) take(j *job) (*segment, prefetched) {
 	r := <-p.done
+	if p.unchecked && r.s != nil {
+		pos, _ := j.sched.position(p.seg)
+		if err := j.checkRange(r.s, p.seg, pos); err != nil {
+			r.s, r.err = nil, err
+		}
+	}
 	return p.seg, r
+}
+
+// sendWithProbe sends the first requests of up to n more pieces of sched
+// while the probe's is in flight (the file's size is known from the API or
+// from the saved state). ifRange comes from the saved state, if any; the
+// answers are checked against the probe's when the workers take them.
+func (j *job) sendWithProbe(ctx context.Context, sched *scheduler, n int, st *control) []*prefetch {
+	ifRange := ""
+	if st != nil {
+		ifRange = ifRangeValue(st.ETag, st.LastModified)
+	}
+	var out []*prefetch
+	for range n {
+		seg := sched.nextPending()
+		if seg == nil {
+			break
+		}
+		p := &prefetch{seg: seg, done: make(chan prefetched, 1), unchecked: true}
+		go func() {
+			pos, end := sched.position(seg)
+			s, gen, err := j.open(ctx, pos, end-1, ifRange)
+			p.done <- prefetched{s, gen, err}
+		}()
+		out = append(out, p)
+	}
+	return out
 }
 
 // discard closes an early response nobody will read. It does not wait for
@@ -104,6 +139,14 @@ func (p *pace) observe(wait, body time.Duration, moved int64) int64 {
 	}
 	p.n++
 	return int64(min(floorWaits*p.wait*p.speed, maxPiece))
+}
+
+// inWait is how many bytes one connection receives during one request
+// wait; 0 while nothing was measured.
+func (p *pace) inWait() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return int64(p.wait * p.speed)
 }
 
 // lead is how many bytes one connection receives during about one request

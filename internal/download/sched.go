@@ -41,6 +41,7 @@ type scheduler struct {
 	// ~400 MB to hash after a 2 GiB download with 16 connections.
 	taper        int64
 	floor        int64 // see setFloor
+	lag          int64 // see setLag
 	pendingBytes int64
 	noSteal      bool
 	pending      []span // ascending, disjoint, not yet assigned
@@ -86,6 +87,14 @@ func newPlan(size int64, conns int, minSplit int64, done []span) *scheduler {
 	s := newScheduler(size, maxPiece, minSplit, done)
 	s.taper = int64(4 * conns)
 	return s
+}
+
+// setLag records how many bytes one connection receives during one request
+// wait, for cutting steals (see stealLocked).
+func (s *scheduler) setLag(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lag = n
 }
 
 // setFloor raises the smallest piece, e.g. to what a connection receives
@@ -168,7 +177,11 @@ func (s *scheduler) stealLocked(atLeast int64, own *segment) *segment {
 	if victim == nil || best <= atLeast {
 		return nil
 	}
-	mid := victim.claimed + best/2
+	// The thief's first byte comes one request wait after its request,
+	// while the victim goes on receiving lag more bytes: the cut leaves
+	// the victim those too, so that both end together. (The thief gets a
+	// quarter at least, should lag be overestimated.)
+	mid := victim.claimed + (best+min(s.lag, best/2))/2
 	seg := &segment{start: mid, written: mid, claimed: mid, end: victim.end}
 	victim.end = mid
 	s.active = append(s.active, seg)
