@@ -515,7 +515,8 @@ func ifRangeValue(etag, lastMod string) string {
 }
 
 // worker fetches segments until none is left. seg/s are the first segment
-// and its already open response (from the probe), or nil.
+// and its already open response (from the probe), or nil; next, when not
+// nil, is the request already sent for its first segment (sendWithProbe).
 func (j *job) worker(ctx context.Context, seg *segment, s *stream, next *prefetch) error {
 	buf := &workBuf{p: j.d.getBuf(), next: next}
 	defer func() {
