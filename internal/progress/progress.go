@@ -61,7 +61,7 @@ func New(w io.Writer, opts Options) *Tracker {
 			mpb.PrependDecorators(decor.Name("total ", decor.WCSyncSpaceR), decor.Any(func(decor.Statistics) string {
 				return fmt.Sprintf("%d/%d files", t.finished.Load(), t.files.Load())
 			}, decor.WCSyncSpace)),
-			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace), decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace)),
+			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace), speedETA(t.now)),
 		)
 	} else if !t.quiet {
 		t.wg.Add(1)
@@ -152,12 +152,14 @@ func (f *File) Start(size, done int64) {
 				mpb.PrependDecorators(decor.Name(shorten(f.name, 36), decor.WCSyncSpaceR)),
 				mpb.AppendDecorators(
 					decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace),
-					decor.AverageSpeed(decor.SizeB1024(0), "% .1f", decor.WCSyncSpace),
-					decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace),
+					speedETA(f.t.now),
 				))
 			f.bar.SetCurrent(done)
 			f.t.total.SetTotal(f.t.totalBytes.Load(), false)
-			f.t.total.SetCurrent(f.t.doneBytes.Load())
+			// Deltas only: setting the total bar to doneBytes here could
+			// count twice the bytes another file has added to doneBytes
+			// but not yet to the bar.
+			f.t.total.IncrInt64(done)
 			f.t.mu.Unlock()
 			return
 		}
@@ -171,6 +173,13 @@ func (f *File) Start(size, done int64) {
 			f.t.printf("downloading %s (%s)\n", f.name, what)
 		}
 	})
+}
+
+// speedETA is the speed over the last few seconds and the time left at
+// that speed (see rate).
+func speedETA(now func() time.Time) decor.Decorator {
+	r := &rate{now: now}
+	return decor.Any(func(st decor.Statistics) string { return r.show(st.Current, st.Total) }, decor.WCSyncSpace)
 }
 
 // Add reports n more bytes written.
@@ -191,7 +200,7 @@ func (f *File) Restart(reason error) {
 	f.t.doneBytes.Add(-d)
 	if f.bar != nil {
 		f.bar.SetCurrent(0)
-		f.t.total.SetCurrent(f.t.doneBytes.Load())
+		f.t.total.IncrInt64(-d)
 	}
 	f.t.Warn("%s: starting over: %v", f.name, reason)
 }
