@@ -64,13 +64,17 @@ func New(w io.Writer, opts Options) *Tracker {
 			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace), speedETA(t.now)),
 		)
 	} else if !t.quiet {
+		recent := &rate{now: t.now}
+		recent.sample(0)
 		t.wg.Add(1)
-		go t.ticker()
+		go t.ticker(recent)
 	}
 	return t
 }
 
-func (t *Tracker) ticker() {
+// ticker prints the status line every interval; recent holds the bytes
+// fetched when it started.
+func (t *Tracker) ticker(recent *rate) {
 	defer t.wg.Done()
 	tk := time.NewTicker(t.interval)
 	defer tk.Stop()
@@ -79,18 +83,17 @@ func (t *Tracker) ticker() {
 		case <-t.stop:
 			return
 		case <-tk.C:
-			t.printf("progress: %d/%d files, %s of %s, %s/s\n", t.finished.Load(), t.files.Load(),
-				tableprinter.Bytes(t.doneBytes.Load()), tableprinter.Bytes(t.totalBytes.Load()), tableprinter.Bytes(t.speed()))
+			// The speed since the previous line, and the time left at it.
+			v, _ := recent.sample(t.fetched.Load())
+			done, total := t.doneBytes.Load(), t.totalBytes.Load()
+			left := ""
+			if total > done && v > 0 {
+				left = fmt.Sprintf(", %v left", time.Duration(float64(total-done)/v*float64(time.Second)).Round(time.Second))
+			}
+			t.printf("progress: %d/%d files, %s of %s, %s/s%s\n", t.finished.Load(), t.files.Load(),
+				tableprinter.Bytes(done), tableprinter.Bytes(total), tableprinter.Bytes(int64(v)), left)
 		}
 	}
-}
-
-func (t *Tracker) speed() int64 {
-	el := t.now().Sub(t.start).Seconds()
-	if el <= 0 {
-		return 0
-	}
-	return int64(float64(t.fetched.Load()) / el)
 }
 
 func (t *Tracker) printf(format string, args ...any) {

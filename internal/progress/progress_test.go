@@ -3,6 +3,7 @@ package progress
 import (
 	"bytes"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +70,21 @@ func TestQuietPrintsNothing(t *testing.T) {
 	tr.Wait()
 	if b.Len() != 0 {
 		t.Errorf("quiet output: %q", b.String())
+	}
+}
+
+// The status line gives the speed since the previous line and the time
+// left at that speed.
+func TestStatusLineSaysTimeLeft(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	tr := New(&b, Options{Interval: 600 * time.Millisecond})
+	f := tr.File("x")
+	f.Start(10<<20, 0)
+	f.Add(1 << 20)
+	time.Sleep(750 * time.Millisecond)
+	tr.Wait()
+	if !regexp.MustCompile(`progress: 0/1 files, 1\.0 MiB of 10\.0 MiB, [0-9.]+ (KiB|MiB)/s, \d+s left`).MatchString(b.String()) {
+		t.Errorf("no speed and time left in the status line:\n%s", b.String())
 	}
 }
