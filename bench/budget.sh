@@ -59,10 +59,10 @@ sha=$(cd "$tmp" && go test -run '^$' -bench 'BenchmarkHash8K$' -count "$RUNS" cr
   awk '/MB\/s/ {for (i = 1; i <= NF; i++) if ($(i+1) == "MB/s") print $i}' | median)
 cores=$(nproc)
 awk -v b="$bytes" -v w="$wall" -v c="$cpu" -v s="$server" -v h="$sha" -v n="$cores" \
-  -v c1w="$c1w" -v c1c="$c1c" -v c8w="$c8w" -v c8c="$c8c" 'BEGIN {
+  -v c1w="$c1w" -v c1c="$c1c" -v c8w="$c8w" -v c8c="$c8c" -v commit="$(commit)" 'BEGIN {
   hash = b / (h * 1e6)
   floor = (s + c + hash) / n
-  printf "| measured (median of runs) | value |\n|---|---|\n"
+  printf "Commit: %s\n\n| measured (median of runs) | value |\n|---|---|\n", commit
   printf "| curl wall | %.2f s (%.0f MB/s) |\n", w, b / w / 1e6
   printf "| curl CPU (receive + write) | %.2f s |\n", c
   printf "| fake server CPU while serving curl | %.2f s |\n", s

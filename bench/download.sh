@@ -34,7 +34,7 @@ trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-bench "$D
 build_bins "$tmp"
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
 
-echo "Machine: $(machine); fake server on the same machine; runs: $RUNS (single-connection peers in A: $SLOW_RUNS)"
+echo "Commit: $(commit). Machine: $(machine); fake server on the same machine; runs: $RUNS (single-connection peers in A: $SLOW_RUNS)"
 echo "Peers: $(curl --version | head -1 | cut -d' ' -f1-2), $(wget --version | head -1 | cut -d' ' -f1-3), $(aria2c --version | head -1)"
 
 resolve() { curl -s -o /dev/null -w '%{redirect_url}' "$API/api/download/models/$1"; }

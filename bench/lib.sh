@@ -53,6 +53,13 @@ measure() {
   rm -f "$f" "$f.one" "$f.json" "$f.log" "$f.prep.sh"
 }
 
+# commit: the commit measured, "+dirty" when the work tree has changes.
+commit() {
+  local c; c=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git -C "$(dirname "${BASH_SOURCE[0]}")" status --porcelain 2>/dev/null)" ]; then c="$c+dirty"; fi
+  echo "$c"
+}
+
 machine() {
   echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(go version | cut -d' ' -f3)"
 }

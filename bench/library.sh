@@ -18,6 +18,7 @@
 # Usage: bench/library.sh [DIR]    (env: SIZE_GB=4 FILES=1000 RUNS=5 KEEP=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh # commit, machine
 
 BASE=${1:-/tmp}
 SIZE_GB=${SIZE_GB:-4}
@@ -139,7 +140,7 @@ touched=$(printf '%s\n' "${touched_times[@]}" | median)
 # --- report --------------------------------------------------------------
 gib() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.2f GiB/s", b / s / 1073741824}'; }
 ms() { awk -v s="$1" 'BEGIN {printf "%.0f ms", s * 1000}'; }
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(go version | cut -d' ' -f3)"
+echo "Commit: $(commit). Machine: $(machine)"
 echo "Tree: $nfiles files, $(awk -v b="$bytes" 'BEGIN {printf "%.2f GiB", b / 1073741824}') ($n_big checkpoints of ~$((s_big >> 20)) MiB, $n_mid LoRAs of ~$((s_mid >> 20)) MiB, $n_small small files of ~$((s_small >> 10)) KiB), page cache warm; median of $RUNS runs"
 echo
 echo "| measurement | wall | throughput / result |"

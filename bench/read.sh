@@ -24,7 +24,7 @@ row() { # name, baseline wall (s) or "", then the command; sets LAST_WALL
     "$(awk -v r="$r" 'BEGIN{printf "%.1f MB", r/1024}')" "$(awk -v c="$c" 'BEGIN{printf "%.1f ms", c*1000}')"
 }
 
-echo "Machine: $(machine); runs: $RUNS (median)"
+echo "Commit: $(commit). Machine: $(machine); runs: $RUNS (median)"
 echo
 echo "| command | wall | vs curl | peak RSS | CPU (user+sys) |"
 echo "|---|---|---|---|---|"
