@@ -82,7 +82,10 @@ func TestStatusLineSaysTimeLeft(t *testing.T) {
 	f := tr.File("x")
 	f.Start(10<<20, 0)
 	f.Add(1 << 20)
-	time.Sleep(750 * time.Millisecond)
+	// The first line comes after 600 ms; a loaded machine may be late.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(b.String(), "progress:") && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	tr.Wait()
 	if !regexp.MustCompile(`progress: 0/1 files, 1\.0 MiB of 10\.0 MiB, [0-9.]+ (KiB|MiB)/s, \d+s left`).MatchString(b.String()) {
 		t.Errorf("no speed and time left in the status line:\n%s", b.String())
