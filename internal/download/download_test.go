@@ -1087,7 +1087,7 @@ func TestFailedEarlyRequestsAreRetries(t *testing.T) {
 // storage's first byte once, not twice.
 func TestFirstRequestsGoOutTogether(t *testing.T) {
 	t.Parallel()
-	const latency = 150 * time.Millisecond
+	const latency = 300 * time.Millisecond // long, so that a loaded machine cannot spread the requests as much
 	body := testBody(8<<20, 17)
 	rs := newRangeServer(t, body)
 	rs.configure(func(rs *rangeServer) { rs.latency = latency })
