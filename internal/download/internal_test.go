@@ -387,3 +387,27 @@ func TestStealLeavesTheVictimWhatArrivesDuringTheWait(t *testing.T) {
 		}
 	}
 }
+
+func TestLowatFor(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name     string
+		rem, got int64
+		d        time.Duration
+		want     int
+	}{
+		{"rate unknown yet", 100 * mib, 32 << 10, time.Second, 1},
+		{"too soon", 100 * mib, mib, 5 * time.Millisecond, 1},
+		{"20 MB/s: 400 KB per 20 ms, capped", 100 * mib, 20e6, time.Second, lowatMax},
+		{"5 MB/s: 100 KB per 20 ms", 100 * mib, 5e6, time.Second, 64 << 10},
+		{"2 MB/s: 40 KB per 20 ms", 100 * mib, 2e6, time.Second, 32 << 10},
+		{"1 MB/s: too slow to matter", 100 * mib, 1e6, time.Second, 1},
+		{"near the end", 2 * lowatMax, 20e6, time.Second, 1},
+		{"just before the end", 2*lowatMax + 1, 20e6, time.Second, lowatMax},
+	} {
+		if got := lowatFor(tc.rem, tc.got, tc.d); got != tc.want {
+			t.Errorf("%s: lowatFor(%d, %d, %v) = %d, want %d", tc.name, tc.rem, tc.got, tc.d, got, tc.want)
+		}
+	}
+}
