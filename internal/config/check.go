@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/civit/civit/internal/layout"
 )
 
 func checkURL(s string) error {
@@ -35,4 +37,9 @@ func checkDuration(s string) error {
 		return fmt.Errorf("%q is not a duration such as 5m or 30s", s)
 	}
 	return nil
+}
+
+func checkSubdir(s string) error {
+	_, err := layout.ParseSubdir(s)
+	return err
 }

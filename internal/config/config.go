@@ -45,6 +45,7 @@ var Keys = []Key{
 	{Name: "output_dir", Help: "default download directory (`-o`)"},
 	{Name: "layout", Help: "default download layout (comfyui, a1111, forge, swarmui, invokeai)"},
 	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)"},
+	{Name: "subdir", Help: "default `--subdir` template of `civit download`, e.g. {base}/{creator}", Check: checkSubdir},
 	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName},
 	{Name: "cache_ttl", Help: "how long API answers are cached (Go duration, e.g. 5m; 0 disables)", Check: checkDuration},
 }

@@ -117,7 +117,9 @@ func (s *stream) read(p []byte) (int, error) {
 // were most of the CPU civit spent beyond aria2c's (one epoll thread). The
 // mark never exceeds what the response still owes, and drops back to the
 // default for its last bytes, so the end of a body (and the next response
-// on the kept-alive connection) is never waited for.
+// on the kept-alive connection) is never waited for. A response that slows
+// down more than a thousandfold (20 ms of its earlier rate now taking over
+// 30 s) trips the stall watchdog and is fetched again, like a stalled one.
 func (s *stream) setLowat() {
 	if s.conn == nil || s.end < 0 {
 		return

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -39,6 +40,7 @@ type Options struct {
 	OutputDir string
 	Layout    layout.Layout
 	Root      string
+	Subdir    layout.Subdir // folders under the destination, from a template
 
 	DryRun     bool
 	JSON       bool
@@ -56,8 +58,8 @@ type Options struct {
 func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	var (
-		inputFile, layoutName, rate string
-		versions                    []string
+		inputFile, layoutName, rate, subdir string
+		versions                            []string
 	)
 	cmd := &cobra.Command{
 		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
@@ -68,7 +70,8 @@ is not in early access), a civitai.com or civitai.red URL (model page with or
 without ?modelVersionId=, version page, or /api/download/models/ID link), or
 an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
 directly. -i FILE reads targets one per line (# comments and blank lines are
-skipped). Targets are de-duplicated.
+skipped; "-i -" reads stdin, where the piped output of 'civit search' works
+as it is). Targets are de-duplicated.
 
 Each version's primary file is downloaded unless --file (a file id or name),
 --type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
@@ -80,7 +83,10 @@ server's type/format matching fails.
 
 Files go to -o DIR (default: the current directory), or with --layout
 comfyui|a1111|forge|swarmui|invokeai --root PATH into the folder that UI
-reads for the model's type (see 'civit help layouts'). The file name is the
+reads for the model's type (see 'civit help layouts'). --subdir TEMPLATE
+adds folders under it named from the model: {base} (base model), {type},
+{creator}, {model}, {model_id}, {version}, {version_id}; "/" nests them
+(default: config subdir; --subdir '' for none). The file name is the
 server's, made safe (no paths, no control characters, no reserved names).
 
 The engine splits each file over -x connections (default 8, at most 16),
@@ -110,8 +116,14 @@ $ civit download 4201
 # a LoRA straight into ComfyUI's loras folder
 $ civit download "https://civitai.com/models/328553?modelVersionId=368189" --layout comfyui --root ~/ComfyUI
 
+# LoRAs sorted by base model: models/loras/SDXL 1.0/, models/loras/Flux.1 D/, ...
+$ civit download -i loras.txt --layout comfyui --root ~/ComfyUI --subdir "{base}"
+
 # the fp16 file of a checkpoint, 16 connections, at most 20 MB/s
 $ civit download 4201 --fp fp16 -x 16 --limit-rate 20M
+
+# the ten most downloaded SDXL LoRAs of the month
+$ civit search -t lora -b "SDXL 1.0" -s "Most Downloaded" -p Month -n 10 | civit download -i - --layout comfyui --root ~/ComfyUI
 
 # what would happen, as JSON
 $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json`),
@@ -136,7 +148,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 				}
 			}
 			if inputFile != "" {
-				lines, err := readTargets(inputFile)
+				lines, err := readTargets(inputFile, f.IOStreams.In)
 				if err != nil {
 					return err
 				}
@@ -165,6 +177,9 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 			if err := opts.parseFlags(layoutName, rate); err != nil {
 				return err
 			}
+			if err := opts.parseSubdir(subdir, cmd.Flags().Changed("subdir")); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -172,7 +187,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&inputFile, "input-file", "i", "", "read targets from `file`, one per line")
+	fl.StringVarP(&inputFile, "input-file", "i", "", "read targets from `file`, one per line (- for stdin)")
 	fl.StringSliceVar(&versions, "version", nil, "download this version `id` (repeatable)")
 	fl.StringVar(&opts.File, "file", "", "choose a file by `id or name`")
 	fl.StringVar(&opts.FileType, "type", "", "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
@@ -184,6 +199,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.StringVarP(&opts.OutputDir, "output", "o", "", "download into `dir` (default: config output_dir or the current directory)")
 	fl.StringVar(&layoutName, "layout", "", "route files into a UI's folders: "+strings.Join(layout.Names(), ", "))
 	fl.StringVar(&opts.Root, "root", "", "the UI's root `folder` for --layout")
+	fl.StringVar(&subdir, "subdir", "", "put files in subfolders named from a `template`: "+layout.SubdirHelp()+`, e.g. "{base}/{creator}" (default: config subdir)`)
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and download nothing")
 	fl.BoolVar(&opts.JSON, "json", false, "print the plan or the final report as JSON on stdout")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 5, "download `N` files at once")
@@ -222,6 +238,30 @@ func (o *Options) parseFlags(layoutName, rate string) error {
 	if o.Size != "" && o.Size != "full" && o.Size != "pruned" {
 		return cmdutil.EnumError("size", o.Size, []string{"full", "pruned"})
 	}
+	return nil
+}
+
+// parseSubdir reads --subdir, or the config's subdir when the flag is not
+// given (`--subdir ""` turns the config's off). Only the download command
+// reads the config: update puts a new version beside the old one.
+func (o *Options) parseSubdir(flag string, given bool) error {
+	if !given {
+		cfg, err := o.Factory.Config()
+		if err != nil {
+			return err
+		}
+		d, err := layout.ParseSubdir(cfg.Get("subdir"))
+		if err != nil {
+			return fmt.Errorf("config subdir: %w", err)
+		}
+		o.Subdir = d
+		return nil
+	}
+	d, err := layout.ParseSubdir(flag)
+	if err != nil {
+		return cmdutil.WithHint(&cmdutil.FlagError{Err: err}, `e.g. --subdir "{base}" or --subdir "{base}/{creator}"`)
+	}
+	o.Subdir = d
 	return nil
 }
 
@@ -265,16 +305,24 @@ func (o *Options) defaults() error {
 	return nil
 }
 
-func readTargets(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, cmdutil.FlagErrorf("read targets: %v", err)
+// readTargets reads targets one per line from path ("-": in). Blank lines
+// and # comments are skipped. A line with tabs counts by its first field,
+// so the piped output of `civit search` (id, name, type, ...) can be fed
+// to `civit download -i -` as it is.
+func readTargets(path string, in io.Reader) ([]string, error) {
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("read targets: %v", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	defer f.Close()
 	var out []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+		line, _, _ := strings.Cut(sc.Text(), "\t")
+		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
 		}

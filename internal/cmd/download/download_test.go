@@ -39,14 +39,22 @@ func TestParseRate(t *testing.T) {
 
 func TestReadTargets(t *testing.T) {
 	t.Parallel()
+	const text = "# comment\n\n 101 \nhttps://civitai.com/models/5 # trailing note\n" +
+		"4201\tRealistic Vision\tCheckpoint\tSD 1.5\t1.2M\t2 days ago\n" // a line of `civit search | ...`
+	const want = "101|https://civitai.com/models/5|4201"
 	p := filepath.Join(t.TempDir(), "t.txt")
-	os.WriteFile(p, []byte("# comment\n\n 101 \nhttps://civitai.com/models/5 # trailing note\n"), 0o644)
-	got, err := readTargets(p)
-	if err != nil {
-		t.Fatal(err)
+	os.WriteFile(p, []byte(text), 0o644)
+	for _, tc := range []struct{ path, in string }{{p, ""}, {"-", text}} {
+		got, err := readTargets(tc.path, strings.NewReader(tc.in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != want {
+			t.Errorf("readTargets(%q) = %q, want %q", tc.path, got, want)
+		}
 	}
-	if strings.Join(got, "|") != "101|https://civitai.com/models/5" {
-		t.Errorf("readTargets = %q", got)
+	if _, err := readTargets(filepath.Join(t.TempDir(), "missing.txt"), nil); err == nil {
+		t.Error("a missing file is not an error")
 	}
 }
 
@@ -113,15 +121,21 @@ func TestChooseFiles(t *testing.T) {
 	}
 }
 
-// A server-supplied name never leads outside the destination folder.
+// A server-supplied name never leads outside the destination folder, nor
+// do the model's values that --subdir puts in folder names.
 func TestDestIsContained(t *testing.T) {
 	t.Parallel()
 	v := testVersion()
+	sub, err := layout.ParseSubdir("{base}/{creator}/{model} {version}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := layout.Fields{Type: "LORA", Base: `C:\Windows`, Creator: "..", Model: "../../etc", Version: "/abs"}
 	for _, name := range []string{"../../etc/passwd", "/abs/model.safetensors", `..\..\win.ckpt`, "a/b/c.safetensors", "con.safetensors"} {
-		for _, o := range []*Options{{OutputDir: "out"}, {Layout: layout.ComfyUI, Root: "root"}} {
+		for _, o := range []*Options{{OutputDir: "out"}, {Layout: layout.ComfyUI, Root: "root"}, {OutputDir: "out", Subdir: sub}, {Layout: layout.ComfyUI, Root: "root", Subdir: sub}} {
 			p := &planner{o: o}
 			f := &api.File{ID: 9, Name: name, Type: "Model"}
-			got, err := p.dest(v, f, "LORA")
+			got, err := p.dest(v, f, fields)
 			if err != nil {
 				continue // refusing is fine too
 			}

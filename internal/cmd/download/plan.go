@@ -135,6 +135,10 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 			versions = append(versions, v)
 		}
 	}
+	creator, err := p.creator(ctx, model, versions)
+	if err != nil {
+		return nil, err
+	}
 	var items []*item
 	for _, v := range versions {
 		files, err := p.chooseFiles(v, t)
@@ -149,7 +153,10 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 			if model != nil {
 				it.Model, it.Type = model.Name, string(model.Type)
 			}
-			it.Dest, err = p.dest(v, f, it.Type)
+			it.Dest, err = p.dest(v, f, layout.Fields{
+				Base: v.BaseModel, Type: it.Type, Creator: creator, Model: it.Model,
+				ModelID: v.ModelID, Version: v.Name, VersionID: v.ID,
+			})
 			if err != nil {
 				return nil, err
 			}
@@ -322,17 +329,39 @@ func (e *noMatchError) Error() string {
 	return b.String()
 }
 
-// dest is where a file goes: -o DIR, or the layout's folder under --root.
-func (p *planner) dest(v *api.ModelVersion, f *api.File, modelType string) (string, error) {
+// dest is where a file goes: -o DIR, or the layout's folder under --root,
+// then the --subdir folders.
+func (p *planner) dest(v *api.ModelVersion, f *api.File, fields layout.Fields) (string, error) {
 	name, err := safeName(f.Name)
 	if err != nil {
 		return "", fmt.Errorf("file %d: %w", f.ID, err)
 	}
+	sub := p.o.Subdir.Path(fields, safeName)
 	if p.o.Layout == layout.Flat {
-		return filepath.Join(p.o.OutputDir, name), nil
+		return filepath.Join(p.o.OutputDir, sub, name), nil
 	}
-	dir := layout.Dir(p.o.Layout, modelType, f.Type, v.BaseModel)
-	return filepath.Join(p.o.Root, dir, name), nil
+	dir := layout.Dir(p.o.Layout, fields.Type, f.Type, v.BaseModel)
+	return filepath.Join(p.o.Root, dir, sub, name), nil
+}
+
+// creator is the user name of the model's creator when --subdir uses it
+// ("" otherwise). A version target has no model yet: one more (cached)
+// API call.
+func (p *planner) creator(ctx context.Context, model *api.Model, versions []*api.ModelVersion) (string, error) {
+	if !p.o.Subdir.Uses("creator") || len(versions) == 0 {
+		return "", nil
+	}
+	if model == nil {
+		m, err := p.c.GetModel(ctx, versions[0].ModelID)
+		if err != nil {
+			return "", fmt.Errorf("the creator of model %d for --subdir: %w", versions[0].ModelID, err)
+		}
+		model = m
+	}
+	if model.Creator == nil {
+		return "", nil
+	}
+	return model.Creator.Username, nil
 }
 
 func notFound(err error, what string, id int64) error {
