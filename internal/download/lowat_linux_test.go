@@ -3,8 +3,11 @@ package download
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"syscall"
 	"testing"
 	"time"
@@ -12,6 +15,9 @@ import (
 
 func rcvLowat(t *testing.T, c net.Conn) int {
 	t.Helper()
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
 	raw, err := c.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
@@ -29,13 +35,36 @@ func rcvLowat(t *testing.T, c net.Conn) int {
 // A paced response is read with a raised low-water mark, which is back to
 // the default for its last bytes: the next response on the kept-alive
 // connection (here a 100-byte one) arrives at once, not at the stall
-// watchdog.
+// watchdog. Over TLS too, where the TLS layer holds bytes it has taken
+// from the socket.
 func TestLowWaterMarkFollowsTheResponse(t *testing.T) {
 	t.Parallel()
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http", true: "https"}[useTLS], func(t *testing.T) {
+			t.Parallel()
+			testLowWaterMark(t, useTLS)
+		})
+	}
+}
+
+func testLowWaterMark(t *testing.T, useTLS bool) {
 	body := testBody(6<<20, 3)
 	rs := newRangeServer(t, body)
+	opts := testOptions()
+	if useTLS {
+		rs.srv.Close()
+		rs.srv = httptest.NewUnstartedServer(rs)
+		rs.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				rs.newConns.Add(1)
+			}
+		}
+		rs.srv.StartTLS()
+		t.Cleanup(rs.srv.Close)
+		opts.HTTPClient = rs.srv.Client()
+	}
 	rs.configure(func(rs *rangeServer) { rs.rate = 40 << 20 })
-	d := New(testOptions())
+	d := New(opts)
 	j := &job{d: d, urls: &urlState{url: rs.URL()}}
 	ctx := context.Background()
 
@@ -47,6 +76,7 @@ func TestLowWaterMarkFollowsTheResponse(t *testing.T) {
 		t.Fatal("no connection recorded for the response")
 	}
 	var got bytes.Buffer
+	began := time.Now()
 	buf := make([]byte, 128<<10)
 	highest := 0
 	for {
@@ -63,8 +93,12 @@ func TestLowWaterMarkFollowsTheResponse(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), body) {
 		t.Fatal("body differs")
 	}
-	if highest != lowatMax {
-		t.Errorf("highest SO_RCVLOWAT = %d, want %d (about 20 ms at 40 MiB/s, capped)", highest, lowatMax)
+	// 40 MiB/s gives the cap; a loaded machine (-race, parallel tests)
+	// may serve slower: what matters here is that the mark was raised.
+	if rate := float64(len(body)) / time.Since(began).Seconds(); rate < 4e6 {
+		t.Logf("served at %.1f MB/s only: too slow to expect a raised mark", rate/1e6)
+	} else if highest < lowatMin || highest > lowatMax {
+		t.Errorf("highest SO_RCVLOWAT = %d, want %d..%d", highest, lowatMin, lowatMax)
 	}
 	if v := rcvLowat(t, s.conn); v != 1 {
 		t.Errorf("SO_RCVLOWAT after the body = %d, want 1", v)
