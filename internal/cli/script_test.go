@@ -117,6 +117,7 @@ func TestScripts(t *testing.T) {
 			"fixture":    cmdFixture,
 			"sleep-till": cmdSleepTill,
 			"checkfile":  cmdCheckFile,
+			"corrupt":    cmdCorrupt,
 			"storage-saw-no-key": func(ts *testscript.TestScript, neg bool, _ []string) {
 				n := 0
 				for _, r := range server(ts).Requests() {
@@ -187,6 +188,23 @@ func cmdSleepTill(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	ts.Fatalf("timed out waiting for %s", args[0])
+}
+
+// cmdCorrupt flips the first byte of a file and puts its modification time
+// back, as bit rot would: size and mtime (what a cache trusts) unchanged.
+// corrupt PATH
+func cmdCorrupt(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: corrupt PATH")
+	}
+	p := ts.MkAbs(args[0])
+	fi, err := os.Stat(p)
+	ts.Check(err)
+	b, err := os.ReadFile(p)
+	ts.Check(err)
+	b[0] ^= 0xff
+	ts.Check(os.WriteFile(p, b, fi.Mode()))
+	ts.Check(os.Chtimes(p, fi.ModTime(), fi.ModTime()))
 }
 
 // cmdCheckFile checks that a downloaded file has the bytes of a catalog

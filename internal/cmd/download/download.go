@@ -50,6 +50,7 @@ type Options struct {
 	NoSidecars bool
 	Force      bool
 	NoVerify   bool
+	NoReuse    bool
 	Quiet      bool
 	Refresh    bool
 }
@@ -95,7 +96,10 @@ runs -j files at once (default 5), resumes after Ctrl-C, a crash or a reboot
 bytes arrive. Until a file is complete and verified it lives in NAME.part
 beside a small NAME.part.civit control file: a wrong or partial file never
 has the final name. A file already there with the right hash is skipped; a
-different file is not replaced without --force.
+different file is not replaced without --force. A file the library (see
+'civit scan') already has elsewhere, with the published SHA-256, is not
+downloaded again: it is hard-linked where the file system allows, else
+copied, and hashed before it gets its name (--no-reuse downloads anyway).
 
 Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and
@@ -208,6 +212,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.BoolVar(&opts.NoSidecars, "no-sidecars", false, "do not write .civitai.info, preview and .json files")
 	fl.BoolVar(&opts.Force, "force", false, "replace a different existing file and existing sidecars")
 	fl.BoolVar(&opts.NoVerify, "no-verify", false, "neither hash the file nor check the published hash")
+	fl.BoolVar(&opts.NoReuse, "no-reuse", false, "download even when the library has the file elsewhere")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only errors and the final summary")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached API answers")
 	_ = cmd.RegisterFlagCompletionFunc("layout", cobra.FixedCompletions(layout.Names(), cobra.ShellCompDirectiveNoFileComp))

@@ -31,11 +31,13 @@ type item struct {
 	Dest    string            `json:"path,omitempty"`
 
 	// Filled while running.
-	Status       string        `json:"status"` // planned, downloaded, present, failed
+	Status       string        `json:"status"` // planned, downloaded, present, reused, failed
 	Err          error         `json:"-"`
 	BytesFetched int64         `json:"bytesFetched,omitempty"`
 	Elapsed      time.Duration `json:"-"`
 	Resumed      bool          `json:"resumed,omitempty"`
+	ReusedFrom   string        `json:"reusedFrom,omitempty"` // the library's copy it was linked or copied from
+	Linked       bool          `json:"-"`
 	SHA256       string        `json:"sha256,omitempty"`
 	Notes        []string      `json:"notes,omitempty"`
 }

@@ -31,6 +31,7 @@ type fileReport struct {
 	BytesFetched int64    `json:"bytesFetched,omitempty"`
 	Seconds      float64  `json:"seconds,omitempty"`
 	Resumed      bool     `json:"resumed,omitempty"`
+	ReusedFrom   string   `json:"reusedFrom,omitempty"`
 	Error        string   `json:"error,omitempty"`
 	Notes        []string `json:"notes,omitempty"`
 }
@@ -39,7 +40,7 @@ func report(items []*item) []fileReport {
 	out := make([]fileReport, 0, len(items))
 	for _, it := range items {
 		r := fileReport{Target: it.Target, Status: it.Status, ModelID: it.ModelID, Model: it.Model, ModelType: it.Type, Path: it.Dest,
-			BytesFetched: it.BytesFetched, Seconds: it.Elapsed.Seconds(), Resumed: it.Resumed, Notes: it.Notes, SHA256: it.SHA256}
+			BytesFetched: it.BytesFetched, Seconds: it.Elapsed.Seconds(), Resumed: it.Resumed, ReusedFrom: it.ReusedFrom, Notes: it.Notes, SHA256: it.SHA256}
 		if v := it.Version; v != nil {
 			r.VersionID, r.Version, r.BaseModel = v.ID, v.Name, v.BaseModel
 		}
@@ -97,6 +98,9 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if from := libraryCopies(ctx, o, it); len(from) > 0 {
+			reps[i].ReusedFrom = from[0] // to be checked by its hash then
+		}
 	}
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, reps); err != nil {
@@ -116,7 +120,11 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			} else if tty {
 				sha = sha[:min(len(sha), 12)] + "…"
 			}
-			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, r.Access, r.Path)
+			acc := r.Access
+			if r.ReusedFrom != "" {
+				acc += "; in the library"
+			}
+			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
 			total += r.Size
 		}
 		if err := tp.Render(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -102,6 +103,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 			switch {
 			case err == nil && it.Status == "present":
 				note = "already present"
+			case err == nil && it.Status == "reused" && it.Linked:
+				note = "hard link to " + it.ReusedFrom
+			case err == nil && it.Status == "reused":
+				note = "copied from " + it.ReusedFrom
 			case err == nil && it.Resumed:
 				note = "resumed"
 			}
@@ -126,6 +131,14 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bind func(dest string)) error {
 	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
 		return err
+	}
+	start := time.Now()
+	if from, linked, ok := reuse(ctx, o, it); ok {
+		it.Status, it.ReusedFrom, it.Linked = "reused", from, linked
+		it.SHA256 = strings.ToUpper(it.File.Hashes.SHA256())
+		it.Elapsed = time.Since(start)
+		placed(ctx, o, hc, it, tr)
+		return nil
 	}
 	resolve := func(ctx context.Context) (string, error) {
 		loc, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
@@ -168,7 +181,6 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		}
 	}
 	req.ServerName = true
-	start := time.Now()
 	var res *dl.Result
 	var err error
 	for renamed := false; ; renamed = true {
@@ -193,20 +205,24 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	if res.AlreadyPresent {
 		it.Status = "present"
 	}
+	placed(ctx, o, hc, it, tr)
+	return nil
+}
+
+// placed finishes a file that has its final name: sidecars beside it, and
+// a row in the library.
+func placed(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) {
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
-	// RECORD HOOK: the library store (issue 4) records the file here:
-	// it.Dest, it.SHA256, res.Size, it.ModelID, it.Version, it.File, it.Type.
 	recordDownload(ctx, o, it, tr.Warn)
-	return nil
 }
 
 // finish prints the report and turns failures into the exit status.
 func finish(o *Options, items []*item, totals progress.Totals) error {
 	ios := o.Factory.IOStreams
 	var failed []*item
-	downloaded, present := 0, 0
+	downloaded, present, reused := 0, 0, 0
 	for _, it := range items {
 		switch it.Status {
 		case "failed":
@@ -215,6 +231,8 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 			downloaded++
 		case "present":
 			present++
+		case "reused":
+			reused++
 		}
 	}
 	if o.JSON {
@@ -229,6 +247,9 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 	summary := fmt.Sprintf("%d downloaded (%s in %s%s)", downloaded, tableprinter.Bytes(totals.Bytes), totals.Elapsed.Round(100*time.Millisecond), speed)
 	if present > 0 {
 		summary += fmt.Sprintf(", %d already present", present)
+	}
+	if reused > 0 {
+		summary += fmt.Sprintf(", %d from the library", reused)
 	}
 	if len(failed) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(failed))

@@ -1,0 +1,172 @@
+package download
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/civit/civit/internal/store"
+)
+
+// reuse puts a copy of a file the library already has under it.Dest
+// instead of downloading it again: users keep the same LoRA for two UIs,
+// or move to a new one. The library is searched by the SHA-256 CivitAI
+// publishes; the copy is a hard link where the file system allows (no
+// space used), else a byte copy. Either way the bytes are hashed before
+// the file gets its final name, so a library row whose file has changed
+// since it was scanned is never trusted: the download goes on instead.
+//
+// It returns the source path, whether it was linked, and ok = false when
+// nothing was reused (the caller downloads).
+func reuse(ctx context.Context, o *Options, it *item) (from string, linked, ok bool) {
+	sha := strings.ToUpper(it.File.Hashes.SHA256())
+	for _, src := range libraryCopies(ctx, o, it) {
+		linked, err := placeCopy(ctx, src, it.Dest, sha, os.Link)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", false, false
+			}
+			continue
+		}
+		return src, linked, true
+	}
+	return "", false, false
+}
+
+// libraryCopies lists the files the library knows with the published
+// SHA-256 of it.File that are still on disk with the size it recorded (not
+// yet hashed again): none with --no-reuse, without a published SHA-256, or
+// when it.Dest exists already (the engine decides then: present, or a
+// different file).
+func libraryCopies(ctx context.Context, o *Options, it *item) []string {
+	sha := strings.ToUpper(it.File.Hashes.SHA256())
+	if o.NoReuse || sha == "" || o.Factory.Store == nil {
+		return nil
+	}
+	if _, err := os.Lstat(it.Dest); err == nil {
+		return nil
+	}
+	st, err := o.Factory.Store()
+	if err != nil {
+		return nil
+	}
+	rows, err := st.List(ctx, store.Filter{SHA256s: []string{sha}})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range rows {
+		if r.Path == it.Dest {
+			continue
+		}
+		if fi, err := os.Stat(r.Path); err == nil && fi.Mode().IsRegular() && fi.Size() == r.Size {
+			out = append(out, r.Path)
+		}
+	}
+	return out
+}
+
+// errNotSame: the source's bytes do not have the SHA-256 expected.
+var errNotSame = errors.New("the library's copy no longer has the published hash")
+
+// placeCopy makes dest a verified copy of src: a hard link to a temporary
+// name in dest's folder, else a byte copy there; then hashes it, and only
+// if the hash is want links it to dest (never replacing a file that
+// appeared meanwhile) and syncs the folder. link is os.Link (tests pass
+// one that fails, as on file systems without hard links).
+func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, newname string) error) (linked bool, err error) {
+	dir := filepath.Dir(dest)
+	tmpf, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".*.reuse")
+	if err != nil {
+		return false, err
+	}
+	tmp := tmpf.Name()
+	defer os.Remove(tmp) // after the final link, or on failure
+	tmpf.Close()
+	os.Remove(tmp)
+	if link(src, tmp) == nil {
+		linked = true
+	} else if err := copyFile(ctx, src, tmp); err != nil {
+		return false, err
+	}
+	got, err := fileSHA256(ctx, tmp)
+	if err != nil {
+		return false, err
+	}
+	if got != want {
+		return false, errNotSame
+	}
+	if err := link(tmp, dest); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return false, err
+		}
+		// No hard links here (some network and FAT file systems): rename,
+		// after checking once more that nothing took the name.
+		if _, serr := os.Lstat(dest); serr == nil {
+			return false, fmt.Errorf("%s appeared meanwhile", dest)
+		}
+		if err := os.Rename(tmp, dest); err != nil {
+			return false, err
+		}
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return linked, nil
+}
+
+// copyFile copies src to the new file dst and syncs it.
+func copyFile(ctx context.Context, src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.CopyBuffer(out, ctxReader{ctx, in}, make([]byte, 1<<20)); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// fileSHA256 returns the upper-case hex SHA-256 of a file.
+func fileSHA256(ctx context.Context, path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20)); err != nil {
+		return "", err
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
+}
+
+// ctxReader stops a long copy when ctx is done (Ctrl-C).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
