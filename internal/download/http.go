@@ -67,9 +67,8 @@ type stream struct {
 	headersAt time.Time
 	observed  bool // fed to the pace already
 
-	conn     net.Conn // the connection the response came on (httptrace)
-	consumed int64    // body bytes read so far
-	lowat    int      // SO_RCVLOWAT currently set on conn (0: default)
+	consumed int64 // body bytes read so far
+	mark     *mark // the connection's receive low-water mark (lowat.go)
 
 	ctx    context.Context
 	cancel context.CancelCauseFunc
@@ -86,11 +85,14 @@ func (s *stream) read(p []byte) (int, error) {
 	defer s.timer.Stop()
 	got := 0
 	for got < len(p) {
-		s.setLowat()
+		if s.end >= 0 {
+			s.mark.set(lowatFor(s.end-s.start-s.consumed, s.consumed, time.Since(s.headersAt)))
+		}
 		n, err := s.body.Read(p[got:])
 		if n > 0 {
 			got += n
 			s.consumed += int64(n)
+			s.mark.reads.Add(1)
 			s.timer.Reset(s.stall)
 		}
 		if err != nil {
@@ -108,61 +110,6 @@ func (s *stream) read(p []byte) (int, error) {
 		}
 	}
 	return got, nil
-}
-
-// setLowat raises the socket's receive low-water mark (SO_RCVLOWAT) to
-// about 20 ms of this response's rate, so that the kernel wakes the reading
-// goroutine once per batch of bytes instead of once per segment that
-// arrives. With sixteen paced connections the wake-ups, not the copying,
-// were most of the CPU civit spent beyond aria2c's (one epoll thread). The
-// mark never exceeds what the response still owes, and drops back to the
-// default for its last bytes, so the end of a body (and the next response
-// on the kept-alive connection) is never waited for. A response that slows
-// down more than a thousandfold (20 ms of its earlier rate now taking over
-// 30 s) trips the stall watchdog and is fetched again, like a stalled one.
-func (s *stream) setLowat() {
-	if s.conn == nil || s.end < 0 {
-		return
-	}
-	want := lowatFor(s.end-s.start-s.consumed, s.consumed, time.Since(s.headersAt))
-	if want == s.lowat || (want <= 1 && s.lowat <= 1) {
-		return
-	}
-	if setRcvLowat(s.conn, want) {
-		s.lowat = want
-	} else {
-		s.conn = nil // not a socket we can tune: leave it alone
-	}
-}
-
-// Bounds of the receive low-water mark: below lowatMin the saving is
-// small; above lowatMax the reads would come in bursts too coarse for
-// the progress bars and the stall watchdog's sense of time.
-const (
-	lowatMin = 32 << 10
-	lowatMax = 256 << 10
-)
-
-// lowatFor returns the low-water mark for a response that still owes rem
-// bytes and has delivered got bytes in d: the bytes of about 20 ms at that
-// rate, rounded down to a power of two within [lowatMin, lowatMax]; 1 (the
-// kernel's default) while the rate is unknown, when the rate is too low,
-// or when rem is within two marks of the end. (The layers above the socket,
-// the transport's read buffer and TLS, may hold body bytes already taken
-// from it: staying two marks from the end leaves room for them.)
-func lowatFor(rem, got int64, d time.Duration) int {
-	if got < 64<<10 || d < 10*time.Millisecond || rem <= 2*lowatMax {
-		return 1
-	}
-	batch := float64(got) / d.Seconds() * 0.020
-	if batch < lowatMin {
-		return 1
-	}
-	m := lowatMin
-	for m < lowatMax && float64(2*m) <= batch {
-		m *= 2
-	}
-	return m
 }
 
 // close releases the response. A body read to EOF returns its connection
@@ -246,7 +193,21 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	stall := j.d.opts.StallTimeout
-	timer := time.AfterFunc(stall, func() { cancel(&StallError{Timeout: stall}) })
+	mk := &mark{}
+	timer := time.AfterFunc(stall, func() {
+		// A raised low-water mark hides the bytes under it from the
+		// reader: drop it, and call it a stall only if the reader still
+		// gets nothing.
+		if n, raised := mk.drop(); raised {
+			time.AfterFunc(min(stall/2, time.Second), func() {
+				if mk.reads.Load() == n {
+					cancel(&StallError{Timeout: stall})
+				}
+			})
+			return
+		}
+		cancel(&StallError{Timeout: stall})
+	})
 	fail := func(err error) (*stream, int, error) {
 		timer.Stop()
 		cancel(nil)
@@ -256,7 +217,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	if err != nil {
 		return fail(fmt.Errorf("%w: bad URL: %v", ErrInvalidRequest, redactErr(err)))
 	}
-	var conn net.Conn // for setLowat
+	var conn net.Conn // for the mark
 	req = req.WithContext(httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
 		GotConn: func(ci httptrace.GotConnInfo) { conn = ci.Conn }}))
 	req.Header.Set("User-Agent", j.d.opts.UserAgent)
@@ -289,10 +250,10 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	s := &stream{
 		resp: resp, body: resp.Body, ctx: rctx, cancel: cancel, timer: timer, stall: stall,
 		etag: resp.Header.Get("ETag"), lastMod: resp.Header.Get("Last-Modified"),
-		total: -1, end: -1,
+		total: -1, end: -1, mark: mk,
 	}
 	if resp.ProtoMajor == 1 { // an HTTP/2 connection carries other streams too
-		s.conn = conn
+		mk.attach(conn)
 	}
 	s.headersAt = time.Now()
 	s.wait = s.headersAt.Sub(sent)

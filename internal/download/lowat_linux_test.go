@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.conn == nil {
+	if s.mark.conn == nil {
 		t.Fatal("no connection recorded for the response")
 	}
 	var got bytes.Buffer
@@ -82,7 +83,7 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 	for {
 		n, err := s.read(buf)
 		got.Write(buf[:n])
-		highest = max(highest, rcvLowat(t, s.conn))
+		highest = max(highest, rcvLowat(t, s.mark.conn))
 		if err == io.EOF {
 			break
 		}
@@ -100,7 +101,7 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 	} else if highest < lowatMin || highest > lowatMax {
 		t.Errorf("highest SO_RCVLOWAT = %d, want %d..%d", highest, lowatMin, lowatMax)
 	}
-	if v := rcvLowat(t, s.conn); v != 1 {
+	if v := rcvLowat(t, s.mark.conn); v != 1 {
 		t.Errorf("SO_RCVLOWAT after the body = %d, want 1", v)
 	}
 	s.close()
@@ -121,5 +122,54 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 	}
 	if n := rs.newConns.Load(); n != 1 {
 		t.Errorf("%d connections, want 1 (kept alive)", n)
+	}
+}
+
+// A response that slows down sharply once the mark is raised is not taken
+// for a stalled one: the watchdog drops the mark, and the bytes waiting
+// under it are read.
+func TestSlowdownUnderARaisedMarkIsNotAStall(t *testing.T) {
+	t.Parallel()
+	const fast, slow, piece = 2 << 20, 640 << 10, 16 << 10
+	body := testBody(fast+slow, 5)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body[:fast])
+		for off := fast; off < len(body); off += piece {
+			w.(http.Flusher).Flush()
+			time.Sleep(40 * time.Millisecond) // 400 KB/s: 256 KiB take 640 ms
+			w.Write(body[off : off+piece])
+		}
+	}))
+	t.Cleanup(srv.Close)
+	opts := testOptions()
+	opts.StallTimeout = 300 * time.Millisecond
+	j := &job{d: New(opts), urls: &urlState{url: srv.URL}}
+	s, _, err := j.open(context.Background(), -1, -1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	var got bytes.Buffer
+	buf := make([]byte, 128<<10)
+	highest := 0
+	for {
+		n, err := s.read(buf)
+		got.Write(buf[:n])
+		s.mark.mu.Lock()
+		highest = max(highest, s.mark.cur)
+		s.mark.mu.Unlock()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("after %d bytes: %v", got.Len(), err)
+		}
+	}
+	if !bytes.Equal(got.Bytes(), body) {
+		t.Fatal("body differs")
+	}
+	if highest <= 1 {
+		t.Skip("the mark was never raised (a slow machine): nothing to show")
 	}
 }
