@@ -127,6 +127,7 @@ type File struct {
 	fetched atomic.Int64
 	started time.Time
 	once    sync.Once
+	local   bool // the bytes come from a local copy, not the network
 }
 
 // File registers a download named name (shown to the user).
@@ -140,8 +141,16 @@ func (t *Tracker) File(name string) *File {
 func (f *File) Rename(name string) { f.name = name }
 
 // Start reports the size (-1 if unknown) and the bytes already on disk.
-func (f *File) Start(size, done int64) {
+func (f *File) Start(size, done int64) { f.start(size, done, "") }
+
+// StartLocal is Start for a file placed from a local copy (the library's,
+// at from): the bar moves as it is checked, but its bytes are not counted
+// as fetched.
+func (f *File) StartLocal(size int64, from string) { f.start(size, 0, from) }
+
+func (f *File) start(size, done int64, from string) {
 	f.once.Do(func() {
+		f.local = from != ""
 		f.started = f.t.now()
 		f.size = size
 		f.done.Store(done)
@@ -170,9 +179,12 @@ func (f *File) Start(size, done int64) {
 		if size < 0 {
 			what = "size unknown"
 		}
-		if done > 0 {
+		switch {
+		case f.local:
+			f.t.printf("checking %s from the library (%s, %s)\n", f.name, from, what)
+		case done > 0:
 			f.t.printf("resuming %s (%s of %s already here)\n", f.name, tableprinter.Bytes(done), what)
-		} else {
+		default:
 			f.t.printf("downloading %s (%s)\n", f.name, what)
 		}
 	})
@@ -185,12 +197,14 @@ func speedETA(now func() time.Time) decor.Decorator {
 	return decor.Any(func(st decor.Statistics) string { return r.show(st.Current, st.Total) }, decor.WCSyncSpace)
 }
 
-// Add reports n more bytes written.
+// Add reports n more bytes written (or checked, after StartLocal).
 func (f *File) Add(n int64) {
 	f.done.Add(n)
-	f.fetched.Add(n)
 	f.t.doneBytes.Add(n)
-	f.t.fetched.Add(n)
+	if !f.local {
+		f.fetched.Add(n)
+		f.t.fetched.Add(n)
+	}
 	if f.bar != nil {
 		f.bar.IncrInt64(n)
 		f.t.total.IncrInt64(n)
@@ -206,6 +220,27 @@ func (f *File) Restart(reason error) {
 		f.t.total.IncrInt64(-d)
 	}
 	f.t.Warn("%s: starting over: %v", f.name, reason)
+}
+
+// Unstart undoes StartLocal when the local copy was refused, so that Start
+// can follow for the download; reason is printed as a warning.
+func (f *File) Unstart(reason error) {
+	d := f.done.Swap(0)
+	f.t.doneBytes.Add(-d)
+	if f.size > 0 {
+		f.t.totalBytes.Add(-f.size)
+	}
+	if f.bar != nil {
+		f.t.mu.Lock()
+		f.bar.Abort(true)
+		f.bar = nil
+		f.t.total.IncrInt64(-d)
+		f.t.total.SetTotal(f.t.totalBytes.Load(), false)
+		f.t.mu.Unlock()
+	}
+	f.size, f.local, f.started = 0, false, time.Time{}
+	f.once = sync.Once{}
+	f.t.Warn("%s: %v", f.name, reason)
 }
 
 // Abort removes the file's bar without counting it (interrupted).

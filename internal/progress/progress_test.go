@@ -91,3 +91,38 @@ func TestStatusLineSaysTimeLeft(t *testing.T) {
 		t.Errorf("no speed and time left in the status line:\n%s", b.String())
 	}
 }
+
+// A file checked from the library moves its bar without counting as
+// fetched; refused, it starts over as a download.
+func TestLocalCopyLines(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	tr := New(&b, Options{Interval: time.Hour})
+	f := tr.File("a.safetensors")
+	f.StartLocal(4<<20, "/lib/a.safetensors")
+	f.Add(4 << 20)
+	f.Finish(nil, "hard link to /lib/a.safetensors")
+	g := tr.File("b.safetensors")
+	g.StartLocal(1<<20, "/lib/b.safetensors")
+	g.Add(512 << 10)
+	g.Unstart(errors.New("not using the library's copy: changed"))
+	g.Start(1<<20, 0)
+	g.Add(1 << 20)
+	g.Finish(nil, "")
+	tot := tr.Wait()
+	out := b.String()
+	for _, want := range []string{
+		"checking a.safetensors from the library (/lib/a.safetensors, 4.0 MiB)\n",
+		"done a.safetensors (hard link to /lib/a.safetensors) in ",
+		"checking b.safetensors from the library (/lib/b.safetensors, 1.0 MiB)\n",
+		"civit: warning: b.safetensors: not using the library's copy: changed\n",
+		"downloading b.safetensors (1.0 MiB)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if tot.Bytes != 1<<20 {
+		t.Errorf("bytes fetched = %d, want only b's download (%d)", tot.Bytes, 1<<20)
+	}
+}

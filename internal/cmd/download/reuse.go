@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/store"
 )
 
@@ -24,17 +25,20 @@ import (
 //
 // It returns the source path, whether it was linked, and ok = false when
 // nothing was reused (the caller downloads).
-func reuse(ctx context.Context, o *Options, it *item) (from string, linked, ok bool) {
+func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from string, linked, ok bool) {
 	sha := strings.ToUpper(it.File.Hashes.SHA256())
 	for _, src := range libraryCopies(ctx, o, it) {
-		linked, err := placeCopy(ctx, src, it.Dest, sha, os.Link)
-		if err != nil {
-			if ctx.Err() != nil {
-				return "", false, false
-			}
-			continue
+		if fi, err := os.Stat(src); err == nil {
+			bar.StartLocal(fi.Size(), src)
 		}
-		return src, linked, true
+		linked, err := placeCopy(ctx, src, it.Dest, sha, os.Link, bar.Add)
+		if err == nil {
+			return src, linked, true
+		}
+		bar.Unstart(fmt.Errorf("not using the library's copy %s: %w", src, err))
+		if ctx.Err() != nil {
+			return "", false, false
+		}
 	}
 	return "", false, false
 }
@@ -78,9 +82,10 @@ var errNotSame = errors.New("the library's copy no longer has the published hash
 // placeCopy makes dest a verified copy of src: a hard link to a temporary
 // name in dest's folder, else a byte copy there; then hashes it, and only
 // if the hash is want links it to dest (never replacing a file that
-// appeared meanwhile) and syncs the folder. link is os.Link (tests pass
-// one that fails, as on file systems without hard links).
-func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, newname string) error) (linked bool, err error) {
+// appeared meanwhile) and syncs the folder. A copy is hashed as it is
+// written, a link read once. link is os.Link (tests pass one that fails,
+// as on file systems without hard links); progress gets the bytes checked.
+func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, newname string) error, progress func(int64)) (linked bool, err error) {
 	dir := filepath.Dir(dest)
 	tmpf, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".*.reuse")
 	if err != nil {
@@ -90,13 +95,13 @@ func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, n
 	defer os.Remove(tmp) // after the final link, or on failure
 	tmpf.Close()
 	os.Remove(tmp)
+	var got string
 	if link(src, tmp) == nil {
 		linked = true
-	} else if err := copyFile(ctx, src, tmp); err != nil {
-		return false, err
-	}
-	got, err := fileSHA256(ctx, tmp)
-	if err != nil {
+		if got, err = fileSHA256(ctx, tmp, progress); err != nil {
+			return false, err
+		}
+	} else if got, err = copyFile(ctx, src, tmp, progress); err != nil {
 		return false, err
 	}
 	if got != want {
@@ -122,51 +127,62 @@ func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, n
 	return linked, nil
 }
 
-// copyFile copies src to the new file dst and syncs it.
-func copyFile(ctx context.Context, src, dst string) error {
+// copyFile copies src to the new file dst, syncs it, and returns the
+// upper-case hex SHA-256 of the bytes written.
+func copyFile(ctx context.Context, src, dst string, progress func(int64)) (string, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := io.CopyBuffer(out, ctxReader{ctx, in}, make([]byte, 1<<20)); err != nil {
+	h := sha256.New()
+	if _, err := io.CopyBuffer(io.MultiWriter(out, h), ctxReader{ctx, in, progress}, make([]byte, 1<<20)); err != nil {
 		out.Close()
-		return err
+		return "", err
 	}
 	if err := out.Sync(); err != nil {
 		out.Close()
-		return err
+		return "", err
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return "", err
+	}
+	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
 }
 
 // fileSHA256 returns the upper-case hex SHA-256 of a file.
-func fileSHA256(ctx context.Context, path string) (string, error) {
+func fileSHA256(ctx context.Context, path string, progress func(int64)) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.CopyBuffer(h, ctxReader{ctx, f}, make([]byte, 1<<20)); err != nil {
+	if _, err := io.CopyBuffer(h, ctxReader{ctx, f, progress}, make([]byte, 1<<20)); err != nil {
 		return "", err
 	}
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
 }
 
-// ctxReader stops a long copy when ctx is done (Ctrl-C).
+// ctxReader stops a long copy when ctx is done (Ctrl-C) and reports the
+// bytes read to progress (nil: nobody).
 type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
+	ctx      context.Context
+	r        io.Reader
+	progress func(int64)
 }
 
 func (c ctxReader) Read(p []byte) (int, error) {
 	if err := c.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return c.r.Read(p)
+	n, err := c.r.Read(p)
+	if n > 0 && c.progress != nil {
+		c.progress(int64(n))
+	}
+	return n, err
 }

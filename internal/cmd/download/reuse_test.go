@@ -35,14 +35,14 @@ func TestPlaceCopy(t *testing.T) {
 			if err := os.WriteFile(src, body, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			want, err := fileSHA256(context.Background(), src)
+			want, err := fileSHA256(context.Background(), src, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.want != "" {
 				want = tc.want
 			}
-			linked, err := placeCopy(context.Background(), src, dest, want, tc.link)
+			linked, err := placeCopy(context.Background(), src, dest, want, tc.link, nil)
 			if !errors.Is(err, tc.wantErr) || linked != tc.wantLinked && err == nil {
 				t.Fatalf("placeCopy = %v, %v; want linked %v, error %v", linked, err, tc.wantLinked, tc.wantErr)
 			}
@@ -71,9 +71,9 @@ func TestPlaceCopy(t *testing.T) {
 		src, dest := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 		os.WriteFile(src, body, 0o644)
 		os.WriteFile(dest, []byte("mine"), 0o644)
-		want, _ := fileSHA256(context.Background(), src)
+		want, _ := fileSHA256(context.Background(), src, nil)
 		for _, link := range []func(string, string) error{os.Link, noLinks} {
-			if _, err := placeCopy(context.Background(), src, dest, want, link); err == nil {
+			if _, err := placeCopy(context.Background(), src, dest, want, link, nil); err == nil {
 				t.Error("placeCopy replaced an existing file")
 			}
 			if b, _ := os.ReadFile(dest); string(b) != "mine" {
@@ -89,7 +89,7 @@ func TestPlaceCopy(t *testing.T) {
 		os.WriteFile(src, body, 0o644)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := placeCopy(ctx, src, dest, "00", noLinks); !errors.Is(err, context.Canceled) {
+		if _, err := placeCopy(ctx, src, dest, "00", noLinks, nil); !errors.Is(err, context.Canceled) {
 			t.Errorf("placeCopy after Ctrl-C = %v", err)
 		}
 		if left, _ := os.ReadDir(filepath.Dir(dest)); len(left) != 0 {

@@ -94,7 +94,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 				bar.Rename(filepath.Base(dest))
 				bars.Store(dest, bar)
 			}
-			err := downloadOne(gctx, o, c, engine, hc, it, tr, bind)
+			err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind)
 			if ctx.Err() != nil {
 				bar.Abort()
 				return ctx.Err()
@@ -128,12 +128,12 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 	return finish(o, items, totals)
 }
 
-func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bind func(dest string)) error {
+func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bar *progress.File, bind func(dest string)) error {
 	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
 		return err
 	}
 	start := time.Now()
-	if from, linked, ok := reuse(ctx, o, it); ok {
+	if from, linked, ok := reuse(ctx, o, it, bar); ok {
 		it.Status, it.ReusedFrom, it.Linked = "reused", from, linked
 		it.SHA256 = strings.ToUpper(it.File.Hashes.SHA256())
 		it.Elapsed = time.Since(start)
