@@ -93,5 +93,22 @@ func MarkdownAll() string {
 		b.WriteString("\n")
 		b.WriteString(Markdown(l))
 	}
+	b.WriteString("\n")
+	b.WriteString(subdirMarkdown())
+	return b.String()
+}
+
+// subdirMarkdown documents --subdir's placeholders.
+func subdirMarkdown() string {
+	var b strings.Builder
+	b.WriteString("### Subfolders (`--subdir TEMPLATE`)\n\n")
+	b.WriteString("Folders under the one above (or under `-o DIR`), named from the model; `/` nests them. ")
+	b.WriteString("Each value becomes a safe folder name (a `/` in it cannot add a folder; an empty value is `unknown`). ")
+	b.WriteString("Example: `--subdir \"{base}/{creator}\"` puts an SDXL LoRA in `models/loras/SDXL 1.0/<creator>/`. ")
+	b.WriteString("`civit config set subdir TEMPLATE` sets a default for `civit download`.\n\n")
+	b.WriteString("| placeholder | value |\n|---|---|\n")
+	for _, p := range placeholders {
+		fmt.Fprintf(&b, "| `{%s}` | %s |\n", p.name, p.help)
+	}
 	return b.String()
 }
