@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/store"
 )
@@ -27,18 +28,26 @@ import (
 // nothing was reused (the caller downloads).
 func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from string, linked, ok bool) {
 	sha := strings.ToUpper(it.File.Hashes.SHA256())
+	refused := map[[2]uint64]bool{} // hard links to a refused file: same bytes
 	for _, src := range libraryCopies(ctx, o, it) {
-		if fi, err := os.Stat(src); err == nil {
-			bar.StartLocal(fi.Size(), src)
+		fi, err := os.Stat(src)
+		if err != nil {
+			continue
 		}
+		ino, dev := library.InodeOf(fi)
+		if ino != 0 && refused[[2]uint64{dev, ino}] {
+			continue
+		}
+		bar.StartLocal(fi.Size(), src)
 		linked, err := placeCopy(ctx, src, it.Dest, sha, os.Link, bar.Add)
 		if err == nil {
 			return src, linked, true
 		}
-		bar.Unstart(fmt.Errorf("not using the library's copy %s: %w", src, err))
 		if ctx.Err() != nil {
-			return "", false, false
+			return "", false, false // interrupted: the caller reports it
 		}
+		refused[[2]uint64{dev, ino}] = true
+		bar.Unstart(fmt.Errorf("not using the library's copy %s: %w", src, err))
 	}
 	return "", false, false
 }
