@@ -129,6 +129,9 @@ $ civit download 4201 --fp fp16 -x 16 --limit-rate 20M
 # the ten most downloaded SDXL LoRAs of the month
 $ civit search -t lora -b "SDXL 1.0" -s "Most Downloaded" -p Month -n 10 | civit download -i - --layout comfyui --root ~/ComfyUI
 
+# every model of a creator (up to 100), sorted by base model
+$ civit search --user someone -n 100 | civit download -i - -o ~/models --subdir "{base}/{type}"
+
 # what would happen, as JSON
 $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
