@@ -107,7 +107,7 @@ func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, n
 	var got string
 	if link(src, tmp) == nil {
 		linked = true
-		if got, err = fileSHA256(ctx, tmp, progress); err != nil {
+		if got, _, err = library.HashFile(ctx, tmp, nil, progress); err != nil {
 			return false, err
 		}
 	} else if got, err = copyFile(ctx, src, tmp, progress); err != nil {
@@ -158,20 +158,6 @@ func copyFile(ctx context.Context, src, dst string, progress func(int64)) (strin
 		return "", err
 	}
 	if err := out.Close(); err != nil {
-		return "", err
-	}
-	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
-}
-
-// fileSHA256 returns the upper-case hex SHA-256 of a file.
-func fileSHA256(ctx context.Context, path string, progress func(int64)) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.CopyBuffer(h, ctxReader{ctx, f, progress}, make([]byte, 1<<20)); err != nil {
 		return "", err
 	}
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/civit/civit/internal/library"
 )
 
 func TestPlaceCopy(t *testing.T) {
@@ -35,7 +37,7 @@ func TestPlaceCopy(t *testing.T) {
 			if err := os.WriteFile(src, body, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			want, err := fileSHA256(context.Background(), src, nil)
+			want, _, err := library.HashFile(context.Background(), src, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +73,7 @@ func TestPlaceCopy(t *testing.T) {
 		src, dest := filepath.Join(dir, "a"), filepath.Join(dir, "b")
 		os.WriteFile(src, body, 0o644)
 		os.WriteFile(dest, []byte("mine"), 0o644)
-		want, _ := fileSHA256(context.Background(), src, nil)
+		want, _, _ := library.HashFile(context.Background(), src, nil, nil)
 		for _, link := range []func(string, string) error{os.Link, noLinks} {
 			if _, err := placeCopy(context.Background(), src, dest, want, link, nil); err == nil {
 				t.Error("placeCopy replaced an existing file")
