@@ -22,6 +22,7 @@ import (
 type Options struct {
 	Factory *cmdutil.Factory
 	JSON    bool
+	Link    bool
 }
 
 // NewCmdDupes returns the dupes command. runF replaces the run in tests.
@@ -41,11 +42,19 @@ by its paths; piped, each path is one tab-separated line: sha256, size,
 copies, path. --json prints [{sha256, name, size, copies, wasted, paths}].
 The total waste goes to stderr.
 
+--link frees that space: in each group the extra copies are replaced by
+hard links to the first path, so the bytes are stored once and every path
+keeps working. Every file is hashed again first (nothing is trusted from
+the library), copies on another file system are left alone, and each
+replacement is atomic. What it does goes to stderr.
+
 EXIT STATUS
-  0 done (also when there are no duplicates), 1 error.`),
+  0 done (also when there are no duplicates), 1 error, 3 some copies
+  could not be replaced (each is listed).`),
 		Example: strings.TrimSpace(`
 $ civit dupes
-$ civit dupes --json | jq '.[] | .paths[1:][]'`),
+$ civit dupes --json | jq '.[] | .paths[1:][]'
+$ civit dupes --link`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -55,6 +64,7 @@ $ civit dupes --json | jq '.[] | .paths[1:][]'`),
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the groups as JSON")
+	cmd.Flags().BoolVar(&opts.Link, "link", false, "replace the extra copies by hard links to one file")
 	return cmd
 }
 
@@ -70,7 +80,7 @@ type Group struct {
 
 // Groups turns the store's duplicate rows into groups, dropping paths that
 // no longer exist and groups left with one file; hard links to the same
-// inode count as one copy.
+// inode count as one copy (a group of hard links only is no duplicate).
 func Groups(dups [][]*store.File) []Group {
 	var out []Group
 	for _, rows := range dups {
@@ -90,8 +100,8 @@ func Groups(dups [][]*store.File) []Group {
 				inodes[key] = true
 			}
 		}
-		if len(g.Paths) < 2 {
-			continue
+		if g.Copies < 2 {
+			continue // one path left, or hard links to one file only
 		}
 		g.Wasted = int64(g.Copies-1) * g.Size
 		out = append(out, g)
@@ -148,5 +158,8 @@ func run(ctx context.Context, o *Options) error {
 		what = "file is"
 	}
 	fmt.Fprintf(ios.ErrOut, "%d %s stored more than once, %s wasted\n", len(groups), what, tableprinter.Bytes(wasted))
+	if o.Link {
+		return link(ctx, o, st, groups)
+	}
 	return nil
 }

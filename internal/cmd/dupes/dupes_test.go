@@ -30,6 +30,8 @@ func TestGroups(t *testing.T) {
 		},
 		// One path is gone: no longer a duplicate.
 		{{Path: a, SHA256: "BB", Size: 5}, {Path: gone, SHA256: "BB", Size: 5}},
+		// Two hard links to one file: nothing stored twice.
+		{{Path: c, SHA256: "CC", Size: 7, Inode: 3, Dev: 1}, {Path: link, SHA256: "CC", Size: 7, Inode: 3, Dev: 1}},
 	}
 	want := []Group{{SHA256: "AA", Name: "Model", Size: 100, Copies: 3, Wasted: 200, Paths: []string{a, b, c, link}}}
 	if diff := cmp.Diff(want, Groups(in)); diff != "" {

@@ -1,0 +1,82 @@
+package dupes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/store"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// link replaces the extra copies of each group by hard links to its first
+// path (library.LinkCopies) and records the new inode in the library.
+func link(ctx context.Context, o *Options, st *store.Store, groups []Group) error {
+	ios := o.Factory.IOStreams
+	var linked, skipped, failed int
+	var freed int64
+	for _, g := range groups {
+		keep := g.Paths[0]
+		err := library.LinkCopies(ctx, keep, g.Paths[1:], g.SHA256, nil, func(path string, err error) {
+			switch {
+			case err == nil:
+				linked++
+				fmt.Fprintf(ios.ErrOut, "linked %s to %s\n", path, keep)
+				if rerr := recordLink(ctx, st, path); rerr != nil {
+					fmt.Fprintf(ios.ErrOut, "civit: warning: %s: could not update the library: %v (run `civit scan`)\n", path, rerr)
+				}
+			case errors.Is(err, library.ErrOtherFileSystem), errors.Is(err, library.ErrChanged):
+				skipped++
+				fmt.Fprintf(ios.ErrOut, "civit: note: left %s alone: %v (run `civit scan` to update the library)\n", path, err)
+			default:
+				failed++
+				fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", path, err)
+			}
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failed++
+			fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
+			continue
+		}
+	}
+	// The space freed is what the group's distinct files beyond one took.
+	after, err := st.Duplicates(ctx)
+	if err == nil {
+		var before, now int64
+		for _, g := range groups {
+			before += g.Wasted
+		}
+		for _, g := range Groups(after) {
+			now += g.Wasted
+		}
+		freed = before - now
+	}
+	fmt.Fprintf(ios.ErrOut, "%d linked, %d left alone, %d failed; %s freed\n", linked, skipped, failed, tableprinter.Bytes(freed))
+	if failed > 0 {
+		return &cmdutil.PartialError{Failed: failed, Total: linked + skipped + failed, What: "copies"}
+	}
+	return nil
+}
+
+// recordLink updates the library row of a path that is now a hard link.
+func recordLink(ctx context.Context, st *store.Store, path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	f, err := st.Get(ctx, path)
+	if err != nil || f == nil {
+		return err
+	}
+	f.Inode, f.Dev = library.InodeOf(fi)
+	f.MTime, f.Size = fi.ModTime(), fi.Size()
+	f.UpdatedAt = time.Now()
+	return st.Upsert(ctx, f)
+}
