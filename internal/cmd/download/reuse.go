@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/library"
@@ -29,7 +30,7 @@ import (
 func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from string, linked, ok bool) {
 	sha := strings.ToUpper(it.File.Hashes.SHA256())
 	refused := map[[2]uint64]bool{} // hard links to a refused file: same bytes
-	for _, src := range libraryCopies(ctx, o, it) {
+	for _, src := range sameDeviceFirst(libraryCopies(ctx, o, it), filepath.Dir(it.Dest)) {
 		fi, err := os.Stat(src)
 		if err != nil {
 			continue
@@ -82,6 +83,36 @@ func libraryCopies(ctx context.Context, o *Options, it *item) []string {
 			out = append(out, r.Path)
 		}
 	}
+	return out
+}
+
+// sameDeviceFirst orders paths so that those on dir's file system, which
+// can be hard-linked instead of copied, come first.
+func sameDeviceFirst(paths []string, dir string) []string {
+	di, err := os.Stat(dir)
+	if err != nil {
+		return paths
+	}
+	_, dev := library.InodeOf(di)
+	same := func(p string) bool {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return false
+		}
+		_, d := library.InodeOf(fi)
+		return d == dev
+	}
+	out := slices.Clone(paths)
+	slices.SortStableFunc(out, func(a, b string) int {
+		sa, sb := same(a), same(b)
+		switch {
+		case sa == sb:
+			return 0
+		case sa:
+			return -1
+		}
+		return 1
+	})
 	return out
 }
 

@@ -99,3 +99,19 @@ func TestPlaceCopy(t *testing.T) {
 		}
 	})
 }
+
+func TestSameDeviceFirst(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	local := filepath.Join(dir, "local")
+	os.WriteFile(local, []byte("x"), 0o644)
+	// /proc is another file system on Linux; elsewhere the order is kept.
+	other := "/proc/self/status"
+	if _, err := os.Stat(other); err != nil {
+		t.Skip("no /proc")
+	}
+	got := sameDeviceFirst([]string{other, filepath.Join(dir, "gone"), local}, dir)
+	if got[0] != local {
+		t.Errorf("sameDeviceFirst = %q, want %q first", got, local)
+	}
+}
