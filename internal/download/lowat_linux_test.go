@@ -50,18 +50,9 @@ func TestLowWaterMarkFollowsTheResponse(t *testing.T) {
 
 func testLowWaterMark(t *testing.T, useTLS bool) {
 	body := testBody(6<<20, 3)
-	rs := newRangeServer(t, body)
+	rs := startRangeServer(t, body, useTLS)
 	opts := testOptions()
 	if useTLS {
-		rs.srv.Close()
-		rs.srv = httptest.NewUnstartedServer(rs)
-		rs.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
-			if st == http.StateNew {
-				rs.newConns.Add(1)
-			}
-		}
-		rs.srv.StartTLS()
-		t.Cleanup(rs.srv.Close)
 		opts.HTTPClient = rs.srv.Client()
 	}
 	rs.configure(func(rs *rangeServer) { rs.rate = 40 << 20 })

@@ -62,6 +62,13 @@ type rangeServer struct {
 
 func newRangeServer(t testing.TB, body []byte) *rangeServer {
 	t.Helper()
+	return startRangeServer(t, body, false)
+}
+
+// startRangeServer starts a rangeServer, over TLS when useTLS (its client
+// is then rs.srv.Client()).
+func startRangeServer(t testing.TB, body []byte, useTLS bool) *rangeServer {
+	t.Helper()
 	rs := &rangeServer{body: body, etag: etagOf(body), contentType: "application/octet-stream"}
 	rs.srv = httptest.NewUnstartedServer(rs)
 	rs.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
@@ -69,7 +76,11 @@ func newRangeServer(t testing.TB, body []byte) *rangeServer {
 			rs.newConns.Add(1)
 		}
 	}
-	rs.srv.Start()
+	if useTLS {
+		rs.srv.StartTLS()
+	} else {
+		rs.srv.Start()
+	}
 	t.Cleanup(rs.srv.Close)
 	return rs
 }
