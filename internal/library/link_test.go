@@ -68,3 +68,39 @@ func TestLinkCopies(t *testing.T) {
 		t.Errorf("LinkCopies with a changed keep = %v, want ErrChanged", err)
 	}
 }
+
+// A copy on another file system cannot be a hard link: left alone.
+func TestLinkCopiesAcrossFileSystems(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("/dev/shm"); err != nil {
+		t.Skip("no /dev/shm")
+	}
+	body := []byte("the same weights")
+	keep := filepath.Join(t.TempDir(), "keep.safetensors")
+	otherDir, err := os.MkdirTemp("/dev/shm", "civit-link-test-")
+	if err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(otherDir) })
+	other := filepath.Join(otherDir, "copy.safetensors")
+	os.WriteFile(keep, body, 0o644)
+	os.WriteFile(other, body, 0o644)
+	kfi, _ := os.Stat(keep)
+	ofi, _ := os.Stat(other)
+	_, kdev := InodeOf(kfi)
+	_, odev := InodeOf(ofi)
+	if kdev == odev {
+		t.Skip("/dev/shm is on the same file system as the temporary folder")
+	}
+	want, _, _ := HashFile(context.Background(), keep, nil, nil)
+	var got error
+	if err := LinkCopies(context.Background(), keep, []string{other}, want, nil, func(_ string, err error) { got = err }); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(got, ErrOtherFileSystem) {
+		t.Errorf("copy on /dev/shm: %v, want ErrOtherFileSystem", got)
+	}
+	if b, _ := os.ReadFile(other); string(b) != string(body) {
+		t.Error("the copy changed")
+	}
+}
