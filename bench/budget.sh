@@ -21,7 +21,7 @@ DEST=${DEST:-/dev/shm}
 tmp=$(mktemp -d)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" "$DEST/civit-budget"' EXIT
 build_bins "$tmp"
-export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
+export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data # not the user's library
 start_fake "$tmp/civitai-fake" --big-file-size "$SIZE"
 export CIVITAI_BASE_URL=$API
 "$tmp/civit" show 109 >/dev/null
@@ -47,7 +47,7 @@ civit_row() { # civit_row ARGS...: "wall cpu" medians of RUNS runs
   : >"$tmp/cw"; : >"$tmp/cc"
   for _ in $(seq "$RUNS"); do
     rm -rf "$DEST/civit-budget/o"; sync
-    /usr/bin/time -f '%e %U %S' -o "$tmp/one" "$tmp/civit" download -q --no-sidecars -o "$DEST/civit-budget/o" "$@" 109
+    /usr/bin/time -f '%e %U %S' -o "$tmp/one" "$tmp/civit" download -q --no-sidecars --no-reuse -o "$DEST/civit-budget/o" "$@" 109
     awk '{print $1}' "$tmp/one" >>"$tmp/cw"
     awk '{print $2 + $3}' "$tmp/one" >>"$tmp/cc"
   done

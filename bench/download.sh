@@ -32,7 +32,7 @@ F_CAP=${F_CAP:-5000000}
 tmp=$(mktemp -d)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-bench "$DISK_DIR/civit-bench"' EXIT
 build_bins "$tmp"
-export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache
+export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data # not the user's library
 
 echo "Commit: $(commit). Machine: $(machine); fake server on the same machine; runs: $RUNS (single-connection peers in A: $SLOW_RUNS)"
 echo "Peers: $(curl --version | head -1 | cut -d' ' -f1-2), $(wget --version | head -1 | cut -d' ' -f1-3), $(aria2c --version | head -1)"
@@ -64,7 +64,9 @@ bytes=$(to_bytes "$SIZE")
 for where in ${DESTS:-/dev/shm $DISK_DIR}; do
   out="$where/civit-bench"
   export BEFORE_EACH="rm -rf $out; mkdir -p $out; sync"
-  CIVIT=("$tmp/civit" download -o "$out" --no-sidecars -q)
+  # --no-reuse: every run must download, not link the previous run's file
+  # from the library (the other destination's files are still there).
+  CIVIT=("$tmp/civit" download -o "$out" --no-sidecars --no-reuse -q)
 
   if [[ $CASES == *A* ]]; then
     start_fake "$tmp/civitai-fake" --big-file-size "$SIZE" --fault "host=storage,path=/model,bytes-per-sec=$CAP"
