@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -59,11 +60,13 @@ type Update struct {
 	ModelID   int64  `json:"modelId"`
 	Model     string `json:"model"`
 	ModelType string `json:"modelType"`
-	// Current is the newest version on disk; Paths are its files and Dir
-	// the folder of the first one (where an update goes).
+	// Current is the newest version on disk; Paths are its files, Dir the
+	// folder of the first one and Dirs every folder that holds one (an
+	// update goes into each: users keep a model for two UIs).
 	Current VersionRef `json:"current"`
 	Paths   []string   `json:"paths"`
 	Dir     string     `json:"dir"`
+	Dirs    []string   `json:"dirs,omitempty"`
 	// Latest is the newest version newer than Current that can be
 	// downloaded (not in early access); nil when only early-access
 	// versions are newer.
@@ -244,9 +247,13 @@ func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Updat
 	u := &Update{ModelID: mv.ModelID, Model: firstNonEmpty(mv.ModelName, cur.ModelName), ModelType: firstNonEmpty(mv.ModelType, cur.ModelType),
 		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path),
 		Command: fmt.Sprintf("civit update %d", mv.ModelID)}
+	u.Dirs = []string{u.Dir}
 	for _, f := range files {
 		if f.VersionID == cur.VersionID {
 			u.Paths = append(u.Paths, f.Path)
+			if d := filepath.Dir(f.Path); !slices.Contains(u.Dirs, d) {
+				u.Dirs = append(u.Dirs, d)
+			}
 		}
 	}
 	if newer[0].InEarlyAccess(now) {

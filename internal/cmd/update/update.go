@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -50,8 +51,10 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: strings.TrimSpace(`
 Download the newest version (not in early access) of the given models of
 the library — model ids or model URLs — or of every outdated model with
---all (see 'civit outdated'), into the folder of the newest version on
-disk, with the same engine, verification and sidecars as 'civit download'.
+--all (see 'civit outdated'), into each folder that holds the newest
+version on disk (a model kept for two UIs is updated in both: downloaded
+once, then taken from the library), with the same engine, verification and
+sidecars as 'civit download'.
 
 Old versions are kept (--keep-old, the default). --remove-old deletes the
 old model files and their sidecars once the new version is downloaded and
@@ -120,11 +123,25 @@ $ civit update --all --remove-old --dry-run`),
 
 // plan is one model to update.
 type plan struct {
-	u       *library.Update
-	newName string // file name of the new version's primary file, when known
-	remove  []string
-	replace bool // the new file replaces an old one of the same name
-	cleanup bool // up to date: only remove the older versions
+	u        *library.Update
+	newName  string // file name of the new version's primary file, when known
+	remove   []string
+	replaces []string // old files the new one replaces (same name, same folder)
+	cleanup  bool     // up to date: only remove the older versions
+}
+
+// dirs are the folders the update goes into: each that holds the current
+// version.
+func (p *plan) dirs() []string {
+	if len(p.u.Dirs) > 0 {
+		return p.u.Dirs
+	}
+	return []string{p.u.Dir}
+}
+
+// replacesIn reports whether the new file replaces an old one in dir.
+func (p *plan) replacesIn(dir string) bool {
+	return p.newName != "" && slices.Contains(p.replaces, filepath.Join(dir, p.newName))
 }
 
 // cleanupPlan plans the removal of the versions of a model older than the
@@ -221,8 +238,8 @@ func run(ctx context.Context, o *Options) error {
 			return ctx.Err()
 		}
 		for _, old := range u.Paths {
-			if p.newName != "" && filepath.Join(u.Dir, p.newName) == old {
-				p.replace = true
+			if p.newName != "" && filepath.Base(old) == p.newName {
+				p.replaces = append(p.replaces, old)
 				continue
 			}
 			if o.RemoveOld {
@@ -258,15 +275,15 @@ func run(ctx context.Context, o *Options) error {
 		tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "model", "current", "new", "folder", "remove")
 		for _, p := range plans {
 			rm := strings.Join(p.remove, ", ")
-			if p.replace {
-				rm = strings.TrimPrefix(rm+", "+filepath.Join(p.u.Dir, p.newName)+" (replaced)", ", ")
+			for _, r := range p.replaces {
+				rm = strings.TrimPrefix(rm+", "+r+" (replaced)", ", ")
 			}
 			newCol := fmt.Sprintf("%s (%d)", p.u.Latest.Name, p.u.Latest.ID)
 			if p.cleanup {
 				newCol = "(up to date)"
 			}
 			tp.AddRow(fmt.Sprintf("%s (%d)", p.u.Model, p.u.ModelID), fmt.Sprintf("%s (%d)", p.u.Current.Name, p.u.Current.ID),
-				newCol, p.u.Dir, dashIfEmpty(rm))
+				newCol, strings.Join(p.dirs(), ", "), dashIfEmpty(rm))
 		}
 		if err := tp.Render(); err != nil {
 			return err
@@ -300,7 +317,7 @@ func run(ctx context.Context, o *Options) error {
 	var lastErr error
 	for _, p := range plans {
 		u := p.u
-		if p.replace && !o.RemoveOld {
+		if len(p.replaces) > 0 && !o.RemoveOld {
 			failed++
 			lastErr = cmdutil.WithHint(fmt.Errorf("%s (%d): the new version's file %s has the same name as the old one", u.Model, u.ModelID, p.newName),
 				"use `--remove-old` to replace it")
@@ -317,18 +334,27 @@ func run(ctx context.Context, o *Options) error {
 			}
 			continue
 		}
-		note("updating %s (%d): %s -> %s into %s", u.Model, u.ModelID, u.Current.Name, u.Latest.Name, u.Dir)
-		dopts := &download.Options{
-			Factory:   o.Factory,
-			Targets:   []target.Target{{Input: fmt.Sprintf("%d@%d", u.ModelID, u.Latest.ID), ModelID: u.ModelID, VersionID: u.Latest.ID}},
-			OutputDir: u.Dir,
-			Jobs:      5,
-			Conns:     8,
-			Quiet:     o.Quiet,
-			Refresh:   o.Refresh,
-			Force:     p.replace && o.RemoveOld,
+		// Into every folder that holds the current version: after the
+		// first, the others get the new file from the library (a hard link
+		// on one file system), not from the network again.
+		var derr error
+		for _, dir := range p.dirs() {
+			note("updating %s (%d): %s -> %s into %s", u.Model, u.ModelID, u.Current.Name, u.Latest.Name, dir)
+			dopts := &download.Options{
+				Factory:   o.Factory,
+				Targets:   []target.Target{{Input: fmt.Sprintf("%d@%d", u.ModelID, u.Latest.ID), ModelID: u.ModelID, VersionID: u.Latest.ID}},
+				OutputDir: dir,
+				Jobs:      5,
+				Conns:     8,
+				Quiet:     o.Quiet,
+				Refresh:   o.Refresh,
+				Force:     p.replacesIn(dir) && o.RemoveOld,
+			}
+			if derr = download.Run(ctx, dopts); derr != nil {
+				break
+			}
 		}
-		if err := download.Run(ctx, dopts); err != nil {
+		if err := derr; err != nil {
 			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 				return err
 			}
@@ -364,12 +390,7 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func replaced(p *plan) []string {
-	if p.replace {
-		return []string{filepath.Join(p.u.Dir, p.newName)}
-	}
-	return nil
-}
+func replaced(p *plan) []string { return p.replaces }
 
 func dashIfEmpty(s string) string {
 	if s == "" {
