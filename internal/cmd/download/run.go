@@ -245,6 +245,9 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 		speed = fmt.Sprintf(", %s/s", tableprinter.Bytes(int64(float64(totals.Bytes)/s)))
 	}
 	summary := fmt.Sprintf("%d downloaded (%s in %s%s)", downloaded, tableprinter.Bytes(totals.Bytes), totals.Elapsed.Round(100*time.Millisecond), speed)
+	if downloaded == 0 && totals.Bytes == 0 && present+reused > 0 {
+		summary = "nothing downloaded"
+	}
 	if present > 0 {
 		summary += fmt.Sprintf(", %d already present", present)
 	}
