@@ -149,6 +149,23 @@ func (c *Client) BaseURL() *url.URL {
 	return &u
 }
 
+// WithAPIKey returns a copy of c that sends key instead (a key the user
+// gave another way, such as a pasted link's ?token=). The copy shares c's
+// HTTP clients and cache; answers are cached per key.
+func (c *Client) WithAPIKey(key string) (*Client, error) {
+	key = strings.TrimSpace(key)
+	if strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, &ValidationError{Field: "api key", Reason: "contains whitespace or control characters"}
+	}
+	cc := *c
+	cc.apiKey, cc.keyHash = key, ""
+	if key != "" {
+		sum := sha256.Sum256([]byte(key))
+		cc.keyHash = hex.EncodeToString(sum[:])
+	}
+	return &cc, nil
+}
+
 // HasAPIKey reports whether requests carry an API key.
 func (c *Client) HasAPIKey() bool { return c.apiKey != "" }
 

@@ -105,7 +105,9 @@ func (c *Client) resolveOnce(ctx context.Context, u *url.URL) (*DownloadLocation
 			if c.HasAPIKey() {
 				msg = "the server redirected to the login page: the API key was not accepted"
 			}
-			return nil, newErr(KindAuthRequired, msg)
+			e := newErr(KindAuthRequired, msg)
+			e.KeySent = c.HasAPIKey()
+			return nil, e
 		}
 		return &DownloadLocation{
 			URL:       target.String(),

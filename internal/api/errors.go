@@ -73,6 +73,7 @@ type Error struct {
 	RetryAfter time.Duration // server-sent Retry-After, when there was one
 	Deadline   time.Time     // end of early access, for KindEarlyAccess
 	Err        error         // underlying error (network errors)
+	KeySent    bool          // the request carried an API key (so it was refused)
 }
 
 // Sentinel errors for errors.Is. They match any *Error of the same Kind.

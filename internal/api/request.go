@@ -181,6 +181,7 @@ func (c *Client) statusError(method string, u *url.URL, resp *http.Response, lis
 		StatusCode: resp.StatusCode,
 		Message:    c.scrub(eb.message),
 		RetryAfter: ra,
+		KeySent:    c.apiKey != "" && c.sameOrigin(u),
 	}
 	if e.Kind == KindEarlyAccess {
 		e.Deadline = eb.deadline

@@ -9,6 +9,7 @@ package target
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -21,6 +22,10 @@ type Target struct {
 	FileID    int64  // from ?fileId= on a download link
 	// File selectors from a download link (?type=&format=&size=&fp=).
 	Type, Format, Size, FP string
+	// Token is the API key a pasted download link carried (?token=, as
+	// CivitAI tells wget and curl users to add). Input has it redacted:
+	// only Token holds it, and it must never be printed.
+	Token string
 }
 
 // Error explains why an input is not a target.
@@ -40,6 +45,40 @@ const Expected = "a model id (123), a URL such as https://civitai.com/models/123
 // CivitAI (the configured base URL's host, e.g. a fake server).
 func Parse(s string, extraHosts ...string) (Target, error) {
 	in := strings.TrimSpace(s)
+	tok := linkToken(in)
+	s = Redact(s)
+	in = Redact(in)
+	t, err := parse(s, in, extraHosts)
+	if err == nil {
+		t.Token = tok
+	}
+	return t, err
+}
+
+// secretParam matches the value of a query parameter that carries an API
+// key: CivitAI's ?token= and the spellings other tools use.
+var secretParam = regexp.MustCompile(`(?i)([?&](?:token|api_?key|apikey)=)[^&#\s]*`)
+
+// Redact replaces the API key in a pasted link (?token=KEY) by REDACTED,
+// so that s can be shown.
+func Redact(s string) string {
+	return secretParam.ReplaceAllString(s, "${1}REDACTED")
+}
+
+// linkToken returns the API key a link carries, "" when none.
+func linkToken(s string) string {
+	m := secretParam.FindStringSubmatchIndex(s)
+	if m == nil {
+		return ""
+	}
+	v, err := url.QueryUnescape(s[m[3]:m[1]])
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
+
+func parse(s, in string, extraHosts []string) (Target, error) {
 	t := Target{Input: in}
 	if in == "" {
 		return t, &Error{Input: s, Reason: "empty"}

@@ -63,8 +63,46 @@ func TestParse(t *testing.T) {
 	}
 }
 
+// A pasted download link may carry the user's API key (?token=, as
+// CivitAI's docs tell wget users): Parse keeps it in Token only, never in
+// Input or in an error.
+func TestParseKeepsTheLinkTokenOutOfWhatIsShown(t *testing.T) {
+	t.Parallel()
+	const key = "0123456789abcdef"
+	tests := []struct {
+		in, wantInput, wantToken string
+		wantErr                  bool
+	}{
+		{in: "https://civitai.com/api/download/models/10202?token=" + key, wantInput: "https://civitai.com/api/download/models/10202?token=REDACTED", wantToken: key},
+		{in: "https://civitai.com/api/download/models/10202?type=Model&TOKEN=" + key + "&format=SafeTensor", wantInput: "https://civitai.com/api/download/models/10202?type=Model&TOKEN=REDACTED&format=SafeTensor", wantToken: key},
+		{in: "https://civitai.com/api/download/models/10202?api_key=" + key, wantInput: "https://civitai.com/api/download/models/10202?api_key=REDACTED", wantToken: key},
+		{in: "https://civitai.com/models/5?token=%20" + key + "%20", wantInput: "https://civitai.com/models/5?token=REDACTED", wantToken: key},
+		{in: "https://civitai.com/models/5", wantInput: "https://civitai.com/models/5"},
+		{in: "https://example.com/api/download/models/1?token=" + key, wantErr: true},
+		{in: "https://civitai.com/api/download/models/x?token=" + key, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if tt.wantErr {
+			if err == nil {
+				t.Fatalf("Parse(%q) succeeded, want an error", tt.in)
+			}
+			if strings.Contains(err.Error(), key) {
+				t.Errorf("error shows the key: %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", tt.in, err)
+		}
+		if got.Input != tt.wantInput || got.Token != tt.wantToken {
+			t.Errorf("Parse(%q) = Input %q Token %q, want %q %q", tt.in, got.Input, got.Token, tt.wantInput, tt.wantToken)
+		}
+	}
+}
+
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"1", "https://civitai.com/models/1/x?modelVersionId=2", "urn:air:sdxl:lora:civitai:1@2", "https://civitai.com/api/download/models/3?fileId=4", "civitai.red/models/9", "%zz", "urn:air::::::"} {
+	for _, s := range []string{"1", "https://civitai.com/models/1/x?modelVersionId=2", "urn:air:sdxl:lora:civitai:1@2", "https://civitai.com/api/download/models/3?fileId=4", "https://civitai.com/api/download/models/3?token=abc&token=def", "civitai.red/models/9", "%zz", "urn:air::::::"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -77,6 +115,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if got.ModelID == 0 && got.VersionID == 0 {
 			t.Fatalf("Parse(%q) succeeded with no id: %+v", s, got)
+		}
+		for _, m := range secretParam.FindAllStringSubmatch(got.Input, -1) {
+			if !strings.HasSuffix(m[0], "=REDACTED") {
+				t.Fatalf("Parse(%q) shows a token in Input %q", s, got.Input)
+			}
 		}
 		for _, id := range []int64{got.ModelID, got.VersionID, got.FileID} {
 			if id < 0 || id > 2147483647 {

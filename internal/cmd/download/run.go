@@ -37,6 +37,9 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	if c, err = o.linkKey(c); err != nil {
+		return err
+	}
 	p := &planner{o: o, c: c, warn: func(format string, args ...any) {
 		if !o.Quiet {
 			fmt.Fprintf(ios.ErrOut, "civit: note: "+format+"\n", args...)
@@ -50,6 +53,26 @@ func Run(ctx context.Context, o *Options) error {
 		return dryRun(ctx, o, c, items)
 	}
 	return execute(ctx, o, c, items)
+}
+
+// linkKey returns c with the API key that a pasted download link carried
+// (?token=), when no key is configured: the user gave it, so it is used
+// rather than failing with "set CIVITAI_API_KEY". A configured key wins.
+func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
+	tok := ""
+	for _, t := range o.Targets {
+		if t.Token != "" {
+			tok = t.Token
+			break
+		}
+	}
+	if tok == "" || c.HasAPIKey() {
+		return c, nil
+	}
+	if !o.Quiet {
+		fmt.Fprintln(o.Factory.IOStreams.ErrOut, "civit: note: using the API key from the link's token= (set CIVITAI_API_KEY to keep it out of your shell history)")
+	}
+	return c.WithAPIKey(tok)
 }
 
 // execute downloads the planned items, -j at a time.
