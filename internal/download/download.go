@@ -407,7 +407,7 @@ func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, er
 		algo, want = "blake3", r.BLAKE3
 	}
 	if algo == "" && r.Size == 0 {
-		return differs("nothing to compare it with: no size or hash known")
+		return differs("CivitAI publishes no hash for it to compare with")
 	}
 	bufp := d.getBuf()
 	size, sha, b3, err := hashFile(ctx, r.Dest, *bufp, algo == "blake3")

@@ -172,7 +172,7 @@ type ExistsError struct {
 
 // Error implements error.
 func (e *ExistsError) Error() string {
-	return fmt.Sprintf("%s already exists and differs (%s); set Force to replace it", e.Path, e.Reason)
+	return fmt.Sprintf("%s already exists and differs (%s)", e.Path, e.Reason)
 }
 
 // IsTransient reports whether err may go away if the same download is tried

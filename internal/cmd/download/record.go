@@ -26,6 +26,40 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 	}
 }
 
+// downloadedBefore reports whether it.Dest is the file civit downloaded
+// there for it.File and nobody changed since (same size, modification time
+// and inode as the library recorded): the only way to recognise a file
+// CivitAI publishes no hash for, so that re-running the same command
+// reports it present instead of refusing to overwrite it. It sets
+// it.SHA256 to the hash computed during that download.
+func downloadedBefore(ctx context.Context, o *Options, it *item) bool {
+	if o.Factory.Store == nil || it.File == nil {
+		return false
+	}
+	path, err := filepath.Abs(it.Dest)
+	if err != nil {
+		return false
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	st, err := o.Factory.Store()
+	if err != nil {
+		return false
+	}
+	row, err := st.Get(ctx, path)
+	if err != nil || row.FileID != it.File.ID || row.SHA256 == "" {
+		return false
+	}
+	ino, dev := library.InodeOf(fi)
+	if row.Size != fi.Size() || !row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev {
+		return false
+	}
+	it.SHA256 = row.SHA256
+	return true
+}
+
 // downloadedFile is the library row of a downloaded item.
 func downloadedFile(it *item) *store.File {
 	path, err := filepath.Abs(it.Dest)

@@ -184,9 +184,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	// sizeKB is rounded by the API: treat the size as a hint only when a
 	// hash will verify the content anyway.
 	req.Size = 0
-	if req.SHA256 == "" && req.BLAKE3 == "" && !o.NoVerify {
-		tr.Warn("%s: CivitAI publishes no hash for this file; it cannot be verified", filepath.Base(it.Dest))
-	}
+	noHash := req.SHA256 == "" && req.BLAKE3 == ""
 	// A file already complete under the API's name needs no signed URL;
 	// otherwise resolve now: the signed URL's response-content-disposition
 	// predicts the name, and the storage answer's Content-Disposition header
@@ -204,6 +202,16 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		}
 	}
 	req.ServerName = true
+	if noHash {
+		if !o.Force && downloadedBefore(ctx, o, it) {
+			it.Status, it.Elapsed = "present", time.Since(start)
+			placed(ctx, o, hc, it, tr)
+			return nil
+		}
+		if !o.NoVerify {
+			tr.Warn("%s: CivitAI publishes no hash for this file; it cannot be verified", filepath.Base(it.Dest))
+		}
+	}
 	var res *dl.Result
 	var err error
 	for renamed := false; ; renamed = true {
