@@ -43,3 +43,8 @@ func checkSubdir(s string) error {
 	_, err := layout.ParseSubdir(s)
 	return err
 }
+
+func checkLayout(s string) error {
+	_, err := layout.Parse(s)
+	return err
+}

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/civit/civit/internal/layout"
 )
 
 // Environment variables civit reads.
@@ -43,7 +45,7 @@ var Keys = []Key{
 	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
 	{Name: "limit", Help: "default number of search results", Check: checkPositive},
 	{Name: "output_dir", Help: "default download directory (`-o`)"},
-	{Name: "layout", Help: "default download layout (comfyui, a1111, forge, swarmui, invokeai)"},
+	{Name: "layout", Help: "default download layout (" + strings.Join(layout.Names(), ", ") + ")", Check: checkLayout},
 	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)"},
 	{Name: "subdir", Help: "default `--subdir` template of `civit download`, e.g. {base}/{creator}", Check: checkSubdir},
 	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName},

@@ -52,6 +52,9 @@ func TestSetValidation(t *testing.T) {
 		{"limit", "0", "positive"},
 		{"cache_ttl", "soon", "duration"},
 		{"limit", "50", ""},
+		{"layout", "bogus", `unknown layout "bogus" (valid: comfyui, a1111, forge, swarmui, invokeai, flat)`},
+		{"layout", "flat", ""},
+		{"layout", "ComfyUI", ""},
 	}
 	for _, tt := range tests {
 		err := c.Set(tt.key, tt.value)
