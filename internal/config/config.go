@@ -35,7 +35,13 @@ type Key struct {
 	Name   string
 	Help   string
 	Secret bool
-	Check  func(string) error
+	// Path marks a folder: a leading ~ is expanded when the value is read
+	// (see ExpandHome), so hand-edited files behave as `config set` does.
+	Path bool
+	// List marks a Path key that holds several folders separated by the
+	// OS path list separator.
+	List  bool
+	Check func(string) error
 }
 
 // Keys lists every setting `civit config` accepts, in display order.
@@ -44,11 +50,11 @@ var Keys = []Key{
 	{Name: "base_url", Help: "API base URL (https://civitai.com, https://civitai.red, or a fake server)", Check: checkURL},
 	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
 	{Name: "limit", Help: "default number of search results", Check: checkPositive},
-	{Name: "output_dir", Help: "default download directory (`-o`)"},
+	{Name: "output_dir", Help: "default download directory (`-o`)", Path: true, Check: checkHome},
 	{Name: "layout", Help: "default download layout (" + strings.Join(layout.Names(), ", ") + ")", Check: checkLayout},
-	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)"},
+	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)", Path: true, Check: checkHome},
 	{Name: "subdir", Help: "default `--subdir` template of `civit download`, e.g. {base}/{creator}", Check: checkSubdir},
-	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName},
+	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName, Path: true, List: true, Check: checkPathList},
 	{Name: "cache_ttl", Help: "how long API answers are cached (Go duration, e.g. 5m; 0 disables)", Check: checkDuration},
 }
 
@@ -130,8 +136,32 @@ func LoadDefault() (*Config, error) {
 // Path is where the file lives.
 func (c *Config) Path() string { return c.path }
 
-// Get returns the value of key in the file ("" when unset).
-func (c *Config) Get(key string) string { return c.values[key] }
+// Get returns the value of key in the file ("" when unset). The value of
+// a path key has a leading ~ expanded; when that fails (a ~user form in a
+// hand-edited file, no home directory) Get returns it as written, and
+// GetPath says why.
+func (c *Config) Get(key string) string {
+	if v, err := c.GetPath(key); err == nil {
+		return v
+	}
+	return c.values[key]
+}
+
+// GetPath returns the value of key with a leading ~ expanded to the home
+// directory (in each folder of a path list, such as roots). Keys that are
+// not paths are returned as they are.
+func (c *Config) GetPath(key string) (string, error) {
+	v := c.values[key]
+	k, ok := LookupKey(key)
+	if !ok || !k.Path || v == "" {
+		return v, nil
+	}
+	e, err := expandValue(k, v)
+	if err != nil {
+		return "", fmt.Errorf("config %s: %w", key, err)
+	}
+	return e, nil
+}
 
 // Set validates and stores a value in memory; call Save to write it.
 func (c *Config) Set(key, value string) error {

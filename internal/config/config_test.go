@@ -55,6 +55,11 @@ func TestSetValidation(t *testing.T) {
 		{"layout", "bogus", `unknown layout "bogus" (valid: comfyui, a1111, forge, swarmui, invokeai, flat)`},
 		{"layout", "flat", ""},
 		{"layout", "ComfyUI", ""},
+		{"output_dir", "~bob/models", "not ~user"},
+		{"root", "~other", "not ~user"},
+		{"roots", "/a" + string(filepath.ListSeparator) + "~bob/b", "not ~user"},
+		{"output_dir", "~/models", ""},
+		{"roots", "~/a" + string(filepath.ListSeparator) + "/b", ""},
 	}
 	for _, tt := range tests {
 		err := c.Set(tt.key, tt.value)

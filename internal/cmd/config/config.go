@@ -32,7 +32,8 @@ func NewCmdConfig(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: strings.TrimSpace(`
 Read and change settings stored in $XDG_CONFIG_HOME/civit/config.json
 (mode 0600). Environment variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win
-over the file.
+over the file. In the folder settings (output_dir, root, roots) a leading ~
+stands for your home folder, in a file edited by hand too.
 
 Keys:
 ` + keyHelp()),
@@ -40,6 +41,7 @@ Keys:
 # store the API key (read from stdin so it stays out of the shell history)
 $ civit config set api_key -
 $ civit config set base_url https://civitai.red
+$ civit config set output_dir '~/models'
 $ civit config list`),
 	}
 	run := func(opts *Options) func(*cobra.Command, []string) error {

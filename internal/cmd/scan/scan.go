@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -124,38 +123,27 @@ $ civit scan --recheck --write-sidecars`),
 }
 
 // Roots returns the folders to scan when none are given: the config keys
-// roots (a path list) and root.
+// roots (a path list) and root, with a leading ~ expanded.
 func Roots(f *cmdutil.Factory) ([]string, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, r := range filepath.SplitList(cfg.Get("roots")) {
-		if r = strings.TrimSpace(r); r != "" {
-			out = append(out, expandHome(r, f.Getenv))
-		}
+	roots, err := cfg.GetPath("roots")
+	if err != nil {
+		return nil, err
 	}
-	if r := strings.TrimSpace(cfg.Get("root")); r != "" {
-		out = append(out, expandHome(r, f.Getenv))
+	root, err := cfg.GetPath("root")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range append(filepath.SplitList(roots), root) {
+		if r = strings.TrimSpace(r); r != "" {
+			out = append(out, r)
+		}
 	}
 	return out, nil
-}
-
-func expandHome(p string, getenv func(string) string) string {
-	if p == "~" || strings.HasPrefix(p, "~/") {
-		home := ""
-		if getenv != nil {
-			home = getenv("HOME")
-		}
-		if home == "" {
-			home, _ = os.UserHomeDir()
-		}
-		if home != "" {
-			return filepath.Join(home, strings.TrimPrefix(p, "~"))
-		}
-	}
-	return p
 }
 
 // Run scans.

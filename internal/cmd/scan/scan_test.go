@@ -60,8 +60,10 @@ func TestNewCmdScan(t *testing.T) {
 	}
 }
 
+// TestRoots cannot run in parallel: it sets HOME for the ~ in roots.
 func TestRoots(t *testing.T) {
-	t.Parallel()
+	t.Setenv("HOME", "/home/u")
+	t.Setenv("USERPROFILE", "/home/u") // Windows
 	cfg, err := config.Load(filepath.Join(t.TempDir(), "config.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,20 +72,15 @@ func TestRoots(t *testing.T) {
 	if err := cfg.Set("roots", "/a"+sep+" ~/b "+sep+sep); err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.Set("root", "/ui"); err != nil {
+	if err := cfg.Set("root", "~/ui"); err != nil {
 		t.Fatal(err)
 	}
-	f := &cmdutil.Factory{Config: func() (*config.Config, error) { return cfg, nil }, Getenv: func(k string) string {
-		if k == "HOME" {
-			return "/home/u"
-		}
-		return ""
-	}}
+	f := &cmdutil.Factory{Config: func() (*config.Config, error) { return cfg, nil }}
 	got, err := Roots(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"/a", "/home/u/b", "/ui"}, got); diff != "" {
+	if diff := cmp.Diff([]string{"/a", filepath.FromSlash("/home/u/b"), filepath.FromSlash("/home/u/ui")}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

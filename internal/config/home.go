@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// ExpandHome replaces a leading "~" in path with the user's home directory,
+// as a shell would: "~" and "~/models" (also "~\models" on Windows) are
+// expanded, any other path is returned unchanged. The "~user/models" form
+// is refused: civit does not look other users up. It is for path values
+// that no shell expanded, such as config values and `--flag=~/dir`.
+func ExpandHome(path string) (string, error) {
+	if !strings.HasPrefix(path, "~") {
+		return path, nil
+	}
+	if err := checkHome(path); err != nil {
+		return "", err
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("expand %q: %w", path, err)
+	}
+	return filepath.Join(home, path[1:]), nil
+}
+
+// checkHome refuses, when a value is set, the "~user" forms ExpandHome
+// refuses when it is read. It does not need a home directory.
+func checkHome(path string) error {
+	if strings.HasPrefix(path, "~") && len(path) > 1 && !isSep(path[1]) {
+		return fmt.Errorf("%q: only ~ and ~/ are expanded, not ~user; write the full path", path)
+	}
+	return nil
+}
+
+func isSep(c byte) bool { return c == '/' || c == filepath.Separator }
+
+func checkPathList(s string) error {
+	for _, p := range filepath.SplitList(s) {
+		if err := checkHome(strings.TrimSpace(p)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandValue expands ~ in the value of a path key (in each element, trimmed,
+// of a path list).
+func expandValue(k Key, v string) (string, error) {
+	if !k.List {
+		return ExpandHome(v)
+	}
+	parts := filepath.SplitList(v)
+	for i, p := range parts {
+		e, err := ExpandHome(strings.TrimSpace(p))
+		if err != nil {
+			return "", err
+		}
+		parts[i] = e
+	}
+	return strings.Join(parts, string(filepath.ListSeparator)), nil
+}
