@@ -203,3 +203,19 @@ func mergeSpans(in []span) []span {
 	}
 	return out
 }
+
+// Partial reports what an interrupted download left for dest: the bytes
+// already on disk and the file's size, when a control file for the same
+// identity (Request.Identity) is there and consistent with its .part file.
+// ok is false when a run would start from zero.
+func Partial(dest, identity string) (done, size int64, ok bool) {
+	part, ctl := partPaths(dest)
+	c, err := readControl(ctl)
+	if err != nil || c == nil || c.validate() != nil || (identity != "" && c.Identity != identity) {
+		return 0, 0, false
+	}
+	if _, err := os.Stat(part); err != nil {
+		return 0, 0, false
+	}
+	return c.doneBytes(), c.Size, true
+}

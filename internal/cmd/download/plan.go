@@ -91,8 +91,12 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 		}
 		byFile[it.File.ID] = true
 		if other, ok := byDest[it.Dest]; ok {
-			it.Status, it.Err = "failed", fmt.Errorf("file %d (%s) would overwrite file %d planned for the same path %s; choose one with `--file ID`",
-				it.File.ID, describe(it.File), other.File.ID, it.Dest)
+			fix := "choose one with `--file ID`"
+			if other.Version.ID != it.Version.ID {
+				fix = "give each version its own folder with `--subdir '{version}'`"
+			}
+			it.Status, it.Err = "failed", fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s; %s",
+				it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest, fix)
 		} else {
 			byDest[it.Dest] = it
 		}
@@ -142,8 +146,18 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		return nil, err
 	}
 	var items []*item
+	var firstErr error
 	for _, v := range versions {
 		files, err := p.chooseFiles(v, t)
+		if err != nil && len(versions) > 1 {
+			// --all-versions with a file choice: the versions that have
+			// a match are downloaded, the others noted.
+			p.warn("%s: version %d (%s) skipped: %v", t.Input, v.ID, v.Name, firstLine(err))
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -165,7 +179,17 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 			items = append(items, it)
 		}
 	}
+	if len(items) == 0 && firstErr != nil {
+		return nil, fmt.Errorf("no version matches: %w", firstErr)
+	}
 	return items, nil
+}
+
+// firstLine is the start of err's message, up to the list of files that a
+// failed choice appends.
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "; its files are")
+	return s
 }
 
 // chooseVersions picks the versions of a model to download: all with

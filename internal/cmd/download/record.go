@@ -33,30 +33,15 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 // reports it present instead of refusing to overwrite it. It sets
 // it.SHA256 to the hash computed during that download.
 func downloadedBefore(ctx context.Context, o *Options, it *item) bool {
-	if o.Factory.Store == nil || it.File == nil {
+	fi, err := os.Stat(it.Dest)
+	if err != nil || !fi.Mode().IsRegular() || it.File == nil {
 		return false
 	}
-	path, err := filepath.Abs(it.Dest)
-	if err != nil {
+	rec, ok := recorded(ctx, o, it.Dest, fi)
+	if !ok || rec.fileID != it.File.ID {
 		return false
 	}
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	st, err := o.Factory.Store()
-	if err != nil {
-		return false
-	}
-	row, err := st.Get(ctx, path)
-	if err != nil || row.FileID != it.File.ID || row.SHA256 == "" {
-		return false
-	}
-	ino, dev := library.InodeOf(fi)
-	if row.Size != fi.Size() || !row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev {
-		return false
-	}
-	it.SHA256 = row.SHA256
+	it.SHA256 = rec.sha256
 	return true
 }
 

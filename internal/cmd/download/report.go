@@ -28,6 +28,7 @@ type fileReport struct {
 	SHA256       string   `json:"sha256,omitempty"`
 	Path         string   `json:"path,omitempty"`
 	Access       string   `json:"access,omitempty"`
+	OnDisk       string   `json:"onDisk,omitempty"` // --dry-run: what is at path already
 	BytesFetched int64    `json:"bytesFetched,omitempty"`
 	Seconds      float64  `json:"seconds,omitempty"`
 	Resumed      bool     `json:"resumed,omitempty"`
@@ -67,6 +68,8 @@ func access(ctx context.Context, c *api.Client, it *item) string {
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.As(err, &e) && e.Kind == api.KindAuthRequired && strings.Contains(strings.ToLower(e.Message), "disabled downloads"):
+		return "downloads disabled by the creator (generation on CivitAI only)"
 	case errors.As(err, &e) && e.Kind == api.KindAuthRequired:
 		if c.HasAPIKey() {
 			return "refused for this API key"
@@ -89,12 +92,14 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	ios := o.Factory.IOStreams
 	failed := 0
 	reps := report(items)
+	toFetch := make([]int64, len(items))
 	for i, it := range items {
 		if it.Status == "failed" {
 			failed++
 			continue
 		}
 		reps[i].Access = access(ctx, c, it)
+		reps[i].OnDisk, toFetch[i] = onDisk(ctx, o, it)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -110,7 +115,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		tty := ios.IsStdoutTTY()
 		tp := tableprinter.New(ios.Out, tty, 0, "file", "size", "sha256", "access", "path")
 		var total int64
-		for _, r := range reps {
+		for i, r := range reps {
 			if r.Status == "failed" {
 				continue
 			}
@@ -121,16 +126,21 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				sha = sha[:min(len(sha), 12)] + "…"
 			}
 			acc := r.Access
-			if r.ReusedFrom != "" {
+			if r.OnDisk != "" {
+				acc += "; " + r.OnDisk
+			} else if r.ReusedFrom != "" {
 				acc += "; in the library"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
-			total += r.Size
+			if r.OnDisk == "" && r.ReusedFrom != "" {
+				continue // linked or copied, not fetched
+			}
+			total += toFetch[i]
 		}
 		if err := tp.Render(); err != nil {
 			return err
 		}
-		fmt.Fprintf(ios.ErrOut, "%d files, %s; nothing downloaded (--dry-run)\n", tp.Len(), tableprinter.Bytes(total))
+		fmt.Fprintf(ios.ErrOut, "%s, %s to download; nothing downloaded (--dry-run)\n", plural(tp.Len(), "file"), tableprinter.Bytes(total))
 	}
 	for _, it := range items {
 		if it.Status == "failed" {
@@ -141,10 +151,18 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		if len(items) == 1 {
 			return cmdutil.ErrSilent
 		}
-		return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "targets"}
+		return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "planned downloads"}
 	}
 	return nil
 }
 
 var _ = strings.TrimSpace
 var _ = filepath.Base
+
+// plural is "1 file", "2 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -178,7 +178,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		NoVerify:    o.NoVerify,
 		NoHash:      o.NoVerify, // not checking: skip the hashing work too
 		Connections: o.Conns,
-		Identity:    fmt.Sprintf("mv:%d/f:%d", it.Version.ID, it.File.ID),
+		Identity:    identity(it),
 		Force:       o.Force,
 	}
 	// sizeKB is rounded by the API: treat the size as a hint only when a

@@ -1,0 +1,86 @@
+package download
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	dl "github.com/civit/civit/internal/download"
+	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/tableprinter"
+)
+
+// onDisk says, for --dry-run, what a run would find at it.Dest and how
+// many bytes it would still fetch: nothing there (""), the file already
+// present, a different file (refused without --force), a file that only
+// its hash will tell apart, or an interrupted download to resume. It does
+// not hash: a file is known from the library's record of it (same size,
+// time and inode) or told apart by its size.
+func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch int64) {
+	size := it.File.SizeBytes()
+	fi, err := os.Stat(it.Dest)
+	if err != nil {
+		done, total, ok := dl.Partial(it.Dest, identity(it))
+		if !ok {
+			return "", size
+		}
+		return fmt.Sprintf("partial: resumes at %s of %s", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
+	}
+	if !fi.Mode().IsRegular() {
+		return "not a regular file: will fail", 0
+	}
+	differs := "a different file is there: needs --force"
+	if o.Force {
+		differs = "a different file is there: replaced (--force)"
+	}
+	if sha, ok := recorded(ctx, o, it.Dest, fi); ok {
+		want := it.File.Hashes.SHA256()
+		switch {
+		case want != "" && strings.EqualFold(sha.sha256, want), want == "" && sha.fileID == it.File.ID:
+			return "already present", 0
+		case want != "":
+			return differs, size
+		}
+	}
+	// sizeKB is rounded to a fraction of a KiB by the API.
+	if size > 0 && (fi.Size() < size-1024 || fi.Size() > size+1024) {
+		return differs, size
+	}
+	return "a file is there: compared by its hash when run", size
+}
+
+// libraryRecord is what the library knows of a file on disk.
+type libraryRecord struct {
+	sha256 string
+	fileID int64
+}
+
+// recorded returns the library's record of path when the file is still the
+// one recorded (same size, modification time and inode).
+func recorded(ctx context.Context, o *Options, path string, fi os.FileInfo) (libraryRecord, bool) {
+	if o.Factory.Store == nil {
+		return libraryRecord{}, false
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return libraryRecord{}, false
+	}
+	st, err := o.Factory.Store()
+	if err != nil {
+		return libraryRecord{}, false
+	}
+	row, err := st.Get(ctx, abs)
+	if err != nil || row.SHA256 == "" {
+		return libraryRecord{}, false
+	}
+	ino, dev := library.InodeOf(fi)
+	if row.Size != fi.Size() || !row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev {
+		return libraryRecord{}, false
+	}
+	return libraryRecord{sha256: row.SHA256, fileID: row.FileID}, true
+}
+
+// identity names the file for the engine's control file.
+func identity(it *item) string { return fmt.Sprintf("mv:%d/f:%d", it.Version.ID, it.File.ID) }
