@@ -79,9 +79,10 @@ The summary (scanned, hashed, identified, not on CivitAI, unknown, errors)
 goes to stderr; --json prints it as JSON on stdout.
 
 EXIT STATUS
-  0 done, 1 error, 2 bad flags or no folder to scan, 3 some files or
-  lookups failed (each is listed), 130 interrupted (run it again: finished
-  files are kept).`),
+  0 done, 1 error (also when the only folder given, or its only file,
+  failed), 2 bad flags or no folder to scan, 3 some of several files,
+  folders or lookups failed (each is listed), 130 interrupted (run it
+  again: finished files are kept).`),
 		Example: strings.TrimSpace(`
 # index two UIs' model folders
 $ civit scan ~/ComfyUI/models ~/stable-diffusion-webui/models
@@ -204,10 +205,22 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	fmt.Fprintln(ios.ErrOut, SummaryLine(sum))
-	if sum.Errors > 0 {
-		return &cmdutil.PartialError{Failed: sum.Errors, Total: max(sum.Scanned, sum.Errors), What: "files or lookups"}
+	return scanError(sum, len(dirs))
+}
+
+// scanError is the error a scan with failures exits with: 1 when the only
+// item failed (one folder given, holding at most one file), 3 when some of
+// several did, as `civit download` and `civit hash` decide. A failed folder
+// counts as an item. The failures are already listed.
+func scanError(sum *library.Summary, folders int) error {
+	if sum.Errors == 0 {
+		return nil
 	}
-	return nil
+	total := max(sum.Scanned, sum.Errors, folders)
+	if total <= 1 {
+		return cmdutil.ErrSilent
+	}
+	return &cmdutil.PartialError{Failed: sum.Errors, Total: total, What: "files or lookups"}
 }
 
 // SummaryLine is the one-line summary printed at the end of a scan.

@@ -85,6 +85,42 @@ func TestRoots(t *testing.T) {
 	}
 }
 
+func TestScanError(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		sum     library.Summary
+		folders int
+		want    string // "" no error, "silent" exit 1 without a message, else the PartialError
+	}{
+		{name: "no errors", sum: library.Summary{Scanned: 3}, folders: 1, want: ""},
+		{name: "the one folder is missing", sum: library.Summary{Errors: 1}, folders: 1, want: "silent"},
+		{name: "the one file failed", sum: library.Summary{Scanned: 1, Errors: 1}, folders: 1, want: "silent"},
+		{name: "one of two folders missing", sum: library.Summary{Errors: 1}, folders: 2, want: "1 of 2 files or lookups failed"},
+		{name: "both folders missing", sum: library.Summary{Errors: 2}, folders: 2, want: "2 of 2 files or lookups failed"},
+		{name: "one of several files", sum: library.Summary{Scanned: 3, Errors: 1}, folders: 1, want: "1 of 3 files or lookups failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := scanError(&tt.sum, tt.folders)
+			var partial *cmdutil.PartialError
+			switch {
+			case tt.want == "":
+				if err != nil {
+					t.Errorf("err = %v, want nil", err)
+				}
+			case tt.want == "silent":
+				if !errors.Is(err, cmdutil.ErrSilent) {
+					t.Errorf("err = %v, want ErrSilent (exit 1)", err)
+				}
+			case !errors.As(err, &partial) || err.Error() != tt.want:
+				t.Errorf("err = %v, want PartialError %q (exit 3)", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestSummaryLine(t *testing.T) {
 	t.Parallel()
 	s := &library.Summary{Scanned: 10, Hashed: 2, HashedBytes: 2048, Identified: 7, NotOnCivitai: 2, Unknown: 1, Errors: 0,
