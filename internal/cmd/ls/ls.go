@@ -44,11 +44,12 @@ name, version, type, base model, size and path. Files CivitAI does not know
 show their file name and "-" for what is unknown.
 
 Folders given as arguments keep only the files under them. --type and
---base-model filter (case does not matter; --type accepts the same names as
-'civit search --type', e.g. lora, checkpoint, embedding). --sort orders by
-name (default), size (largest first), path, type or added (newest first);
---reverse turns the order around. --unknown lists only files that are not
-identified.
+--base-model filter, and accept the same spellings as 'civit search'
+(--type lora, checkpoint, embedding, ...; --base-model "sdxl 1.0"); a type
+or base model that neither CivitAI nor the library knows is refused, with
+suggestions. --sort orders by name (default), size (largest first), path,
+type or added (newest first); --reverse turns the order around. --unknown
+lists only files that are not identified.
 
 On a terminal the table is aligned; piped, it is tab-separated. --json
 prints the library rows as a JSON array: path, size, mtime, sha256, autov2,
@@ -57,7 +58,8 @@ fileName, trainedWords, source (downloaded, scanned, sidecar:<suffix>),
 state (identified, not-on-civitai, unknown), checkedAt, addedAt.
 
 EXIT STATUS
-  0 done (also when nothing matches), 1 error, 2 bad flags.`),
+  0 done (also when nothing matches), 1 error, 2 bad flags (also an
+  unknown type or base model).`),
 		Example: strings.TrimSpace(`
 $ civit ls --type lora --base-model "SDXL 1.0"
 $ civit ls --sort size | head
@@ -81,6 +83,8 @@ $ civit ls ~/ComfyUI/models/checkpoints --json`),
 	fl.BoolVar(&opts.Unknown, "unknown", false, "only files CivitAI did not identify")
 	fl.BoolVar(&opts.JSON, "json", false, "print the rows as JSON")
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(sortKeys(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(modelTypeNames(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("base-model", cobra.FixedCompletions(api.BaseModels(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -115,10 +119,11 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	filter := store.Filter{BaseModel: o.BaseModel}
-	if o.Type != "" {
-		filter.ModelType = string(api.ParseModelType(o.Type))
+	typ, base, err := resolveFilters(o.Type, o.BaseModel, func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) })
+	if err != nil {
+		return err
 	}
+	filter := store.Filter{ModelType: typ, BaseModel: base}
 	for _, d := range o.Dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
