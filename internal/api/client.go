@@ -166,6 +166,14 @@ func (c *Client) WithAPIKey(key string) (*Client, error) {
 	return &cc, nil
 }
 
+// Fresh returns a copy of c that asks the server instead of reading cached
+// answers (and caches what it gets, like --refresh).
+func (c *Client) Fresh() *Client {
+	cc := *c
+	cc.refresh = true
+	return &cc
+}
+
 // HasAPIKey reports whether requests carry an API key.
 func (c *Client) HasAPIKey() bool { return c.apiKey != "" }
 

@@ -118,6 +118,14 @@ func TestScripts(t *testing.T) {
 			"sleep-till": cmdSleepTill,
 			"checkfile":  cmdCheckFile,
 			"corrupt":    cmdCorrupt,
+			"mutate": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: mutate FILEID (re-upload: new bytes and hash)")
+				}
+				id, err := strconv.ParseInt(args[0], 10, 64)
+				ts.Check(err)
+				ts.Check(server(ts).MutateFile(id))
+			},
 			"storage-saw-no-key": func(ts *testscript.TestScript, neg bool, _ []string) {
 				n := 0
 				for _, r := range server(ts).Requests() {

@@ -124,6 +124,12 @@ type Request struct {
 	Identity string
 	// Force allows replacing an existing Dest whose content differs.
 	Force bool
+	// Recheck, when set, is asked for the expected hashes again when the
+	// downloaded bytes do not match them, before anything is discarded:
+	// the caller's expectation may come from a cached answer that is older
+	// than a re-upload. The file is accepted when the fresh expectation
+	// matches the bytes; a failed Recheck keeps the mismatch error.
+	Recheck func(ctx context.Context) (sha256, blake3 string, err error)
 	// ServerName makes the storage's Content-Disposition header the
 	// authority on the file name: when the first answer of a fresh download
 	// names (after SanitizeFilename) another file than filepath.Base(Dest),

@@ -1125,3 +1125,53 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// A mismatch against a stale expectation (a cached API answer older than a
+// re-upload) is checked once more with Recheck before the bytes are thrown
+// away: a fresh matching hash keeps the file, a still-wrong one does not.
+func TestRecheckAfterMismatch(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20+7, 9)
+	stale := strings.Repeat("AB", 32)
+	for _, tc := range []struct {
+		name    string
+		fresh   string
+		err     error
+		wantErr bool
+	}{
+		{name: "fresh hash matches", fresh: sha256Hex(body)},
+		{name: "fresh hash still wrong", fresh: strings.Repeat("CD", 32), wantErr: true},
+		{name: "recheck fails", err: errors.New("api down"), wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			calls := 0
+			res, err := New(Options{}).Download(context.Background(), Request{
+				Source: Source{URL: rs.URL()}, Dest: dest, SHA256: stale, Connections: 4,
+				Recheck: func(context.Context) (string, string, error) { calls++; return strings.ToLower(tc.fresh), "", tc.err },
+			})
+			if calls != 1 {
+				t.Errorf("Recheck called %d times, want 1", calls)
+			}
+			if tc.wantErr {
+				var hm *HashMismatchError
+				if !errors.As(err, &hm) || hm.Expected != stale {
+					t.Fatalf("err = %v, want the mismatch against %s", err, stale)
+				}
+				if _, err := os.Stat(dest); !os.IsNotExist(err) {
+					t.Errorf("final file exists after a mismatch: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if res.SHA256 != sha256Hex(body) {
+				t.Errorf("result sha %s", res.SHA256)
+			}
+		})
+	}
+}

@@ -364,7 +364,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 	if herr := <-hashErr; herr != nil {
 		return nil, j.fail(ctx, herr)
 	}
-	return j.complete()
+	return j.complete(ctx)
 }
 
 // probe sends the first request, with retries, and settles size, validator
@@ -890,7 +890,7 @@ func (j *job) fail(ctx context.Context, err error) error {
 }
 
 // complete verifies the file and moves it to its final name.
-func (j *job) complete() (*Result, error) {
+func (j *job) complete(ctx context.Context) (*Result, error) {
 	_, steals, size := j.sched.stats()
 	if size < 0 {
 		return nil, errors.New("internal error: size unknown after download")
@@ -900,7 +900,7 @@ func (j *job) complete() (*Result, error) {
 		return nil, &SizeMismatchError{Expected: j.r.Size, Got: size}
 	}
 	sums := j.hasher.sums()
-	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want {
+	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want && !j.recheck(ctx, sums) {
 		j.removePart()
 		return nil, &HashMismatchError{Path: j.r.Dest, Algo: algo, Expected: want, Got: sums[algo]}
 	}
@@ -940,4 +940,24 @@ func (j *job) complete() (*Result, error) {
 		ReadBack:     j.hasher.readBack.Load(),
 	}
 	return res, nil
+}
+
+// recheck asks Request.Recheck for fresh expected hashes after a mismatch
+// and adopts them when they match the bytes on disk.
+func (j *job) recheck(ctx context.Context, sums map[string]string) bool {
+	if j.r.Recheck == nil {
+		return false
+	}
+	sha, b3, err := j.r.Recheck(ctx)
+	if err != nil {
+		return false
+	}
+	r := j.r
+	r.SHA256, r.BLAKE3 = strings.ToUpper(strings.TrimSpace(sha)), strings.ToUpper(strings.TrimSpace(b3))
+	algo, want := verifyAlgo(&r)
+	if algo == "" || sums[algo] != want {
+		return false
+	}
+	j.r.SHA256, j.r.BLAKE3 = r.SHA256, r.BLAKE3
+	return true
 }

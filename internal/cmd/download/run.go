@@ -181,6 +181,23 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		Identity:    identity(it),
 		Force:       o.Force,
 	}
+	// A mismatch may come from a cached answer older than a re-upload:
+	// the engine asks CivitAI again before discarding the bytes.
+	var fresh *api.ModelVersion
+
+	req.Recheck = func(ctx context.Context) (string, string, error) {
+		v, err := c.Fresh().GetModelVersion(ctx, it.Version.ID)
+		if err != nil {
+			return "", "", err
+		}
+		for _, f := range v.Files {
+			if f.ID == it.File.ID {
+				fresh = v
+				return f.Hashes.SHA256(), f.Hashes.BLAKE3(), nil
+			}
+		}
+		return "", "", fmt.Errorf("file %d is no longer in version %d", it.File.ID, it.Version.ID)
+	}
 	// sizeKB is rounded by the API: treat the size as a hint only when a
 	// hash will verify the content anyway.
 	req.Size = 0
@@ -230,6 +247,14 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	it.Elapsed = time.Since(start)
 	if err != nil {
 		return err
+	}
+	if fresh != nil { // the file was re-uploaded: the sidecars get the new answer
+		it.Version = fresh
+		for _, f := range fresh.Files {
+			if f.ID == it.File.ID {
+				it.File = f
+			}
+		}
 	}
 	it.BytesFetched, it.Resumed, it.SHA256 = res.BytesFetched, res.Resumed, res.SHA256
 	it.Status = "downloaded"
@@ -317,7 +342,7 @@ func explain(it *item) error {
 	var full *dl.DiskFullError
 	switch {
 	case errors.As(err, &hm):
-		return cmdutil.WithHint(err, "the download was discarded; CivitAI may have published a wrong hash: retry, or use `--no-verify` if you trust the source")
+		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
 	case errors.As(err, &ex):
 		return cmdutil.WithHint(err, "use `--force` to replace it, or `-o` to download elsewhere")
 	case errors.As(err, &full):
