@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/target"
 )
@@ -39,7 +40,10 @@ type Options struct {
 	// Destination.
 	OutputDir string
 	Layout    layout.Layout
-	Root      string
+	// LayoutGiven: --layout was given (flat included), so the config's
+	// layout does not apply.
+	LayoutGiven bool
+	Root        string
 	Subdir    layout.Subdir // folders under the destination, from a template
 
 	DryRun     bool
@@ -228,7 +232,15 @@ func (o *Options) parseFlags(layoutName, rate string) error {
 		if err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
-		o.Layout = l
+		o.Layout, o.LayoutGiven = l, true
+	}
+	// No shell expands the ~ of --root=~/ComfyUI or of a quoted path.
+	for _, p := range []*string{&o.OutputDir, &o.Root} {
+		v, err := config.ExpandHome(*p)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		*p = v
 	}
 	if o.Jobs < 1 || o.Jobs > 32 {
 		return cmdutil.FlagErrorf("`--jobs` must be between 1 and 32, got %d", o.Jobs)
@@ -279,13 +291,14 @@ func (o *Options) defaults() error {
 	if err != nil {
 		return err
 	}
-	if o.Layout == layout.Flat && o.OutputDir == "" {
+	flatChosen := o.LayoutGiven
+	if !o.LayoutGiven && o.OutputDir == "" {
 		if v := cfg.Get("layout"); v != "" {
 			l, err := layout.Parse(v)
 			if err != nil {
 				return fmt.Errorf("config layout: %w", err)
 			}
-			o.Layout = l
+			o.Layout, flatChosen = l, true
 		}
 	}
 	if o.Layout != layout.Flat {
@@ -302,7 +315,15 @@ func (o *Options) defaults() error {
 		return nil
 	}
 	if o.Root != "" {
-		return cmdutil.FlagErrorf("`--root` goes with `--layout`")
+		// The flat layout's root is the output folder ('civit help
+		// layouts'); without any layout, --root is a forgotten --layout.
+		if !flatChosen {
+			return cmdutil.FlagErrorf("`--root` goes with `--layout`")
+		}
+		if o.OutputDir != "" {
+			return cmdutil.FlagErrorf("give either `-o` or `--root`, not both")
+		}
+		o.OutputDir, o.Root = o.Root, ""
 	}
 	if o.OutputDir == "" {
 		o.OutputDir = cfg.Get("output_dir")
