@@ -392,7 +392,7 @@ func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, er
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s exists and is not a regular file", ErrInvalidRequest, r.Dest)
+		return nil, &notRegularError{path: r.Dest}
 	}
 	differs := func(reason string) (*Result, error) {
 		if r.Force {

@@ -163,6 +163,17 @@ func (e *DiskFullError) Error() string {
 // Unwrap returns the system error.
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
+// notRegularError: Request.Dest is a folder or a special file. It is an
+// ErrInvalidRequest whose message the user can act on.
+type notRegularError struct{ path string }
+
+func (e *notRegularError) Error() string {
+	return e.path + " exists and is a folder or a special file, not a file that can be replaced"
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) hold.
+func (e *notRegularError) Is(target error) bool { return target == ErrInvalidRequest }
+
 // ExistsError means the destination already exists with other content and
 // Request.Force is false. Permanent.
 type ExistsError struct {

@@ -90,6 +90,10 @@ func (t *Tracker) ticker(recent *rate) {
 			if total > done && v > 0 {
 				left = fmt.Sprintf(", %v left", time.Duration(float64(total-done)/v*float64(time.Second)).Round(time.Second))
 			}
+			if total == 0 && done == 0 {
+				t.printf("progress: %d/%d files, waiting for the server\n", t.finished.Load(), t.files.Load())
+				continue
+			}
 			t.printf("progress: %d/%d files, %s of %s, %s/s%s\n", t.finished.Load(), t.files.Load(),
 				tableprinter.Bytes(done), tableprinter.Bytes(total), tableprinter.Bytes(int64(v)), left)
 		}
@@ -128,6 +132,8 @@ type File struct {
 	started time.Time
 	once    sync.Once
 	local   bool // the bytes come from a local copy, not the network
+	// lastRetry is when Retry last printed (unix nanoseconds).
+	lastRetry atomic.Int64
 }
 
 // File registers a download named name (shown to the user).
@@ -195,6 +201,22 @@ func (f *File) start(size, done int64, from string) {
 func speedETA(now func() time.Time) decor.Decorator {
 	r := &rate{now: now}
 	return decor.Any(func(st decor.Statistics) string { return r.show(st.Current, st.Total) }, decor.WCSyncSpace)
+}
+
+// retryEvery is how often Retry prints for one file: with 16 connections
+// a failing server fails them all at once.
+const retryEvery = 10 * time.Second
+
+// Retry reports a failed request that is tried again after wait, as a
+// warning at most every retryEvery per file, so that a server answering
+// errors is not silent while civit waits on it.
+func (f *File) Retry(err error, attempt int, wait time.Duration) {
+	now := f.t.now().UnixNano()
+	last := f.lastRetry.Load()
+	if last != 0 && time.Duration(now-last) < retryEvery || !f.lastRetry.CompareAndSwap(last, now) {
+		return
+	}
+	f.t.Warn("%s: %v; retrying in %s (attempt %d)", f.name, err, wait.Round(100*time.Millisecond), attempt+1)
 }
 
 // Add reports n more bytes written (or checked, after StartLocal).

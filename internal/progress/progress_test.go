@@ -126,3 +126,29 @@ func TestLocalCopyLines(t *testing.T) {
 		t.Errorf("bytes fetched = %d, want only b's download (%d)", tot.Bytes, 1<<20)
 	}
 }
+
+// A server that answers errors must not leave the user with silence or a
+// "0 B of 0 B" line: the status says civit waits, and a retry is reported,
+// once per file per retryEvery even when every connection fails at once.
+func TestRetriesAreReportedSparingly(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	tr := New(&b, Options{Interval: 10 * time.Millisecond})
+	f := tr.File("x.safetensors")
+	time.Sleep(40 * time.Millisecond)
+	for i := range 16 {
+		f.Retry(errors.New("GET https://storage/x: 500 Internal Server Error"), i, 2*time.Second)
+	}
+	f.Finish(errors.New("gave up"), "")
+	tr.Wait()
+	out := b.String()
+	if !strings.Contains(out, "progress: 0/1 files, waiting for the server") {
+		t.Errorf("no waiting line:\n%s", out)
+	}
+	if strings.Contains(out, "0 B of 0 B") {
+		t.Errorf("status shows 0 B of 0 B:\n%s", out)
+	}
+	if n := strings.Count(out, "civit: warning: x.safetensors: GET https://storage/x: 500 Internal Server Error; retrying in 2s (attempt 1)"); n != 1 {
+		t.Errorf("%d retry lines, want 1:\n%s", n, out)
+	}
+}

@@ -96,6 +96,9 @@ func parse(s, in string, extraHosts []string) (Target, error) {
 	if strings.Trim(in, "0123456789") == "" {
 		return t, &Error{Input: s, Reason: "ids are whole numbers from 1 to 2147483647"}
 	}
+	if l := strings.ToLower(in); strings.HasPrefix(l, "civitai:") || strings.HasPrefix(l, "air:") {
+		return t, &Error{Input: s, Reason: "an AIR starts with urn:air:, as in urn:air:sdxl:lora:civitai:ID@VERSION"}
+	}
 	if !strings.ContainsAny(in, "./:") {
 		return t, &Error{Input: s, Reason: "not a number, URL or AIR"}
 	}

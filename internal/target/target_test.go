@@ -41,6 +41,7 @@ func TestParse(t *testing.T) {
 		{in: "https://civitai.com/models/1?modelVersionId=x", wantErr: "modelVersionId"},
 		{in: "urn:air:sdxl:lora:huggingface:1", wantErr: "not civitai"},
 		{in: "urn:air:sdxl:lora", wantErr: "form urn:air"},
+		{in: "civitai:102@10203", wantErr: "an AIR starts with urn:air:"},
 		{in: "urn:air:sdxl:lora:civitai:1@x", wantErr: "version id"},
 	}
 	for _, tt := range tests {

@@ -44,7 +44,7 @@ type Options struct {
 	// layout does not apply.
 	LayoutGiven bool
 	Root        string
-	Subdir    layout.Subdir // folders under the destination, from a template
+	Subdir      layout.Subdir // folders under the destination, from a template
 
 	DryRun     bool
 	JSON       bool
@@ -63,8 +63,9 @@ type Options struct {
 func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
 	var (
-		inputFile, layoutName, rate, subdir string
-		versions                            []string
+		layoutName, rate, subdir string
+		inputFiles               []string
+		versions                 []string
 	)
 	cmd := &cobra.Command{
 		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
@@ -158,14 +159,14 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					return err
 				}
 			}
-			if inputFile != "" {
-				lines, err := readTargets(inputFile, f.IOStreams.In)
+			for _, in := range inputFiles {
+				lines, err := readTargets(in, f.IOStreams.In)
 				if err != nil {
 					return err
 				}
 				for _, l := range lines {
-					if err := add(l); err != nil {
-						return err
+					if err := add(l.text); err != nil {
+						return fmt.Errorf("%s: %w", l.pos, err)
 					}
 				}
 			}
@@ -198,7 +199,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&inputFile, "input-file", "i", "", "read targets from `file`, one per line (- for stdin)")
+	fl.StringArrayVarP(&inputFiles, "input-file", "i", nil, "read targets from `file`, one per line (- for stdin; repeatable)")
 	fl.StringSliceVar(&versions, "version", nil, "download this version `id` (repeatable)")
 	fl.StringVar(&opts.File, "file", "", "choose a file by `id or name`")
 	fl.StringVar(&opts.FileType, "type", "", "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
@@ -255,6 +256,7 @@ func (o *Options) parseFlags(layoutName, rate string) error {
 		}
 		o.LimitRate = n
 	}
+	o.Size = strings.ToLower(o.Size)
 	if o.Size != "" && o.Size != "full" && o.Size != "pruned" {
 		return cmdutil.EnumError("size", o.Size, []string{"full", "pruned"})
 	}
@@ -334,11 +336,14 @@ func (o *Options) defaults() error {
 	return nil
 }
 
+// inputLine is one target read by -i, with where it was: "list.txt:12".
+type inputLine struct{ text, pos string }
+
 // readTargets reads targets one per line from path ("-": in). Blank lines
 // and # comments are skipped. A line with tabs counts by its first field,
 // so the piped output of `civit search` (id, name, type, ...) can be fed
 // to `civit download -i -` as it is.
-func readTargets(path string, in io.Reader) ([]string, error) {
+func readTargets(path string, in io.Reader) ([]inputLine, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
@@ -347,9 +352,13 @@ func readTargets(path string, in io.Reader) ([]string, error) {
 		defer f.Close()
 		in = f
 	}
-	var out []string
+	name := path
+	if path == "-" {
+		name = "stdin"
+	}
+	var out []inputLine
 	sc := bufio.NewScanner(in)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line, _, _ := strings.Cut(sc.Text(), "\t")
 		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {
@@ -358,7 +367,7 @@ func readTargets(path string, in io.Reader) ([]string, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		out = append(out, line)
+		out = append(out, inputLine{text: line, pos: fmt.Sprintf("%s:%d", name, n)})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("read targets: %w", err)

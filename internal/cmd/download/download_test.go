@@ -45,12 +45,23 @@ func TestReadTargets(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "t.txt")
 	os.WriteFile(p, []byte(text), 0o644)
 	for _, tc := range []struct{ path, in string }{{p, ""}, {"-", text}} {
-		got, err := readTargets(tc.path, strings.NewReader(tc.in))
+		lines, err := readTargets(tc.path, strings.NewReader(tc.in))
 		if err != nil {
 			t.Fatal(err)
 		}
+		var got, pos []string
+		for _, l := range lines {
+			got, pos = append(got, l.text), append(pos, l.pos)
+		}
 		if strings.Join(got, "|") != want {
 			t.Errorf("readTargets(%q) = %q, want %q", tc.path, got, want)
+		}
+		name := map[string]string{"-": "stdin"}[tc.path]
+		if name == "" {
+			name = tc.path
+		}
+		if wantPos := name + ":3|" + name + ":4|" + name + ":5"; strings.Join(pos, "|") != wantPos {
+			t.Errorf("positions %q, want %q", pos, wantPos)
 		}
 	}
 	if _, err := readTargets(filepath.Join(t.TempDir(), "missing.txt"), nil); err == nil {
@@ -82,7 +93,7 @@ func TestChooseFiles(t *testing.T) {
 		{name: "primary by default", want: []int64{1}},
 		{name: "by id", o: Options{File: "3"}, want: []int64{3}},
 		{name: "by unique name", o: Options{File: "VAE.safetensors"}, want: []int64{4}},
-		{name: "ambiguous name", o: Options{File: "m.safetensors"}, wantErr: "has no exactly one file named"},
+		{name: "ambiguous name", o: Options{File: "m.safetensors"}, wantErr: "has 2 files named"},
 		{name: "fp and format", o: Options{FP: "fp32", Format: "safetensor"}, want: []int64{2}},
 		{name: "type", o: Options{FileType: "vae"}, want: []int64{4}},
 		{name: "size full prefers model files", o: Options{Size: "full"}, want: []int64{2}},

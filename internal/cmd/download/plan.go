@@ -271,7 +271,7 @@ func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File
 	// A name that is not unique needs an id.
 	if fileSel != "" && len(match) > 1 {
 		if _, err := strconv.ParseInt(fileSel, 10, 64); err != nil {
-			return nil, &noMatchError{version: v, what: fmt.Sprintf("exactly one file named %q (%d have that name)", fileSel, len(match)), ambiguous: true}
+			return nil, &noMatchError{version: v, what: fmt.Sprintf("%d files named %q", len(match), fileSel), ambiguous: true}
 		}
 	}
 	if !filtered {
@@ -341,7 +341,7 @@ type noMatchError struct {
 func (e *noMatchError) Error() string {
 	var b strings.Builder
 	if e.ambiguous {
-		fmt.Fprintf(&b, "version %d (%s) has no %s; its files are:", e.version.ID, e.version.Name, e.what)
+		fmt.Fprintf(&b, "version %d (%s) has %s: choose one with `--file ID`, or add --fp, --size or --format; its files are:", e.version.ID, e.version.Name, e.what)
 	} else {
 		fmt.Fprintf(&b, "no file of version %d (%s) matches %s; its files are:", e.version.ID, e.version.Name, e.what)
 	}

@@ -100,6 +100,8 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 			f.Add(ev.N)
 		case dl.EventRestart:
 			f.Restart(ev.Err)
+		case dl.EventRetry:
+			f.Retry(ev.Err, ev.Attempt, ev.Wait)
 		}
 	}
 	engine := dl.New(eopts)
