@@ -148,6 +148,16 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 	werr := g.Wait()
 	totals := tr.Wait()
 	if werr != nil || ctx.Err() != nil {
+		if o.JSON { // a script still learns what finished and what did not
+			for _, it := range items {
+				if it.Status == "planned" {
+					it.Status = "interrupted"
+				}
+			}
+			if err := cmdutil.WriteJSON(ios.Out, report(items)); err != nil {
+				return err
+			}
+		}
 		return cmdutil.WithHint(context.Canceled, "run the same command again to resume; finished files are kept and partial ones continue where they stopped")
 	}
 	return finish(o, items, totals)
