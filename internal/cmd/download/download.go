@@ -111,8 +111,11 @@ Civitai Helper does), NAME.preview.EXT (the first example image) and
 NAME.json (A1111's extra-networks metadata: activation text = trigger
 words). Existing sidecars are kept unless --force. --no-sidecars skips them.
 
-Downloads that need an account use CIVITAI_API_KEY. The key is sent to the
-API only, never to the storage host the files come from.
+Downloads that need an account use CIVITAI_API_KEY, or the ?token= of a
+pasted download link when no key is configured (shown as token=REDACTED).
+The key is sent to the API only, never to the storage host the files come
+from. --dry-run also says what is on disk: the file already present, a
+different file (needs --force), or a partial download and where it resumes.
 
 EXIT STATUS
   0 all files downloaded or already present, 1 error, 2 bad flags,
