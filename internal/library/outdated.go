@@ -24,6 +24,12 @@ type ModelClient interface {
 	GetModel(ctx context.Context, id int64) (*api.Model, error)
 }
 
+// versionClient is what Outdated also uses, when the client has it, to
+// find a version the model no longer lists; *api.Client has it.
+type versionClient interface {
+	GetModelVersion(ctx context.Context, id int64) (*api.ModelVersion, error)
+}
+
 // DefaultVersionsMaxAge is how long a model's cached version list is used
 // before CivitAI is asked again.
 const DefaultVersionsMaxAge = time.Hour
@@ -76,6 +82,10 @@ type Update struct {
 	EarlyAccess *store.VersionInfo `json:"earlyAccess,omitempty"`
 	// Command updates the model.
 	Command string `json:"command"`
+	// Files pairs each of Paths with the file of Latest that replaces it
+	// (see PlanFiles). It is filled when CivitAI was asked (not offline)
+	// and Latest is set; nil otherwise.
+	Files []*FileUpdate `json:"files,omitempty"`
 }
 
 // ModelError is a model Outdated could not check.
@@ -151,12 +161,22 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 	for _, id := range ids {
 		files := byModel[id]
 		g.Go(func() error {
-			mv, requested, err := versionsFor(gctx, o, id, now)
+			mv, m, requests, err := versionsFor(gctx, o, id, now)
+			var u *Update
+			if err == nil {
+				if u = compare(mv, files, now); u != nil && u.Latest != nil && o.Client != nil {
+					n, ferr := planFiles(gctx, o, m, u, files)
+					requests += n
+					if ferr != nil && gctx.Err() != nil {
+						return gctx.Err()
+					}
+					// Another error leaves Files nil: `civit update` asks
+					// again for what it needs.
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if requested {
-				res.Requests++
-			}
+			res.Requests += requests
 			if err != nil {
 				if gctx.Err() != nil {
 					return gctx.Err()
@@ -165,7 +185,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 				return nil
 			}
 			res.Checked++
-			if u := compare(mv, files, now); u != nil {
+			if u != nil {
 				res.Outdated = append(res.Outdated, u)
 			}
 			return nil
@@ -186,27 +206,86 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 }
 
 // versionsFor returns a model's versions from the cache when fresh, else
-// from CivitAI (caching them).
-func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (mv *store.ModelVersions, requested bool, err error) {
+// from CivitAI (caching them; m is then the model CivitAI sent).
+func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (mv *store.ModelVersions, m *api.Model, requests int, err error) {
 	cached, cerr := o.Store.GetModelVersions(ctx, id)
 	if cerr == nil && (o.Client == nil || (o.MaxAge > 0 && now.Sub(cached.CheckedAt) < o.MaxAge)) {
-		return cached, false, nil
+		return cached, nil, 0, nil
 	}
 	if o.Client == nil {
-		return nil, false, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)
+		return nil, nil, 0, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)
 	}
 	if err := o.Limiter.Wait(ctx); err != nil {
-		return nil, false, err
+		return nil, nil, 0, err
 	}
-	m, err := o.Client.GetModel(ctx, id)
+	m, err = o.Client.GetModel(ctx, id)
 	if err != nil {
-		return nil, true, err
+		return nil, nil, 1, err
 	}
 	mv = VersionsOf(m, now)
 	if err := o.Store.PutModelVersions(ctx, mv); err != nil {
-		return nil, true, err
+		return nil, nil, 1, err
 	}
-	return mv, true, nil
+	return mv, m, 1, nil
+}
+
+// planFiles fills u.Files from the files CivitAI lists for the current and
+// the latest version: from m when versionsFor just fetched it, else from
+// the model fetched again (the version lists kept in the library do not
+// have the files; the response cache usually answers). It returns the
+// requests it sent.
+func planFiles(ctx context.Context, o OutdatedOptions, m *api.Model, u *Update, files []*store.File) (requests int, err error) {
+	if m == nil {
+		if err := o.Limiter.Wait(ctx); err != nil {
+			return 0, err
+		}
+		requests++
+		if m, err = o.Client.GetModel(ctx, u.ModelID); err != nil {
+			return requests, err
+		}
+	}
+	version := func(id int64) *api.ModelVersion {
+		for _, v := range m.ModelVersions {
+			if v.ID == id {
+				return v
+			}
+		}
+		return nil
+	}
+	latest, cur := version(u.Latest.ID), version(u.Current.ID)
+	if latest == nil {
+		return requests, fmt.Errorf("model %d no longer lists version %d", u.ModelID, u.Latest.ID)
+	}
+	if vc, ok := o.Client.(versionClient); ok && cur == nil {
+		// A version the model no longer lists may still be there by id.
+		if err := o.Limiter.Wait(ctx); err != nil {
+			return requests, err
+		}
+		requests++
+		if v, err := vc.GetModelVersion(ctx, u.Current.ID); err == nil {
+			cur = v
+		} else if ctx.Err() != nil {
+			return requests, ctx.Err()
+		}
+	}
+	u.Files = PlanFiles(CurrentRows(u, files), cur, latest)
+	return requests, nil
+}
+
+// CurrentRows returns the rows among files that are u's Paths, in that
+// order.
+func CurrentRows(u *Update, files []*store.File) []*store.File {
+	byPath := map[string]*store.File{}
+	for _, f := range files {
+		byPath[f.Path] = f
+	}
+	var out []*store.File
+	for _, p := range u.Paths {
+		if f := byPath[p]; f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // compare finds what is newer than the newest version on disk.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/time/rate"
 
 	"github.com/civit/civit/internal/civitaitest"
@@ -17,6 +18,7 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	ctx := t.Context()
 	rows := []*store.File{
 		{Path: "/m/ckpt_v1.safetensors", SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", State: store.StateIdentified},
+		{Path: "/m/vae/vae_v1.safetensors", SHA256: sha64("6"), ModelID: 102, VersionID: 10203, FileID: 1020304, VersionName: "v1.0", ModelName: "CK", State: store.StateIdentified},
 		{Path: "/m/ea_v1.safetensors", SHA256: sha64("2"), ModelID: 104, VersionID: 10402, VersionName: "v1.0", State: store.StateIdentified},
 		{Path: "/m/lora.safetensors", SHA256: sha64("3"), ModelID: 101, VersionID: 10101, State: store.StateIdentified},
 		{Path: "/m/gone.safetensors", SHA256: sha64("4"), ModelID: 111, VersionID: 11101, ModelName: "Gone", State: store.StateIdentified},
@@ -38,15 +40,27 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 		ck.Dir != "/m" || ck.Command != "civit update 102" || ck.Latest.PublishedAt.IsZero() {
 		t.Errorf("checkpoint: %+v", ck)
 	}
+	// Each file on disk with the file of v3.0 that replaces it: the VAE
+	// (known by its file id) with v3.0's VAE; a file whose hash CivitAI
+	// does not list for v1.0 with none, and a note.
+	wantFiles := []*FileUpdate{
+		{Path: "/m/ckpt_v1.safetensors", Note: "it is none of the files CivitAI lists for v1.0, so civit cannot tell which file of v3.0 replaces it"},
+		{Path: "/m/vae/vae_v1.safetensors", Old: &FileRef{ID: 1020304, Type: "VAE"}, New: &FileRef{ID: 1020104, Type: "VAE"}},
+	}
+	if diff := cmp.Diff(wantFiles, ck.Files, cmpopts.IgnoreFields(FileRef{}, "Name", "Format", "FP", "Size", "QuantType", "SHA256")); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
 	if ea.ModelID != 104 || ea.Latest != nil || ea.EarlyAccess == nil || ea.EarlyAccess.ID != 10401 || ea.EarlyAccess.EarlyAccessEndsAt.IsZero() {
 		t.Errorf("early access: %+v", ea)
 	}
-	// Cached for an hour: no request. Offline works from the cache.
-	if res, err := Outdated(ctx, o); err != nil || res.Requests != 1 || len(res.Outdated) != 2 {
-		t.Errorf("cached: %+v %v (only the gone model is asked again)", res, err)
+	// Cached for an hour: the gone model is asked again, and the outdated
+	// one once for its files (the cached version list does not have them).
+	// Offline works from the cache, without the files.
+	if res, err := Outdated(ctx, o); err != nil || res.Requests != 2 || len(res.Outdated) != 2 || len(res.Outdated[0].Files) != 2 {
+		t.Errorf("cached: %+v %v", res, err)
 	}
 	o.Client = nil
-	if res, err := Outdated(ctx, o); err != nil || res.Requests != 0 || len(res.Outdated) != 2 || len(res.Errors) != 1 {
+	if res, err := Outdated(ctx, o); err != nil || res.Requests != 0 || len(res.Outdated) != 2 || len(res.Errors) != 1 || res.Outdated[0].Files != nil {
 		t.Errorf("offline: %+v %v", res, err)
 	}
 	// Filters.
