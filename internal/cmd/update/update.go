@@ -16,10 +16,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civit/civit/internal/api"
+
 	"github.com/civit/civit/internal/cmd/download"
 	"github.com/civit/civit/internal/cmd/outdated"
 	"github.com/civit/civit/internal/cmdutil"
 	dl "github.com/civit/civit/internal/download"
+	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/sidecar"
 	"github.com/civit/civit/internal/store"
@@ -51,19 +54,28 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: strings.TrimSpace(`
 Download the newest version (not in early access) of the given models of
 the library — model ids or model URLs — or of every outdated model with
---all (see 'civit outdated'), into each folder that holds the newest
-version on disk (a model kept for two UIs is updated in both: downloaded
-once, then taken from the library), with the same engine, verification and
+--all (see 'civit outdated'), with the same engine, verification and
 sidecars as 'civit download'.
 
-Old versions are kept (--keep-old, the default). --remove-old deletes the
-old model files and their sidecars once the new version is downloaded and
-verified, and forgets them in the library. It asks for confirmation on a
-terminal; elsewhere it needs --yes (without it civit refuses instead of
-waiting for an answer). When the new file has the same name as the old one,
-only --remove-old can replace it.
+Each file on disk of the old version is replaced by the new version's file
+that matches it: the same file type (Model, VAE, Config, Training Data,
+...), preferring the same format (SafeTensor, PickleTensor, GGUF, ...),
+then the same fp and size. The new file goes into the folder of the file
+it replaces, so a VAE stays in the VAE folder and a model kept for two UIs
+is updated in both (downloaded once, then taken from the library). A file
+whose type the new version does not have is neither updated nor removed;
+a note says so. A named model whose newest version is on disk also gets
+the files its older files still lack (an update cut short).
 
---dry-run shows what would be downloaded and removed, and does nothing.
+Old versions are kept (--keep-old, the default). --remove-old deletes each
+old file and its sidecars once its replacement is downloaded and verified,
+and forgets it in the library. It asks for confirmation on a terminal;
+elsewhere it needs --yes (without it civit refuses instead of waiting for
+an answer). When a new file has the same name as the old one, only
+--remove-old can replace it; until then nothing of that model is updated.
+
+--dry-run shows, per model, the new files, the folders they go into, the
+files kept and the old files removed, and does nothing.
 
 EXIT STATUS
   0 done (also when everything is up to date), 1 error, 2 bad flags or
@@ -121,32 +133,175 @@ $ civit update --all --remove-old --dry-run`),
 	return cmd
 }
 
+// versionGetter fetches a version with its files; *api.Client has it.
+type versionGetter interface {
+	GetModelVersion(ctx context.Context, id int64) (*api.ModelVersion, error)
+}
+
 // plan is one model to update.
 type plan struct {
-	u        *library.Update
-	newName  string // file name of the new version's primary file, when known
+	u *library.Update
+	// err is why the model cannot be updated, found while planning.
+	err error
+	// jobs are the files of the latest version to download, each into one
+	// folder.
+	jobs []*job
+	// kept are the files on disk that stay as they are, and why.
+	kept []*library.FileUpdate
+	// upToDate: the newest version is on disk already; jobs then bring the
+	// files of older versions left without their replacement up to it,
+	// and remove lists (with --remove-old) the older files whose
+	// replacement is beside them.
+	upToDate bool
 	remove   []string
-	replaces []string // old files the new one replaces (same name, same folder)
-	cleanup  bool     // up to date: only remove the older versions
 }
 
-// dirs are the folders the update goes into: each that holds the current
-// version.
-func (p *plan) dirs() []string {
-	if len(p.u.Dirs) > 0 {
-		return p.u.Dirs
+// job is one file of the latest version to download into one folder, and
+// the files on disk it replaces there.
+type job struct {
+	dir  string
+	file *library.FileRef
+	dest string             // dir and the file's name
+	from library.VersionRef // the version of the files it replaces
+	olds []string
+	// inPlace: dest is one of olds (the new file has the old one's name).
+	inPlace bool
+	err     error // why it cannot be done, found while planning
+	done    bool
+}
+
+// failed reports whether the model cannot be updated: a problem found
+// while planning stops the whole model, so that nothing is half done.
+func (p *plan) failed() bool {
+	return p.err != nil || slices.ContainsFunc(p.jobs, func(j *job) bool { return j.err != nil })
+}
+
+// units is how many outcomes the plan has: one per download and one for
+// removing older files, or one when it cannot be done.
+func (p *plan) units() int {
+	if p.failed() {
+		return 1
 	}
-	return []string{p.u.Dir}
+	n := len(p.jobs)
+	if len(p.remove) > 0 {
+		n++
+	}
+	return n
 }
 
-// replacesIn reports whether the new file replaces an old one in dir.
-func (p *plan) replacesIn(dir string) bool {
-	return p.newName != "" && slices.Contains(p.replaces, filepath.Join(dir, p.newName))
+// dirs are the folders that get new files.
+func (p *plan) dirs() []string {
+	var out []string
+	for _, j := range p.jobs {
+		if !slices.Contains(out, j.dir) {
+			out = append(out, j.dir)
+		}
+	}
+	return out
 }
 
-// cleanupPlan plans the removal of the versions of a model older than the
-// newest one on disk (nil when there are none).
-func cleanupPlan(ctx context.Context, st *store.Store, id int64) (*plan, error) {
+// removals are the old files the plan removes with --remove-old, or
+// overwrites with a new file of the same name.
+func (p *plan) removals() []string {
+	out := slices.Clone(p.remove)
+	for _, j := range p.jobs {
+		out = append(out, j.olds...)
+	}
+	return out
+}
+
+// newPlan turns the file pairs of an outdated model into downloads: each
+// file of the latest version that replaces a file on disk goes into that
+// file's folder (so a VAE goes where the old VAE is, a checkpoint where the
+// old checkpoint is, and a model kept for two UIs is updated in both),
+// once per folder. A new file with an old file's name replaces it only
+// with --remove-old, unless it is the same content.
+func newPlan(u *library.Update, files []*library.FileUpdate, removeOld bool) *plan {
+	p := &plan{u: u}
+	onDisk := map[string]*library.FileUpdate{}
+	for _, fu := range files {
+		onDisk[fu.Path] = fu
+	}
+	type key struct {
+		dir string
+		id  int64
+	}
+	byKey := map[key]*job{}
+	byDest := map[string]*job{}
+	for _, fu := range files {
+		if fu.New == nil {
+			p.kept = append(p.kept, fu)
+			continue
+		}
+		k := key{filepath.Dir(fu.Path), fu.New.ID}
+		j := byKey[k]
+		if j == nil {
+			j = &job{dir: k.dir, file: fu.New, from: u.Current}
+			byKey[k] = j
+			p.jobs = append(p.jobs, j)
+			name, err := dl.SanitizeFilename(fu.New.Name)
+			switch {
+			case err != nil:
+				j.err = fmt.Errorf("file %d of %s: %w", fu.New.ID, u.Latest.Name, err)
+			case byDest[filepath.Join(k.dir, name)] != nil:
+				j.err = fmt.Errorf("files %d and %d of %s have the same name %s: only one of them can go into %s",
+					byDest[filepath.Join(k.dir, name)].file.ID, fu.New.ID, u.Latest.Name, name, k.dir)
+			default:
+				j.dest = filepath.Join(k.dir, name)
+				byDest[j.dest] = j
+			}
+		}
+		j.olds = append(j.olds, fu.Path)
+	}
+	for _, j := range p.jobs {
+		old, ok := onDisk[j.dest]
+		switch {
+		case j.err != nil || !ok:
+		case !slices.Contains(j.olds, j.dest):
+			j.err = fmt.Errorf("the new version's file %s would overwrite %s, which it does not replace", filepath.Base(j.dest), j.dest)
+		default:
+			j.inPlace = true
+			same := old.Old != nil && old.Old.SHA256 != "" && old.Old.SHA256 == j.file.SHA256
+			if !removeOld && !same {
+				j.err = cmdutil.WithHint(fmt.Errorf("the new version's file %s has the same name as the old one", filepath.Base(j.dest)),
+					"use `--remove-old` to replace it")
+			}
+		}
+	}
+	return p
+}
+
+// filesFor pairs the files on disk of u's current version with the files
+// of its latest version, asking CivitAI when Outdated could not.
+func filesFor(ctx context.Context, st *store.Store, c versionGetter, u *library.Update) ([]*library.FileUpdate, error) {
+	if u.Files != nil {
+		return u.Files, nil
+	}
+	latest, err := c.GetModelVersion(ctx, u.Latest.ID)
+	if err != nil {
+		return nil, fmt.Errorf("the files of %s: %w", u.Latest.Name, err)
+	}
+	cur, err := c.GetModelVersion(ctx, u.Current.ID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		cur = nil // gone from CivitAI: its files cannot be told apart
+	}
+	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}, State: store.StateIdentified})
+	if err != nil {
+		return nil, err
+	}
+	return library.PlanFiles(library.CurrentRows(u, rows), cur, latest), nil
+}
+
+// upToDatePlan plans the files of older versions of a model whose newest
+// version is on disk: a file whose replacement (the file of the newest
+// version that library.MatchFile picks) is beside it is removed with
+// --remove-old; one without it gets it (a multi-file model whose update
+// was cut short); the others are kept. It returns nil when there is
+// nothing to do.
+func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld bool) (*plan, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{id}, State: store.StateIdentified})
 	if err != nil || len(rows) == 0 {
 		return nil, err
@@ -163,16 +318,84 @@ func cleanupPlan(ctx context.Context, st *store.Store, id int64) (*plan, error) 
 			newest = r
 		}
 	}
+	if !slices.ContainsFunc(rows, func(r *store.File) bool { return r.VersionID != newest.VersionID }) {
+		return nil, nil
+	}
 	u := &library.Update{ModelID: id, Model: newest.ModelName, ModelType: newest.ModelType,
 		Current: library.VersionRef{ID: newest.VersionID, Name: newest.VersionName}, Dir: filepath.Dir(newest.Path),
 		Latest: &store.VersionInfo{ID: newest.VersionID, Name: newest.VersionName}}
-	p := &plan{u: u, cleanup: true}
+	newV, err := c.GetModelVersion(ctx, newest.VersionID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !removeOld {
+			return nil, nil // nothing to remove; the newest version is on disk
+		}
+		return &plan{u: u, upToDate: true, err: fmt.Errorf("the files of %s: %w", newest.VersionName, err)}, nil
+	}
+	// The files of the newest version on disk, by folder.
+	type key struct {
+		dir string
+		id  int64
+	}
+	onDisk := map[key]bool{}
 	for _, r := range rows {
-		if r.VersionID != newest.VersionID {
-			p.remove = append(p.remove, r.Path)
+		if r.VersionID == newest.VersionID {
+			if f := library.IdentifyFile(r, newV.Files); f != nil {
+				onDisk[key{filepath.Dir(r.Path), f.ID}] = true
+			}
 		}
 	}
-	if len(p.remove) == 0 {
+	var kept, behind []*library.FileUpdate
+	var remove []string
+	from := map[string]library.VersionRef{} // old path -> its version
+	versions := map[int64]*api.ModelVersion{}
+	for _, r := range rows {
+		if r.VersionID == newest.VersionID {
+			continue
+		}
+		v, ok := versions[r.VersionID]
+		if !ok {
+			if v, err = c.GetModelVersion(ctx, r.VersionID); err != nil && ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			versions[r.VersionID] = v // nil when CivitAI no longer has it
+		}
+		fu := &library.FileUpdate{Path: r.Path}
+		var old *api.File
+		if v != nil {
+			old = library.IdentifyFile(r, v.Files)
+		}
+		if old == nil {
+			fu.Note = fmt.Sprintf("it is none of the files CivitAI lists for %s, so civit cannot tell which file of %s replaces it", r.VersionName, newV.Name)
+			kept = append(kept, fu)
+			continue
+		}
+		fu.Old = library.RefOf(old)
+		n := library.MatchFile(old, newV.Files)
+		switch {
+		case n == nil:
+			fu.Note = fmt.Sprintf("%s has no %s file", newV.Name, old.Type)
+			kept = append(kept, fu)
+		case onDisk[key{filepath.Dir(r.Path), n.ID}]:
+			remove = append(remove, r.Path)
+		default:
+			fu.New = library.RefOf(n)
+			behind = append(behind, fu)
+			from[r.Path] = library.VersionRef{ID: r.VersionID, Name: r.VersionName}
+		}
+	}
+	p := newPlan(u, behind, removeOld)
+	p.upToDate = true
+	for _, j := range p.jobs {
+		j.from = from[j.olds[0]]
+	}
+	if removeOld {
+		// Only then do the kept files need a word: they are not removed.
+		p.kept, p.remove = kept, remove
+	}
+	if len(p.jobs) == 0 && len(p.kept) == 0 && len(p.remove) == 0 {
 		return nil, nil
 	}
 	return p, nil
@@ -193,10 +416,13 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	failed := 0
+	// Failures found before planning; printed once it is known whether
+	// there is more than one outcome.
+	var early []error
+	checked := map[int64]bool{} // named models that need no second look
 	for _, e := range res.Errors {
-		failed++
-		fmt.Fprintf(ios.ErrOut, "civit: error: model %d (%s): %s\n", e.ModelID, e.Model, e.Err)
+		checked[e.ModelID] = true
+		early = append(early, fmt.Errorf("model %d (%s): %s", e.ModelID, e.Model, e.Err))
 	}
 	if len(o.ModelIDs) > 0 {
 		rows, err := st.List(ctx, store.Filter{ModelIDs: o.ModelIDs, State: store.StateIdentified})
@@ -209,8 +435,9 @@ func run(ctx context.Context, o *Options) error {
 		}
 		for _, id := range o.ModelIDs {
 			if !inLib[id] {
-				failed++
-				fmt.Fprintf(ios.ErrOut, "civit: error: model %d is not in the library (download it, or run `civit scan`)\n", id)
+				checked[id] = true
+				early = append(early, cmdutil.WithHint(fmt.Errorf("model %d is not in the library", id),
+					fmt.Sprintf("download it with `civit download %d`, or run `civit scan` on the folder that has it", id)))
 			}
 		}
 	}
@@ -224,79 +451,105 @@ func run(ctx context.Context, o *Options) error {
 			note("%s (%d): the newer version %s is in early access; nothing to update yet", u.Model, u.ModelID, u.EarlyAccess.Name)
 			continue
 		}
-		p := &plan{u: u}
-		if v, err := c.GetModelVersion(ctx, u.Latest.ID); err == nil {
-			for _, f := range v.Files {
-				if bool(f.Primary) || len(v.Files) == 1 {
-					if name, err := dl.SanitizeFilename(f.Name); err == nil {
-						p.newName = name
-					}
-					break
-				}
+		checked[u.ModelID] = true
+		files, err := filesFor(ctx, st, c, u)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
-		} else if ctx.Err() != nil {
-			return ctx.Err()
+			plans = append(plans, &plan{u: u, err: err})
+			continue
 		}
-		for _, old := range u.Paths {
-			if p.newName != "" && filepath.Base(old) == p.newName {
-				p.replaces = append(p.replaces, old)
-				continue
-			}
-			if o.RemoveOld {
-				p.remove = append(p.remove, old)
-			}
-		}
-		plans = append(plans, p)
+		plans = append(plans, newPlan(u, files, o.RemoveOld))
 	}
-	if o.RemoveOld && len(o.ModelIDs) > 0 {
-		// Named models already up to date may still have older versions
-		// on disk that --remove-old should remove.
-		planned := map[int64]bool{}
-		for _, p := range plans {
-			planned[p.u.ModelID] = true
+	// A named model whose newest version is on disk may have older files:
+	// left without their replacement by an update cut short, or to remove
+	// with --remove-old.
+	for _, id := range o.ModelIDs {
+		if checked[id] {
+			continue
 		}
-		for _, id := range o.ModelIDs {
-			if planned[id] {
-				continue
+		checked[id] = true
+		if p, err := upToDatePlan(ctx, st, c, id, o.RemoveOld); err != nil {
+			return err
+		} else if p != nil {
+			plans = append(plans, p)
+		}
+	}
+	for _, p := range plans {
+		for _, fu := range p.kept {
+			if p.upToDate {
+				note("civit: note: %s (%d): %s is not removed: %s", p.u.Model, p.u.ModelID, fu.Path, fu.Note)
+			} else {
+				note("civit: note: %s (%d): %s is not updated and not removed: %s", p.u.Model, p.u.ModelID, fu.Path, fu.Note)
 			}
-			if p, err := cleanupPlan(ctx, st, id); err != nil {
-				return err
-			} else if p != nil {
-				plans = append(plans, p)
+		}
+	}
+	// An up-to-date model with only such files has nothing left to do.
+	plans = slices.DeleteFunc(plans, func(p *plan) bool { return p.upToDate && p.units() == 0 })
+
+	// One outcome in all: its failure is returned, for the CLI to print
+	// with its hint and exit code. Several: each failure is printed as it
+	// happens, and the exit status counts the models that failed.
+	units := len(early)
+	for _, p := range plans {
+		units += p.units()
+	}
+	var only error
+	fail := func(err error) {
+		if units == 1 {
+			only = err
+			return
+		}
+		fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
+		var h *cmdutil.HintError
+		if errors.As(err, &h) {
+			fmt.Fprintf(ios.ErrOut, "civit: hint: %s\n", h.Hint)
+		}
+	}
+	modelErr := func(p *plan, err error) {
+		fail(fmt.Errorf("%s (%d): %w", p.u.Model, p.u.ModelID, err))
+	}
+	failed := len(early)
+	for _, err := range early {
+		fail(err)
+	}
+	for _, p := range plans {
+		if p.err != nil {
+			modelErr(p, p.err)
+		}
+		for _, j := range p.jobs {
+			if j.err != nil {
+				modelErr(p, j.err)
 			}
+		}
+		if p.failed() {
+			failed++
 		}
 	}
 	if len(plans) == 0 {
-		fmt.Fprintln(ios.ErrOut, "everything is up to date")
-		return partial(failed, failed)
+		if failed == 0 {
+			fmt.Fprintln(ios.ErrOut, "everything is up to date")
+		}
+		return result(only, failed, failed)
 	}
 
 	if o.DryRun {
-		tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "model", "current", "new", "folder", "remove")
-		for _, p := range plans {
-			rm := strings.Join(p.remove, ", ")
-			for _, r := range p.replaces {
-				rm = strings.TrimPrefix(rm+", "+r+" (replaced)", ", ")
-			}
-			newCol := fmt.Sprintf("%s (%d)", p.u.Latest.Name, p.u.Latest.ID)
-			if p.cleanup {
-				newCol = "(up to date)"
-			}
-			tp.AddRow(fmt.Sprintf("%s (%d)", p.u.Model, p.u.ModelID), fmt.Sprintf("%s (%d)", p.u.Current.Name, p.u.Current.ID),
-				newCol, strings.Join(p.dirs(), ", "), dashIfEmpty(rm))
-		}
-		if err := tp.Render(); err != nil {
+		if err := dryRun(ios, plans, o.RemoveOld); err != nil {
 			return err
 		}
 		fmt.Fprintf(ios.ErrOut, "dry run: %s; nothing was done\n", plural(len(plans), "model"))
-		return partial(failed, failed+len(plans))
+		return result(only, failed, max(failed, len(plans)+len(early)))
 	}
 
 	if o.RemoveOld && !o.Yes {
 		var n int
 		var size int64
 		for _, p := range plans {
-			for _, r := range append(append([]string{}, p.remove...), replaced(p)...) {
+			if p.failed() {
+				continue
+			}
+			for _, r := range p.removals() {
 				n++
 				if fi, err := os.Stat(r); err == nil {
 					size += fi.Size()
@@ -314,73 +567,127 @@ func run(ctx context.Context, o *Options) error {
 	}
 
 	updated := 0
-	var lastErr error
 	for _, p := range plans {
+		if p.failed() {
+			continue // said so above
+		}
 		u := p.u
-		if len(p.replaces) > 0 && !o.RemoveOld {
-			failed++
-			lastErr = cmdutil.WithHint(fmt.Errorf("%s (%d): the new version's file %s has the same name as the old one", u.Model, u.ModelID, p.newName),
-				"use `--remove-old` to replace it")
-			fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", lastErr)
-			continue
-		}
-		if p.cleanup {
-			if err := removeOld(ctx, st, u, p.remove); err != nil {
-				failed++
-				lastErr = err
-				fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
-			} else {
-				note("%s (%d) is up to date; removed %d older files", u.Model, u.ModelID, len(p.remove))
-			}
-			continue
-		}
-		// Into every folder that holds the current version: after the
-		// first, the others get the new file from the library (a hard link
-		// on one file system), not from the network again.
-		var derr error
-		for _, dir := range p.dirs() {
-			note("updating %s (%d): %s -> %s into %s", u.Model, u.ModelID, u.Current.Name, u.Latest.Name, dir)
+		// Each new file into each folder where it replaces a file: after
+		// the first folder, the others get it from the library (a hard
+		// link on one file system), not from the network again.
+		ok, done := true, 0
+		for _, j := range p.jobs {
+			note("updating %s (%d): %s -> %s into %s: %s", u.Model, u.ModelID, j.from.Name, u.Latest.Name, j.dir, filepath.Base(j.dest))
 			dopts := &download.Options{
-				Factory:   o.Factory,
-				Targets:   []target.Target{{Input: fmt.Sprintf("%d@%d", u.ModelID, u.Latest.ID), ModelID: u.ModelID, VersionID: u.Latest.ID}},
-				OutputDir: dir,
+				Factory: o.Factory,
+				Targets: []target.Target{{Input: fmt.Sprintf("%d@%d", u.ModelID, u.Latest.ID), ModelID: u.ModelID, VersionID: u.Latest.ID,
+					FileID: j.file.ID}},
+				OutputDir: j.dir,
 				Jobs:      5,
 				Conns:     8,
 				Quiet:     o.Quiet,
 				Refresh:   o.Refresh,
-				Force:     p.replacesIn(dir) && o.RemoveOld,
+				Force:     j.inPlace && o.RemoveOld,
 			}
-			if derr = download.Run(ctx, dopts); derr != nil {
-				break
+			if err := download.Run(ctx, dopts); err != nil {
+				if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+					return err
+				}
+				ok = false
+				modelErr(p, err)
+				continue
+			}
+			j.done = true
+			done++
+		}
+		// An old file goes only once its replacement is in place.
+		gone := slices.Clone(p.remove)
+		for _, j := range p.jobs {
+			if !j.done {
+				continue
+			}
+			for _, old := range j.olds {
+				switch {
+				case old == j.dest: // overwritten by the new file
+				case o.RemoveOld:
+					gone = append(gone, old)
+				default:
+					note("kept the old version: %s (remove it with `civit update %d --remove-old`)", old, u.ModelID)
+				}
 			}
 		}
-		if err := derr; err != nil {
-			if ctx.Err() != nil || errors.Is(err, context.Canceled) {
-				return err
+		if len(gone) > 0 {
+			if err := removeOld(ctx, st, u, gone); err != nil {
+				ok = false
+				fail(err)
+			} else if len(p.remove) > 0 {
+				note("%s (%d) is up to date; removed %d older files", u.Model, u.ModelID, len(gone))
 			}
+		}
+		switch {
+		case !ok:
 			failed++
-			lastErr = err
-			fmt.Fprintf(ios.ErrOut, "civit: error: %s (%d): %v\n", u.Model, u.ModelID, err)
-			continue
-		}
-		updated++
-		if !o.RemoveOld {
-			for _, old := range u.Paths {
-				note("kept the old version: %s (remove it with `civit update %d --remove-old`)", old, u.ModelID)
-			}
-			continue
-		}
-		if err := removeOld(ctx, st, u, p.remove); err != nil {
-			failed++
-			lastErr = err
-			fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
+		case done > 0:
+			updated++
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "%d updated, %d failed\n", updated, failed)
-	if failed == 1 && updated == 0 && lastErr != nil && len(plans) == 1 {
-		return lastErr
+	return result(only, failed, failed+updated)
+}
+
+// dryRun prints the plans: per model the new files, the folders they go
+// into and the old files removed (or replaced by a file of the same name).
+func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
+	tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "model", "current", "new", "files", "folder", "remove")
+	for _, p := range plans {
+		var files []string
+		rm := slices.Clone(p.remove)
+		for _, j := range p.jobs {
+			if name := filepath.Base(j.dest); j.dest != "" && !slices.Contains(files, name) {
+				files = append(files, name)
+			}
+			for _, old := range j.olds {
+				switch {
+				case old == j.dest:
+					rm = append(rm, old+" (replaced)")
+				case removeOld:
+					rm = append(rm, old)
+				}
+			}
+		}
+		for _, fu := range p.kept {
+			what := "not updated"
+			if p.upToDate {
+				what = "not removed"
+			}
+			files = append(files, fmt.Sprintf("%s: %s (%s)", what, filepath.Base(fu.Path), fu.Note))
+		}
+		cur := []string{fmt.Sprintf("%s (%d)", p.u.Current.Name, p.u.Current.ID)}
+		newCol := fmt.Sprintf("%s (%d)", p.u.Latest.Name, p.u.Latest.ID)
+		if p.upToDate && len(p.jobs) == 0 {
+			newCol = "(up to date)"
+		} else if p.upToDate {
+			// Older files catching up: their versions.
+			cur = nil
+			for _, j := range p.jobs {
+				if v := fmt.Sprintf("%s (%d)", j.from.Name, j.from.ID); !slices.Contains(cur, v) {
+					cur = append(cur, v)
+				}
+			}
+		}
+		tp.AddRow(fmt.Sprintf("%s (%d)", p.u.Model, p.u.ModelID), strings.Join(cur, ", "),
+			newCol, dashIfEmpty(strings.Join(files, "; ")), dashIfEmpty(strings.Join(p.dirs(), ", ")), dashIfEmpty(strings.Join(rm, ", ")))
 	}
-	return partial(failed, failed+updated)
+	return tp.Render()
+}
+
+// result is the run's error: the one failure when there was one outcome
+// in all (not printed yet), else the count of failures.
+func result(only error, failed, total int) error {
+	if only != nil {
+		return only
+	}
+	return partial(failed, total)
 }
 
 func plural(n int, what string) string {
@@ -389,8 +696,6 @@ func plural(n int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
-
-func replaced(p *plan) []string { return p.replaces }
 
 func dashIfEmpty(s string) string {
 	if s == "" {

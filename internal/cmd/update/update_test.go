@@ -3,6 +3,7 @@ package update
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +11,8 @@ import (
 
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/store"
 )
 
 func TestNewCmdUpdate(t *testing.T) {
@@ -59,6 +62,138 @@ func TestNewCmdUpdate(t *testing.T) {
 			got.Factory = nil
 			if diff := cmp.Diff(&tt.want, got); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNewPlan(t *testing.T) {
+	t.Parallel()
+	ref := func(id int64, name, sha string) *library.FileRef {
+		return &library.FileRef{ID: id, Name: name, SHA256: sha}
+	}
+	ckV1, vaeV1 := ref(1, "ck_v10.ckpt", "A1"), ref(2, "vae.safetensors", "A2")
+	ckV3, vaeV3 := ref(31, "ck_v30.ckpt", "B1"), ref(32, "vae.safetensors", "B2")
+	type wantJob struct {
+		Dir, Dest string
+		File      int64
+		Olds      []string
+		InPlace   bool
+		Err       string
+	}
+	tests := []struct {
+		name      string
+		files     []*library.FileUpdate
+		removeOld bool
+		want      []wantJob
+		kept      []string
+	}{
+		{
+			name: "each file into its own folder",
+			files: []*library.FileUpdate{
+				{Path: "/c/models/checkpoints/ck_v10.ckpt", Old: ckV1, New: ckV3},
+				{Path: "/c/models/vae/vae_v1.safetensors", Old: vaeV1, New: vaeV3},
+			},
+			want: []wantJob{
+				{Dir: "/c/models/checkpoints", Dest: "/c/models/checkpoints/ck_v30.ckpt", File: 31, Olds: []string{"/c/models/checkpoints/ck_v10.ckpt"}},
+				{Dir: "/c/models/vae", Dest: "/c/models/vae/vae.safetensors", File: 32, Olds: []string{"/c/models/vae/vae_v1.safetensors"}},
+			},
+		},
+		{
+			name: "two UIs: once per folder",
+			files: []*library.FileUpdate{
+				{Path: "/comfy/ck_v10.ckpt", Old: ckV1, New: ckV3},
+				{Path: "/webui/ck_v10.ckpt", Old: ckV1, New: ckV3},
+			},
+			want: []wantJob{
+				{Dir: "/comfy", Dest: "/comfy/ck_v30.ckpt", File: 31, Olds: []string{"/comfy/ck_v10.ckpt"}},
+				{Dir: "/webui", Dest: "/webui/ck_v30.ckpt", File: 31, Olds: []string{"/webui/ck_v10.ckpt"}},
+			},
+		},
+		{
+			name: "two old files, one replacement",
+			files: []*library.FileUpdate{
+				{Path: "/m/a.ckpt", Old: ckV1, New: ckV3},
+				{Path: "/m/b.ckpt", Old: ref(3, "b.ckpt", "A3"), New: ckV3},
+			},
+			want: []wantJob{{Dir: "/m", Dest: "/m/ck_v30.ckpt", File: 31, Olds: []string{"/m/a.ckpt", "/m/b.ckpt"}}},
+		},
+		{
+			name:  "no replacement: kept",
+			files: []*library.FileUpdate{{Path: "/m/data.zip", Old: ref(4, "data.zip", "A4"), Note: "v3.0 has no Training Data file"}},
+			kept:  []string{"/m/data.zip"},
+		},
+		{
+			name:  "same name needs --remove-old",
+			files: []*library.FileUpdate{{Path: "/v/vae.safetensors", Old: vaeV1, New: vaeV3}},
+			want: []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 32, Olds: []string{"/v/vae.safetensors"}, InPlace: true,
+				Err: "the new version's file vae.safetensors has the same name as the old one"}},
+		},
+		{
+			name:      "same name with --remove-old",
+			files:     []*library.FileUpdate{{Path: "/v/vae.safetensors", Old: vaeV1, New: vaeV3}},
+			removeOld: true,
+			want:      []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 32, Olds: []string{"/v/vae.safetensors"}, InPlace: true}},
+		},
+		{
+			name:  "same name, same content",
+			files: []*library.FileUpdate{{Path: "/v/vae.safetensors", Old: vaeV1, New: ref(33, "vae.safetensors", "A2")}},
+			want:  []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 33, Olds: []string{"/v/vae.safetensors"}, InPlace: true}},
+		},
+		{
+			name: "two new files with one name in one folder",
+			files: []*library.FileUpdate{
+				{Path: "/m/fp16.safetensors", Old: ref(5, "x.safetensors", "A5"), New: ref(35, "x.safetensors", "B5")},
+				{Path: "/m/fp32.safetensors", Old: ref(6, "x.safetensors", "A6"), New: ref(36, "x.safetensors", "B6")},
+			},
+			removeOld: true,
+			want: []wantJob{
+				{Dir: "/m", Dest: "/m/x.safetensors", File: 35, Olds: []string{"/m/fp16.safetensors"}},
+				{Dir: "/m", File: 36, Olds: []string{"/m/fp32.safetensors"}, Err: "files 35 and 36 of v3.0 have the same name x.safetensors"},
+			},
+		},
+		{
+			name: "a new file would overwrite another old file",
+			files: []*library.FileUpdate{
+				{Path: "/m/ck_v30.ckpt", Old: ref(7, "ck_v30.ckpt", "A7"), Note: "v3.0 has no Config file"},
+				{Path: "/m/ck_v10.ckpt", Old: ckV1, New: ckV3},
+			},
+			removeOld: true,
+			want: []wantJob{{Dir: "/m", Dest: "/m/ck_v30.ckpt", File: 31, Olds: []string{"/m/ck_v10.ckpt"},
+				Err: "would overwrite /m/ck_v30.ckpt, which it does not replace"}},
+			kept: []string{"/m/ck_v30.ckpt"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := &library.Update{ModelID: 1, Model: "M", Current: library.VersionRef{ID: 10, Name: "v1.0"}, Latest: &store.VersionInfo{ID: 30, Name: "v3.0"}}
+			p := newPlan(u, tt.files, tt.removeOld)
+			var got []wantJob
+			for _, j := range p.jobs {
+				w := wantJob{Dir: j.dir, Dest: j.dest, File: j.file.ID, Olds: j.olds, InPlace: j.inPlace}
+				if j.err != nil {
+					w.Err = j.err.Error()
+				}
+				got = append(got, w)
+			}
+			var kept []string
+			for _, fu := range p.kept {
+				kept = append(kept, fu.Path)
+			}
+			// An error matches when one text has the other (cmp needs it
+			// symmetric); none matches only none.
+			errContains := cmp.Comparer(func(a, b string) bool {
+				return a == b || a != "" && b != "" && (strings.Contains(a, b) || strings.Contains(b, a))
+			})
+			if diff := cmp.Diff(tt.want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Err" }, errContains)); diff != "" {
+				t.Errorf("jobs (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.kept, kept); diff != "" {
+				t.Errorf("kept (-want +got):\n%s", diff)
+			}
+			if wantFailed := slices.ContainsFunc(tt.want, func(j wantJob) bool { return j.Err != "" }); p.failed() != wantFailed {
+				t.Errorf("failed() = %v, want %v", p.failed(), wantFailed)
 			}
 		})
 	}
