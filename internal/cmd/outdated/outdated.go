@@ -49,7 +49,10 @@ in the response cache), so running it again is instant. --refresh asks
 again; --offline uses what was fetched before and asks nothing.
 
 --json prints [{modelId, model, modelType, current{id,name}, latest{id,
-name, publishedAt, ...} or null, earlyAccess, paths, dir, command}].
+name, publishedAt, ...} or null, earlyAccess, paths, dir, dirs, files[{path,
+old, new or null, note}], command}]: files pairs each file on
+disk with the file of the latest version that 'civit update' puts in its
+place.
 
 EXIT STATUS
   0 done (also when everything is up to date), 1 error, 2 bad flags,
