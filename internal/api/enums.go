@@ -103,3 +103,27 @@ func normalizeOr(s string, known []string) string {
 	v, _ := NormalizeEnum(s, known)
 	return v
 }
+
+// SimilarNames returns up to max distinct names of known that contain s or
+// are contained in it, ignoring case and spaces ("sdxl" → "SDXL 1.0",
+// "SDXL Lightning", ...), in the order of known: the suggestions for a
+// value NormalizeEnum did not recognise.
+func SimilarNames(s string, known []string, max int) []string {
+	key := strings.ToLower(strings.ReplaceAll(s, " ", ""))
+	if key == "" {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range known {
+		k := strings.ToLower(strings.ReplaceAll(n, " ", ""))
+		if seen[n] || !(strings.Contains(k, key) || strings.Contains(key, k)) {
+			continue
+		}
+		seen[n] = true
+		if out = append(out, n); len(out) == max {
+			break
+		}
+	}
+	return out
+}

@@ -60,10 +60,11 @@ func WriteRawArray(w io.Writer, items []json.RawMessage) error {
 
 // EnumError is the usage error for a value outside a fixed set.
 func EnumError(flag, value string, valid []string) error {
-	return FlagErrorf("invalid value %q for `--%s`: valid values are %s", value, flag, quoteList(valid))
+	return FlagErrorf("invalid value %q for `--%s`: valid values are %s", value, flag, QuoteList(valid))
 }
 
-func quoteList(vs []string) string {
+// QuoteList is `"a", "b"`: values as the user must type them.
+func QuoteList(vs []string) string {
 	q := make([]string, len(vs))
 	for i, v := range vs {
 		q[i] = fmt.Sprintf("%q", v)

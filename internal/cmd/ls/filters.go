@@ -1,7 +1,6 @@
 package ls
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -88,31 +87,11 @@ func distinct(rows []*store.File, field func(*store.File) string) []string {
 // suggestBase names the base models close to what was typed, the library's
 // first, as `civit search` does; with none close, the library's own.
 func suggestBase(in string, library []string) string {
-	key := strings.ToLower(strings.ReplaceAll(in, " ", ""))
-	seen := map[string]bool{}
-	var close []string
-	for _, n := range append(append([]string(nil), library...), api.BaseModels()...) {
-		k := strings.ToLower(strings.ReplaceAll(n, " ", ""))
-		if seen[n] || key == "" {
-			continue
-		}
-		if strings.Contains(k, key) || strings.Contains(key, k) {
-			seen[n] = true
-			close = append(close, fmt.Sprintf("%q", n))
-		}
-	}
-	if len(close) > 8 {
-		close = close[:8]
-	}
-	if len(close) > 0 {
-		return "did you mean " + strings.Join(close, ", ") + "?"
+	if close := api.SimilarNames(in, append(append([]string(nil), library...), api.BaseModels()...), 8); len(close) > 0 {
+		return "did you mean " + cmdutil.QuoteList(close) + "?"
 	}
 	if len(library) == 0 {
 		return "base models are spelled as on civitai.com, e.g. \"SDXL 1.0\""
 	}
-	q := make([]string, len(library))
-	for i, n := range library {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return "the library has " + strings.Join(q, ", ")
+	return "the library has " + cmdutil.QuoteList(library)
 }

@@ -3,7 +3,6 @@ package search
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
@@ -36,24 +35,9 @@ func (o *Options) resolveBaseModels(ctx context.Context, c *api.Client) error {
 }
 
 func suggest(in string, names []string) string {
-	key := strings.ToLower(strings.ReplaceAll(in, " ", ""))
-	seen := map[string]bool{}
-	var close []string
-	for _, n := range names {
-		k := strings.ToLower(strings.ReplaceAll(n, " ", ""))
-		if seen[n] || key == "" {
-			continue
-		}
-		if strings.Contains(k, key) || strings.Contains(key, k) {
-			seen[n] = true
-			close = append(close, fmt.Sprintf("%q", n))
-		}
-	}
+	close := api.SimilarNames(in, names, 8)
 	if len(close) == 0 {
 		return "run `civit search --help` for common names; base models are spelled as on civitai.com, e.g. \"SDXL 1.0\""
 	}
-	if len(close) > 8 {
-		close = close[:8]
-	}
-	return "did you mean " + strings.Join(close, ", ") + "?"
+	return "did you mean " + cmdutil.QuoteList(close) + "?"
 }
