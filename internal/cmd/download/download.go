@@ -311,7 +311,9 @@ func (o *Options) defaults() error {
 			return cmdutil.FlagErrorf("give either `-o` or `--layout`, not both")
 		}
 		if o.Root == "" {
-			o.Root = cfg.Get("root")
+			if o.Root, err = cfg.GetPath("root"); err != nil {
+				return err
+			}
 		}
 		if o.Root == "" {
 			return cmdutil.WithHint(cmdutil.FlagErrorf("`--layout %s` needs `--root`, the folder of your UI", o.Layout),
@@ -331,7 +333,9 @@ func (o *Options) defaults() error {
 		o.OutputDir, o.Root = o.Root, ""
 	}
 	if o.OutputDir == "" {
-		o.OutputDir = cfg.Get("output_dir")
+		if o.OutputDir, err = cfg.GetPath("output_dir"); err != nil {
+			return err
+		}
 	}
 	if o.OutputDir == "" {
 		o.OutputDir = "."
