@@ -246,6 +246,7 @@ type Downloader struct {
 	opts   Options
 	client *http.Client
 	bufs   sync.Pool // *[]byte of opts.BufferSize
+	raw    rawWriters
 }
 
 // New returns a Downloader with opts completed by defaults.
@@ -277,7 +278,7 @@ func New(opts Options) *Downloader {
 	if opts.retryAfterUnit <= 0 {
 		opts.retryAfterUnit = time.Second
 	}
-	d := &Downloader{opts: opts, client: opts.HTTPClient}
+	d := &Downloader{opts: opts, client: opts.HTTPClient, raw: newRawWriters()}
 	d.bufs.New = func() any {
 		b := make([]byte, opts.BufferSize)
 		return &b

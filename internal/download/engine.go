@@ -687,7 +687,7 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 			k := j.sched.claim(seg, int64(n))
 			if k > 0 {
 				j.wmu.Lock()
-				_, err := j.f.WriteAt(buf[:k], pos)
+				_, err := j.d.raw.writeAt(j.f, buf[:k], pos)
 				j.wmu.Unlock()
 				if err != nil {
 					j.sched.release(seg)
