@@ -75,7 +75,7 @@ Download CivitAI model files. A target is a model id (its newest version that
 is not in early access), a civitai.com or civitai.red URL (model page with or
 without ?modelVersionId=, version page, or /api/download/models/ID link), or
 an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
-directly. -i FILE reads targets one per line (# comments and blank lines are
+directly; after one model id it picks that model's version, as in show. -i FILE reads targets one per line (# comments and blank lines are
 skipped; "-i -" reads stdin, where the piped output of 'civit search' works
 as it is). Targets are de-duplicated.
 
@@ -173,6 +173,16 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					}
 				}
 			}
+			// "civit download 102 --version 10203" means that version of
+			// model 102, as in show and images (checked when planning);
+			// --version alone, or beside -i, names versions directly.
+			var model *target.Target
+			if len(versions) > 0 && len(args) > 0 {
+				if len(args) > 1 || len(inputFiles) > 0 || opts.Targets[0].ModelID == 0 || opts.Targets[0].VersionID != 0 {
+					return cmdutil.FlagErrorf("`--version` goes with one model id (or alone): give other versions as URLs with ?modelVersionId= or as AIRs")
+				}
+				model, opts.Targets = &opts.Targets[0], nil
+			}
 			for _, v := range versions {
 				for _, s := range strings.Split(v, ",") {
 					id, err := target.ParseID(s)
@@ -180,6 +190,9 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 						return cmdutil.FlagErrorf("`--version`: %v", err)
 					}
 					t := target.Target{Input: fmt.Sprintf("--version %d", id), VersionID: id}
+					if model != nil {
+						t.Input, t.ModelID = fmt.Sprintf("%s --version %d", model.Input, id), model.ModelID
+					}
 					if key := fmt.Sprintf("0/%d/0", id); !seen[key] {
 						seen[key] = true
 						opts.Targets = append(opts.Targets, t)
