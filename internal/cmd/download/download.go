@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/layout"
@@ -36,6 +37,7 @@ type Options struct {
 	Size        string
 	AllFiles    bool
 	AllVersions bool
+	BaseModel   string // the newest version (or all, with AllVersions) for this base model
 
 	// Destination.
 	OutputDir string
@@ -83,8 +85,10 @@ Each version's primary file is downloaded unless --file (a file id or name),
 --type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
 (SafeTensor, PickleTensor, GGUF, ...), --fp (fp16, bf16, fp32, fp8, ...) or
 --size (full, pruned) choose others; --all-files takes every file that
-matches; --all-versions every version. A choice that matches nothing lists
-the files there are. Files are fetched by file id, which works where the
+matches; --all-versions every version. -b/--base-model takes each model's
+newest version for that base model: a model with SD 1.5 and SDXL versions
+that a search for SDXL found. A choice that matches nothing lists what
+there is. Files are fetched by file id, which works where the
 server's type/format matching fails.
 
 Files go to -o DIR (default: the current directory), or with --layout
@@ -135,7 +139,7 @@ $ civit download -i loras.txt --layout comfyui --root ~/ComfyUI --subdir "{base}
 $ civit download 4201 --fp fp16 -x 16 --limit-rate 20M
 
 # the ten most downloaded SDXL LoRAs of the month
-$ civit search -t lora -b "SDXL 1.0" -s "Most Downloaded" -p Month -n 10 | civit download -i - --layout comfyui --root ~/ComfyUI
+$ civit search -t lora -b "SDXL 1.0" -s "Most Downloaded" -p Month -n 10 | civit download -i - -b "SDXL 1.0" --layout comfyui --root ~/ComfyUI
 
 # every model of a creator (up to 100), sorted by base model
 $ civit search --user someone -n 100 | civit download -i - -o ~/models --subdir "{base}/{type}"
@@ -224,6 +228,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.StringVar(&opts.Size, "size", "", "choose `full` or pruned files")
 	fl.BoolVar(&opts.AllFiles, "all-files", false, "download every file that matches, not only the best one")
 	fl.BoolVar(&opts.AllVersions, "all-versions", false, "download every version of each model")
+	fl.StringVarP(&opts.BaseModel, "base-model", "b", "", "choose each model's newest version for this `base model` (\"SDXL 1.0\", \"Flux.1 D\", ...)")
 	fl.StringVarP(&opts.OutputDir, "output", "o", "", "download into `dir` (default: config output_dir or the current directory)")
 	fl.StringVar(&layoutName, "layout", "", "route files into a UI's folders: "+strings.Join(layout.Names(), ", "))
 	fl.StringVar(&opts.Root, "root", "", "the UI's root `folder` for --layout")
@@ -271,6 +276,11 @@ func (o *Options) parseFlags(layoutName, rate string) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 		o.LimitRate = n
+	}
+	if o.BaseModel != "" {
+		if v, ok := api.NormalizeEnum(o.BaseModel, api.BaseModels()); ok {
+			o.BaseModel = v
+		}
 	}
 	o.Size = strings.ToLower(o.Size)
 	if o.Size != "" && o.Size != "full" && o.Size != "pruned" {

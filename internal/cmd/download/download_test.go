@@ -1,10 +1,12 @@
 package download
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/layout"
@@ -191,5 +193,51 @@ func TestBufferSizeFollowsTheFilesRunningAtOnce(t *testing.T) {
 		if got := bufferSize(concurrent(tt.jobs, tt.items)); got != tt.want {
 			t.Errorf("jobs %d, %d items: buffer %d, want %d", tt.jobs, len(tt.items), got, tt.want)
 		}
+	}
+}
+
+func TestChooseVersions(t *testing.T) {
+	t.Parallel()
+	future := api.Time{Time: time.Now().Add(48 * time.Hour)}
+	m := &api.Model{ID: 7, Name: "m", ModelVersions: []*api.ModelVersion{
+		{ID: 4, Name: "v4", BaseModel: "SDXL 1.0", EarlyAccessDeadline: future},
+		{ID: 3, Name: "v3", BaseModel: "SD 1.5"},
+		{ID: 2, Name: "v2", BaseModel: "SDXL 1.0"},
+		{ID: 1, Name: "v1", BaseModel: "SDXL 1.0"},
+	}}
+	tests := []struct {
+		name    string
+		o       Options
+		want    []int64
+		wantErr string
+	}{
+		{name: "newest not in early access", want: []int64{3}},
+		{name: "all versions", o: Options{AllVersions: true}, want: []int64{4, 3, 2, 1}},
+		{name: "newest for a base model", o: Options{BaseModel: "sdxl1.0"}, want: []int64{2}},
+		{name: "all for a base model", o: Options{BaseModel: "SD 1.5", AllVersions: true}, want: []int64{3}},
+		{name: "no version for the base model", o: Options{BaseModel: "Flux.1 D"}, wantErr: `has no version for base model "Flux.1 D"; its versions are for "SDXL 1.0", "SD 1.5"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := &planner{o: &tt.o, warn: func(string, ...any) {}}
+			got, err := p.chooseVersions(m)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, v := range got {
+				ids = append(ids, v.ID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+				t.Fatalf("got %v, want %v", ids, tt.want)
+			}
+		})
 	}
 }

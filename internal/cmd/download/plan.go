@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/tableprinter"
 	"github.com/civit/civit/internal/target"
@@ -127,9 +129,9 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if m.Mode == "Archived" {
 			return nil, &api.Error{Kind: api.KindArchived, Message: fmt.Sprintf("model %d (%s) is archived: its files can no longer be downloaded", m.ID, m.Name)}
 		}
-		chosen := p.chooseVersions(m)
-		if len(chosen) == 0 {
-			return nil, fmt.Errorf("model %d (%s) has no published version", m.ID, m.Name)
+		chosen, err := p.chooseVersions(m)
+		if err != nil {
+			return nil, err
 		}
 		for _, mv := range chosen {
 			// The detail endpoint has the fields sidecars need (model{},
@@ -195,24 +197,46 @@ func firstLine(err error) string {
 // chooseVersions picks the versions of a model to download: all with
 // --all-versions, else the newest that is not in early access (telling the
 // user when a newer early-access version was passed over).
-func (p *planner) chooseVersions(m *api.Model) []*api.ModelVersion {
+func (p *planner) chooseVersions(m *api.Model) ([]*api.ModelVersion, error) {
 	if len(m.ModelVersions) == 0 {
-		return nil
+		return nil, fmt.Errorf("model %d (%s) has no published version", m.ID, m.Name)
+	}
+	versions := m.ModelVersions
+	if b := p.o.BaseModel; b != "" {
+		versions = nil
+		var bases []string
+		for _, v := range m.ModelVersions {
+			if sameBase(v.BaseModel, b) {
+				versions = append(versions, v)
+			} else if !slices.Contains(bases, v.BaseModel) {
+				bases = append(bases, v.BaseModel)
+			}
+		}
+		if len(versions) == 0 {
+			return nil, fmt.Errorf("model %d (%s) has no version for base model %q; its versions are for %s", m.ID, m.Name, b, cmdutil.QuoteList(bases))
+		}
 	}
 	if p.o.AllVersions {
-		return m.ModelVersions
+		return versions, nil
 	}
-	for _, v := range m.ModelVersions {
+	for _, v := range versions {
 		if !inEarlyAccess(v) {
-			if v != m.ModelVersions[0] {
-				newest := m.ModelVersions[0]
+			if v != versions[0] {
+				newest := versions[0]
 				p.warn("model %d: newest version %d (%s) is in early access%s; downloading version %d (%s); use `--version %d` to try the newer one",
 					m.ID, newest.ID, newest.Name, until(newest), v.ID, v.Name, newest.ID)
 			}
-			return []*api.ModelVersion{v}
+			return []*api.ModelVersion{v}, nil
 		}
 	}
-	return m.ModelVersions[:1]
+	return versions[:1], nil
+}
+
+// sameBase compares base model names as CivitAI spells them, ignoring
+// case and spaces ("SDXL 1.0", "sdxl1.0").
+func sameBase(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	return norm(a) == norm(b)
 }
 
 func inEarlyAccess(v *api.ModelVersion) bool {
