@@ -25,6 +25,7 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 	colour    bool
+	errColour bool
 	width     int
 }
 
@@ -33,31 +34,49 @@ type IOStreams struct {
 // on a terminal, for demos and tests: stdin included, so that civit asks
 // its questions (and reads the answers from stdin).
 func System() *IOStreams {
-	ios := &IOStreams{
-		In:        os.Stdin,
-		Out:       os.Stdout,
-		ErrOut:    os.Stderr,
-		stdinTTY:  isTerminal(os.Stdin),
-		stdoutTTY: isTerminal(os.Stdout),
-		stderrTTY: isTerminal(os.Stderr),
-		width:     80,
-	}
-	if ios.stdoutTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
-			ios.width = w
+	ios := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, width: 80}
+	ios.init(os.Getenv, isTerminal(os.Stdin), isTerminal(os.Stdout), isTerminal(os.Stderr), func() int {
+		w, _, err := term.GetSize(int(os.Stdout.Fd()))
+		if err != nil {
+			return 0
 		}
-	}
-	if v := os.Getenv("CIVIT_FORCE_TTY"); v != "" && v != "0" && v != "false" {
-		ios.stdinTTY, ios.stdoutTTY, ios.stderrTTY = true, true, true
-		if n, err := strconv.Atoi(v); err == nil && n > 1 {
-			ios.width = n
-		}
-	}
-	ios.colour = ios.stdoutTTY && os.Getenv("NO_COLOR") == "" && os.Getenv("CLICOLOR") != "0"
-	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
-		ios.colour = true
-	}
+		return w
+	})
 	return ios
+}
+
+// init sets the terminal and colour facts from the environment and from
+// whether each stream really is a terminal; width asks the terminal for
+// its width.
+//
+// Colour follows gh: on when the stream is a real terminal, unless NO_COLOR
+// is set or CLICOLOR=0; CLICOLOR_FORCE (not "0") turns it on even when
+// piped. CIVIT_FORCE_TTY does not turn colour on, so forced-terminal output
+// (demos, tests) stays plain text.
+func (s *IOStreams) init(getenv func(string) string, stdinTTY, stdoutTTY, stderrTTY bool, width func() int) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdinTTY, stdoutTTY, stderrTTY
+	if stdoutTTY {
+		if w := width(); w > 0 {
+			s.width = w
+		}
+	}
+	forced, disabled := colourEnv(getenv)
+	s.colour = forced || (stdoutTTY && !disabled)
+	s.errColour = forced || (stderrTTY && !disabled)
+	if v := getenv("CIVIT_FORCE_TTY"); v != "" && v != "0" && v != "false" {
+		s.stdinTTY, s.stdoutTTY, s.stderrTTY = true, true, true
+		if n, err := strconv.Atoi(v); err == nil && n > 1 {
+			s.width = n
+		}
+	}
+}
+
+// colourEnv reads CLICOLOR_FORCE (forced) and NO_COLOR / CLICOLOR=0
+// (disabled); forced wins, as in gh.
+func colourEnv(getenv func(string) string) (forced, disabled bool) {
+	forced = getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0"
+	disabled = getenv("NO_COLOR") != "" || getenv("CLICOLOR") == "0"
+	return forced, disabled
 }
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
@@ -83,8 +102,17 @@ func (s *IOStreams) CanPrompt() bool { return s.stdinTTY && s.stdoutTTY }
 // ColorEnabled reports whether stdout output may use ANSI colours.
 func (s *IOStreams) ColorEnabled() bool { return s.colour }
 
+// ErrColorEnabled reports whether stderr output may use ANSI colours.
+func (s *IOStreams) ErrColorEnabled() bool { return s.errColour }
+
+// ColorScheme styles text for stdout: plain when colour is off.
+func (s *IOStreams) ColorScheme() ColorScheme { return ColorScheme{Enabled: s.colour} }
+
 // TerminalWidth is the width of the terminal, or 80.
 func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// SetColorEnabled overrides the colour facts of stdout and stderr (tests).
+func (s *IOStreams) SetColorEnabled(v bool) { s.colour, s.errColour = v, v }
 
 // SetStdoutTTY overrides the stdout terminal fact (tests).
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
@@ -94,3 +122,17 @@ func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
 // SetStdinTTY overrides the stdin terminal fact (tests).
 func (s *IOStreams) SetStdinTTY(v bool) { s.stdinTTY = v }
+
+// ColorScheme wraps text in ANSI styles when Enabled, and returns it
+// unchanged otherwise.
+type ColorScheme struct{ Enabled bool }
+
+func (c ColorScheme) style(code, t string) string {
+	if !c.Enabled || t == "" {
+		return t
+	}
+	return "\x1b[" + code + "m" + t + "\x1b[0m"
+}
+
+// Bold is for table headers.
+func (c ColorScheme) Bold(t string) string { return c.style("1", t) }

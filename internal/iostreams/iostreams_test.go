@@ -1,0 +1,56 @@
+package iostreams
+
+import "testing"
+
+func TestColourFacts(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name                 string
+		env                  map[string]string
+		stdoutTTY, stderrTTY bool
+		wantOut, wantErr     bool
+		wantStdoutTTY        bool
+	}{
+		{name: "terminals", stdoutTTY: true, stderrTTY: true, wantOut: true, wantErr: true, wantStdoutTTY: true},
+		{name: "piped"},
+		{name: "stdout piped, stderr a terminal", stderrTTY: true, wantErr: true},
+		{name: "NO_COLOR", env: map[string]string{"NO_COLOR": "1"}, stdoutTTY: true, stderrTTY: true, wantStdoutTTY: true},
+		{name: "CLICOLOR=0", env: map[string]string{"CLICOLOR": "0"}, stdoutTTY: true, stderrTTY: true, wantStdoutTTY: true},
+		{name: "CLICOLOR=1 changes nothing", env: map[string]string{"CLICOLOR": "1"}, wantOut: false},
+		{name: "CLICOLOR_FORCE when piped", env: map[string]string{"CLICOLOR_FORCE": "1"}, wantOut: true, wantErr: true},
+		{name: "CLICOLOR_FORCE=0", env: map[string]string{"CLICOLOR_FORCE": "0"}},
+		{name: "CLICOLOR_FORCE wins over NO_COLOR", env: map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, wantOut: true, wantErr: true},
+		// Forced-terminal output (demos, scripts) stays plain text.
+		{name: "CIVIT_FORCE_TTY", env: map[string]string{"CIVIT_FORCE_TTY": "1"}, wantStdoutTTY: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios := &IOStreams{width: 80}
+			ios.init(func(k string) string { return tt.env[k] }, false, tt.stdoutTTY, tt.stderrTTY, func() int { return 100 })
+			if ios.ColorEnabled() != tt.wantOut || ios.ErrColorEnabled() != tt.wantErr || ios.IsStdoutTTY() != tt.wantStdoutTTY {
+				t.Errorf("colour %v, stderr colour %v, stdout TTY %v; want %v, %v, %v",
+					ios.ColorEnabled(), ios.ErrColorEnabled(), ios.IsStdoutTTY(), tt.wantOut, tt.wantErr, tt.wantStdoutTTY)
+			}
+		})
+	}
+}
+
+func TestForceTTYWidth(t *testing.T) {
+	t.Parallel()
+	ios := &IOStreams{width: 80}
+	ios.init(func(k string) string { return map[string]string{"CIVIT_FORCE_TTY": "132"}[k] }, false, false, false, func() int { return 0 })
+	if !ios.IsStdinTTY() || !ios.IsStderrTTY() || ios.TerminalWidth() != 132 {
+		t.Errorf("stdin TTY %v, stderr TTY %v, width %d; want true, true, 132", ios.IsStdinTTY(), ios.IsStderrTTY(), ios.TerminalWidth())
+	}
+}
+
+func TestColorScheme(t *testing.T) {
+	t.Parallel()
+	if got := (ColorScheme{}).Bold("ID"); got != "ID" {
+		t.Errorf("disabled Bold = %q", got)
+	}
+	if got := (ColorScheme{Enabled: true}).Bold("ID"); got != "\x1b[1mID\x1b[0m" {
+		t.Errorf("enabled Bold = %q", got)
+	}
+}
