@@ -21,16 +21,30 @@ type Printer struct {
 	rows    [][]string
 	// MaxWidths caps the width of columns on a terminal (0 = no cap).
 	maxWidths map[int]int
+	// pathCols are truncated in the middle, keeping the file name.
+	pathCols map[int]bool
+	// headerStyle decorates header cells on a terminal (nil: none).
+	headerStyle func(string) string
 }
 
 // New returns a Printer. On a terminal (tty) columns are aligned and
 // truncated to fit width.
 func New(w io.Writer, tty bool, width int, headers ...string) *Printer {
-	return &Printer{w: w, tty: tty, width: width, headers: headers, maxWidths: map[int]int{}}
+	return &Printer{w: w, tty: tty, width: width, headers: headers, maxWidths: map[int]int{}, pathCols: map[int]bool{}}
 }
 
 // SetMaxWidth caps column col to n characters on a terminal.
 func (p *Printer) SetMaxWidth(col, n int) { p.maxWidths[col] = n }
+
+// SetPathColumn makes column col, which holds file paths, lose characters
+// from the middle rather than the end when it must be cut on a terminal, so
+// that the file name stays readable.
+func (p *Printer) SetPathColumn(col int) { p.pathCols[col] = true }
+
+// SetHeaderStyle decorates the header cells on a terminal, e.g. with
+// iostreams.ColorScheme.Bold when colour is enabled. style must not change
+// the cells' printed width (ANSI escapes only).
+func (p *Printer) SetHeaderStyle(style func(string) string) { p.headerStyle = style }
 
 // AddRow adds one row; fields beyond the headers are kept.
 func (p *Printer) AddRow(fields ...string) {
@@ -85,16 +99,24 @@ func (p *Printer) Render() error {
 			widths[wi]--
 		}
 	}
-	for _, r := range all {
+	for ri, r := range all {
 		var b strings.Builder
 		for i := 0; i < cols; i++ {
 			f := ""
 			if i < len(r) {
-				f = truncate(r[i], widths[i])
+				if p.pathCols[i] {
+					f = truncateMiddle(r[i], widths[i])
+				} else {
+					f = truncate(r[i], widths[i])
+				}
+			}
+			pad := widths[i] - runewidth.StringWidth(f) + 2
+			if ri == 0 && p.headerStyle != nil {
+				f = p.headerStyle(f)
 			}
 			b.WriteString(f)
 			if i < cols-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(f)+2))
+				b.WriteString(strings.Repeat(" ", pad))
 			}
 		}
 		if _, err := fmt.Fprintln(p.w, strings.TrimRight(b.String(), " ")); err != nil {
@@ -126,6 +148,45 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return runewidth.Truncate(s, n, "…")
+}
+
+// truncateMiddle cuts a path to n terminal cells by replacing characters
+// in its middle with "…", keeping the whole file name when it fits with at
+// least one character of the start, else the ends of the file name.
+func truncateMiddle(s string, n int) string {
+	if runewidth.StringWidth(s) <= n {
+		return s
+	}
+	if n <= 1 {
+		return truncate(s, n)
+	}
+	base := s
+	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
+		base = s[i:] // with its separator
+	}
+	if bw := runewidth.StringWidth(base); bw < n-1 {
+		head := runewidth.Truncate(s, n-1-bw, "")
+		return head + "…" + base
+	}
+	// The file name alone is too long: keep its start and its end (the
+	// extension and version suffix tell files apart).
+	headW := (n - 1) / 3
+	return runewidth.Truncate(s, headW, "") + "…" + lastCells(s, n-1-headW)
+}
+
+// lastCells returns the longest suffix of s at most n cells wide.
+func lastCells(s string, n int) string {
+	rs := []rune(s)
+	w, i := 0, len(rs)
+	for i > 0 {
+		rw := runewidth.RuneWidth(rs[i-1])
+		if w+rw > n {
+			break
+		}
+		w += rw
+		i--
+	}
+	return string(rs[i:])
 }
 
 // Time formats t for a table: relative ("3 days ago") on a terminal,

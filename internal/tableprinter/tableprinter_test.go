@@ -94,3 +94,45 @@ func TestWideCharacters(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+func TestTruncateMiddle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"/a/b.safetensors", 20, "/a/b.safetensors"},
+		{"/home/me/ComfyUI/models/loras/my_lora.safetensors", 30, "/home/me/…/my_lora.safetensors"},
+		{"/home/me/ComfyUI/models/loras/my_lora.safetensors", 22, "/…/my_lora.safetensors"},
+		// The file name alone does not fit: its start and end are kept.
+		{"/m/a_very_long_file_name_v2.safetensors", 16, "/m/a_…afetensors"},
+		{"/m/裸絞め裸絞め.safetensors", 18, "/m/裸….safetensors"},
+		{"C:\\models\\loras\\my_lora.safetensors", 24, "C:\\…\\my_lora.safetensors"},
+		{"abcdef", 1, "…"},
+	}
+	for _, tt := range tests {
+		got := truncateMiddle(tt.in, tt.n)
+		if got != tt.want {
+			t.Errorf("truncateMiddle(%q, %d) = %q, want %q", tt.in, tt.n, got, tt.want)
+		}
+	}
+}
+
+// A path column loses its middle, not the file name; header styles do not
+// disturb the alignment.
+func TestPathColumnAndHeaderStyle(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := New(&b, true, 36, "name", "path")
+	p.SetPathColumn(1)
+	p.SetHeaderStyle(func(s string) string { return "<" + s + ">" })
+	p.AddRow("LoRA", "/home/me/ComfyUI/models/loras/my_lora.safetensors")
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "<NAME>  <PATH>\nLoRA  /home/me/…/my_lora.safetensors\n"
+	if d := cmp.Diff(want, b.String()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
