@@ -481,15 +481,19 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// defaultPrefs are getPrimaryFile's defaultFilePreferences (§2.10, [S-file]).
-var defaultPrefs = filePrefs{Format: "SafeTensor", Size: "pruned", FP: "fp16"}
+// defaultPrefs are getPrimaryFile's defaultFilePreferences (§2.10, [S-file]
+// src/server/utils/model-helpers.ts): SafeTensor, pruned, fp16 and, since
+// quantType became a preference, Q4_K_M. So among GGUF files of one
+// format and size the Q4_K_M quant wins unless quantType= asks otherwise.
+var defaultPrefs = filePrefs{Format: "SafeTensor", Size: "pruned", FP: "fp16", Quant: "Q4_K_M"}
 
-type filePrefs struct{ Format, Size, FP string }
+type filePrefs struct{ Format, Size, FP, Quant string }
 
-// primaryScore mirrors getPrimaryFile's scoring: format ±100, size ±10,
-// fp ±1 for every metadata key the file has, +1000 for Model/Pruned Model.
+// primaryScore mirrors getPrimaryFile's scoring (§2.10): for every
+// metadata key the file has, format ±100, size ±10, fp ±1, quantType ±0.5,
+// and +1000 for Model/Pruned Model. Scores are doubled to stay integral.
 func primaryScore(f *FakeFile, p filePrefs) int {
-	score := 1000
+	score := 2000
 	add := func(have, want string, w int) {
 		if have == "" {
 			return
@@ -500,11 +504,12 @@ func primaryScore(f *FakeFile, p filePrefs) int {
 			score -= w
 		}
 	}
-	add(f.Format, p.Format, 100)
-	add(f.SizeKind, p.Size, 10)
-	add(f.FP, p.FP, 1)
+	add(f.Format, p.Format, 200)
+	add(f.SizeKind, p.Size, 20)
+	add(f.FP, p.FP, 2)
+	add(f.QuantType, p.Quant, 1)
 	if f.Type == "Model" || f.Type == "Pruned Model" {
-		score += 1000
+		score += 2000
 	}
 	return score
 }
@@ -522,11 +527,13 @@ func pickFile(files []*FakeFile, p filePrefs) *FakeFile {
 	return best
 }
 
+// electPrimary marks the primary file among the public ones: a version
+// whose files are all private has none, so the API drops it (§2.1).
 func electPrimary(v *FakeVersion) {
 	for _, f := range v.Files {
 		f.Primary = false
 	}
-	if p := pickFile(v.Files, defaultPrefs); p != nil {
+	if p := pickFile(v.PublicFiles(), defaultPrefs); p != nil {
 		p.Primary = true
 	}
 }

@@ -28,7 +28,7 @@
 // at fixed ids (see the Fixture* constants and Catalog.FixtureIDs):
 //
 //	101 PublicLoRA    public LORA, one version/file, downloads without a key
-//	102 Checkpoint    3 versions x several files, same-name files, GGUF quants
+//	102 Checkpoint    3 versions x several files, same-name files, GGUF quants sharing a downloadUrl
 //	103 AuthRequired  download 401 JSON without a valid key
 //	104 EarlyAccess   newest version 403 "Early Access" (deadline) unless an EarlyAccessKeys key
 //	105 Archived      files [] in the API, download 410

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // limiterMessage is the download limiter's body (§2.10).
@@ -112,11 +113,22 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request, idStr st
 		}
 		return v
 	}
+	// fp and quantType are free strings of at most 64 characters, not
+	// enums (§2.10 [S-dl] schema: "fp (string ≤64)", "quantType (≤64)"):
+	// an unknown value is scored and then fails or passes the misalignment
+	// check (404 or 307), never 400.
+	freeString := func(key string) string {
+		v, ok, _ := q.one(key)
+		if ok && utf8.RuneCountInString(v) > 64 {
+			bad = append(bad, "✖ Too big: expected string to have <=64 characters\n  → at "+key)
+		}
+		return v
+	}
 	in.typ = enum("type", modelFileTypes)
 	in.format = enum("format", fileFormats)
 	in.size = enum("size", fileSizes)
-	in.fp = enum("fp", fileFPs)
-	in.quant = enum("quantType", quantTypes)
+	in.fp = freeString("fp")
+	in.quant = freeString("quantType")
 	if v, ok, _ := q.one("fileId"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -208,10 +220,11 @@ func quoteOptions(options []string) string {
 	return strings.Join(q, "|")
 }
 
-// selectFile picks the file like getFileForModelVersion: fileId exact;
-// type=VAE takes the (linked) VAE file; otherwise files filtered by type
-// and scored by getPrimaryFile with the requested format/size/fp merged
-// over the default preferences.
+// selectFile picks the file like getFileForModelVersion (§2.10 [S-file]):
+// fileId exact; type=VAE takes the (linked) VAE file; otherwise files
+// filtered by type and scored by getPrimaryFile with metadata =
+// {...preferences, format, size, fp, quantType}: the requested values
+// merged over the default preferences (the fake has no per-user ones).
 func selectFile(v *FakeVersion, in downloadInput) *FakeFile {
 	public := v.PublicFiles()
 	if in.fileID != 0 {
@@ -245,6 +258,9 @@ func selectFile(v *FakeVersion, in downloadInput) *FakeFile {
 	}
 	if in.fp != "" {
 		p.FP = in.fp
+	}
+	if in.quant != "" {
+		p.Quant = in.quant
 	}
 	return pickFile(files, p)
 }

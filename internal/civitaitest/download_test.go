@@ -85,9 +85,21 @@ func TestDownloadOutcomes(t *testing.T) {
 		{name: "same-name fp8 by params", path: dl(cp, "type=Model&format=SafeTensor&size=pruned&fp=fp8"), status: 307, file: fid(cp, 5)},
 		{name: "fp8 by fileId", path: dl(cp, "fileId="+fmt.Sprint(fid(cp, 5))), status: 307, file: fid(cp, 5)},
 		{name: "misaligned combination 404", path: dl(cp, "format=SafeTensor&size=full&fp=fp16"), status: 404, body: `{"error":"File not found"}`},
-		{name: "gguf Q8_0 by its url", path: dl(cp2, "type=Model&format=GGUF&size=pruned&quantType=Q8_0"), status: 307, file: fid(cp2, 5)},
-		{name: "gguf Q4_K_M by its url is 404", path: dl(cp2, "type=Model&format=GGUF&size=pruned&quantType=Q4_K_M"), status: 404},
+		// quantType is scored (§2.10): each quant is reachable by asking for it.
+		{name: "gguf Q8_0 by quantType", path: dl(cp2, "type=Model&format=GGUF&size=pruned&quantType=Q8_0"), status: 307, file: fid(cp2, 5)},
+		{name: "gguf Q4_K_M by quantType", path: dl(cp2, "type=Model&format=GGUF&size=pruned&quantType=Q4_K_M"), status: 307, file: fid(cp2, 6)},
+		// Without quantType (what downloadUrl carries) the preferred quant wins.
+		{name: "gguf without quantType is the preferred Q4_K_M", path: dl(cp2, "type=Model&format=GGUF&size=pruned"), status: 307, file: fid(cp2, 6)},
 		{name: "gguf Q4_K_M by fileId", path: dl(cp2, "fileId="+fmt.Sprint(fid(cp2, 6))), status: 307, file: fid(cp2, 6)},
+		{name: "gguf unknown quant is 404 not 400", path: dl(cp2, "type=Model&format=GGUF&size=pruned&quantType=Q4_K_XL"), status: 404, body: `{"error":"File not found"}`},
+		// fp and quantType are free strings ≤64 (§2.10): unknown values are
+		// misaligned (404) when the chosen file has that key, ignored otherwise.
+		{name: "unknown fp misaligned is 404", path: dl(cp, "fp=fp4"), status: 404, body: `{"error":"File not found"}`},
+		{name: "unknown fp on a file without fp", path: dl(vid(FixturePublicLoRA, 1), "fp=fp4"), status: 307, file: fid(vid(FixturePublicLoRA, 1), 1)},
+		{name: "unknown quant on a file without quant", path: dl(vid(FixturePublicLoRA, 1), "quantType=Q4_K_XL"), status: 307, file: fid(vid(FixturePublicLoRA, 1), 1)},
+		{name: "fp longer than 64 is 400", path: dl(cp, "fp="+strings.Repeat("x", 65)), status: 400,
+			body: `{"error":"✖ Too big: expected string to have <=64 characters\n  → at fp"}`},
+		{name: "quantType of 64 is accepted", path: dl(cp, "quantType="+strings.Repeat("x", 64)), status: 307, file: fid(cp, 1)},
 		{name: "fileId of another version", path: dl(cp2, "fileId="+fmt.Sprint(fid(cp, 1))), status: 404},
 		{name: "browser auth redirect", path: dl(vid(FixtureAuthRequired, 1), ""), hdr: []string{browserUA}, status: 307,
 			location: fmt.Sprintf("/login?returnUrl=/model-versions/%d&reason=download-auth", vid(FixtureAuthRequired, 1))},
@@ -138,7 +150,8 @@ func TestDownloadOutcomes(t *testing.T) {
 
 // TestDownloadURLsResolveToTheirFile follows every file's downloadUrl of
 // the version endpoint: each must redirect to that file, except the
-// documented colliding GGUF URL of FixtureCheckpoint (404).
+// documented colliding GGUF URL of FixtureCheckpoint, whose Q8_0 URL has no
+// quantType (§2.10 [S-dlurl]) and silently leads to the preferred Q4_K_M.
 func TestDownloadURLsResolveToTheirFile(t *testing.T) {
 	t.Parallel()
 	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 11, Models: 60, APIKeys: []string{"k"}, EarlyAccessKeys: []string{"ea"}})
@@ -161,9 +174,12 @@ func TestDownloadURLsResolveToTheirFile(t *testing.T) {
 			}
 			for _, f := range decode[struct{ Files []file }](t, r.body).Files {
 				dr := get(t, f.DownloadURL, "Authorization: Bearer ea")
-				if f.ID == fid(vid(FixtureCheckpoint, 2), 6) {
-					if dr.status != 404 {
-						t.Errorf("colliding GGUF url %s = %d, want 404", f.DownloadURL, dr.status)
+				if f.ID == fid(vid(FixtureCheckpoint, 2), 5) {
+					if strings.Contains(f.DownloadURL, "quantType") {
+						t.Errorf("downloadUrl carries quantType: %s", f.DownloadURL)
+					}
+					if dr.status != 307 || fileAt(t, s, dr.header.Get("Location")).ID != fid(vid(FixtureCheckpoint, 2), 6) {
+						t.Errorf("Q8_0 url %s = %d %s, want 307 to the Q4_K_M file", f.DownloadURL, dr.status, dr.header.Get("Location"))
 					}
 					continue
 				}
@@ -527,6 +543,24 @@ func TestRedirectDropsAuthorization(t *testing.T) {
 	for _, rec := range s.Requests() {
 		if rec.Host == "storage" && rec.HasAuthorization {
 			t.Errorf("Authorization forwarded to storage: %+v", rec)
+		}
+	}
+}
+
+// TestDownloadFPAndQuantAreFreeStrings checks that no fp or quantType value,
+// known to the site (§4) or not, is rejected with 400 (§2.10: strings ≤64).
+func TestDownloadFPAndQuantAreFreeStrings(t *testing.T) {
+	t.Parallel()
+	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 2, Models: -1})
+	cp2 := vid(FixtureCheckpoint, 2)
+	for _, key := range []string{"fp", "quantType"} {
+		values := append(append([]string{}, fileFPs...), quantTypes...)
+		values = append(values, "fp4", "Q4_K_XL", "IQ2_XXS", "weird value")
+		for _, v := range values {
+			r := get(t, fmt.Sprintf("%s/api/download/models/%d?%s=%s", s.URL, cp2, key, url.QueryEscape(v)))
+			if r.status != 307 && r.status != 404 {
+				t.Errorf("%s=%s: %d %s", key, v, r.status, r.body)
+			}
 		}
 	}
 }

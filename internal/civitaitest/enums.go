@@ -30,7 +30,9 @@ var modelFileTypes = []string{
 	"Upscaler", "Enhancement LoRA", "Other",
 }
 
-// fileFormats, fileSizes, fileFPs and quantTypes are the download query enums (§2.10, §4).
+// fileFormats and fileSizes are the download query enums (§2.10, §4);
+// fileFPs and quantTypes are the values the site offers (constants, §4),
+// but the download endpoint takes fp and quantType as free strings (§2.10).
 var (
 	fileFormats = []string{"SafeTensor", "PickleTensor", "GGUF", "Diffusers", "Core ML", "ONNX", "Other"}
 	fileSizes   = []string{"full", "pruned"}

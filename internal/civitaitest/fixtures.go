@@ -18,9 +18,10 @@ const (
 	// and a VAE. Checkpoint file names are derived from model and version
 	// names, so the fp16, fp32 and (newest version) fp8 SafeTensor files share
 	// one name: only the file id tells them apart. The middle version also has
-	// two GGUF files (Q8_0, Q4_K_M) whose type/format/size/quantType download
-	// URLs collide: the Q4_K_M URL gets the misalignment 404 while ?fileId=
-	// works (§2.10).
+	// two GGUF files (Q8_0, Q4_K_M) whose downloadUrls collide, since they
+	// carry type/format/size/fp but not quantType (§2.10 [S-dlurl]): both
+	// lead to the preferred Q4_K_M, so Q8_0's downloadUrl silently serves the
+	// wrong file; ?quantType=Q8_0 or ?fileId= reach it.
 	FixtureCheckpoint int64 = 102
 	// FixtureAuthRequired's download needs a valid key (401 JSON without).
 	FixtureAuthRequired int64 = 103

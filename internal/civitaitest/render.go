@@ -47,7 +47,11 @@ func imageURL(base string, im *FakeImage) string {
 }
 
 // downloadURL is createModelFileDownloadUrl (§2.10 [S-dlurl]): the primary
-// file gets the bare URL, others carry type/format/size/fp/quantType.
+// file gets the bare URL, others carry type/format/size/fp but not
+// quantType. Two GGUF quants of one format and size therefore share a
+// URL, which the download endpoint resolves to the preferred quant
+// (Q4_K_M by default): on the real site a non-default quant's downloadUrl
+// silently serves another file; only ?fileId= reaches it.
 func downloadURL(origin string, v *FakeVersion, f *FakeFile) string {
 	u := origin + v.DownloadPath()
 	if f == nil || f.Primary {
@@ -65,7 +69,6 @@ func downloadURL(origin string, v *FakeVersion, f *FakeFile) string {
 	}
 	add("size", f.SizeKind)
 	add("fp", f.FP)
-	add("quantType", f.QuantType)
 	if len(q) == 0 {
 		return u
 	}
