@@ -17,7 +17,6 @@ import (
 // the selected version (nil = latest).
 func render(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion, wantVersion int64) error {
 	w := ios.Out
-	tty := ios.IsStdoutTTY()
 	if m != nil {
 		if v == nil {
 			if len(m.ModelVersions) > 0 {
@@ -28,8 +27,17 @@ func render(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion, wantVer
 			// (availability, early-access deadline) but keep the detail
 			// version's files and images.
 			for _, mv := range m.ModelVersions {
-				if mv.ID == v.ID && v.Availability == "" {
+				if mv.ID != v.ID {
+					continue
+				}
+				if v.Availability == "" {
 					v.Availability = mv.Availability
+				}
+				if v.EarlyAccessDeadline.IsZero() {
+					v.EarlyAccessDeadline = mv.EarlyAccessDeadline
+				}
+				if v.EarlyAccessEndsAt.IsZero() {
+					v.EarlyAccessEndsAt = mv.EarlyAccessEndsAt
 				}
 			}
 		}
@@ -40,15 +48,18 @@ func render(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion, wantVer
 		fmt.Fprintln(w, "\nThis model has no published versions.")
 		return nil
 	}
-	renderVersion(w, tty, ios.TerminalWidth(), m, v)
+	renderVersion(ios, m, v)
 	return nil
 }
+
+// labelWidth fits the longest label, "trigger words:", and a space.
+const labelWidth = 15
 
 func field(w io.Writer, name, value string) {
 	if value == "" {
 		return
 	}
-	fmt.Fprintf(w, "%-13s %s\n", name+":", value)
+	fmt.Fprintf(w, "%-*s%s\n", labelWidth, name+":", value)
 }
 
 func renderModel(w io.Writer, m *api.Model) {
@@ -137,13 +148,26 @@ func thousands(n int64) string {
 func renderVersions(ios *iostreams.IOStreams, m *api.Model, sel *api.ModelVersion) {
 	w := ios.Out
 	fmt.Fprintf(w, "\nVersions (%d):\n", len(m.ModelVersions))
-	tp := tableprinter.New(w, true, ios.TerminalWidth(), "", "id", "name", "base model", "published", "files", "")
+	headers := []string{"", "id", "name", "base model", "published", "files"}
+	withStatus := false
+	for _, v := range m.ModelVersions {
+		withStatus = withStatus || availability(v) != ""
+	}
+	if withStatus {
+		headers = append(headers, "status")
+	}
+	tp := tableprinter.New(w, true, ios.TerminalWidth(), headers...)
+	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	for _, v := range m.ModelVersions {
 		mark := ""
 		if sel != nil && v.ID == sel.ID {
 			mark = "*"
 		}
-		tp.AddRow(mark, fmt.Sprint(v.ID), v.Name, v.BaseModel, day(v.PublishedAt.Time), fmt.Sprint(len(v.Files)), availability(v))
+		row := []string{mark, fmt.Sprint(v.ID), v.Name, v.BaseModel, day(v.PublishedAt.Time), fmt.Sprint(len(v.Files))}
+		if withStatus {
+			row = append(row, availability(v))
+		}
+		tp.AddRow(row...)
 	}
 	tp.Render()
 }
@@ -160,6 +184,18 @@ func availability(v *api.ModelVersion) string {
 	return ""
 }
 
+// downloadsDisabled says why a version cannot be downloaded when its
+// creator allows only generation on CivitAI (usageControl), "" otherwise.
+func downloadsDisabled(v *api.ModelVersion) string {
+	switch v.UsageControl {
+	case "", "Download":
+		return ""
+	case "Generation", "InternalGeneration":
+		return "downloads disabled by the creator (generation on CivitAI only)"
+	}
+	return fmt.Sprintf("downloads disabled by the creator (usage: %s)", v.UsageControl)
+}
+
 func day(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -167,23 +203,33 @@ func day(t time.Time) string {
 	return t.UTC().Format("2006-01-02")
 }
 
-func renderVersion(w io.Writer, tty bool, width int, m *api.Model, v *api.ModelVersion) {
+func renderVersion(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion) {
+	w := ios.Out
 	fmt.Fprintf(w, "\nVersion %s (%d)\n", v.Name, v.ID)
 	if m == nil && v.Model != nil {
 		field(w, "model", fmt.Sprintf("%s (%s, id %d)", v.Model.Name, v.Model.Type, v.ModelID))
 	}
 	field(w, "base model", v.BaseModel)
 	field(w, "published", day(v.PublishedAt.Time))
-	field(w, "status", availability(v))
+	var status []string
+	for _, s := range []string{availability(v), downloadsDisabled(v)} {
+		if s != "" {
+			status = append(status, s)
+		}
+	}
+	field(w, "status", strings.Join(status, "; "))
 	field(w, "trigger words", strings.Join(v.TrainedWords, ", "))
 	field(w, "air", v.AIR)
-	field(w, "download", v.DownloadURL)
+	if downloadsDisabled(v) == "" {
+		field(w, "download", v.DownloadURL)
+	}
 	if len(v.Files) == 0 {
 		fmt.Fprintln(w, "\nNo downloadable files.")
 		return
 	}
 	fmt.Fprintf(w, "\nFiles (%d):\n", len(v.Files))
 	tp := tableprinter.New(w, true, 0, "", "id", "name", "size", "type", "format", "fp", "size type", "sha256")
+	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	for _, f := range v.Files {
 		mark := ""
 		if bool(f.Primary) {
@@ -192,8 +238,6 @@ func renderVersion(w io.Writer, tty bool, width int, m *api.Model, v *api.ModelV
 		tp.AddRow(mark, fmt.Sprint(f.ID), f.Name, tableprinter.Bytes(f.SizeBytes()), f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.Size, f.Hashes.SHA256())
 	}
 	tp.Render()
-	_ = tty
-	_ = width
 }
 
 var (
@@ -220,5 +264,5 @@ func plainText(h string, lines int) string {
 			break
 		}
 	}
-	return strings.Join(out, "\n              ")
+	return strings.Join(out, "\n"+strings.Repeat(" ", labelWidth))
 }
