@@ -46,6 +46,7 @@ $ civit hash ~/ComfyUI/models/loras/mystery.safetensors`),
 		SilenceUsage:  true,
 	}
 	root.SetVersionTemplate("civit {{.Version}}\n")
+	root.SetHelpCommand(newHelpCmd())
 	root.SetFlagErrorFunc(flagErrorFunc)
 	root.AddCommand(
 		searchcmd.NewCmdSearch(f, nil),
@@ -68,46 +69,3 @@ $ civit hash ~/ComfyUI/models/loras/mystery.safetensors`),
 	}
 	return root
 }
-
-func helpTopic(name, short, long string) *cobra.Command {
-	// No Run: cobra lists it under "Additional help topics" and
-	// `civit help NAME` prints it.
-	return &cobra.Command{
-		Use:   name,
-		Short: short,
-		Long:  strings.TrimSpace(long),
-	}
-}
-
-const environmentHelp = `
-CIVITAI_API_KEY      API key for downloads that need an account and for
-                     early-access or private models. Create one at
-                     https://civitai.com/user/account. CIVITAI_TOKEN and
-                     CIVITAI_API_TOKEN are accepted too. Whitespace and
-                     newlines around the key are ignored. The key is sent only
-                     as "Authorization: Bearer" to the API host, never to file
-                     storage, and never printed.
-CIVITAI_BASE_URL     API base URL (default https://civitai.com; https://civitai.red
-                     works the same; a fake server such as http://127.0.0.1:8787).
-HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
-                     proxies, as in any Go program (http://, https:// and
-                     socks5:// URLs).
-XDG_CONFIG_HOME      config file: $XDG_CONFIG_HOME/civit/config.json
-                     (default ~/.config/civit/config.json).
-XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cache).
-XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
-                     (default ~/.local/share).
-NO_COLOR, CLICOLOR=0 disable colours; CLICOLOR_FORCE=1 forces them.
-CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times,
-                     questions answered on stdin); a number sets the width.
-
-The environment wins over the config file ('civit config').`
-
-const exitCodesHelp = `
-0    success
-1    error (not found, server error, network error, bad file...)
-2    usage error: bad flag or argument; the usage is printed
-3    partial failure: some of several items failed (each is listed)
-4    authentication needed or refused: set CIVITAI_API_KEY, or the model is
-     in early access
-130  interrupted (Ctrl-C or SIGTERM)`

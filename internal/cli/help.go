@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/civit/civit/internal/cmdutil"
+)
+
+// newHelpCmd replaces cobra's help command, which answers an unknown topic
+// with its usage on stdout and exit 0: here it is a usage error, as an
+// unknown command is.
+func newHelpCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [<command>...]",
+		Short: "Help about any command or topic",
+		Long: strings.TrimSpace(`
+Print the help of a command ('civit help search', 'civit help config set')
+or of a topic ('civit help environment', 'civit help exit-codes',
+'civit help layouts').`),
+		ValidArgsFunction: func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, sub := range target.Commands() {
+				if (sub.IsAvailableCommand() || sub.IsAdditionalHelpTopicCommand()) && strings.HasPrefix(sub.Name(), toComplete) {
+					out = append(out, cobra.CompletionWithDesc(sub.Name(), sub.Short))
+				}
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			target, rest, err := c.Root().Find(args)
+			if err != nil || target == nil || len(rest) > 0 {
+				// The error says what to do; no usage after it (as for an
+				// unknown command).
+				c.SetUsageFunc(func(*cobra.Command) error { return nil })
+				return cmdutil.WithHint(cmdutil.FlagErrorf("unknown help topic %q", strings.Join(args, " ")),
+					"run `civit --help` for the list of commands and help topics")
+			}
+			target.InitDefaultHelpFlag()
+			target.InitDefaultVersionFlag()
+			return target.Help()
+		},
+	}
+}
+
+func helpTopic(name, short, long string) *cobra.Command {
+	// No Run: cobra lists it under "Additional help topics" and
+	// `civit help NAME` prints it.
+	return &cobra.Command{
+		Use:   name,
+		Short: short,
+		Long:  strings.TrimSpace(long),
+	}
+}
+
+const environmentHelp = `
+CIVITAI_API_KEY      API key for downloads that need an account and for
+                     early-access or private models. Create one at
+                     https://civitai.com/user/account. CIVITAI_TOKEN and
+                     CIVITAI_API_TOKEN are accepted too. Whitespace and
+                     newlines around the key are ignored. The key is sent only
+                     as "Authorization: Bearer" to the API host, never to file
+                     storage, and never printed.
+CIVITAI_BASE_URL     API base URL (default https://civitai.com; https://civitai.red
+                     works the same; a fake server such as http://127.0.0.1:8787).
+HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
+                     proxies, as in any Go program (http://, https:// and
+                     socks5:// URLs).
+XDG_CONFIG_HOME      config file: $XDG_CONFIG_HOME/civit/config.json
+                     (default ~/.config/civit/config.json).
+XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cache).
+XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
+                     (default ~/.local/share).
+NO_COLOR, CLICOLOR=0 no colour. On a terminal civit prints table headers in
+                     bold; that is all the colour there is.
+CLICOLOR_FORCE=1     colour even when the output is not a terminal.
+CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times,
+                     questions answered on stdin), without colour; a number
+                     sets the width.
+
+The environment wins over the config file ('civit config').`
+
+const exitCodesHelp = `
+0    success
+1    error (not found, server error, network error, bad file...)
+2    usage error: bad flag or argument; the usage is printed
+3    partial failure: some of several items failed (each is listed)
+4    authentication needed or refused: set CIVITAI_API_KEY, or the model is
+     in early access
+130  interrupted (Ctrl-C or SIGTERM)`
