@@ -143,8 +143,54 @@ type FakeImage struct {
 	Meta              ImageMeta
 	Reactions         [5]int64 // cry, laugh, like, dislike, heart
 	CommentCount      int64
+	// UserID is the poster's user id (?userId= on /images), derived from
+	// Username.
+	UserID int64
+	// Tags are the image's tags (?tags= and withTags=true on /images).
+	Tags []ImageTag
 
 	version *FakeVersion
+}
+
+// ImageTag is a tag of an image as /images renders it with withTags=true.
+type ImageTag struct {
+	ID   int64
+	Name string
+}
+
+// imageTagPool are the image tags the catalog uses, with fixed ids.
+var imageTagPool = []ImageTag{
+	{5133, "woman"}, {3628, "clothing"}, {4, "anime"}, {111991, "outdoors"}, {5262, "portrait"},
+	{7084, "landscape"}, {2435, "photorealistic"}, {292, "animal"}, {5193, "fantasy"}, {3915, "city"},
+	{122735, "sky"}, {6594, "flower"}, {1914, "armor"}, {111768, "hat"}, {2309, "sci-fi"},
+}
+
+// imageTagsFor derives 0 to 3 tags from the image id (not from the
+// generator's stream, so adding tags changed nothing else).
+func imageTagsFor(id int64) []ImageTag {
+	h := splitmix64(uint64(id) ^ 0x1A6E7A65)
+	n := int(h % 4)
+	var out []ImageTag
+	seen := map[int]bool{}
+	for i := 0; i < n; i++ {
+		h = splitmix64(h)
+		k := int(h % uint64(len(imageTagPool)))
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, imageTagPool[k])
+		}
+	}
+	return out
+}
+
+// userIDFor is the fake user id of a username (FNV-1a, stable).
+func userIDFor(username string) int64 {
+	h := uint32(2166136261)
+	for i := 0; i < len(username); i++ {
+		h ^= uint32(username[i])
+		h *= 16777619
+	}
+	return 10_000 + int64(h%9_000_000)
 }
 
 // ImageMeta is the generation metadata of an image.
@@ -445,6 +491,8 @@ func (c *Catalog) finish(opts Options) {
 			for _, im := range v.Images {
 				im.version, im.VersionID = v, v.ID
 				im.Username = m.Username
+				im.UserID = userIDFor(m.Username)
+				im.Tags = imageTagsFor(im.ID)
 				c.images = append(c.images, im)
 			}
 		}

@@ -59,8 +59,12 @@
 //     the API uses 127.0.0.1: clients see two hosts, as with civitai.com and
 //     the R2 bucket, so Go's client drops Authorization on the redirect.
 //     Storage requests are recorded with HasAuthorization for assertions.
-//   - /images returns meta only with withMeta=true (the flat 2023 shape),
-//     null otherwise, like the current server.
+//   - /images returns meta only with withMeta=true, null otherwise, like
+//     the current server: the flat 2023 shape, or the legacy wrapper
+//     {"id":N,"meta":{...}} when the request takes the legacy path (imageId,
+//     or modelId without modelVersionId) and flatMeta is absent. It applies
+//     type, baseModels, period, imageId, userId, tags (image tag ids),
+//     requiringMeta and withTags; nextPage is page=N+1 in page mode.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
 //     (no Z, trailing zeros dropped); by-hash renders ISO with Z.
 //   - limit=0 means the default limit.

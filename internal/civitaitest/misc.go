@@ -194,42 +194,56 @@ func imageKey(im *FakeImage, sortName string) []int64 {
 	return []int64{reactions, im.ID}
 }
 
-// handleImages is GET /api/v1/images (§2.6). meta is null unless
-// withMeta=true, then it is the flat object of the 2023 sample.
-func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
-	if !s.headers(w, r, classPublic, publicCache) {
-		return
-	}
-	q := parseQuery(r.URL.RawQuery)
+// mediaTypes is the MediaType enum of /images?type= (§4).
+var mediaTypes = []string{"image", "video", "audio"}
+
+// imagesParams are the parsed /api/v1/images parameters (§2.6
+// imagesEndpointSchema).
+type imagesParams struct {
+	limit, page                               int
+	cursor                                    string
+	sort, period, username, typ               string
+	browsing                                  int
+	modelID, versionID, postID, imageID, user int64
+	tags                                      []int64
+	baseModels                                []string
+	withMeta, withTags, requiringMeta         bool
+	flatMeta                                  *bool // nil = absent
+}
+
+func parseImagesParams(q query) (imagesParams, []zodIssue) {
+	p := imagesParams{limit: 100, sort: "Most Reactions", period: "AllTime"}
 	var issues []zodIssue
-	limit := 100
 	if v, ok, _ := q.one("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 200 {
 			issues = append(issues, zodIssue{code: "too_big", path: []any{"limit"}, message: "Number must be less than or equal to 200"})
 		} else if n > 0 {
-			limit = n
+			p.limit = n
 		}
 	}
-	pageN := 0
 	if v, ok, _ := q.one("page"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
 			issues = append(issues, zodIssue{code: "too_small", path: []any{"page"}, message: "Number must be greater than or equal to 1"})
 		}
-		pageN = n
+		p.page = n
 	}
-	sortName := "Most Reactions"
-	if v, ok, _ := q.one("sort"); ok {
-		if !contains(imageSorts, v) {
-			issues = append(issues, enumIssue([]any{"sort"}, v, imageSorts))
+	enumOne := func(key string, options []string, def string) string {
+		v, ok, _ := q.one(key)
+		if !ok {
+			return def
 		}
-		sortName = v
+		if !contains(options, v) {
+			issues = append(issues, enumIssue([]any{key}, v, options))
+		}
+		return v
 	}
-	if v, ok, _ := q.one("period"); ok && !contains(periods, v) {
-		issues = append(issues, enumIssue([]any{"period"}, v, periods))
-	}
+	p.sort = enumOne("sort", imageSorts, "Most Reactions")
+	p.period = enumOne("period", periods, "AllTime")
+	p.typ = enumOne("type", mediaTypes, "")
 	browsing, bi := imageBrowsing(q)
+	p.browsing = browsing
 	issues = append(issues, bi...)
 	idParam := func(key string) int64 {
 		v, ok, _ := q.one(key)
@@ -242,45 +256,119 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 		}
 		return n
 	}
-	modelID, versionID, postID := idParam("modelId"), idParam("modelVersionId"), idParam("postId")
+	p.modelID, p.versionID, p.postID = idParam("modelId"), idParam("modelVersionId"), idParam("postId")
+	p.imageID, p.user = idParam("imageId"), idParam("userId")
+	// tags: commaDelimitedNumberArray; baseModels: commaDelimitedEnumArray
+	// over the BaseModel list (unlike /models, §2.1).
+	if v, ok, _ := q.one("tags"); ok {
+		for i, part := range strings.Split(v, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
+			if err != nil {
+				issues = append(issues, zodIssue{code: "invalid_type", path: []any{"tags", i}, message: "Expected number, received nan"})
+				continue
+			}
+			p.tags = append(p.tags, n)
+		}
+	}
+	if v, ok, _ := q.one("baseModels"); ok {
+		for i, part := range strings.Split(v, ",") {
+			if !contains(baseModels, part) {
+				issues = append(issues, enumIssue([]any{"baseModels", i}, part, baseModels))
+				continue
+			}
+			p.baseModels = append(p.baseModels, part)
+		}
+	}
+	p.cursor, _, _ = q.one("cursor")
+	p.username, _, _ = q.one("username")
+	flag := func(key string) (bool, bool) {
+		v, ok, _ := q.one(key)
+		return ok && booleanString(v), ok
+	}
+	p.withMeta, _ = flag("withMeta")
+	p.withTags, _ = flag("withTags")
+	p.requiringMeta, _ = flag("requiringMeta")
+	if b, ok := flag("flatMeta"); ok {
+		p.flatMeta = &b
+	}
+	return p, issues
+}
+
+// matches applies the filters of getAllImages / the feed search.
+func (p imagesParams) matches(im *FakeImage) bool {
+	v := im.version
+	switch {
+	case v.Status != "Published" || !v.model.Visible() || v.model.Mode == "TakenDown" || im.NSFWLevel&p.browsing == 0:
+		return false
+	case p.modelID != 0 && v.ModelID != p.modelID, p.versionID != 0 && v.ID != p.versionID,
+		p.postID != 0 && im.PostID != p.postID, p.imageID != 0 && im.ID != p.imageID,
+		p.user != 0 && im.UserID != p.user:
+		return false
+	case p.username != "" && !strings.EqualFold(p.username, im.Username):
+		return false
+	case p.typ != "" && im.Type != p.typ:
+		return false
+	case len(p.baseModels) > 0 && !contains(p.baseModels, v.BaseModel):
+		return false
+	case p.requiringMeta && !im.HasMeta:
+		return false
+	}
+	if start := periodStart(p.period); !start.IsZero() && im.CreatedAt.Before(start) {
+		return false
+	}
+	if len(p.tags) > 0 {
+		for _, t := range im.Tags {
+			if slices.Contains(p.tags, t.ID) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// handleImages is GET /api/v1/images (§2.6). meta is null unless
+// withMeta=true; then it is the flat object of the 2023 sample, or the
+// legacy wrapper {id, meta} when the request takes the legacy path
+// (imageId, or modelId without modelVersionId) and flatMeta is absent.
+func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
+	if !s.headers(w, r, classPublic, publicCache) {
+		return
+	}
+	q := parseQuery(r.URL.RawQuery)
+	p, issues := parseImagesParams(q)
 	if len(issues) > 0 {
 		s.respond(w, r, http.StatusBadRequest, obj{{"error", zodError(issues)}})
 		return
 	}
-	cursor, _, _ := q.one("cursor")
-	usingPaging := pageN > 0 && cursor == ""
-	if usingPaging && pageN*limit > 1000 {
+	usingPaging := p.page > 0 && p.cursor == ""
+	if usingPaging && p.page*p.limit > 1000 {
+		// The page cap applies to /images too (§2.6, §5.2).
 		s.respond(w, r, http.StatusTooManyRequests, errBody("You've requested too many pages, please use cursors instead"))
 		return
 	}
-	username, _, _ := q.one("username")
-	withMeta := false
-	if v, ok, _ := q.one("withMeta"); ok {
-		withMeta = booleanString(v)
+	// runImageSearch: useLegacyMethod = imageId ? true : !!modelId &&
+	// !modelVersionId; useFlat = flatMeta ?? !useLegacyMethod (§2.6).
+	legacy := p.imageID != 0 || p.modelID != 0 && p.versionID == 0
+	flat := !legacy
+	if p.flatMeta != nil {
+		flat = *p.flatMeta
 	}
 	var all []*FakeImage
 	for _, im := range s.Catalog.images {
-		v := im.version
-		if v.Status != "Published" || !v.model.Visible() || v.model.Mode == "TakenDown" || im.NSFWLevel&browsing == 0 {
-			continue
+		if p.matches(im) {
+			all = append(all, im)
 		}
-		if modelID != 0 && v.ModelID != modelID || versionID != 0 && v.ID != versionID || postID != 0 && im.PostID != postID {
-			continue
-		}
-		if username != "" && !strings.EqualFold(username, im.Username) {
-			continue
-		}
-		all = append(all, im)
 	}
 	keys := make(map[*FakeImage][]int64, len(all))
 	for _, im := range all {
-		keys[im] = imageKey(im, sortName)
+		keys[im] = imageKey(im, p.sort)
 	}
 	slices.SortFunc(all, func(a, b *FakeImage) int { return cmpKeys(keys[a], keys[b]) })
 	start := 0
 	switch {
-	case cursor != "":
-		ck, ok := decodeCursor(cursor, 2)
+	case p.cursor != "":
+		ck, ok := decodeCursor(p.cursor, 2)
 		if !ok {
 			s.respond(w, r, http.StatusInternalServerError, obj{{"error", "Invalid cursor"}, {"code", "INTERNAL_SERVER_ERROR"}})
 			return
@@ -293,27 +381,35 @@ func (s *Server) handleImages(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case usingPaging:
-		start = (pageN - 1) * limit
+		start = min((p.page-1)*p.limit, len(all))
 	}
-	end := min(start+limit, len(all))
+	end := min(start+p.limit, len(all))
 	items := []obj{}
 	for i := start; i < end; i++ {
-		items = append(items, renderImageItem(all[i], withMeta, s.imageBase()))
+		items = append(items, renderImageItem(all[i], imageRender{withMeta: p.withMeta, flat: flat, withTags: p.withTags}, s.imageBase()))
 	}
+	// Metadata is {nextCursor, currentPage, pageSize, nextPage}; nextPage
+	// is page=currentPage+1 in page mode and cursor=nextCursor otherwise
+	// (getNextPage, §2.6; sample images-list-1.json).
 	meta := obj{}
 	if end < len(all) {
-		nc := encodeCursor(keys[all[end]])
-		meta.set("nextCursor", nc)
+		meta.set("nextCursor", encodeCursor(keys[all[end]]))
+	}
+	if usingPaging {
+		meta.set("currentPage", p.page)
+		meta.set("pageSize", p.limit)
+	}
+	if end < len(all) {
 		next := query{vals: map[string][]string{}, keys: append([]string(nil), q.keys...)}
 		for k, v := range q.vals {
 			next.vals[k] = v
 		}
-		next.set("cursor", nc)
+		if usingPaging {
+			next.set("page", strconv.Itoa(p.page+1))
+		} else {
+			next.set("cursor", encodeCursor(keys[all[end]]))
+		}
 		meta.set("nextPage", origin(r)+r.URL.Path+"?"+next.stringify())
-	}
-	if usingPaging {
-		meta.set("currentPage", pageN)
-		meta.set("pageSize", limit)
 	}
 	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", meta}})
 }

@@ -504,21 +504,33 @@ func imageMeta(im *FakeImage) any {
 	return o
 }
 
-// renderImageItem is an /images item (§2.6).
-func renderImageItem(im *FakeImage, withMeta bool, imageBase string) obj {
+// imageRender are the request-dependent choices of an /images item.
+type imageRender struct {
+	withMeta bool // meta is null without it
+	flat     bool // flat meta, else the legacy wrapper {id, meta}
+	withTags bool // adds tags: [{id, name}]
+}
+
+// renderImageItem is an /images item (§2.6, runImageSearch's shaping).
+func renderImageItem(im *FakeImage, ir imageRender, imageBase string) obj {
 	v := im.version
 	var meta any
-	if withMeta {
+	if ir.withMeta {
 		meta = imageMeta(im)
+		if !ir.flat {
+			meta = obj{{"id", im.ID}, {"meta", meta}}
+		}
 	}
-	return obj{
+	nsfwName := legacyNSFWName(im.NSFWLevel)
+	o := obj{
 		{"id", im.ID},
 		{"url", imageURL(imageBase, im)},
 		{"hash", im.Hash},
 		{"width", im.Width},
 		{"height", im.Height},
-		{"nsfw", im.NSFWLevel > nsfwPG13},
-		{"nsfwLevel", legacyNSFWName(im.NSFWLevel)},
+		// nsfw is nsfwLevel !== "None": Soft (PG-13) counts (§2.6).
+		{"nsfw", nsfwName != "None"},
+		{"nsfwLevel", nsfwName},
 		{"browsingLevel", im.NSFWLevel},
 		{"type", im.Type},
 		{"createdAt", isoTime(im.CreatedAt)},
@@ -536,4 +548,12 @@ func renderImageItem(im *FakeImage, withMeta bool, imageBase string) obj {
 		{"baseModel", v.BaseModel},
 		{"modelVersionIds", []int64{v.ID}},
 	}
+	if ir.withTags {
+		tags := []obj{}
+		for _, t := range im.Tags {
+			tags = append(tags, obj{{"id", t.ID}, {"name", t.Name}})
+		}
+		o.set("tags", tags)
+	}
+	return o
 }
