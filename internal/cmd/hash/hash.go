@@ -43,8 +43,15 @@ CRC32 or BLAKE3), and print which model, version and file each one is.
 Each argument is a file if such a file exists, else a hash. Several SHA-256
 hashes are looked up in one request (up to 100 at a time).
 
---json prints one object per argument: {"input", "sha256", "found", "version"}
-where version is the API's model-version object.
+--json prints one object per argument, with always the same fields:
+  input    the argument as given
+  file     true when it was a local file, false for a hash
+  sha256   the file's SHA-256, or for a hash the SHA-256 of the file on
+           CivitAI it belongs to; null when not known
+  hash     what was looked up, upper-case (a file's SHA-256, or the hash)
+  found    whether CivitAI knows it
+  version  the API's model-version object, null when not found
+  error    why the lookup failed, null when it did not
 
 EXIT STATUS
   0 all found, 1 the only argument was not found or failed, 2 an argument is
@@ -68,16 +75,17 @@ $ civit hash 5C3CBC1B7C8B3A22D6F95A9E9A3D1E0C6B0E6A0B7A2F3F7D0C1A8E3B6D2C4F1A --
 	return cmd
 }
 
-// item is one argument and what became of it.
+// item is one argument and what became of it; its JSON is what --json
+// prints, documented in the command's help.
 type item struct {
 	Input   string            `json:"input"`
 	File    bool              `json:"file"`
-	Hash    string            `json:"sha256,omitempty"`
+	SHA256  *string           `json:"sha256"`
 	Lookup  string            `json:"hash"`
 	Found   bool              `json:"found"`
 	Version *api.ModelVersion `json:"-"`
 	Raw     any               `json:"version"`
-	Error   string            `json:"error,omitempty"`
+	Error   *string           `json:"error"`
 	err     error
 }
 
@@ -130,7 +138,7 @@ func run(ctx context.Context, o *Options) error {
 			it.err = err
 			continue
 		}
-		it.Hash, it.Lookup = sum, sum
+		it.SHA256, it.Lookup = &sum, sum
 	}
 	c, err := o.Factory.APIClient(o.Refresh)
 	if err != nil {
@@ -219,21 +227,41 @@ func fileSHA256(ctx context.Context, path string) (string, error) {
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
 }
 
-// matchFile finds the file of v the hash belongs to.
-func matchFile(v *api.ModelVersion, hash string) *api.File {
+// matchFile finds the file of v the hash belongs to (exact), else its
+// primary file.
+func matchFile(v *api.ModelVersion, hash string) (f *api.File, exact bool) {
 	for _, f := range v.Files {
 		for _, h := range f.Hashes {
 			if strings.EqualFold(h, hash) {
-				return f
+				return f, true
 			}
 		}
 	}
 	for _, f := range v.Files {
 		if bool(f.Primary) {
-			return f
+			return f, false
 		}
 	}
-	return nil
+	return nil, false
+}
+
+// fillSHA256 sets the SHA-256 of a hash argument when it is one, or when
+// CivitAI's file with that hash publishes it.
+func (it *item) fillSHA256() {
+	if it.SHA256 != nil {
+		return
+	}
+	if len(it.Lookup) == 64 {
+		h := it.Lookup
+		it.SHA256 = &h
+		return
+	}
+	if it.Version != nil {
+		if f, exact := matchFile(it.Version, it.Lookup); exact && f.Hashes.SHA256() != "" {
+			h := strings.ToUpper(f.Hashes.SHA256())
+			it.SHA256 = &h
+		}
+	}
 }
 
 func (o *Options) print(ios interface {
@@ -244,7 +272,8 @@ func (o *Options) print(ios interface {
 	failed := 0
 	for _, it := range items {
 		if it.err != nil {
-			it.Error = it.err.Error()
+			msg := it.err.Error()
+			it.Error = &msg
 			failed++
 			fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
 		} else if !it.Found {
@@ -256,6 +285,7 @@ func (o *Options) print(ios interface {
 			if it.Version != nil {
 				it.Raw = it.Version.Raw
 			}
+			it.fillSHA256()
 		}
 		if err := cmdutil.WriteJSON(out, items); err != nil {
 			return err
@@ -263,6 +293,7 @@ func (o *Options) print(ios interface {
 	} else {
 		tty := ios.IsStdoutTTY()
 		tp := tableprinter.New(out, tty, ios.TerminalWidth(), "input", "model", "version", "type", "base model", "file", "model id", "version id")
+		tp.SetHeaderStyle(o.Factory.IOStreams.ColorScheme().Bold)
 		for _, it := range items {
 			if it.err != nil {
 				continue
@@ -277,7 +308,7 @@ func (o *Options) print(ios interface {
 				name, typ = v.Model.Name, string(v.Model.Type)
 			}
 			fname := ""
-			if f := matchFile(v, it.Lookup); f != nil {
+			if f, _ := matchFile(v, it.Lookup); f != nil {
 				fname = f.Name
 			}
 			tp.AddRow(it.Input, name, v.Name, typ, v.BaseModel, fname, strconv.FormatInt(v.ModelID, 10), strconv.FormatInt(v.ID, 10))
