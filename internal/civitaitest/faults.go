@@ -33,7 +33,9 @@ type FaultRule struct {
 	// "Model search is temporarily overloaded — please retry."}, an R2-like
 	// XML error on the storage host, Cloudflare-like HTML for 52x).
 	Status int `json:"status,omitempty"`
-	// RetryAfter is the Retry-After header sent with Status ("" = none).
+	// RetryAfter is the Retry-After header sent with Status. "" means the
+	// real server's default: "2" on a JSON 503 of the API host (the
+	// overload answers of §2.1/§2.6/§6), none otherwise; "none" sends none.
 	RetryAfter string `json:"retryAfter,omitempty"`
 	// Body and ContentType override the body sent with Status.
 	Body        string `json:"body,omitempty"`
@@ -101,9 +103,9 @@ func jsonDuration(raw json.RawMessage) (time.Duration, error) {
 
 // ParseFaultRule parses the small key=value syntax of civitai-fake's
 // --fault flag: comma-separated keys host, path, times, skip, latency,
-// status, retry-after, html-maintenance, reset, drop-after-bytes, stall,
-// stall-after-bytes, ignore-range, bytes-per-sec, body, content-type,
-// disposition.
+// status, retry-after (seconds, a date, or "none"), html-maintenance,
+// reset, drop-after-bytes, stall, stall-after-bytes, ignore-range,
+// bytes-per-sec, body, content-type, disposition.
 // Boolean keys may appear without a value. Example:
 // "host=storage,path=/model,bytes-per-sec=20000000".
 func ParseFaultRule(s string) (FaultRule, error) {
@@ -337,6 +339,9 @@ func faultJSONBody(status int, path string) string {
 		return `{"error":"Too Many Requests"}`
 	case status == 404 && dl:
 		return `{"error":"File not found"}`
+	case status == 404 && strings.HasPrefix(path, "/api/v1/models/"):
+		// /models/{id} names the id (§2.2, sample error-404-model-1.json).
+		return string(encodeJSON(errBody("No model with id " + strings.TrimPrefix(path, "/api/v1/models/"))))
 	case status == 404 && strings.HasPrefix(path, "/api/v1/model"):
 		return `{"error":"Model not found"}`
 	case status == 401:
@@ -354,9 +359,7 @@ func faultJSONBody(status int, path string) string {
 func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, host string, fr *FaultRule) {
 	h := w.Header()
 	status := fr.Status
-	if fr.RetryAfter != "" {
-		h.Set("Retry-After", fr.RetryAfter)
-	}
+	retryAfter := fr.RetryAfter
 	var body, ctype string
 	switch {
 	case fr.HTMLMaintenance:
@@ -376,8 +379,16 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, host string,
 	default:
 		body, ctype = faultJSONBody(status, r.URL.Path), jsonContentType
 		if status == 503 {
+			// The overload answers send no-store and Retry-After: 2 (§2.1,
+			// §2.6, §6).
 			h.Set("Cache-Control", "no-store")
+			if retryAfter == "" {
+				retryAfter = "2"
+			}
 		}
+	}
+	if retryAfter != "" && retryAfter != "none" {
+		h.Set("Retry-After", retryAfter)
 	}
 	if fr.Body != "" {
 		body = fr.Body

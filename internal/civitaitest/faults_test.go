@@ -42,6 +42,20 @@ func TestFaultResponses(t *testing.T) {
 		{name: "cloudflare 524", rule: FaultRule{Status: 524}, path: "/api/v1/models", status: 524, body: "Error code 524", ctype: "text/html; charset=UTF-8"},
 		{name: "storage 503", rule: FaultRule{Host: "storage", Status: 503, RetryAfter: "1"}, status: 503, body: "<Code>SlowDown</Code>", ctype: "application/xml", retry: "1"},
 		{name: "body override", rule: FaultRule{Status: 418, Body: `{"x":1}`}, path: "/api/v1/tags", status: 418, body: `{"x":1}`, ctype: jsonContentType},
+		// A 503 of the API carries the overload answer's Retry-After: 2 by
+		// default (§2.1, §2.6, §6); "none" drops it; other statuses and the
+		// storage host send none unless asked.
+		{name: "503 default Retry-After", rule: FaultRule{Status: 503}, path: "/api/v1/models?query=x", status: 503,
+			body: `{"error":"Model search is temporarily overloaded — please retry."}`, ctype: jsonContentType, retry: "2", cache: "no-store"},
+		{name: "503 tags default Retry-After", rule: FaultRule{Status: 503}, path: "/api/v1/tags", status: 503,
+			body: `{"error":"Server busy, please retry shortly."}`, ctype: jsonContentType, retry: "2"},
+		{name: "503 Retry-After none", rule: FaultRule{Status: 503, RetryAfter: "none"}, path: "/api/v1/images", status: 503, ctype: jsonContentType},
+		{name: "503 Retry-After set", rule: FaultRule{Status: 503, RetryAfter: "7"}, path: "/api/v1/images", status: 503, ctype: jsonContentType, retry: "7"},
+		{name: "storage 503 no default", rule: FaultRule{Host: "storage", Status: 503}, status: 503, body: "<Code>SlowDown</Code>", ctype: "application/xml"},
+		{name: "500 no Retry-After", rule: FaultRule{Status: 500}, path: "/api/v1/models/101", status: 500, ctype: jsonContentType},
+		// Each endpoint's own 404 body (§2.2, §2.3).
+		{name: "404 model", rule: FaultRule{Status: 404}, path: "/api/v1/models/101", status: 404, body: `{"error":"No model with id 101"}`, ctype: jsonContentType},
+		{name: "404 version", rule: FaultRule{Status: 404}, path: "/api/v1/model-versions/10101", status: 404, body: `{"error":"Model not found"}`, ctype: jsonContentType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
