@@ -430,9 +430,21 @@ func TestVersionDetailQuirks(t *testing.T) {
 			t.Errorf("missing %s", want)
 		}
 	}
+	// earlyAccessEndsAt/earlyAccessConfig: by-hash only, not in the §2.3
+	// field list of /model-versions/{id}.
 	ea := string(get(t, fmt.Sprintf("%s/api/v1/model-versions/%d", s.URL, vid(FixtureEarlyAccess, 1))).body)
-	if !strings.Contains(ea, `"earlyAccessEndsAt":"20`) {
+	if strings.Contains(ea, `"earlyAccessEndsAt"`) || strings.Contains(ea, `"earlyAccessConfig"`) || !strings.Contains(ea, `"paidAccess":{"permanent":false,"endsAt":"20`) {
 		t.Errorf("early access version: %s", ea)
+	}
+	if v2 := string(get(t, fmt.Sprintf("%s/api/v1/model-versions/%d", s.URL, vid(FixtureQuirks, 1))).body); strings.Contains(v2, `"earlyAccess`) {
+		t.Errorf("version with early access fields: %s", v2)
+	}
+	eaHash := string(get(t, s.URL+"/api/v1/model-versions/by-hash/"+mustFile(t, s, fid(vid(FixtureEarlyAccess, 1), 1)).SHA256()).body)
+	if !strings.Contains(eaHash, `"earlyAccessEndsAt":"20`) || !strings.Contains(eaHash, `"earlyAccessConfig":{`) {
+		t.Errorf("early access by-hash: %s", eaHash)
+	}
+	if !strings.Contains(bh, `"earlyAccessEndsAt":null,"earlyAccessConfig":null`) {
+		t.Errorf("by-hash without early access: %s", bh)
 	}
 	list := string(get(t, s.URL+"/api/v1/models?ids=104").body)
 	if !strings.Contains(list, `"availability":"EarlyAccess"`) || !strings.Contains(list, `"earlyAccessDeadline":"`) {

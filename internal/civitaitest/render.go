@@ -425,12 +425,18 @@ func renderVersionDetail(v *FakeVersion, vw view, rc renderCtx) obj {
 		{"baseModel", v.BaseModel},
 		{"baseModelType", v.BaseModelType},
 	}
-	if v.earlyAccess(rc.now) {
-		o.set("earlyAccessEndsAt", isoTime(v.EarlyAccessDeadline))
-		o.set("earlyAccessConfig", obj{{"timeframe", 7}, {"chargeForDownload", true}, {"downloadPrice", 500}, {"chargeForGeneration", false}})
-	} else {
-		o.set("earlyAccessEndsAt", nil)
-		o.set("earlyAccessConfig", nil)
+	// earlyAccessEndsAt/earlyAccessConfig are not in the raw-SQL field list
+	// of /model-versions/{id} (§2.3, only "older fields seen in the
+	// wild"); the by-hash Prisma select still yields them (§2.4, sample
+	// tool-civitai-info-1.json).
+	if vw == viewByHash {
+		if v.earlyAccess(rc.now) {
+			o.set("earlyAccessEndsAt", isoTime(v.EarlyAccessDeadline))
+			o.set("earlyAccessConfig", obj{{"timeframe", 7}, {"chargeForDownload", true}, {"downloadPrice", 500}, {"chargeForGeneration", false}})
+		} else {
+			o.set("earlyAccessEndsAt", nil)
+			o.set("earlyAccessConfig", nil)
+		}
 	}
 	o.set("description", nullStr(v.Description))
 	o.set("uploadType", v.UploadType)

@@ -205,12 +205,12 @@ var versionAdditions = map[string]string{
 	"paidAccess: object":                          "§2.3 HEAD fields (2026)",
 	"paidAccess.permanent: bool":                  "§2.3 HEAD fields (2026)",
 	"paidAccess.endsAt: string":                   "§2.3 HEAD fields (2026)",
-	"earlyAccessEndsAt: string":                   "§2.3 earlyAccessEndsAt (2025)",
-	"earlyAccessConfig: object":                   "§2.3 earlyAccessConfig (2025)",
-	"earlyAccessConfig.timeframe: number":         "§2.3 earlyAccessConfig (2025)",
-	"earlyAccessConfig.chargeForDownload: bool":   "§2.3 earlyAccessConfig (2025)",
-	"earlyAccessConfig.downloadPrice: number":     "§2.3 earlyAccessConfig (2025)",
-	"earlyAccessConfig.chargeForGeneration: bool": "§2.3 earlyAccessConfig (2025)",
+	"earlyAccessEndsAt: string":                   "§2.3 earlyAccessEndsAt (2025), by-hash only",
+	"earlyAccessConfig: object":                   "§2.3 earlyAccessConfig (2025), by-hash only",
+	"earlyAccessConfig.timeframe: number":         "§2.3 earlyAccessConfig (2025), by-hash only",
+	"earlyAccessConfig.chargeForDownload: bool":   "§2.3 earlyAccessConfig (2025), by-hash only",
+	"earlyAccessConfig.downloadPrice: number":     "§2.3 earlyAccessConfig (2025), by-hash only",
+	"earlyAccessConfig.chargeForGeneration: bool": "§2.3 earlyAccessConfig (2025), by-hash only",
 	"description: string":                         "§3 description str|null",
 	"model.mode: string":                          "§2.3 model {name,type,nsfw,poi,mode?}",
 	"stats.downloadCount: null":                   "§2.3 stats.downloadCount nullable",
@@ -267,6 +267,19 @@ func TestStructureMatchesSamples(t *testing.T) {
 		"/api/v1/models?limit=100&nsfw=true&cursor="+url.QueryEscape(next))
 	models := fetch(modelPaths...)
 	versions := fetch(versionPaths...)
+	// The tool-derived sample may come from either endpoint (§2.3, §2.4):
+	// compare it with both. by-hash of the fixtures' files covers early
+	// access.
+	var hashPaths []string
+	for _, id := range s.Catalog.FixtureIDs() {
+		m, _ := s.Catalog.Model(id)
+		for _, v := range m.PublishedVersions() {
+			if f := v.PrimaryFile(); f != nil && m.Visible() && f.PublishedHashes()["BLAKE3"] != "" {
+				hashPaths = append(hashPaths, "/api/v1/model-versions/by-hash/"+f.PublishedHashes()["BLAKE3"])
+			}
+		}
+	}
+	versionsAndHash := fetch(append(versionPaths, hashPaths...)...)
 	images := fetch("/api/v1/images?limit=50&page=1&withMeta=true&nsfw=X")
 
 	tests := []struct {
@@ -284,7 +297,7 @@ func TestStructureMatchesSamples(t *testing.T) {
 			"stats.rating":         "stats.rating/ratingCount dropped from V (§2.3 HEAD stats)",
 			"images[].nsfw":        "2022 boolean nsfw; images carry nsfwLevel int now (§3)",
 		}},
-		{name: "model version 2025 (tool-derived)", sample: "tool-civitai-info-1.json", fake: versions, eraOnly: map[string]string{
+		{name: "model version 2025 (tool-derived)", sample: "tool-civitai-info-1.json", fake: versionsAndHash, eraOnly: map[string]string{
 			"images[].id":                 "the by-hash Prisma path once kept image ids; §2.3 strips them",
 			"stats.rating":                "§2.3 HEAD stats are {downloadCount, thumbsUpCount}",
 			"stats.ratingCount":           "§2.3 HEAD stats are {downloadCount, thumbsUpCount}",
