@@ -43,7 +43,7 @@ func TestRunServesUntilCancelled(t *testing.T) {
 		code := run(ctx, []string{
 			"--addr", "127.0.0.1:0", "--storage-addr", "127.0.0.1:0", "--models", "5", "--seed", "3",
 			"--api-key", "k1", "--api-key", "k2", "--big-file-size", "1MiB", "--url-ttl", "1h",
-			"--fault", "host=api,path=/api/v1/tags,status=503,retry-after=2,times=1", "--print-fixtures",
+			"--fault", "host=api,path=/api/v1/tags,status=503,retry-after=2,times=1", "--print-fixtures", "--count-page-totals",
 		}, outW, &stderr)
 		outW.Close()
 		done <- code
@@ -98,6 +98,16 @@ func TestRunServesUntilCancelled(t *testing.T) {
 	}
 	if got := get("/api/v1/tags"); got != 503 {
 		t.Errorf("--fault not applied: %d", got)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", api+"/api/v1/tags?limit=1", nil)
+	if resp, err := (&http.Client{}).Do(req); err != nil {
+		t.Error(err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !regexp.MustCompile(`"totalItems":[1-9]`).Match(b) {
+			t.Errorf("--count-page-totals not applied: %s", b)
+		}
 	}
 	if got := get("/api/download/models/10301", "Authorization: Bearer k2"); got != 307 {
 		t.Errorf("second --api-key not accepted: %d", got)

@@ -67,7 +67,10 @@
 //     requiringMeta and withTags; nextPage is page=N+1 in page mode.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
 //     (no Z, trailing zeros dropped); by-hash renders ISO with Z.
-//   - limit=0 means the default limit.
+//   - limit=0 means the default limit on /models and /images; on /tags
+//     and /creators (limit 1..200) it is a 400.
+//   - /tags and /creators report totalItems and totalPages as 0 (§2.8;
+//     Options.CountPageTotals gives the exact ones): page by nextPage.
 //
 // # Faults
 //

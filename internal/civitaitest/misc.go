@@ -8,7 +8,9 @@ import (
 	"strings"
 )
 
-// pageParams parses limit/page for the page-based endpoints.
+// pageParams parses limit/page for the page-based endpoints: limit is
+// 1..maxLimit (§2.7: "limit 1..200 (default 20)"; 0 is a 400 here, unlike
+// /models and /images), page ≥ 1.
 func pageParams(q query, defLimit, maxLimit int) (limit, page int, issues []zodIssue) {
 	limit, page = defLimit, 1
 	parse := func(key string, lo, hi int) (int, bool) {
@@ -22,14 +24,21 @@ func pageParams(q query, defLimit, maxLimit int) (limit, page int, issues []zodI
 				extra: obj{{"expected", "number"}, {"received", "nan"}}})
 			return 0, false
 		}
-		if n < lo || n > hi {
+		if n < lo {
+			issues = append(issues, zodIssue{code: "too_small", path: []any{key},
+				message: "Number must be greater than or equal to " + strconv.Itoa(lo),
+				extra:   obj{{"minimum", lo}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
+			return 0, false
+		}
+		if n > hi {
 			issues = append(issues, zodIssue{code: "too_big", path: []any{key},
-				message: "Number must be between " + strconv.Itoa(lo) + " and " + strconv.Itoa(hi)})
+				message: "Number must be less than or equal to " + strconv.Itoa(hi),
+				extra:   obj{{"maximum", hi}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
 			return 0, false
 		}
 		return n, true
 	}
-	if n, ok := parse("limit", 0, maxLimit); ok && n > 0 {
+	if n, ok := parse("limit", 1, maxLimit); ok {
 		limit = n
 	}
 	if n, ok := parse("page", 1, math.MaxInt32); ok {
@@ -38,13 +47,20 @@ func pageParams(q query, defLimit, maxLimit int) (limit, page int, issues []zodI
 	return limit, page, issues
 }
 
-// pagedMetadata is getPagingData + getPaginationLinks (§2.7, §5.5).
-func pagedMetadata(r *http.Request, q query, total, limit, page int) obj {
+// pagedMetadata is getPagingData + getPaginationLinks (§2.7, §5.5). The
+// links follow the real number of items, but totalItems and totalPages are
+// reported as 0 unless count is set: §2.8 says they may be 0 and clients
+// must page by nextPage.
+func pagedMetadata(r *http.Request, q query, total, limit, page int, count bool) obj {
 	totalPages := 1
 	if total > 0 && limit > 0 {
 		totalPages = (total + limit - 1) / limit
 	}
-	meta := obj{{"totalItems", total}, {"currentPage", page}, {"pageSize", limit}, {"totalPages", totalPages}}
+	shownItems, shownPages := 0, 0
+	if count {
+		shownItems, shownPages = total, totalPages
+	}
+	meta := obj{{"totalItems", shownItems}, {"currentPage", page}, {"pageSize", limit}, {"totalPages", shownPages}}
 	link := func(n int) string {
 		next := query{vals: map[string][]string{}, keys: append([]string(nil), q.keys...)}
 		for k, v := range q.vals {
@@ -84,7 +100,7 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
 	for i := (page - 1) * limit; i < min(page*limit, len(tags)); i++ {
 		items = append(items, obj{{"name", tags[i]}, {"link", origin(r) + "/api/v1/models?tag=" + tags[i]}})
 	}
-	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(tags), limit, page)}})
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(tags), limit, page, s.opts.CountPageTotals)}})
 }
 
 // handleCreators is GET /api/v1/creators (§2.7).
@@ -124,7 +140,7 @@ func (s *Server) handleCreators(w http.ResponseWriter, r *http.Request) {
 		it.setIf(images[u] != "", "image", images[u])
 		items = append(items, it)
 	}
-	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(names), limit, page)}})
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(names), limit, page, s.opts.CountPageTotals)}})
 }
 
 // handleEnums is GET /api/v1/enums (§2.9).

@@ -196,7 +196,7 @@ func TestImagesTagsCreatorsEnums(t *testing.T) {
 		t.Parallel()
 		p := decode[paged](t, get(t, s.URL+"/api/v1/tags?limit=3&page=2").body)
 		m := p.Metadata
-		if len(p.Items) != 3 || m.CurrentPage != 2 || m.PageSize != 3 || m.TotalItems != len(s.Catalog.tags) ||
+		if len(p.Items) != 3 || m.CurrentPage != 2 || m.PageSize != 3 || m.TotalItems != 0 || m.TotalPages != 0 ||
 			m.NextPage != s.URL+"/api/v1/tags?limit=3&page=3" || m.PrevPage != s.URL+"/api/v1/tags?limit=3&page=1" {
 			t.Errorf("%+v", p)
 		}
@@ -212,10 +212,42 @@ func TestImagesTagsCreatorsEnums(t *testing.T) {
 			t.Errorf("%+v", p)
 		}
 		p = decode[paged](t, get(t, s.URL+"/api/v1/creators?limit=2").body)
-		if p.Metadata.TotalPages != (len(s.Catalog.creators)+1)/2 || p.Metadata.NextPage == "" {
+		if p.Metadata.TotalPages != 0 || p.Metadata.TotalItems != 0 || p.Metadata.NextPage == "" {
 			t.Errorf("%+v", p.Metadata)
 		}
 	})
+	// §2.7/§2.8: limit is 1..200 (0 is a 400, not the default); totals are
+	// 0 unless CountPageTotals, and nextPage walks every item.
+	counted := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 6, Models: 40, CountPageTotals: true})
+	for _, ep := range []struct {
+		path string
+		want int
+	}{{"/api/v1/tags", len(s.Catalog.tags)}, {"/api/v1/creators", len(s.Catalog.creators)}} {
+		t.Run(ep.path, func(t *testing.T) {
+			t.Parallel()
+			for _, q := range []string{"limit=0", "limit=201", "limit=-1", "limit=x", "page=0"} {
+				if r := get(t, s.URL+ep.path+"?"+q); r.status != 400 || !strings.Contains(string(r.body), `"ZodError"`) {
+					t.Errorf("%s: %d %s", q, r.status, r.body)
+				}
+			}
+			seen := 0
+			for u, i := s.URL+ep.path+"?limit=7", 0; u != ""; i++ {
+				p := decode[paged](t, get(t, u).body)
+				if p.Metadata.TotalItems != 0 || p.Metadata.TotalPages != 0 || i > 100 {
+					t.Fatalf("page %d: %+v", i, p.Metadata)
+				}
+				seen += len(p.Items)
+				u = p.Metadata.NextPage
+			}
+			if seen != ep.want {
+				t.Errorf("walked %d items by nextPage, want %d", seen, ep.want)
+			}
+			p := decode[paged](t, get(t, counted.URL+ep.path+"?limit=7&page=2").body)
+			if m := p.Metadata; m.TotalItems != ep.want || m.TotalPages != (ep.want+6)/7 || m.PrevPage == "" {
+				t.Errorf("CountPageTotals: %+v", m)
+			}
+		})
+	}
 	t.Run("enums", func(t *testing.T) {
 		t.Parallel()
 		e := decode[map[string][]string](t, get(t, s.URL+"/api/v1/enums").body)
