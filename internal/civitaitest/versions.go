@@ -36,10 +36,10 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request, idStr str
 	s.respond(w, r, http.StatusOK, renderVersionDetail(v, viewVersion, rc))
 }
 
-// byHashFile resolves a hash like [S-hash]: upper-cased, any hash kind,
-// only published versions of published models.
+// byHashFile resolves a hash like [S-hash]: upper-cased, then an exact
+// match against any hash kind (§2.4; no trimming, so " ABC" misses), only
+// published versions of published models.
 func (s *Server) byHashFile(h string) *FakeFile {
-	h = strings.TrimSpace(h)
 	if h == "" {
 		return nil
 	}

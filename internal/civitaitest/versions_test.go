@@ -55,6 +55,10 @@ func TestByHashAllKinds(t *testing.T) {
 		{"unknown", strings.Repeat("AB", 32)},
 		{"wrong-hash file's real hash", mustFile(t, s, fid(vid(FixtureWrongHash, 1), 1)).SHA256()},
 		{"deleted model", mustFile(t, s, fid(vid(FixtureDeleted, 1), 1)).SHA256()},
+		// Upper-cased then matched exactly (§2.4): surrounding spaces miss.
+		{"leading space", "%20" + h.SHA256},
+		{"trailing space", h.SHA256 + "%20"},
+		{"trailing tab", h.AutoV2 + "%09"},
 	}
 	for _, tt := range misses {
 		if r := get(t, s.URL+"/api/v1/model-versions/by-hash/"+tt.hash); r.status != 404 || string(r.body) != `{"error":"Model not found"}` {
