@@ -151,8 +151,10 @@ func truncate(s string, n int) string {
 }
 
 // truncateMiddle cuts a path to n terminal cells by replacing characters
-// in its middle with "…", keeping the whole file name when it fits with at
-// least one character of the start, else the ends of the file name.
+// in its middle with "…": it keeps the whole file name when it fits, with
+// as much of the folders as fits before it, else only the file name, cut in
+// its middle (its start names the model, its end the version and
+// extension).
 func truncateMiddle(s string, n int) string {
 	if runewidth.StringWidth(s) <= n {
 		return s
@@ -164,14 +166,15 @@ func truncateMiddle(s string, n int) string {
 	if i := strings.LastIndexAny(s, `/\`); i >= 0 {
 		base = s[i:] // with its separator
 	}
-	if bw := runewidth.StringWidth(base); bw < n-1 {
-		head := runewidth.Truncate(s, n-1-bw, "")
-		return head + "…" + base
+	if bw := runewidth.StringWidth(base); bw <= n-1 {
+		return runewidth.Truncate(s, n-1-bw, "") + "…" + base
 	}
-	// The file name alone is too long: keep its start and its end (the
-	// extension and version suffix tell files apart).
-	headW := (n - 1) / 3
-	return runewidth.Truncate(s, headW, "") + "…" + lastCells(s, n-1-headW)
+	base = strings.TrimLeft(base, `/\`)
+	if runewidth.StringWidth(base) <= n {
+		return base
+	}
+	headW := (n - 1) / 2
+	return runewidth.Truncate(base, headW, "") + "…" + lastCells(base, n-1-headW)
 }
 
 // lastCells returns the longest suffix of s at most n cells wide.

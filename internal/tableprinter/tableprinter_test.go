@@ -106,8 +106,10 @@ func TestTruncateMiddle(t *testing.T) {
 		{"/home/me/ComfyUI/models/loras/my_lora.safetensors", 30, "/home/me/…/my_lora.safetensors"},
 		{"/home/me/ComfyUI/models/loras/my_lora.safetensors", 22, "/…/my_lora.safetensors"},
 		// The file name alone does not fit: its start and end are kept.
-		{"/m/a_very_long_file_name_v2.safetensors", 16, "/m/a_…afetensors"},
-		{"/m/裸絞め裸絞め.safetensors", 18, "/m/裸….safetensors"},
+		{"/m/a_very_long_file_name_v2.safetensors", 16, "a_very_…etensors"},
+		{"/m/fixture_lora.safetensors", 26, "…/fixture_lora.safetensors"},
+		{"/m/fixture_lora.safetensors", 25, "fixture_lora.safetensors"},
+		{"/m/裸絞め裸絞め.safetensors", 18, "裸絞め裸…fetensors"},
 		{"C:\\models\\loras\\my_lora.safetensors", 24, "C:\\…\\my_lora.safetensors"},
 		{"abcdef", 1, "…"},
 	}
