@@ -1,6 +1,7 @@
 package ls
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -9,57 +10,116 @@ import (
 	"github.com/civit/civit/internal/store"
 )
 
-// resolveFilters spells --type and --base-model as the library stores them,
-// with the same matching as `civit search`: "lora" and "LoRA" are "LORA",
-// "sdxl1.0" is "SDXL 1.0" (api.ParseModelType, api.NormalizeEnum). A value
-// that is neither a name CivitAI knows nor one found in the library is a
-// usage error with suggestions, as in search: the filter would match
-// nothing and ls would print nothing. rows, called only then, lists the
-// library, so types and base models CivitAI added after this release work.
-func resolveFilters(typ, base string, rows func() ([]*store.File, error)) (string, string, error) {
-	var lib []*store.File
-	loaded := false
-	libValues := func(field func(*store.File) string) ([]string, error) {
+// Library lists the rows of the library; the filter functions call it only
+// when a value is not a name CivitAI knows, so types and base models
+// CivitAI added after this release work. OnceLibrary makes one that reads
+// the store once.
+type Library func() ([]*store.File, error)
+
+// OnceLibrary returns a Library that calls rows at most once.
+func OnceLibrary(rows Library) Library {
+	var (
+		lib    []*store.File
+		err    error
+		loaded bool
+	)
+	return func() ([]*store.File, error) {
 		if !loaded {
-			var err error
-			if lib, err = rows(); err != nil {
-				return nil, err
-			}
+			lib, err = rows()
 			loaded = true
 		}
-		return distinct(lib, field), nil
+		return lib, err
 	}
-	if typ = strings.TrimSpace(typ); typ != "" {
+}
+
+// ResolveTypes spells --type values as the library stores them, with the
+// same matching as `civit search`: "lora" and "LoRA" are "LORA",
+// "embedding" is "TextualInversion" (api.ParseModelType). Each value may
+// be a comma-separated list. A type that is neither one CivitAI knows nor
+// one found in the library is a usage error listing the valid ones: the
+// filter would match nothing and print nothing. `civit ls` and
+// `civit outdated` share it.
+func ResolveTypes(values []string, lib Library) ([]string, error) {
+	var out []string
+	for _, typ := range splitList(values) {
 		t := api.ParseModelType(typ)
 		if t.Known() {
-			typ = string(t)
-		} else {
-			have, err := libValues(func(f *store.File) string { return f.ModelType })
-			if err != nil {
-				return "", "", err
-			}
-			v, ok := api.NormalizeEnum(typ, have)
-			if !ok {
-				return "", "", cmdutil.EnumError("type", typ, modelTypeNames())
-			}
-			typ = v
+			out = appendNew(out, string(t))
+			continue
 		}
-	}
-	if base = strings.TrimSpace(base); base != "" {
-		if v, ok := api.NormalizeEnum(base, api.BaseModels()); ok {
-			return typ, v, nil
-		}
-		have, err := libValues(func(f *store.File) string { return f.BaseModel })
+		rows, err := lib()
 		if err != nil {
-			return "", "", err
+			return nil, err
 		}
+		v, ok := api.NormalizeEnum(typ, distinct(rows, func(f *store.File) string { return f.ModelType }))
+		if !ok {
+			return nil, cmdutil.EnumError("type", typ, modelTypeNames())
+		}
+		out = appendNew(out, v)
+	}
+	return out, nil
+}
+
+// ResolveBaseModels spells --base-model values as CivitAI does ("sdxl1.0"
+// is "SDXL 1.0", api.NormalizeEnum), or as the library has them. An
+// unknown one is a usage error with suggestions, as in `civit search`.
+func ResolveBaseModels(values []string, lib Library) ([]string, error) {
+	var out []string
+	for _, base := range values {
+		if base = strings.TrimSpace(base); base == "" {
+			continue
+		}
+		if v, ok := api.NormalizeEnum(base, api.BaseModels()); ok {
+			out = appendNew(out, v)
+			continue
+		}
+		rows, err := lib()
+		if err != nil {
+			return nil, err
+		}
+		have := distinct(rows, func(f *store.File) string { return f.BaseModel })
 		v, ok := api.NormalizeEnum(base, have)
 		if !ok {
-			return "", "", cmdutil.WithHint(cmdutil.FlagErrorf("unknown base model %q", base), suggestBase(base, have))
+			return nil, cmdutil.WithHint(cmdutil.FlagErrorf("unknown base model %q", base), suggestBase(base, have))
 		}
-		base = v
+		out = appendNew(out, v)
 	}
-	return typ, base, nil
+	return out, nil
+}
+
+// MatchAny reports whether v is one of want, ignoring case (as the store's
+// filters do); no want matches everything.
+func MatchAny(v string, want []string) bool {
+	if len(want) == 0 {
+		return true
+	}
+	for _, w := range want {
+		if strings.EqualFold(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// splitList splits comma-separated values and drops empty ones (a flag
+// declared as a string slice has split them already).
+func splitList(values []string) []string {
+	var out []string
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
 }
 
 func modelTypeNames() []string {

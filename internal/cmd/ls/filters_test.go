@@ -25,6 +25,8 @@ func TestResolveFilters(t *testing.T) {
 	}{
 		{name: "none"},
 		{name: "type alias", typ: "lora", wantType: "LORA"},
+		{name: "type list", typ: "lora, Checkpoint,,LoRA", wantType: "LORA,Checkpoint"},
+		{name: "type list with an unknown one", typ: "lora,bogus", wantErr: "invalid value \"bogus\" for `--type`", wantLibraryRead: true},
 		{name: "type spelled out", typ: "Textual Inversion", wantType: "TextualInversion"},
 		{name: "type embedding", typ: "embedding", wantType: "TextualInversion"},
 		{name: "type only in the library", typ: "brainwave", wantType: "Brainwave", wantLibraryRead: true},
@@ -36,13 +38,27 @@ func TestResolveFilters(t *testing.T) {
 		{name: "unknown base model", base: "sdxl", wantErr: `unknown base model "sdxl"`, wantHint: `did you mean "SDXL 1.0", "SDXL 0.9"`, wantLibraryRead: true},
 		{name: "unknown base model, nothing close", base: "zzz", wantErr: `unknown base model "zzz"`, wantHint: `the library has "Future Model 9", "Pony", "SDXL 1.0"`, wantLibraryRead: true},
 		{name: "both", typ: "checkpoint", base: "pony", wantType: "Checkpoint", wantBase: "Pony"},
+		{name: "types and base models", typ: "checkpoint,brainwave", base: "pony|sdxl1.0", wantType: "Checkpoint,Brainwave", wantBase: "Pony,SDXL 1.0", wantLibraryRead: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			read := false
-			rows := func() ([]*store.File, error) { read = true; return library, nil }
-			typ, base, err := resolveFilters(tt.typ, tt.base, rows)
+			reads := 0
+			lib := OnceLibrary(func() ([]*store.File, error) { reads++; return library, nil })
+			var bases []string
+			if tt.base != "" {
+				bases = strings.Split(tt.base, "|")
+			}
+			types, err := ResolveTypes([]string{tt.typ}, lib)
+			var bs []string
+			if err == nil {
+				bs, err = ResolveBaseModels(bases, lib)
+			}
+			typ, base := strings.Join(types, ","), strings.Join(bs, ",")
+			read := reads > 0
+			if reads > 1 {
+				t.Errorf("library read %d times", reads)
+			}
 			if read != tt.wantLibraryRead {
 				t.Errorf("library read = %v, want %v", read, tt.wantLibraryRead)
 			}
@@ -58,7 +74,7 @@ func TestResolveFilters(t *testing.T) {
 				return
 			}
 			if err != nil || typ != tt.wantType || base != tt.wantBase {
-				t.Errorf("resolveFilters(%q, %q) = %q, %q, %v; want %q, %q", tt.typ, tt.base, typ, base, err, tt.wantType, tt.wantBase)
+				t.Errorf("ResolveTypes, ResolveBaseModels(%q, %q) = %q, %q, %v; want %q, %q", tt.typ, tt.base, typ, base, err, tt.wantType, tt.wantBase)
 			}
 		})
 	}
@@ -67,7 +83,7 @@ func TestResolveFilters(t *testing.T) {
 func TestResolveFiltersLibraryError(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("database is locked")
-	_, _, err := resolveFilters("", "nonesuch", func() ([]*store.File, error) { return nil, boom })
+	_, err := ResolveBaseModels([]string{"nonesuch"}, func() ([]*store.File, error) { return nil, boom })
 	if !errors.Is(err, boom) {
 		t.Errorf("err = %v, want %v", err, boom)
 	}

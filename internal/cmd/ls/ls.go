@@ -3,8 +3,12 @@ package ls
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -12,6 +16,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/store"
 	"github.com/civit/civit/internal/tableprinter"
 )
@@ -23,13 +28,13 @@ func sortKeys() []string { return []string{"name", "size", "path", "type", "adde
 type Options struct {
 	Factory *cmdutil.Factory
 
-	Type      string
-	BaseModel string
-	Sort      string
-	Reverse   bool
-	Unknown   bool
-	Dirs      []string
-	JSON      bool
+	Types      []string
+	BaseModels []string
+	Sort       string
+	Reverse    bool
+	Unknown    bool
+	Dirs       []string
+	JSON       bool
 }
 
 // NewCmdLs returns the ls command. runF replaces the run in tests.
@@ -41,27 +46,35 @@ func NewCmdLs(f *cmdutil.Factory, runF func(context.Context, *Options) error) *c
 		Long: strings.TrimSpace(`
 List the model files civit knows (from 'civit scan' and 'civit download'):
 name, version, type, base model, size and path. Files CivitAI does not know
-show their file name and "-" for what is unknown.
+show their file name and "-" for what is unknown. A file deleted from disk
+since it was scanned is listed with "missing" as its size (and a warning);
+'civit scan' on its folder forgets it.
 
-Folders given as arguments keep only the files under them. --type and
---base-model filter, and accept the same spellings as 'civit search'
-(--type lora, checkpoint, embedding, ...; --base-model "sdxl 1.0"); a type
-or base model that neither CivitAI nor the library knows is refused, with
-suggestions. --sort orders by name (default), size (largest first), path,
-type or added (newest first); --reverse turns the order around. --unknown
-lists only files that are not identified.
+Paths given as arguments keep only the files under them; one that does not
+exist, and under which the library has nothing, is an error. --type and
+--base-model filter, are repeatable (--type also takes a comma-separated
+list) and accept the same spellings as 'civit search' (--type lora,
+checkpoint, embedding, ...; --base-model "sdxl 1.0"); a type or base model
+that neither CivitAI nor the library knows is refused, with suggestions.
+--sort orders by name (default), size (largest first), path, type or added
+(newest first); --reverse turns the order around. --unknown lists only
+files that are not identified.
 
-On a terminal the table is aligned; piped, it is tab-separated. --json
-prints the library rows as a JSON array: path, size, mtime, sha256, autov2,
-modelId, versionId, fileId, modelType, baseModel, modelName, versionName,
-fileName, trainedWords, source (downloaded, scanned, sidecar:<suffix>),
-state (identified, not-on-civitai, unknown), checkedAt, addedAt.
+On a terminal the table is aligned and a long path loses its middle, not
+its file name; piped, it is tab-separated. --json prints the library rows
+as a JSON array: path, size, mtime, sha256, autov2, modelId, versionId,
+fileId, modelType, baseModel, modelName, versionName, fileName,
+trainedWords, source (downloaded, scanned, sidecar:<suffix>), state
+(identified, not-on-civitai, unknown), checkedAt, addedAt, and missing
+(true when the file is no longer on disk; absent otherwise).
 
 EXIT STATUS
-  0 done (also when nothing matches), 1 error, 2 bad flags (also an
-  unknown type or base model).`),
+  0 done (also when nothing matches), 1 error (also a path that does not
+  exist), 2 bad flags (also an unknown type or base model), 3 some of
+  several paths do not exist.`),
 		Example: strings.TrimSpace(`
 $ civit ls --type lora --base-model "SDXL 1.0"
+$ civit ls --type lora,locon
 $ civit ls --sort size | head
 $ civit ls ~/ComfyUI/models/checkpoints --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,8 +89,8 @@ $ civit ls ~/ComfyUI/models/checkpoints --json`),
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Type, "type", "t", "", "only models of this `type` (lora, checkpoint, ...)")
-	fl.StringVarP(&opts.BaseModel, "base-model", "b", "", "only models for this `base model` (\"SDXL 1.0\", \"Pony\", ...)")
+	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "only models of this `type` (repeatable or comma-separated): lora, checkpoint, ...")
+	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "only models for this `base model` (repeatable): \"SDXL 1.0\", \"Pony\", ...")
 	fl.StringVarP(&opts.Sort, "sort", "s", "name", "order by `key`: "+strings.Join(sortKeys(), ", "))
 	fl.BoolVarP(&opts.Reverse, "reverse", "r", false, "reverse the order")
 	fl.BoolVar(&opts.Unknown, "unknown", false, "only files CivitAI did not identify")
@@ -113,45 +126,91 @@ func dash(s string) string {
 	return s
 }
 
+// row is a library row as `civit ls --json` prints it.
+type row struct {
+	*store.File
+	// Missing is true when the file is no longer on disk.
+	Missing bool `json:"missing,omitempty"`
+}
+
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	st, err := o.Factory.Store()
 	if err != nil {
 		return err
 	}
-	typ, base, err := resolveFilters(o.Type, o.BaseModel, func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) })
+	lib := OnceLibrary(func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) })
+	types, err := ResolveTypes(o.Types, lib)
 	if err != nil {
 		return err
 	}
-	filter := store.Filter{ModelType: typ, BaseModel: base}
+	bases, err := ResolveBaseModels(o.BaseModels, lib)
+	if err != nil {
+		return err
+	}
+	var filter store.Filter
+	var gone []string // paths given that do not exist
 	for _, d := range o.Dirs {
 		abs, err := filepath.Abs(d)
 		if err != nil {
 			return err
 		}
 		filter.Under = append(filter.Under, abs)
+		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+			gone = append(gone, abs)
+		}
 	}
-	files, err := st.List(ctx, filter)
+	all, err := st.List(ctx, filter)
 	if err != nil {
 		return err
 	}
-	if o.Unknown {
-		kept := files[:0]
-		for _, f := range files {
-			if f.State != store.StateIdentified {
-				kept = append(kept, f)
-			}
+	// A path that does not exist is a mistake, unless the library has
+	// files under it: a folder deleted since it was scanned.
+	failed := 0
+	for _, d := range gone {
+		if !slices.ContainsFunc(all, func(f *store.File) bool { return under(f.Path, d) }) {
+			failed++
+			fmt.Fprintf(ios.ErrOut, "civit: error: %s: no such file or folder\n", d)
 		}
-		files = kept
+	}
+	var files []*store.File
+	for _, f := range all {
+		if MatchAny(f.ModelType, types) && MatchAny(f.BaseModel, bases) && (!o.Unknown || f.State != store.StateIdentified) {
+			files = append(files, f)
+		}
 	}
 	sortFiles(files, o.Sort, o.Reverse)
-	if o.JSON {
-		if files == nil {
-			files = []*store.File{}
+	rows := make([]row, len(files))
+	missing := 0
+	for i, f := range files {
+		rows[i] = row{File: f}
+		if _, err := os.Lstat(f.Path); errors.Is(err, fs.ErrNotExist) {
+			rows[i].Missing = true
+			missing++
 		}
-		return cmdutil.WriteJSON(ios.Out, files)
 	}
-	if len(files) == 0 {
+	if err := o.print(ctx, ios, st, rows, missing); err != nil {
+		return err
+	}
+	switch {
+	case failed == 0:
+		return nil
+	case failed == len(o.Dirs):
+		return cmdutil.ErrSilent
+	}
+	return &cmdutil.PartialError{Failed: failed, Total: len(o.Dirs), What: "paths"}
+}
+
+// under reports whether path is dir or inside it.
+func under(path, dir string) bool {
+	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
+}
+
+func (o *Options) print(ctx context.Context, ios *iostreams.IOStreams, st *store.Store, rows []row, missing int) error {
+	if o.JSON {
+		return cmdutil.WriteJSON(ios.Out, rows)
+	}
+	if len(rows) == 0 {
 		if ios.IsStderrTTY() {
 			n, _ := st.Count(ctx)
 			if n == 0 {
@@ -164,22 +223,40 @@ func run(ctx context.Context, o *Options) error {
 	}
 	tty := ios.IsStdoutTTY()
 	tp := tableprinter.New(ios.Out, tty, ios.TerminalWidth(), "name", "version", "type", "base model", "size", "path")
+	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	tp.SetMaxWidth(0, 40)
 	tp.SetMaxWidth(1, 24)
+	tp.SetPathColumn(5)
 	var total int64
-	for _, f := range files {
+	for _, r := range rows {
+		f := r.File
 		size := fmt.Sprint(f.Size)
 		if tty {
 			size = tableprinter.Bytes(f.Size)
 		}
+		if r.Missing {
+			size = "missing"
+		} else {
+			total += f.Size
+		}
 		tp.AddRow(DisplayName(f), dash(f.VersionName), dash(f.ModelType), dash(f.BaseModel), size, f.Path)
-		total += f.Size
 	}
 	if err := tp.Render(); err != nil {
 		return err
 	}
+	if missing > 0 {
+		what := "1 file is"
+		if missing > 1 {
+			what = fmt.Sprintf("%d files are", missing)
+		}
+		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk; `civit scan` on the folder forgets deleted files\n", what)
+	}
 	if ios.IsStderrTTY() {
-		fmt.Fprintf(ios.ErrOut, "%d files, %s\n", len(files), tableprinter.Bytes(total))
+		gone := ""
+		if missing > 0 {
+			gone = fmt.Sprintf(" (%d missing)", missing)
+		}
+		fmt.Fprintf(ios.ErrOut, "%d files%s, %s\n", len(rows), gone, tableprinter.Bytes(total))
 	}
 	return nil
 }
