@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -21,9 +23,11 @@ func (c *Client) GetEnums(ctx context.Context) (*Enums, error) {
 }
 
 // NormalizeEnum returns the element of known that s names, matching
-// case-insensitively and then ignoring whitespace, '-' and '_'
-// ("most downloaded" → "Most Downloaded", "sdxl1.0" → "SDXL 1.0"). When
-// nothing matches it returns s trimmed and false.
+// case-insensitively, then ignoring whitespace, '-' and '_'
+// ("most downloaded" → "Most Downloaded", "sdxl1.0" → "SDXL 1.0"), and
+// last ignoring '.' too when that leaves exactly one candidate ("sd15" →
+// "SD 1.5", "flux1d" → "Flux.1 D"). When nothing matches it returns s
+// trimmed and false.
 func NormalizeEnum(s string, known []string) (string, bool) {
 	t := strings.TrimSpace(s)
 	for _, k := range known {
@@ -40,7 +44,107 @@ func NormalizeEnum(s string, known []string) (string, bool) {
 			return k, true
 		}
 	}
+	loose, found := looseKey(t), ""
+	for _, k := range known {
+		if looseKey(k) == loose && k != found {
+			if found != "" {
+				return t, false // ambiguous
+			}
+			found = k
+		}
+	}
+	if found != "" {
+		return found, true
+	}
 	return t, false
+}
+
+// looseKey is foldKey without dots: "SD 1.5" and "sd15" are both "sd15".
+func looseKey(s string) string { return strings.ReplaceAll(foldKey(s), ".", "") }
+
+// baseModelAliases maps community nicknames (as looseKey) to CivitAI's
+// base model names. Names that stand for a family ("sdxl", "flux") are not
+// here: they get suggestions instead, since picking one member would hide
+// the others.
+var baseModelAliases = map[string]string{
+	"sdv15":             "SD 1.5",
+	"stablediffusion15": "SD 1.5",
+	"sdxl1":             "SDXL 1.0",
+	"sdxlbase":          "SDXL 1.0",
+	"fluxdev":           "Flux.1 D",
+	"flux1dev":          "Flux.1 D",
+	"fluxschnell":       "Flux.1 S",
+	"flux1schnell":      "Flux.1 S",
+	"fluxkrea":          "Flux.1 Krea",
+	"fluxkontext":       "Flux.1 Kontext",
+	"pdxl":              "Pony",
+	"ponyxl":            "Pony",
+	"ponydiffusion":     "Pony",
+	"ponydiffusionxl":   "Pony",
+	"ponydiffusionv6":   "Pony",
+	"ponydiffusionv6xl": "Pony",
+	"ponyv6":            "Pony",
+	"ilxl":              "Illustrious",
+	"illustriousxl":     "Illustrious",
+	"noob":              "NoobAI",
+	"noobxl":            "NoobAI",
+	"noobaixl":          "NoobAI",
+}
+
+// NormalizeBaseModel is NormalizeEnum for base model names plus the
+// common nicknames ("sd15", "sd1.5", "ponyxl", "flux dev", "illustrious xl")
+// when their target is in known.
+func NormalizeBaseModel(s string, known []string) (string, bool) {
+	if v, ok := NormalizeEnum(s, known); ok {
+		return v, true
+	}
+	if v, ok := baseModelAliases[looseKey(s)]; ok && slices.Contains(known, v) {
+		return v, true
+	}
+	return strings.TrimSpace(s), false
+}
+
+// UnknownBaseModelError reports a base model name that matches none of
+// CivitAI's, with similar names when there are some.
+type UnknownBaseModelError struct {
+	Name        string
+	Suggestions []string
+}
+
+// Error returns `unknown base model "NAME"`.
+func (e *UnknownBaseModelError) Error() string { return fmt.Sprintf("unknown base model %q", e.Name) }
+
+// ResolveBaseModels returns CivitAI's exact spelling of each name typed
+// loosely ("sdxl 1.0" → "SDXL 1.0", "sd15" → "SD 1.5"); the API matches base
+// models exactly and silently returns nothing for a near miss. Names the
+// built-in list (BaseModels) does not know are looked up in /api/v1/enums,
+// fetched at most once. A name found nowhere is an
+// *UnknownBaseModelError.
+func (c *Client) ResolveBaseModels(ctx context.Context, names []string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	var live []string
+	for _, b := range names {
+		if strings.TrimSpace(b) == "" {
+			continue
+		}
+		if v, ok := NormalizeBaseModel(b, BaseModels()); ok {
+			out = append(out, v)
+			continue
+		}
+		if live == nil {
+			enums, err := c.GetEnums(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("check base model %q: %w", b, err)
+			}
+			live = append(append([]string{}, enums.BaseModel...), enums.ActiveBaseModel...)
+		}
+		if v, ok := NormalizeBaseModel(b, live); ok {
+			out = append(out, v)
+			continue
+		}
+		return nil, &UnknownBaseModelError{Name: b, Suggestions: SimilarNames(b, append(live, BaseModels()...), 8)}
+	}
+	return out, nil
 }
 
 // ModelSorts returns the values of the sort parameter of /api/v1/models.
@@ -55,6 +159,19 @@ func ImageSorts() []string {
 
 // Periods returns the values of the period parameter (MetricTimeframe).
 func Periods() []string { return []string{"AllTime", "Year", "Month", "Week", "Day"} }
+
+// PeriodModes returns the values of the periodMode parameter of
+// /api/v1/models.
+func PeriodModes() []string { return []string{"published", "stats"} }
+
+// CheckpointTypes returns the values of the checkpointType parameter.
+func CheckpointTypes() []string { return []string{"Trained", "Merge"} }
+
+// CommercialUses returns the values of the allowCommercialUse parameter.
+func CommercialUses() []string { return []string{"None", "Image", "RentCivit", "Rent", "Sell"} }
+
+// MediaTypes returns the values of the type parameter of /api/v1/images.
+func MediaTypes() []string { return []string{"image", "video", "audio"} }
 
 // ImageNSFWLevels returns the legacy nsfw values accepted by /api/v1/images.
 func ImageNSFWLevels() []string { return []string{"None", "Soft", "Mature", "X", "Blocked"} }
@@ -105,19 +222,20 @@ func normalizeOr(s string, known []string) string {
 }
 
 // SimilarNames returns up to max distinct names of known that contain s or
-// are contained in it, ignoring case and spaces ("sdxl" → "SDXL 1.0",
-// "SDXL Lightning", ...), in the order of known: the suggestions for a
-// value NormalizeEnum did not recognise.
+// are contained in it, ignoring case, spaces, '-', '_' and '.' ("sdxl" →
+// "SDXL 0.9", "SDXL 1.0", "SDXL Lightning", ...; "sd1" → "SD 1.4",
+// "SD 1.5", ...), in the order of known: the suggestions for a value
+// NormalizeEnum did not recognise.
 func SimilarNames(s string, known []string, max int) []string {
-	key := strings.ToLower(strings.ReplaceAll(s, " ", ""))
+	key := looseKey(s)
 	if key == "" {
 		return nil
 	}
 	seen := map[string]bool{}
 	var out []string
 	for _, n := range known {
-		k := strings.ToLower(strings.ReplaceAll(n, " ", ""))
-		if seen[n] || !(strings.Contains(k, key) || strings.Contains(key, k)) {
+		k := looseKey(n)
+		if seen[n] || k == "" || !(strings.Contains(k, key) || strings.Contains(key, k)) {
 			continue
 		}
 		seen[n] = true

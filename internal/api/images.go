@@ -17,12 +17,17 @@ type ImagesOptions struct {
 	Username       string
 	// NSFW is None, Soft, Mature, X (see ImageNSFWLevels) or true/false;
 	// absent means PG only.
-	NSFW     string
-	Sort     string // one of ImageSorts()
-	Period   string // one of Periods()
-	Limit    int    // 0 omits; otherwise 1..200
-	Cursor   string
-	WithMeta bool // ask for generation parameters (meta is null without it)
+	NSFW   string
+	Sort   string // one of ImageSorts()
+	Period string // one of Periods()
+	// Type is one of MediaTypes(): image, video or audio.
+	Type string
+	// BaseModels are exact base model names (see ResolveBaseModels), sent
+	// comma-separated as this endpoint wants (civitai-api.md §2.6).
+	BaseModels []string
+	Limit      int // 0 omits; otherwise 1..200
+	Cursor     string
+	WithMeta   bool // ask for generation parameters (meta is null without it)
 }
 
 func (o *ImagesOptions) values() (url.Values, error) {
@@ -46,6 +51,14 @@ func (o *ImagesOptions) values() (url.Values, error) {
 	}
 	setNonEmpty(q, "sort", normalizeOr(o.Sort, ImageSorts()))
 	setNonEmpty(q, "period", normalizeOr(o.Period, Periods()))
+	setNonEmpty(q, "type", normalizeOr(o.Type, MediaTypes()))
+	var bases []string
+	for _, b := range o.BaseModels {
+		if b = strings.TrimSpace(b); b != "" {
+			bases = append(bases, b)
+		}
+	}
+	setNonEmpty(q, "baseModels", strings.Join(bases, ","))
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -22,12 +23,31 @@ type ModelsOptions struct {
 	// "Newest" or "Oldest". Spelling is normalised when recognised.
 	Sort string
 	// Period is one of Periods(): AllTime, Year, Month, Week, Day.
-	Period          string
+	Period string
+	// PeriodMode is one of PeriodModes(): "published" (the server's
+	// default: Period filters by publication date) or "stats" (Period
+	// selects the window of the counters the sort uses).
+	PeriodMode      string
 	NSFW            *bool // nil omits the parameter (the server then shows PG only)
 	PrimaryFileOnly bool
-	IDs             []int64 // ids=1,2,3
-	Limit           int     // 0 omits; otherwise 1..100
-	Cursor          string
+	// CheckpointType is one of CheckpointTypes(): Trained or Merge.
+	CheckpointType string
+	// CommercialUse is sent as repeated allowCommercialUse= (values of
+	// CommercialUses(): None, Image, RentCivit, Rent, Sell); a model
+	// matches when it allows any of them.
+	CommercialUse []string
+	// The server coerces these with z.coerce.boolean(), so any value, even
+	// "false", means true: they are sent only as true (civitai-api.md §2.1).
+	SupportsGeneration bool
+	EarlyAccess        bool
+	Archived           bool
+	// Favorites and Hidden need an API key: the mere presence of the
+	// parameter without a valid session is a 401.
+	Favorites bool
+	Hidden    bool
+	IDs       []int64 // ids=1,2,3; the server ignores it with Query
+	Limit     int     // 0 omits; otherwise 1..100
+	Cursor    string
 	// Page is 1-based page mode. It is never sent with Query (that is a
 	// *ValidationError) and is dropped when Cursor is set.
 	Page int
@@ -63,6 +83,22 @@ func (o *ModelsOptions) values() (url.Values, error) {
 	}
 	setNonEmpty(q, "sort", normalizeOr(o.Sort, ModelSorts()))
 	setNonEmpty(q, "period", normalizeOr(o.Period, Periods()))
+	setNonEmpty(q, "periodMode", normalizeOr(o.PeriodMode, PeriodModes()))
+	setNonEmpty(q, "checkpointType", normalizeOr(o.CheckpointType, CheckpointTypes()))
+	for _, c := range o.CommercialUse {
+		if c := normalizeOr(c, CommercialUses()); c != "" {
+			q.Add("allowCommercialUse", c)
+		}
+	}
+	for _, b := range []struct {
+		key string
+		on  bool
+	}{{"supportsGeneration", o.SupportsGeneration}, {"earlyAccess", o.EarlyAccess}, {"archived", o.Archived},
+		{"favorites", o.Favorites}, {"hidden", o.Hidden}} {
+		if b.on {
+			q.Set(b.key, "true")
+		}
+	}
 	if o.NSFW != nil {
 		q.Set("nsfw", strconv.FormatBool(*o.NSFW))
 	}
@@ -122,13 +158,27 @@ func validModels(items []*Model) []*Model {
 	return out
 }
 
+// IncompleteError ends a Models iteration that gave up after a run of
+// empty pages while the server still offered a cursor (search hits are
+// filtered after paging, civitai-api.md §5.3). The models yielded before it
+// are valid; more may exist further on.
+type IncompleteError struct {
+	EmptyPages int // the length of the run of empty pages
+}
+
+// Error returns "stopped after N empty pages; results may be incomplete".
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("stopped after %d empty pages; results may be incomplete", e.EmptyPages)
+}
+
 // Models iterates over all models matching opts by following
 // metadata.nextCursor until it is absent or empty. It tolerates empty pages
 // (as search returns while a cursor remains), skips ids already yielded,
-// stops after max models (max <= 0: no cap), when a cursor repeats, after
-// a run of empty pages, and after a hard cap of pages, where it yields a
-// KindPageCap *Error. It never sends page; opts.Page is ignored and
-// opts.Cursor is the starting point. An error ends the iteration.
+// stops after max models (max <= 0: no cap) and when a cursor repeats. After
+// a run of empty pages it stops with an *IncompleteError, and after a hard
+// cap of pages with a KindPageCap *Error. It never sends page; opts.Page is
+// ignored and opts.Cursor is the starting point. An error ends the
+// iteration.
 func (c *Client) Models(ctx context.Context, opts *ModelsOptions, max int) iter.Seq2[*Model, error] {
 	return func(yield func(*Model, error) bool) {
 		var o ModelsOptions
@@ -174,6 +224,7 @@ func (c *Client) Models(ctx context.Context, opts *ModelsOptions, max int) iter.
 			if fresh == 0 {
 				empty++
 				if empty >= c.maxEmptyPages {
+					yield(nil, &IncompleteError{EmptyPages: empty})
 					return
 				}
 			} else {

@@ -38,6 +38,15 @@ func TestListModelsQuery(t *testing.T) {
 		{name: "cursor wins over page", opts: &ModelsOptions{Page: 3, Cursor: "abc"}, want: url.Values{"cursor": {"abc"}}},
 		{name: "unknown sort passed through", opts: &ModelsOptions{Sort: "Trending"}, want: url.Values{"sort": {"Trending"}}},
 		{name: "plus in query", opts: &ModelsOptions{Query: "a+b"}, want: url.Values{"query": {"a+b"}}, wantRaw: "query=a%2Bb"},
+		{name: "every other filter", opts: &ModelsOptions{
+			CheckpointType: "merge", CommercialUse: []string{"rentcivit", "Sell"}, PeriodMode: "Stats",
+			SupportsGeneration: true, EarlyAccess: true, Archived: true, Favorites: true, Hidden: true,
+		}, want: url.Values{
+			"checkpointType": {"Merge"}, "allowCommercialUse": {"RentCivit", "Sell"}, "periodMode": {"stats"},
+			"supportsGeneration": {"true"}, "earlyAccess": {"true"}, "archived": {"true"}, "favorites": {"true"}, "hidden": {"true"},
+		}, wantRaw: "allowCommercialUse=RentCivit&allowCommercialUse=Sell"},
+		// z.coerce.boolean() reads "false" as true: false is never sent.
+		{name: "false booleans omitted", opts: &ModelsOptions{SupportsGeneration: false, Favorites: false}, want: nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +215,14 @@ func TestModelsIterator(t *testing.T) {
 				m[key] = fmt.Sprintf(`{"items":[],"metadata":{"nextCursor":"e%d"}}`, i+1)
 			}
 			return m
-		}(), wantIDs: nil, wantCalls: 3},
+		}(), wantIDs: nil, wantCalls: 3, wantErr: &IncompleteError{}},
+		{name: "empty run after results is reported", pages: func() map[string]string {
+			m := map[string]string{"": `{"items":[{"id":9}],"metadata":{"nextCursor":"e1"}}`}
+			for i := 1; i < 10; i++ {
+				m[fmt.Sprint("e", i)] = fmt.Sprintf(`{"items":[],"metadata":{"nextCursor":"e%d"}}`, i+1)
+			}
+			return m
+		}(), wantIDs: []int64{9}, wantCalls: 4, wantErr: &IncompleteError{}},
 		{name: "hard page cap", pages: func() map[string]string {
 			m := map[string]string{}
 			for i := range 10 {
@@ -227,7 +243,14 @@ func TestModelsIterator(t *testing.T) {
 			srv := &pagedServer{t: t, pages: tt.pages}
 			mux.Handle("/api/v1/models", srv)
 			ids, err := collect(t, c, tt.opts, tt.max)
-			if tt.wantErr != nil {
+			var incomplete *IncompleteError
+			if _, want := tt.wantErr.(*IncompleteError); want {
+				if !errors.As(err, &incomplete) || incomplete.EmptyPages != 3 {
+					t.Errorf("err = %v, want an IncompleteError after 3 empty pages", err)
+				} else if got := err.Error(); got != "stopped after 3 empty pages; results may be incomplete" {
+					t.Errorf("message = %q", got)
+				}
+			} else if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Errorf("err = %v, want %v", err, tt.wantErr)
 				}
