@@ -1,12 +1,17 @@
 // Package search implements `civit search`: query CivitAI's model catalog
-// with every filter the API has.
+// with every filter the API has (civitai-api.md §2.1; not exposed: the
+// deprecated rating, allowNoCredit/allowDerivatives/allowDifferentLicense,
+// which the server cannot parse from a query string, and the internal
+// fromPlatform and followed).
 package search
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -19,6 +24,7 @@ import (
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/tableprinter"
+	"github.com/civit/civit/internal/target"
 )
 
 // batchConcurrency is how many batch queries run at once (the original
@@ -32,51 +38,93 @@ const maxLimit = 1000
 type Options struct {
 	Factory *cmdutil.Factory
 
-	Query           string
-	Types           []string
-	BaseModels      []string
-	Tag             string
-	User            string
-	Sort            string
-	Period          string
-	NSFW            *bool
-	PrimaryFileOnly bool
-	Limit           int
-	JSON            bool
-	Batch           string
-	Refresh         bool
+	Query              string
+	Types              []string
+	BaseModels         []string
+	Tag                string
+	User               string
+	Sort               string
+	Period             string
+	PeriodMode         string
+	CheckpointType     string
+	CommercialUse      []string
+	IDs                []int64
+	EarlyAccess        bool
+	SupportsGeneration bool
+	Archived           bool
+	Favorites          bool
+	Hidden             bool
+	NSFW               *bool
+	PrimaryFileOnly    bool
+	Limit              int
+	JSON               bool
+	Batch              string
+	Refresh            bool
 
-	types []api.ModelType
+	types    []api.ModelType
+	limitSet bool // --limit was given (0 is then an error, not "the default")
+}
+
+// onceFlags are the flags the API takes a single value for: given twice,
+// the server would get an array and answer 400, so civit refuses it.
+type onceFlags struct {
+	tag, user, sort, period, periodMode, checkpointType []string
 }
 
 // NewCmdSearch returns the search command. runF replaces the run in tests.
 func NewCmdSearch(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
-	var nsfw bool
+	var (
+		nsfw bool
+		once onceFlags
+		ids  []string
+	)
 	cmd := &cobra.Command{
 		Use:   "search [<query>...] [flags]",
 		Short: "Search CivitAI models",
 		Long: strings.TrimSpace(`
 Search the CivitAI catalog. Words are joined into one full-text query; with no
-words, the filters alone select models (sorted by --sort).
+words, the filters alone select models, in --sort order.
+
+With words, CivitAI orders the matches by relevance and ignores --sort, and
+it filters its search hits after paging, so pages come back short or empty.
+civit therefore asks for full pages and keeps paging until it has --limit
+results (--limit only caps what is printed). When a --sort is given with
+words, civit sorts the best max(--limit, 100) matches itself: Most
+Downloaded, Most Liked, Most Discussed and Highest Rated (likes minus
+dislikes) by the all-time counts the API returns, Newest and Oldest by the
+newest version's publication date. "Most Collected" and "Most Images" cannot
+be computed from the results: civit warns and keeps the relevance order.
+If CivitAI sends too many empty pages in a row, civit stops and says so on
+stderr ("results may be incomplete").
 
 On a terminal the results are an aligned table; when piped, tab-separated
 columns (id, name, type, base model, downloads, updated as RFC 3339); with
---json, a JSON array of the API's model objects, unchanged.
+--json, a JSON array of the API's model objects, unchanged. The piped rows
+can be fed to 'civit download -i -', which reads the id in the first column.
+
+--favorites and --hidden list your own marks on civitai.com and need an API
+key (CIVITAI_API_KEY or 'civit config set api_key').
 
 Answers are cached for 5 minutes ('civit config set cache_ttl'); --refresh
 asks CivitAI again.
 
---batch FILE runs one search per line of FILE (blank lines and lines starting
-with # are skipped), three at a time, sharing the cache; the flags apply to
-every line.
+--batch FILE runs one search per line of FILE ('-': standard input; blank
+lines and lines starting with # are skipped), three at a time, sharing the
+cache; the flags apply to every line. Piped, each row is the usual columns
+followed by the query that found it (so 'civit download -i -' still reads
+the id first); --json prints [{"query", "items", "error"}].
 
 EXIT STATUS
   0 results printed (an empty result is not an error), 1 error,
-  2 bad flags, 3 some batch queries failed, 130 interrupted.`),
+  2 bad flags, 3 some batch queries failed, 4 API key missing or refused
+  (--favorites, --hidden), 130 interrupted.`),
 		Example: strings.TrimSpace(`
-# LoRAs for SDXL about pixel art, most downloaded first
-$ civit search "pixel art" --type lora --base-model "SDXL 1.0" --sort "most downloaded"
+# the most downloaded SDXL LoRAs
+$ civit search --type lora --base-model "SDXL 1.0" --sort "most downloaded"
+
+# LoRAs about pixel art, the best matches sorted by downloads
+$ civit search "pixel art" --type lora --sort "most downloaded" --limit 10
 
 # the newest checkpoints this week, as JSON
 $ civit search --type checkpoint --sort newest --period week --json
@@ -84,12 +132,39 @@ $ civit search --type checkpoint --sort newest --period week --json
 # everything by a creator
 $ civit search --user someartist --limit 100
 
-# many searches at once
-$ civit search --batch queries.txt`),
+# many searches at once, then download what they found
+$ civit search --batch queries.txt --limit 1 | civit download -i -`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Query = strings.TrimSpace(strings.Join(args, " "))
 			if cmd.Flags().Changed("nsfw") {
 				opts.NSFW = &nsfw
+				for _, a := range args {
+					if _, err := strconv.ParseBool(a); err == nil {
+						fmt.Fprintf(f.IOStreams.ErrOut, "civit: warning: searching for the word %q: `--nsfw` takes no value (`--nsfw=false` turns it off)\n", a)
+					}
+				}
+			}
+			opts.limitSet = cmd.Flags().Changed("limit")
+			for _, v := range []struct {
+				name string
+				vals []string
+				dst  *string
+			}{{"tag", once.tag, &opts.Tag}, {"user", once.user, &opts.User}, {"sort", once.sort, &opts.Sort},
+				{"period", once.period, &opts.Period}, {"period-mode", once.periodMode, &opts.PeriodMode},
+				{"checkpoint-type", once.checkpointType, &opts.CheckpointType}} {
+				if err := single(v.name, v.vals, v.dst); err != nil {
+					return err
+				}
+			}
+			for _, raw := range ids {
+				if strings.TrimSpace(raw) == "" {
+					continue
+				}
+				id, err := target.ParseID(raw)
+				if err != nil {
+					return cmdutil.FlagErrorf("`--id`: %v", err)
+				}
+				opts.IDs = append(opts.IDs, id)
 			}
 			if err := opts.validate(); err != nil {
 				return err
@@ -102,27 +177,51 @@ $ civit search --batch queries.txt`),
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "model `type` (repeatable or comma-separated): checkpoint, lora, locon, dora, embedding, vae, controlnet, upscaler, ...")
-	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "base `model` (repeatable): \"SDXL 1.0\", \"SD 1.5\", \"Pony\", \"Flux.1 D\", \"Illustrious\", ...")
-	fl.StringVar(&opts.Tag, "tag", "", "only models with this `tag`")
-	fl.StringVarP(&opts.User, "user", "u", "", "only models by this `username`")
-	fl.StringVarP(&opts.Sort, "sort", "s", "", "`order`: \"Highest Rated\", \"Most Downloaded\", \"Most Liked\", \"Most Discussed\", \"Most Collected\", \"Most Images\", \"Newest\", \"Oldest\"")
-	fl.StringVarP(&opts.Period, "period", "p", "", "time `window` for the sort: AllTime, Year, Month, Week, Day")
-	fl.BoolVar(&nsfw, "nsfw", false, "include NSFW models (default from config `nsfw`, else false)")
+	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "base `model` (repeatable), spelled loosely: \"SDXL 1.0\", sd15, \"Pony\", \"Flux.1 D\", \"Illustrious\", ...")
+	fl.StringArrayVar(&once.tag, "tag", nil, "only models with this `tag`")
+	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `username`")
+	fl.StringArrayVarP(&once.sort, "sort", "s", nil, "`order`: \"Highest Rated\", \"Most Downloaded\", \"Most Liked\", \"Most Discussed\", \"Most Collected\", \"Most Images\", \"Newest\", \"Oldest\"")
+	fl.StringArrayVarP(&once.period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
+	fl.StringArrayVar(&once.periodMode, "period-mode", nil, "`mode` of --period: published (by publication date, the default) or stats (the counters --sort uses)")
+	fl.StringArrayVar(&once.checkpointType, "checkpoint-type", nil, "only checkpoints of this `kind`: Trained, Merge")
+	fl.StringSliceVar(&opts.CommercialUse, "commercial-use", nil, "only models allowing this commercial `use` (repeatable or comma-separated, any matches): None, Image, RentCivit, Rent, Sell")
+	fl.StringSliceVar(&ids, "id", nil, "only these model `ids` (repeatable or comma-separated; not with a query)")
+	fl.BoolVar(&opts.EarlyAccess, "early-access", false, "only models with a version in early access")
+	fl.BoolVar(&opts.SupportsGeneration, "supports-generation", false, "only models CivitAI can generate images with")
+	fl.BoolVar(&opts.Archived, "archived", false, "only archived models (their files can no longer be downloaded)")
+	fl.BoolVar(&opts.Favorites, "favorites", false, "only models you marked as favorites (needs an API key)")
+	fl.BoolVar(&opts.Hidden, "hidden", false, "only models you hid (needs an API key)")
+	fl.BoolVar(&nsfw, "nsfw", false, "include NSFW models (default: the config key nsfw, else off); takes no value")
 	fl.BoolVar(&opts.PrimaryFileOnly, "primary-file-only", false, "list only each version's primary file")
-	fl.IntVarP(&opts.Limit, "limit", "n", 0, "maximum number of `results` (default 20, at most 1000)")
+	fl.IntVarP(&opts.Limit, "limit", "n", 0, "print at most this many `results`, 1 to 1000 (default: the config key limit, else 20)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the API's model objects as a JSON array")
-	fl.StringVar(&opts.Batch, "batch", "", "run one search per line of `file`")
+	fl.StringVar(&opts.Batch, "batch", "", "run one search per line of `file` ('-': standard input)")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(modelTypeNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(sorts, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("period", cobra.FixedCompletions(periods, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("period-mode", cobra.FixedCompletions(api.PeriodModes(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("checkpoint-type", cobra.FixedCompletions(api.CheckpointTypes(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("commercial-use", cobra.FixedCompletions(api.CommercialUses(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("base-model", cobra.FixedCompletions(api.BaseModels(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
+// single stores the only value of a flag the API takes once.
+func single(flag string, vals []string, dst *string) error {
+	switch len(vals) {
+	case 0:
+		return nil
+	case 1:
+		*dst = vals[0]
+		return nil
+	}
+	return cmdutil.FlagErrorf("`--%s` can be given once (got %s)", flag, cmdutil.QuoteList(vals))
+}
+
 var (
-	sorts   = []string{"Highest Rated", "Most Downloaded", "Most Liked", "Most Discussed", "Most Collected", "Most Images", "Newest", "Oldest"}
-	periods = []string{"AllTime", "Year", "Month", "Week", "Day"}
+	sorts   = api.ModelSorts()
+	periods = api.Periods()
 )
 
 func modelTypeNames() []string {
@@ -136,6 +235,9 @@ func modelTypeNames() []string {
 func (o *Options) validate() error {
 	if o.Batch != "" && o.Query != "" {
 		return cmdutil.FlagErrorf("give either a query or `--batch`, not both")
+	}
+	if len(o.IDs) > 0 && (o.Query != "" || o.Batch != "") {
+		return cmdutil.FlagErrorf("`--id` cannot be combined with a query: CivitAI ignores ids when searching")
 	}
 	known := map[api.ModelType]bool{}
 	for _, t := range api.KnownModelTypes() {
@@ -152,21 +254,34 @@ func (o *Options) validate() error {
 		}
 		o.types = append(o.types, t)
 	}
-	if o.Sort != "" {
-		s, ok := api.NormalizeEnum(o.Sort, sorts)
-		if !ok {
-			return cmdutil.EnumError("sort", o.Sort, sorts)
+	for _, e := range []struct {
+		flag  string
+		v     *string
+		valid []string
+	}{{"sort", &o.Sort, sorts}, {"period", &o.Period, periods}, {"period-mode", &o.PeriodMode, api.PeriodModes()},
+		{"checkpoint-type", &o.CheckpointType, api.CheckpointTypes()}} {
+		if *e.v == "" {
+			continue
 		}
-		o.Sort = s
-	}
-	if o.Period != "" {
-		p, ok := api.NormalizeEnum(o.Period, periods)
+		v, ok := api.NormalizeEnum(*e.v, e.valid)
 		if !ok {
-			return cmdutil.EnumError("period", o.Period, periods)
+			return cmdutil.EnumError(e.flag, *e.v, e.valid)
 		}
-		o.Period = p
+		*e.v = v
 	}
-	if o.Limit < 0 || o.Limit > maxLimit {
+	var uses []string
+	for _, raw := range o.CommercialUse {
+		if strings.TrimSpace(raw) == "" {
+			continue
+		}
+		v, ok := api.NormalizeEnum(raw, api.CommercialUses())
+		if !ok {
+			return cmdutil.EnumError("commercial-use", raw, api.CommercialUses())
+		}
+		uses = append(uses, v)
+	}
+	o.CommercialUse = uses
+	if o.Limit < 0 || o.Limit > maxLimit || o.limitSet && o.Limit == 0 {
 		return cmdutil.FlagErrorf("`--limit` must be between 1 and %d, got %d", maxLimit, o.Limit)
 	}
 	return nil
@@ -205,61 +320,163 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	if err := o.checkAuth(client); err != nil {
+		return err
+	}
 	if err := o.resolveBaseModels(ctx, client); err != nil {
 		return err
 	}
 	if o.Batch != "" {
 		return runBatch(ctx, o, client)
 	}
-	models, err := searchOnce(ctx, client, o, o.Query)
-	if err != nil {
-		return err
+	o.warnSort(o.Query != "")
+	res := searchOnce(ctx, client, o, o.Query)
+	if res.err != nil {
+		return res.err
 	}
-	return o.print(models)
+	o.warnIncomplete(res, "")
+	return o.print(res.models)
+}
+
+// checkAuth refuses --favorites and --hidden without an API key before
+// asking: the server answers 401 to them without a session.
+func (o *Options) checkAuth(c *api.Client) error {
+	if c.HasAPIKey() {
+		return nil
+	}
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{o.Favorites, "favorites"}, {o.Hidden, "hidden"}} {
+		if f.on {
+			return &api.Error{Kind: api.KindAuthRequired, Message: fmt.Sprintf("`--%s` lists your own marks and needs an API key", f.name)}
+		}
+	}
+	return nil
+}
+
+// warnSort says when --sort cannot be honoured: with a query CivitAI orders
+// by relevance, and some orders cannot be computed from the results.
+func (o *Options) warnSort(query bool) {
+	if query && o.Sort != "" && !sortable(o.Sort) {
+		fmt.Fprintf(o.Factory.IOStreams.ErrOut, "civit: warning: `--sort %q` is ignored with a query: CivitAI orders search results by relevance and civit cannot compute this order\n", o.Sort)
+	}
+}
+
+func (o *Options) warnIncomplete(r searchResult, query string) {
+	if r.incomplete == nil {
+		return
+	}
+	prefix := ""
+	if query != "" {
+		prefix = fmt.Sprintf("query %q: ", query)
+	}
+	fmt.Fprintf(o.Factory.IOStreams.ErrOut, "civit: warning: %s%v\n", prefix, r.incomplete)
+}
+
+// pageSize is the page size to ask for. Without a query the filters run in
+// the database and a page of --limit is exact. With a query CivitAI filters
+// its search hits after paging, so pages come back short or empty; asking
+// for --limit (say 1) would mean one candidate per request and giving up
+// after a run of empty pages, so full pages are requested instead.
+func (o *Options) pageSize(query string) int {
+	if query != "" {
+		return 100
+	}
+	return min(o.Limit, 100)
 }
 
 func (o *Options) modelsOptions(query string) *api.ModelsOptions {
-	return &api.ModelsOptions{
-		Query:           query,
-		Tag:             o.Tag,
-		Username:        o.User,
-		Types:           o.types,
-		BaseModels:      o.BaseModels,
-		Sort:            o.Sort,
-		Period:          o.Period,
-		NSFW:            o.NSFW,
-		PrimaryFileOnly: o.PrimaryFileOnly,
-		Limit:           min(o.Limit, 100),
+	opts := &api.ModelsOptions{
+		Query:              query,
+		Tag:                o.Tag,
+		Username:           o.User,
+		Types:              o.types,
+		BaseModels:         o.BaseModels,
+		Sort:               o.Sort,
+		Period:             o.Period,
+		PeriodMode:         o.PeriodMode,
+		CheckpointType:     o.CheckpointType,
+		CommercialUse:      o.CommercialUse,
+		SupportsGeneration: o.SupportsGeneration,
+		EarlyAccess:        o.EarlyAccess,
+		Archived:           o.Archived,
+		Favorites:          o.Favorites,
+		Hidden:             o.Hidden,
+		IDs:                o.IDs,
+		NSFW:               o.NSFW,
+		PrimaryFileOnly:    o.PrimaryFileOnly,
+		Limit:              o.pageSize(query),
 	}
+	if query != "" {
+		// Ignored by the server with a query (civitai-api.md §2.1); civit
+		// sorts the results itself where it can.
+		opts.Sort = ""
+	}
+	return opts
 }
 
-func searchOnce(ctx context.Context, c *api.Client, o *Options, query string) ([]*api.Model, error) {
-	var out []*api.Model
-	for m, err := range c.Models(ctx, o.modelsOptions(query), o.Limit) {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, m)
+// searchResult is one search's models, and whether civit gave up early.
+type searchResult struct {
+	models     []*api.Model
+	incomplete *api.IncompleteError
+	err        error
+}
+
+func searchOnce(ctx context.Context, c *api.Client, o *Options, query string) searchResult {
+	var r searchResult
+	want := o.Limit
+	sortHere := query != "" && o.Sort != "" && sortable(o.Sort)
+	if sortHere {
+		// Sort a pool of the best matches, not only the first --limit.
+		want = max(o.Limit, 100)
 	}
-	return out, nil
+	for m, err := range c.Models(ctx, o.modelsOptions(query), want) {
+		if err != nil {
+			if !errors.As(err, &r.incomplete) {
+				r.err = err
+			}
+			break
+		}
+		r.models = append(r.models, m)
+	}
+	if r.err != nil {
+		return r
+	}
+	if sortHere {
+		sortModels(r.models, o.Sort)
+	}
+	if len(r.models) > o.Limit {
+		r.models = r.models[:o.Limit]
+	}
+	return r
 }
 
 type batchResult struct {
-	Query  string            `json:"query"`
-	Items  []json.RawMessage `json:"items"`
-	Error  string            `json:"error,omitempty"`
-	models []*api.Model
-	err    error
+	Query      string            `json:"query"`
+	Items      []json.RawMessage `json:"items"`
+	Error      string            `json:"error,omitempty"`
+	models     []*api.Model
+	incomplete *api.IncompleteError
+	err        error
 }
 
-func readBatch(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read batch file: %w", err)
+// readBatch reads one query per line from path, or from in when path is
+// "-".
+func readBatch(path string, in io.Reader) ([]string, error) {
+	name := path
+	if path == "-" {
+		name = "standard input"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("read batch file: %w", err)
+		}
+		defer f.Close()
+		in = f
 	}
-	defer f.Close()
 	var qs []string
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -271,25 +488,27 @@ func readBatch(path string) ([]string, error) {
 		return nil, fmt.Errorf("read batch file: %w", err)
 	}
 	if len(qs) == 0 {
-		return nil, cmdutil.FlagErrorf("batch file %s has no queries", path)
+		return nil, cmdutil.FlagErrorf("batch file %s has no queries", name)
 	}
 	return qs, nil
 }
 
 func runBatch(ctx context.Context, o *Options, c *api.Client) error {
-	queries, err := readBatch(o.Batch)
+	ios := o.Factory.IOStreams
+	queries, err := readBatch(o.Batch, ios.In)
 	if err != nil {
 		return err
 	}
+	o.warnSort(true)
 	results := make([]*batchResult, len(queries))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(batchConcurrency)
 	var mu sync.Mutex
 	for i, q := range queries {
 		g.Go(func() error {
-			models, err := searchOnce(gctx, c, o, q)
+			r := searchOnce(gctx, c, o, q)
 			mu.Lock()
-			results[i] = &batchResult{Query: q, models: models, err: err}
+			results[i] = &batchResult{Query: q, models: r.models, incomplete: r.incomplete, err: r.err}
 			mu.Unlock()
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -301,13 +520,13 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 		return err
 	}
 	failed := 0
-	ios := o.Factory.IOStreams
 	for _, r := range results {
 		if r.err != nil {
 			failed++
 			r.Error = r.err.Error()
 			fmt.Fprintf(ios.ErrOut, "civit: error: query %q: %v\n", r.Query, r.err)
 		}
+		o.warnIncomplete(searchResult{incomplete: r.incomplete}, r.Query)
 		r.Items = []json.RawMessage{}
 		for _, m := range r.models {
 			r.Items = append(r.Items, m.Raw)
@@ -318,11 +537,13 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 			return err
 		}
 	} else {
-		tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "query", "id", "name", "type", "base model", "downloads", "updated")
+		// The id comes first, as in a plain search, so that the rows can
+		// be piped to `civit download -i -`; the query is the last column.
+		tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "id", "name", "type", "base model", "downloads", "updated", "query")
 		now := time.Now()
 		for _, r := range results {
 			for _, m := range r.models {
-				tp.AddRow(append([]string{r.Query}, row(m, ios.IsStdoutTTY(), now)...)...)
+				tp.AddRow(append(row(m, ios.IsStdoutTTY(), now), r.Query)...)
 			}
 		}
 		if err := tp.Render(); err != nil {

@@ -29,7 +29,23 @@ func TestNewCmdSearch(t *testing.T) {
 		{name: "bad type", args: []string{"--type", "bogus"}, wantErr: `invalid value "bogus" for ` + "`--type`"},
 		{name: "bad sort", args: []string{"--sort", "up"}, wantErr: `invalid value "up" for ` + "`--sort`"},
 		{name: "limit bounds", args: []string{"--limit", "1001"}, wantErr: "between 1 and 1000"},
+		{name: "limit 0 is an error, not the default", args: []string{"--limit", "0"}, wantErr: "`--limit` must be between 1 and 1000, got 0"},
+		{name: "limit absent is the default", args: nil, want: Options{}},
 		{name: "batch and query", args: []string{"x", "--batch", "f"}, wantErr: "not both"},
+		{name: "tag twice", args: []string{"--tag", "a", "--tag", "b"}, wantErr: "`--tag` can be given once (got \"a\", \"b\")"},
+		{name: "user twice", args: []string{"-u", "a", "--user", "b"}, wantErr: "`--user` can be given once"},
+		{name: "sort twice", args: []string{"-s", "newest", "--sort", "oldest"}, wantErr: "`--sort` can be given once"},
+		{name: "period twice", args: []string{"-p", "day", "-p", "week"}, wantErr: "`--period` can be given once"},
+		{name: "new enum filters", args: []string{"--checkpoint-type", "merge", "--period-mode", "STATS", "--commercial-use", "rentcivit,sell"},
+			want: Options{CheckpointType: "Merge", PeriodMode: "stats", CommercialUse: []string{"RentCivit", "Sell"}}},
+		{name: "bad checkpoint type", args: []string{"--checkpoint-type", "standard"}, wantErr: `invalid value "standard" for ` + "`--checkpoint-type`: valid values are \"Trained\", \"Merge\""},
+		{name: "bad commercial use", args: []string{"--commercial-use", "free"}, wantErr: `invalid value "free" for ` + "`--commercial-use`"},
+		{name: "bad period mode", args: []string{"--period-mode", "x"}, wantErr: "`--period-mode`: valid values are \"published\", \"stats\""},
+		{name: "ids", args: []string{"--id", "5,6", "--id", "7"}, want: Options{IDs: []int64{5, 6, 7}}},
+		{name: "ids with a query", args: []string{"cat", "--id", "5"}, wantErr: "`--id` cannot be combined with a query"},
+		{name: "bad id", args: []string{"--id", "x"}, wantErr: "`--id`: \"x\" is not an id"},
+		{name: "boolean filters", args: []string{"--early-access", "--supports-generation", "--archived", "--favorites", "--hidden"},
+			want: Options{EarlyAccess: true, SupportsGeneration: true, Archived: true, Favorites: true, Hidden: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,6 +77,19 @@ func TestNewCmdSearch(t *testing.T) {
 			}
 			if (tt.want.NSFW == nil) != (got.NSFW == nil) {
 				t.Errorf("nsfw = %v", got.NSFW)
+			}
+			if d := cmp.Diff(tt.want.CheckpointType+"|"+tt.want.PeriodMode, got.CheckpointType+"|"+got.PeriodMode); d != "" {
+				t.Errorf("checkpoint type|period mode: %s", d)
+			}
+			if d := cmp.Diff(tt.want.CommercialUse, got.CommercialUse); d != "" {
+				t.Errorf("commercial use: %s", d)
+			}
+			if d := cmp.Diff(tt.want.IDs, got.IDs); d != "" {
+				t.Errorf("ids: %s", d)
+			}
+			flags := [...]bool{got.EarlyAccess, got.SupportsGeneration, got.Archived, got.Favorites, got.Hidden}
+			if want := [...]bool{tt.want.EarlyAccess, tt.want.SupportsGeneration, tt.want.Archived, tt.want.Favorites, tt.want.Hidden}; flags != want {
+				t.Errorf("boolean filters = %v, want %v", flags, want)
 			}
 			if tt.types != nil {
 				if d := cmp.Diff(tt.types, got.types); d != "" {
