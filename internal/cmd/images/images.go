@@ -5,6 +5,7 @@ package images
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,67 +21,102 @@ import (
 type Options struct {
 	Factory *cmdutil.Factory
 
-	ModelID   int64
-	VersionID int64
-	Limit     int
-	NSFW      bool
-	Sort      string
-	JSON      bool
-	Refresh   bool
+	ModelID    int64
+	VersionID  int64
+	User       string
+	Period     string
+	Type       string
+	BaseModels []string
+	Limit      int
+	NSFW       bool
+	Sort       string
+	JSON       bool
+	Refresh    bool
 }
 
-var sorts = []string{"Most Reactions", "Most Comments", "Most Collected", "Newest", "Oldest"}
+var sorts = api.ImageSorts()
 
 // NewCmdImages returns the images command. runF replaces the run in tests.
 func NewCmdImages(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{Factory: f}
-	var version string
+	var version, user, sort, period, typ []string
 	cmd := &cobra.Command{
-		Use:   "images {<model-id> | <url> | --version <id>} [flags]",
+		Use:   "images {<model-id> | <url> | --version <id> | --user <name>} [flags]",
 		Short: "List example images with their generation parameters",
 		Long: strings.TrimSpace(`
-List example images posted for a model or one of its versions, with the
-parameters they were made with where the poster shared them: prompt, negative
-prompt, sampler, steps, CFG scale and seed.
+List example images posted for a model or one of its versions, or by a user,
+with the parameters they were made with where the poster shared them:
+prompt, negative prompt, sampler, steps, CFG scale and seed.
+
+Without --nsfw only images rated PG are listed; when that leaves nothing of
+a model with no PG-rated content, civit says so and suggests --nsfw. A model or version
+that does not exist is an error, as in 'civit show'.
 
 --json prints the API's image objects as a JSON array.
 
 EXIT STATUS
-  0 listed (none found is not an error), 1 error, 2 bad argument, 130 interrupted.`),
+  0 listed (none found is not an error), 1 error (such as no such model),
+  2 bad argument, 130 interrupted.`),
 		Example: strings.TrimSpace(`
 $ civit images 4201
 $ civit images --version 130072 --limit 3
+$ civit images 4201 --type video --period month --sort newest
+$ civit images --user someartist --base-model "SDXL 1.0"
 $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return cmdutil.FlagErrorf("expected one model id or URL, got %d arguments", len(args))
 			}
+			var urlVersion int64
 			if len(args) == 1 {
 				t, err := target.Parse(args[0], cmdutil.ConfigHost(f))
 				if err != nil {
 					return err
 				}
-				opts.ModelID, opts.VersionID = t.ModelID, t.VersionID
+				opts.ModelID, opts.VersionID, urlVersion = t.ModelID, t.VersionID, t.VersionID
 			}
-			if version != "" {
-				id, err := target.ParseID(version)
+			for _, v := range []struct {
+				name string
+				vals []string
+				dst  *string
+			}{{"version", version, nil}, {"user", user, &opts.User}, {"sort", sort, &opts.Sort},
+				{"period", period, &opts.Period}, {"type", typ, &opts.Type}} {
+				if len(v.vals) > 1 {
+					return cmdutil.FlagErrorf("`--%s` can be given once (got %s)", v.name, cmdutil.QuoteList(v.vals))
+				}
+				if len(v.vals) == 1 && v.dst != nil {
+					*v.dst = strings.TrimSpace(v.vals[0])
+				}
+			}
+			if len(version) == 1 {
+				id, err := target.ParseID(version[0])
 				if err != nil {
 					return cmdutil.FlagErrorf("`--version`: %v", err)
 				}
+				if urlVersion != 0 && urlVersion != id {
+					return cmdutil.FlagErrorf("the URL names version %d but `--version` says %d", urlVersion, id)
+				}
 				opts.VersionID = id
 			}
-			if opts.ModelID == 0 && opts.VersionID == 0 {
-				return cmdutil.FlagErrorf("missing a model id, URL or `--version`")
+			if opts.ModelID == 0 && opts.VersionID == 0 && opts.User == "" {
+				return cmdutil.FlagErrorf("missing a model id, URL, `--version` or `--user`")
 			}
 			if opts.Limit < 1 || opts.Limit > 200 {
 				return cmdutil.FlagErrorf("`--limit` must be between 1 and 200, got %d", opts.Limit)
 			}
-			if opts.Sort != "" {
-				s, ok := api.NormalizeEnum(opts.Sort, sorts)
-				if !ok {
-					return cmdutil.EnumError("sort", opts.Sort, sorts)
+			for _, e := range []struct {
+				flag  string
+				v     *string
+				valid []string
+			}{{"sort", &opts.Sort, sorts}, {"period", &opts.Period, api.Periods()}, {"type", &opts.Type, api.MediaTypes()}} {
+				if *e.v == "" {
+					continue
 				}
-				opts.Sort = s
+				v, ok := api.NormalizeEnum(*e.v, e.valid)
+				if !ok {
+					return cmdutil.EnumError(e.flag, *e.v, e.valid)
+				}
+				*e.v = v
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -88,12 +124,21 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 			return run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&version, "version", "", "images of this version `id`")
-	cmd.Flags().IntVarP(&opts.Limit, "limit", "n", 10, "maximum number of `images`")
-	cmd.Flags().BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images")
-	cmd.Flags().StringVarP(&opts.Sort, "sort", "s", "", "`order`: \"Most Reactions\", \"Most Comments\", \"Most Collected\", \"Newest\", \"Oldest\"")
-	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the API's image objects as JSON")
-	cmd.Flags().BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
+	fl := cmd.Flags()
+	fl.StringArrayVar(&version, "version", nil, "images of this version `id`")
+	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `username`")
+	fl.IntVarP(&opts.Limit, "limit", "n", 10, "maximum number of `images`, 1 to 200")
+	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images")
+	fl.StringArrayVarP(&sort, "sort", "s", nil, "`order`: \"Most Reactions\", \"Most Comments\", \"Most Collected\", \"Newest\", \"Oldest\", \"Random\"")
+	fl.StringArrayVarP(&period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
+	fl.StringArrayVarP(&typ, "type", "t", nil, "only this `kind` of media: image, video, audio")
+	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "only images made with this base `model` (repeatable), spelled loosely: \"SDXL 1.0\", sd15, Pony, ...")
+	fl.BoolVar(&opts.JSON, "json", false, "print the API's image objects as JSON")
+	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
+	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(sorts, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("period", cobra.FixedCompletions(api.Periods(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(api.MediaTypes(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("base-model", cobra.FixedCompletions(api.BaseModels(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -102,7 +147,31 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	opts := &api.ImagesOptions{ModelID: o.ModelID, ModelVersionID: o.VersionID, Limit: o.Limit, Sort: o.Sort, WithMeta: true}
+	bases, err := c.ResolveBaseModels(ctx, o.BaseModels)
+	var unknown *api.UnknownBaseModelError
+	if errors.As(err, &unknown) {
+		hint := "base models are spelled as on civitai.com, e.g. \"SDXL 1.0\""
+		if len(unknown.Suggestions) > 0 {
+			hint = "did you mean " + cmdutil.QuoteList(unknown.Suggestions) + "?"
+		}
+		return cmdutil.WithHint(cmdutil.FlagErrorf("%v", unknown), hint)
+	}
+	if err != nil {
+		return err
+	}
+	// A version named with its model must belong to it, as `civit show`
+	// checks.
+	var version *api.ModelVersion
+	if o.ModelID != 0 && o.VersionID != 0 {
+		if version, err = c.GetModelVersion(ctx, o.VersionID); err != nil {
+			return notFound(err, fmt.Sprintf("version %d", o.VersionID))
+		}
+		if version.ModelID != 0 && version.ModelID != o.ModelID {
+			return cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID)
+		}
+	}
+	opts := &api.ImagesOptions{ModelID: o.ModelID, ModelVersionID: o.VersionID, Username: o.User, Limit: o.Limit,
+		Sort: o.Sort, Period: o.Period, Type: o.Type, BaseModels: bases, WithMeta: true}
 	if o.VersionID != 0 {
 		opts.ModelID = 0
 	}
@@ -118,6 +187,13 @@ func run(ctx context.Context, o *Options) error {
 		imgs = imgs[:o.Limit]
 	}
 	ios := o.Factory.IOStreams
+	if len(imgs) == 0 {
+		// The images endpoint answers an empty list for ids that do not
+		// exist: tell that apart, and a model hidden by the PG default.
+		if err := o.explainEmpty(ctx, c, version); err != nil {
+			return err
+		}
+	}
 	if o.JSON {
 		raw := make([]json.RawMessage, 0, len(imgs))
 		for _, im := range imgs {
@@ -145,6 +221,55 @@ func run(ctx context.Context, o *Options) error {
 		renderImage(ios.Out, im)
 	}
 	return nil
+}
+
+// explainEmpty runs when no image came back. A model or version that does
+// not exist is an error; one rated NSFW, listed without --nsfw, gets a
+// hint on stderr (printed whatever stdout is, since it explains an empty
+// result rather than decorating one).
+func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.ModelVersion) error {
+	var (
+		level int64
+		nsfw  bool
+		what  string
+	)
+	switch {
+	case o.VersionID != 0:
+		if version == nil {
+			v, err := c.GetModelVersion(ctx, o.VersionID)
+			if err != nil {
+				return notFound(err, fmt.Sprintf("version %d", o.VersionID))
+			}
+			version = v
+		}
+		level, what = version.NSFWLevel.Value, fmt.Sprintf("version %d", o.VersionID)
+		if version.Model != nil {
+			nsfw = bool(version.Model.NSFW)
+		}
+	case o.ModelID != 0:
+		m, err := c.GetModel(ctx, o.ModelID)
+		if err != nil {
+			return notFound(err, fmt.Sprintf("model %d", o.ModelID))
+		}
+		level, nsfw, what = m.NSFWLevel.Value, bool(m.NSFW), fmt.Sprintf("model %d", o.ModelID)
+	default:
+		return nil
+	}
+	// NSFW level bits: PG=1, PG13=2, R=4, X=8, XXX=16. Without --nsfw the
+	// endpoint lists PG only, so content without the PG bit never shows.
+	if !o.NSFW && (level != 0 && level&1 == 0 || level == 0 && nsfw) {
+		fmt.Fprintf(o.Factory.IOStreams.ErrOut, "civit: hint: %s has no PG-rated content, and images above PG are listed only with `--nsfw`; try `--nsfw`\n", what)
+	}
+	return nil
+}
+
+// notFound is the error of `civit show` for an id CivitAI does not know.
+func notFound(err error, what string) error {
+	if errors.Is(err, api.ErrNotFound) {
+		return cmdutil.WithHint(fmt.Errorf("%s not found on CivitAI", what),
+			"check the id; a model id and a version id are different numbers (use `--version` for a version id)")
+	}
+	return err
 }
 
 func oneLine(s string) string {

@@ -1,0 +1,65 @@
+package images
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/iostreams"
+)
+
+func TestNewCmdImages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		want    Options
+		wantErr string
+	}{
+		{name: "model", args: []string{"101"}, want: Options{ModelID: 101, Limit: 10}},
+		{name: "new filters", args: []string{"101", "--period", "week", "--user", "bob", "--type", "Video", "-b", "sd15", "--sort", "random"},
+			want: Options{ModelID: 101, Period: "Week", User: "bob", Type: "video", BaseModels: []string{"sd15"}, Sort: "Random", Limit: 10}},
+		{name: "user alone", args: []string{"--user", "bob"}, want: Options{User: "bob", Limit: 10}},
+		{name: "nothing to list", args: nil, wantErr: "missing a model id, URL, `--version` or `--user`"},
+		{name: "bad type", args: []string{"101", "--type", "gif"}, wantErr: `invalid value "gif" for ` + "`--type`: valid values are \"image\", \"video\", \"audio\""},
+		{name: "bad period", args: []string{"101", "--period", "decade"}, wantErr: "`--period`"},
+		{name: "user twice", args: []string{"101", "-u", "a", "-u", "b"}, wantErr: "`--user` can be given once"},
+		{name: "sort twice", args: []string{"101", "-s", "newest", "-s", "oldest"}, wantErr: "`--sort` can be given once"},
+		{name: "version twice", args: []string{"--version", "1", "--version", "2"}, wantErr: "`--version` can be given once"},
+		{name: "URL and --version disagree", args: []string{"https://civitai.com/models/101?modelVersionId=10101", "--version", "10102"},
+			wantErr: "the URL names version 10101 but `--version` says 10102"},
+		{name: "limit 0", args: []string{"101", "--limit", "0"}, wantErr: "`--limit` must be between 1 and 200, got 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ios, _, _, _ := iostreams.Test()
+			var got *Options
+			cmd := NewCmdImages(&cmdutil.Factory{IOStreams: ios}, func(_ context.Context, o *Options) error {
+				got = o
+				return nil
+			})
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(&bytes.Buffer{})
+			cmd.SetErr(&bytes.Buffer{})
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.Factory = nil
+			if d := cmp.Diff(tt.want, *got); d != "" {
+				t.Errorf("options (-want +got):\n%s", d)
+			}
+		})
+	}
+}
