@@ -39,10 +39,10 @@ type OutdatedOptions struct {
 	Store *store.Store
 	// Client fetches models; nil uses the cached version lists only.
 	Client ModelClient
-	// ModelType keeps only models of this type; ModelIDs only these
-	// models (both optional).
-	ModelType string
-	ModelIDs  []int64
+	// ModelTypes keeps only models of these types (matched ignoring
+	// case); ModelIDs only these models (both optional).
+	ModelTypes []string
+	ModelIDs   []int64
 	// MaxAge is how long cached version lists are trusted (0: always ask
 	// CivitAI when there is a Client).
 	MaxAge time.Duration
@@ -80,8 +80,9 @@ type Update struct {
 	// EarlyAccess is the newest version when it is newer than Latest and
 	// still in early access.
 	EarlyAccess *store.VersionInfo `json:"earlyAccess,omitempty"`
-	// Command updates the model.
-	Command string `json:"command"`
+	// Command updates the model; "" when Latest is nil (only an
+	// early-access version is newer: `civit update` has nothing to do).
+	Command string `json:"command,omitempty"`
 	// Files pairs each of Paths with the file of Latest that replaces it
 	// (see PlanFiles). It is filled when CivitAI was asked (not offline)
 	// and Latest is set; nil otherwise.
@@ -139,14 +140,14 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		o.Limiter = DefaultLimiter()
 	}
 	now := o.Now()
-	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelType: o.ModelType, ModelIDs: o.ModelIDs})
+	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelIDs: o.ModelIDs})
 	if err != nil {
 		return nil, err
 	}
 	byModel := map[int64][]*store.File{}
 	var ids []int64
 	for _, f := range rows {
-		if f.ModelID == 0 || f.VersionID == 0 {
+		if f.ModelID == 0 || f.VersionID == 0 || !typeIn(f.ModelType, o.ModelTypes) {
 			continue
 		}
 		if byModel[f.ModelID] == nil {
@@ -203,6 +204,20 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 	})
 	sort.Slice(res.Errors, func(i, j int) bool { return res.Errors[i].ModelID < res.Errors[j].ModelID })
 	return res, nil
+}
+
+// typeIn reports whether t is one of types, ignoring case; no types
+// matches everything.
+func typeIn(t string, types []string) bool {
+	if len(types) == 0 {
+		return true
+	}
+	for _, w := range types {
+		if strings.EqualFold(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // versionsFor returns a model's versions from the cache when fresh, else
@@ -324,8 +339,7 @@ func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Updat
 		return nil
 	}
 	u := &Update{ModelID: mv.ModelID, Model: firstNonEmpty(mv.ModelName, cur.ModelName), ModelType: firstNonEmpty(mv.ModelType, cur.ModelType),
-		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path),
-		Command: fmt.Sprintf("civit update %d", mv.ModelID)}
+		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path)}
 	u.Dirs = []string{u.Dir}
 	for _, f := range files {
 		if f.VersionID == cur.VersionID {
@@ -343,6 +357,7 @@ func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Updat
 		if !v.InEarlyAccess(now) {
 			v := v
 			u.Latest = &v
+			u.Command = fmt.Sprintf("civit update %d", mv.ModelID)
 			break
 		}
 	}

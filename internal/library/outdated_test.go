@@ -17,10 +17,10 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 	rows := []*store.File{
-		{Path: "/m/ckpt_v1.safetensors", SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", State: store.StateIdentified},
-		{Path: "/m/vae/vae_v1.safetensors", SHA256: sha64("6"), ModelID: 102, VersionID: 10203, FileID: 1020304, VersionName: "v1.0", ModelName: "CK", State: store.StateIdentified},
-		{Path: "/m/ea_v1.safetensors", SHA256: sha64("2"), ModelID: 104, VersionID: 10402, VersionName: "v1.0", State: store.StateIdentified},
-		{Path: "/m/lora.safetensors", SHA256: sha64("3"), ModelID: 101, VersionID: 10101, State: store.StateIdentified},
+		{Path: "/m/ckpt_v1.safetensors", SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified},
+		{Path: "/m/vae/vae_v1.safetensors", SHA256: sha64("6"), ModelID: 102, VersionID: 10203, FileID: 1020304, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified},
+		{Path: "/m/ea_v1.safetensors", SHA256: sha64("2"), ModelID: 104, VersionID: 10402, VersionName: "v1.0", ModelType: "LORA", State: store.StateIdentified},
+		{Path: "/m/lora.safetensors", SHA256: sha64("3"), ModelID: 101, VersionID: 10101, ModelType: "LORA", State: store.StateIdentified},
 		{Path: "/m/gone.safetensors", SHA256: sha64("4"), ModelID: 111, VersionID: 11101, ModelName: "Gone", State: store.StateIdentified},
 		{Path: "/m/unknown.safetensors", SHA256: sha64("5")},
 	}
@@ -50,7 +50,9 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	if diff := cmp.Diff(wantFiles, ck.Files, cmpopts.IgnoreFields(FileRef{}, "Name", "Format", "FP", "Size", "QuantType", "SHA256")); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
-	if ea.ModelID != 104 || ea.Latest != nil || ea.EarlyAccess == nil || ea.EarlyAccess.ID != 10401 || ea.EarlyAccess.EarlyAccessEndsAt.IsZero() {
+	// Only an early-access version is newer: no command, `civit update`
+	// has nothing to download.
+	if ea.ModelID != 104 || ea.Latest != nil || ea.EarlyAccess == nil || ea.EarlyAccess.ID != 10401 || ea.EarlyAccess.EarlyAccessEndsAt.IsZero() || ea.Command != "" {
 		t.Errorf("early access: %+v", ea)
 	}
 	// Cached for an hour: the gone model is asked again, and the outdated
@@ -68,6 +70,16 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	if res, err := Outdated(ctx, o); err != nil || res.Checked != 1 || len(res.Outdated) != 0 {
 		t.Errorf("model filter: %+v %v", res, err)
 	}
+	// Types, ignoring case.
+	o.ModelIDs, o.ModelTypes = nil, []string{"lora"}
+	if res, err := Outdated(ctx, o); err != nil || len(res.Outdated) != 1 || res.Outdated[0].ModelID != 104 {
+		t.Errorf("type filter: %+v %v", res, err)
+	}
+	o.ModelTypes = []string{"LORA", "Checkpoint"}
+	if res, err := Outdated(ctx, o); err != nil || len(res.Outdated) != 2 {
+		t.Errorf("types filter: %+v %v", res, err)
+	}
+	o.ModelTypes, o.ModelIDs = nil, []int64{101}
 	// A server error is an error of that model.
 	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models/101", Status: 500})
 	o.MaxAge = 0
