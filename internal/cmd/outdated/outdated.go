@@ -12,8 +12,10 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmd/ls"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/store"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
@@ -21,7 +23,7 @@ import (
 type Options struct {
 	Factory *cmdutil.Factory
 
-	Type    string
+	Types   []string
 	JSON    bool
 	Offline bool
 	Refresh bool
@@ -41,25 +43,41 @@ newest one on disk: current -> latest, when the latest was published, and
 the command that downloads it next to the old file.
 
 A newer version still in early access is shown as such (with its end date)
-and is not what 'civit update' downloads.
+and is not what 'civit update' downloads: a model whose only newer versions
+are in early access is listed without a command, and counted apart.
+
+--type keeps only models of these types (repeatable or comma-separated;
+the spellings of 'civit ls' and 'civit search': lora, checkpoint,
+embedding, ...); an unknown type is refused with the valid ones.
 
 CivitAI is asked once per model, at most 3 requests at once and --rate
 requests per second; the answers are kept for an hour in the library (and
 in the response cache), so running it again is instant. --refresh asks
 again; --offline uses what was fetched before and asks nothing.
 
---json prints [{modelId, model, modelType, current{id,name}, latest{id,
-name, publishedAt, ...} or null, earlyAccess, paths, dir, dirs, files[{path,
-old, new or null, note}], command}]: files pairs each file on
-disk with the file of the latest version that 'civit update' puts in its
-place.
+--json prints an array with one object per model that has a newer version:
+  modelId, model, modelType
+  current      {id, name}: the newest version on disk
+  latest       {id, name, baseModel, publishedAt, ...}: the newest version
+               newer than current that can be downloaded; null when only
+               early-access versions are newer
+  earlyAccess  the newest version when it is still in early access (with
+               earlyAccessEndsAt); absent otherwise
+  paths        the files on disk of the current version
+  dir, dirs    the folder of the first of them, and every folder that holds
+               one (update puts the new version in each)
+  files        [{path, old, new, note}]: each file on disk paired with the
+               file of latest that 'civit update' puts in its place (new is
+               null, with a note, when there is none); absent offline or
+               when latest is null
+  command      the 'civit update' command; absent when latest is null
 
 EXIT STATUS
   0 done (also when everything is up to date), 1 error, 2 bad flags,
   3 some models could not be checked (each is listed).`),
 		Example: strings.TrimSpace(`
 $ civit outdated
-$ civit outdated --type lora --json`),
+$ civit outdated --type lora,locon --json`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckRate(opts.Rate); err != nil {
@@ -75,7 +93,7 @@ $ civit outdated --type lora --json`),
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Type, "type", "t", "", "only models of this `type` (lora, checkpoint, ...)")
+	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "only models of this `type` (repeatable or comma-separated): lora, checkpoint, ...")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&opts.Offline, "offline", false, "use only what was fetched before")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ask CivitAI again even if recently asked")
@@ -84,17 +102,24 @@ $ civit outdated --type lora --json`),
 }
 
 // Check runs the comparison the way `civit outdated` does; `civit update`
-// uses it too.
+// uses it too. modelType keeps only the models of that type ("" all).
 func Check(ctx context.Context, f *cmdutil.Factory, modelType string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
+	var types []string
+	if modelType != "" {
+		types = []string{string(api.ParseModelType(modelType))}
+	}
+	return check(ctx, f, types, modelIDs, offline, refresh, rps)
+}
+
+// check is Check for model types already spelled as the library has them
+// (ls.ResolveTypes).
+func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
 	st, err := f.Store()
 	if err != nil {
 		return nil, err
 	}
-	o := library.OutdatedOptions{Store: st, ModelIDs: modelIDs, MaxAge: library.DefaultVersionsMaxAge,
+	o := library.OutdatedOptions{Store: st, ModelIDs: modelIDs, ModelTypes: types, MaxAge: library.DefaultVersionsMaxAge,
 		Limiter: rate.NewLimiter(rate.Limit(rps), max(1, min(4, int(rps*2))))}
-	if modelType != "" {
-		o.ModelType = string(api.ParseModelType(modelType))
-	}
 	if refresh {
 		o.MaxAge = 0
 	}
@@ -110,7 +135,17 @@ func Check(ctx context.Context, f *cmdutil.Factory, modelType string, modelIDs [
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	res, err := Check(ctx, o.Factory, o.Type, nil, o.Offline, o.Refresh, o.Rate)
+	var types []string
+	if len(o.Types) > 0 {
+		st, err := o.Factory.Store()
+		if err != nil {
+			return err
+		}
+		if types, err = ls.ResolveTypes(o.Types, func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) }); err != nil {
+			return err
+		}
+	}
+	res, err := check(ctx, o.Factory, types, nil, o.Offline, o.Refresh, o.Rate)
 	if err != nil {
 		return err
 	}
@@ -133,6 +168,7 @@ func run(ctx context.Context, o *Options) error {
 		tty := ios.IsStdoutTTY()
 		now := time.Now()
 		tp := tableprinter.New(ios.Out, tty, ios.TerminalWidth(), "model", "type", "current", "latest", "published", "update")
+		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		tp.SetMaxWidth(0, 36)
 		for _, u := range res.Outdated {
 			latest, published, cmd := "-", "-", u.Command
@@ -159,7 +195,21 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	fmt.Fprintf(ios.ErrOut, "%d of %d models have a newer version\n", len(res.Outdated), res.Checked)
+	updatable := 0
+	for _, u := range res.Outdated {
+		if u.Latest != nil {
+			updatable++
+		}
+	}
+	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked)
+	switch ea := len(res.Outdated) - updatable; ea {
+	case 0:
+	case 1:
+		summary += "; 1 more has one in early access"
+	default:
+		summary += fmt.Sprintf("; %d more have one in early access", ea)
+	}
+	fmt.Fprintln(ios.ErrOut, summary)
 	failed := 0
 	for _, e := range res.Errors {
 		if !e.Gone {
