@@ -66,11 +66,15 @@ type FakeModel struct {
 	// CommercialUseLiteral renders allowCommercialUse as the Postgres array
 	// literal string "{Image,RentCivit}" instead of a JSON array (§3).
 	CommercialUseLiteral bool
-	CheckpointType       string // "Trained" or "Merge" for checkpoints
-	SupportsGeneration   bool
-	Stats                ModelStats
-	CollectedCount       int64 // sort key of "Most Collected"
-	PublishedAt          time.Time
+	// CommercialUseString renders allowCommercialUse as the plain string of
+	// its single value, e.g. "Rent" or "None" (§3, sample
+	// model-list-item-1.json).
+	CommercialUseString bool
+	CheckpointType      string // "Trained" or "Merge" for checkpoints
+	SupportsGeneration  bool
+	Stats               ModelStats
+	CollectedCount      int64 // sort key of "Most Collected"
+	PublishedAt         time.Time
 	// Versions is newest first (index 0) and includes unpublished versions.
 	Versions []*FakeVersion
 }
@@ -95,14 +99,17 @@ type FakeVersion struct {
 	Name          string
 	Description   string // empty renders as null (or is omitted in /models/{id})
 	BaseModel     string
-	BaseModelType string
+	BaseModelType string // empty renders null (§3 baseModelType str|null)
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	PublishedAt   time.Time // zero for drafts
-	Status        string    // "Published", "Draft" or "Unpublished"
-	NSFWLevel     int
-	TrainedWords  []string
-	Covered       bool // rendered as supportsGeneration in lists
+	// NullPublishedAt renders publishedAt as null although the version is
+	// published (§3 publishedAt ISO|null, §6); PublishedAt still orders it.
+	NullPublishedAt bool
+	Status          string // "Published", "Draft" or "Unpublished"
+	NSFWLevel       int
+	TrainedWords    []string
+	Covered         bool // rendered as supportsGeneration in lists
 	// EarlyAccessDeadline is non-zero for versions in early access.
 	EarlyAccessDeadline time.Time
 	RequireAuth         bool   // creator requires a logged-in user to download
@@ -446,9 +453,11 @@ func NewCatalog(opts Options) *Catalog {
 		nextPost:    9_000_000,
 	}
 	addFixtures(g)
+	fixtures := len(c.models)
 	for i := 0; i < opts.Models; i++ {
 		g.model()
 	}
+	addQuirks(opts.Seed, c.models[fixtures:])
 	c.finish(opts)
 	return c
 }

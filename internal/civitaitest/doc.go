@@ -65,6 +65,12 @@
 //     or modelId without modelVersionId) and flatMeta is absent. It applies
 //     type, baseModels, period, imageId, userId, tags (image tag ids),
 //     requiringMeta and withTags; nextPage is page=N+1 in page mode.
+//   - A few generated models (never fixtures) carry shapes the real API
+//     can return: modelVersions [] (all files private), a published
+//     version with publishedAt null, baseModelType null, allowCommercialUse
+//     as a plain string ("Rent", "None"), and LoRA file names with
+//     non-ASCII characters and double quotes, sent verbatim in
+//     Content-Disposition. See quirks.go.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
 //     (no Z, trailing zeros dropped); by-hash renders ISO with Z.
 //   - limit=0 means the default limit on /models and /images; on /tags

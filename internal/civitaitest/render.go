@@ -82,6 +82,9 @@ func encodeURIComponent(s string) string {
 }
 
 func (m *FakeModel) commercialUse() any {
+	if m.CommercialUseString && len(m.AllowCommercialUse) > 0 {
+		return m.AllowCommercialUse[0]
+	}
 	if m.CommercialUseLiteral {
 		return "{" + strings.Join(m.AllowCommercialUse, ",") + "}"
 	}
@@ -170,6 +173,15 @@ func removeEmpty(o obj) obj {
 	return out
 }
 
+// publishedAt is the rendered publishedAt: ISO, or null for drafts and
+// NullPublishedAt versions.
+func (v *FakeVersion) publishedAt() any {
+	if v.NullPublishedAt {
+		return nil
+	}
+	return isoTime(v.PublishedAt)
+}
+
 func (v *FakeVersion) earlyAccess(now time.Time) bool {
 	return !v.EarlyAccessDeadline.IsZero() && now.Before(v.EarlyAccessDeadline)
 }
@@ -197,8 +209,8 @@ func renderListVersion(v *FakeVersion, rc renderCtx) obj {
 		{"index", v.Index},
 		{"name", v.Name},
 		{"baseModel", v.BaseModel},
-		{"baseModelType", v.BaseModelType},
-		{"publishedAt", isoTime(v.PublishedAt)},
+		{"baseModelType", nullStr(v.BaseModelType)},
+		{"publishedAt", v.publishedAt()},
 		{"availability", v.availability(rc.now)},
 		{"nsfwLevel", v.NSFWLevel},
 		{"description", nullStr(v.Description)},
@@ -270,9 +282,9 @@ func renderModelVersion(v *FakeVersion, rc renderCtx) obj {
 		{"index", v.Index},
 		{"name", v.Name},
 		{"baseModel", v.BaseModel},
-		{"baseModelType", v.BaseModelType},
+		{"baseModelType", nullStr(v.BaseModelType)},
 		{"createdAt", isoTime(v.CreatedAt)},
-		{"publishedAt", isoTime(v.PublishedAt)},
+		{"publishedAt", v.publishedAt()},
 		{"status", v.Status},
 		{"availability", v.availability(rc.now)},
 		{"nsfwLevel", v.NSFWLevel},
@@ -418,12 +430,12 @@ func renderVersionDetail(v *FakeVersion, vw view, rc renderCtx) obj {
 		{"createdAt", isoTime(v.CreatedAt)},
 		{"updatedAt", isoTime(v.UpdatedAt)},
 		{"status", v.Status},
-		{"publishedAt", isoTime(v.PublishedAt)},
+		{"publishedAt", v.publishedAt()},
 		{"trainedWords", trainedWords(v)},
 		{"trainingStatus", nil},
 		{"trainingDetails", nil},
 		{"baseModel", v.BaseModel},
-		{"baseModelType", v.BaseModelType},
+		{"baseModelType", nullStr(v.BaseModelType)},
 	}
 	// earlyAccessEndsAt/earlyAccessConfig are not in the raw-SQL field list
 	// of /model-versions/{id} (§2.3, only "older fields seen in the

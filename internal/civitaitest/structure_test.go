@@ -175,6 +175,8 @@ var (
 		"items[].modelVersions[].files[].pickleScanMessage: null":    "§3 pickleScanMessage str|null",
 		"items[].modelVersions[].files[].metadata.format: null":      "§3 metadata values may be null",
 		"items[].modelVersions[].images[].remixOfId: number":         "model-single-2 sample has numeric remixOfId",
+		"items[].modelVersions[].baseModelType: null":                "§3 baseModelType str|null",
+		"items[].modelVersions[].publishedAt: null":                  "§3 publishedAt ISO|null, §6",
 	}
 )
 
@@ -212,6 +214,8 @@ var versionAdditions = map[string]string{
 	"earlyAccessConfig.downloadPrice: number":     "§2.3 earlyAccessConfig (2025), by-hash only",
 	"earlyAccessConfig.chargeForGeneration: bool": "§2.3 earlyAccessConfig (2025), by-hash only",
 	"description: string":                         "§3 description str|null",
+	"baseModelType: null":                         "§3 baseModelType str|null",
+	"publishedAt: null":                           "§3 publishedAt ISO|null, §6",
 	"model.mode: string":                          "§2.3 model {name,type,nsfw,poi,mode?}",
 	"stats.downloadCount: null":                   "§2.3 stats.downloadCount nullable",
 	"files[].metadata.fp: string":                 "§3 metadata values",
@@ -259,7 +263,9 @@ func TestStructureMatchesSamples(t *testing.T) {
 		}
 		modelPaths = append(modelPaths, fmt.Sprintf("/api/v1/models/%d", m.ID))
 		for _, v := range m.PublishedVersions() {
-			versionPaths = append(versionPaths, fmt.Sprintf("/api/v1/model-versions/%d", v.ID))
+			if v.PrimaryFile() != nil { // else 404 "Missing model file" (§2.3)
+				versionPaths = append(versionPaths, fmt.Sprintf("/api/v1/model-versions/%d", v.ID))
+			}
 		}
 	}
 	next := decode[listResp](t, get(t, s.URL+"/api/v1/models?limit=100&nsfw=true").body).Metadata.NextCursor

@@ -56,6 +56,11 @@ func (s *Server) handleByHash(w http.ResponseWriter, r *http.Request, hash strin
 		s.respond(w, r, http.StatusNotFound, errBody("Model not found"))
 		return
 	}
+	if f.version.PrimaryFile() == nil {
+		// Same resModelVersionDetails as §2.3: no (public) primary file.
+		s.respond(w, r, http.StatusNotFound, errBody("Missing model file"))
+		return
+	}
 	rc := renderCtx{origin: origin(r), now: s.now(), imageBase: s.imageBase()}
 	s.respond(w, r, http.StatusOK, renderVersionDetail(f.version, viewByHash, rc))
 }
@@ -129,7 +134,7 @@ func (s *Server) handleByHashBulk(w http.ResponseWriter, r *http.Request) {
 	seen := map[int64]bool{}
 	for _, h := range hashes {
 		f := s.byHashFile(h)
-		if f == nil || seen[f.version.ID] {
+		if f == nil || seen[f.version.ID] || f.version.PrimaryFile() == nil {
 			continue
 		}
 		seen[f.version.ID] = true
@@ -196,7 +201,7 @@ func (s *Server) handleMini(w http.ResponseWriter, r *http.Request, idStr string
 		{"modelName", v.model.Name},
 		{"baseModel", v.BaseModel},
 		{"availability", v.availability(now)},
-		{"publishedAt", isoTime(v.PublishedAt)},
+		{"publishedAt", v.publishedAt()},
 		{"size", f.SizeKB()},
 		{"fileType", f.Type},
 		{"fileName", f.Name},
