@@ -52,9 +52,9 @@
 //     hits, which include unpublished/deleted/NSFW models that are filtered
 //     afterwards: pages can be short or empty while nextCursor is present.
 //     Otherwise the cursor is an opaque "k1|k2|id" key of the sort.
-//   - nextPage echoes every request parameter, token included. In page
-//     mode the metadata also carries nextCursor and a nextPage built from
-//     it (the server passes no currentPage to getNextPage).
+//   - nextPage echoes every request parameter, token included. On /models
+//     in page mode the metadata also carries nextCursor and a nextPage
+//     built from it (the server passes no currentPage to getNextPage).
 //   - StorageURL uses the host name "localhost" (Options.StorageHost) while
 //     the API uses 127.0.0.1: clients see two hosts, as with civitai.com and
 //     the R2 bucket, so Go's client drops Authorization on the redirect.
@@ -72,7 +72,8 @@
 //     non-ASCII characters and double quotes, sent verbatim in
 //     Content-Disposition. See quirks.go.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
-//     (no Z, trailing zeros dropped); by-hash renders ISO with Z.
+//     (no Z, trailing zeros dropped) and has no earlyAccessEndsAt or
+//     earlyAccessConfig; by-hash renders ISO with Z and has both.
 //   - limit=0 means the default limit on /models and /images; on /tags
 //     and /creators (limit 1..200) it is a 400.
 //   - /tags and /creators report totalItems and totalPages as 0 (§2.8;
@@ -81,8 +82,10 @@
 // # Faults
 //
 // FaultRule injects latency, error statuses (with the body the real server
-// sends), the HTML maintenance page, connection resets, drops after N body
-// bytes, stalls, ignored Range and bandwidth caps. Rules can also be set by
+// sends: a JSON 503 of the API host comes with Retry-After: 2 unless the
+// rule says otherwise), the HTML maintenance page, connection resets, drops
+// after N body bytes, stalls, ignored Range and bandwidth caps. Rules can
+// also be set by
 // out-of-process tests through the API host: POST /__fake/faults (JSON
 // array or object; durations as "250ms" or nanoseconds), GET and DELETE
 // /__fake/faults, GET and DELETE /__fake/requests, GET /__fake/fixtures and
