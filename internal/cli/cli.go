@@ -71,7 +71,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 			secrets = append(secrets, c.Get("api_key"))
 		}
 	}
-	return report(f.IOStreams.ErrOut, err, usage, secrets...)
+	return report(f.IOStreams.ErrOut, iostreams.ColorScheme{Enabled: f.IOStreams.ErrColorEnabled()}, err, usage, secrets...)
 }
 
 // flagErrorFunc makes cobra's own flag parsing failures usage errors.

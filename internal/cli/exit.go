@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civit/civit/internal/iostreams"
 	"io"
 	"net"
 	"os"
@@ -29,7 +30,7 @@ const keyURL = "https://civitai.com/user/account"
 
 // report prints err as "civit: error: ..." with optional hints and returns
 // the exit code. It is the one place that turns errors into messages.
-func report(w io.Writer, err error, usage string, secrets ...string) int {
+func report(w io.Writer, cs iostreams.ColorScheme, err error, usage string, secrets ...string) int {
 	if err == nil {
 		return ExitOK
 	}
@@ -49,9 +50,9 @@ func report(w io.Writer, err error, usage string, secrets ...string) int {
 			}
 		}
 	}
-	fmt.Fprintf(w, "civit: error: %s\n", msg)
+	fmt.Fprintf(w, "%s %s\n", cs.Red("civit: error:"), msg)
 	for _, h := range hints {
-		fmt.Fprintf(w, "civit: hint: %s\n", h)
+		fmt.Fprintf(w, "%s %s\n", cs.Cyan("civit: hint:"), h)
 	}
 	if code == ExitUsage && usage != "" {
 		fmt.Fprintf(w, "\n%s", usage)

@@ -76,7 +76,7 @@ func QuoteList(vs []string) string {
 // requests per second).
 func CheckRate(rate float64) error {
 	if rate <= 0 || rate > 1000 {
-		return FlagErrorf("`--rate` must be between 0 and 1000 requests per second, got %g", rate)
+		return FlagErrorf("`--rate` must be more than 0 and at most 1000 requests per second, got %g", rate)
 	}
 	return nil
 }

@@ -136,3 +136,9 @@ func (c ColorScheme) style(code, t string) string {
 
 // Bold is for table headers.
 func (c ColorScheme) Bold(t string) string { return c.style("1", t) }
+
+// Red is for "civit: error:".
+func (c ColorScheme) Red(t string) string { return c.style("31", t) }
+
+// Cyan is for "civit: hint:".
+func (c ColorScheme) Cyan(t string) string { return c.style("36", t) }

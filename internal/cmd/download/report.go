@@ -114,6 +114,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	} else {
 		tty := ios.IsStdoutTTY()
 		tp := tableprinter.New(ios.Out, tty, 0, "file", "size", "sha256", "access", "path")
+		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		var total int64
 		for i, r := range reps {
 			if r.Status == "failed" {

@@ -29,7 +29,7 @@ func TestNewCmdScan(t *testing.T) {
 		{name: "dirs and flags", args: "a b --recheck --write-sidecars -j 3 --rate 10 --json -q", want: Options{Dirs: []string{"a", "b"}, Recheck: true, WriteSidecars: true, Jobs: 3, Rate: 10, JSON: true, Quiet: true}},
 		{name: "no lookup", args: "--no-lookup --rehash", want: Options{NoLookup: true, Rehash: true, Rate: 2}},
 		{name: "recheck needs lookups", args: "--recheck --no-lookup", wantErr: "`--recheck` asks CivitAI"},
-		{name: "bad rate", args: "--rate -1", wantErr: "`--rate` must be between"},
+		{name: "bad rate", args: "--rate -1", wantErr: "`--rate` must be more than 0"},
 		{name: "bad jobs", args: "-j 100", wantErr: "`--jobs` must be between"},
 	}
 	for _, tt := range tests {

@@ -540,6 +540,7 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 		// The id comes first, as in a plain search, so that the rows can
 		// be piped to `civit download -i -`; the query is the last column.
 		tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "id", "name", "type", "base model", "downloads", "updated", "query")
+		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		now := time.Now()
 		for _, r := range results {
 			for _, m := range r.models {
@@ -573,6 +574,7 @@ func (o *Options) print(models []*api.Model) error {
 	}
 	tty := ios.IsStdoutTTY()
 	tp := tableprinter.New(ios.Out, tty, ios.TerminalWidth(), "id", "name", "type", "base model", "downloads", "updated")
+	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	now := time.Now()
 	for _, m := range models {
 		tp.AddRow(row(m, tty, now)...)

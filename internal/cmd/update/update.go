@@ -639,6 +639,7 @@ func run(ctx context.Context, o *Options) error {
 // into and the old files removed (or replaced by a file of the same name).
 func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 	tp := tableprinter.New(ios.Out, ios.IsStdoutTTY(), ios.TerminalWidth(), "model", "current", "new", "files", "folder", "remove")
+	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	for _, p := range plans {
 		var files []string
 		rm := slices.Clone(p.remove)

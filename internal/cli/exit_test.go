@@ -1,0 +1,37 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/iostreams"
+)
+
+func TestReport(t *testing.T) {
+	t.Parallel()
+	err := cmdutil.WithHint(errors.New("boom with key sk-12345678"), "do this")
+	tests := []struct {
+		name   string
+		colour bool
+		want   string
+	}{
+		{name: "plain", want: "civit: error: boom with key [REDACTED]\ncivit: hint: do this\n"},
+		{name: "colour", colour: true, want: "\x1b[31mcivit: error:\x1b[0m boom with key [REDACTED]\n\x1b[36mcivit: hint:\x1b[0m do this\n"},
+	}
+	for _, tt := range tests {
+		var b bytes.Buffer
+		code := report(&b, iostreams.ColorScheme{Enabled: tt.colour}, err, "", "sk-12345678")
+		if code != ExitError {
+			t.Errorf("%s: exit %d, want %d", tt.name, code, ExitError)
+		}
+		if b.String() != tt.want {
+			t.Errorf("%s: printed %q, want %q", tt.name, b.String(), tt.want)
+		}
+		if strings.Contains(b.String(), "sk-12345678") {
+			t.Errorf("%s: the key was printed", tt.name)
+		}
+	}
+}
