@@ -132,12 +132,16 @@ for where in ${DESTS:-/dev/shm $DISK_DIR}; do
   if [[ $CASES == *C* ]]; then
     start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB
     export CIVITAI_BASE_URL=$API
-    # Twenty generated models' newest versions (ids above the fixtures).
-    "$tmp/civit" search --limit 60 --nsfw --json | python3 -c '
+    # Twenty generated models' newest versions (ids above the fixtures)
+    # that download without a key (the catalog has some that need one).
+    "$tmp/civit" search --limit 80 --nsfw --json | python3 -c '
 import json, sys
 ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
 vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
-for v in [v for v in vs if ok(v)][:20]: print(v["id"])' >"$tmp/versions"
+for v in vs:
+    if ok(v): print(v["id"])' | while read -r v; do
+      [ -n "$(resolve "$v")" ] && echo "$v"
+    done | head -20 >"$tmp/versions"
     [ "$(wc -l <"$tmp/versions")" = 20 ] || { echo "could not find 20 versions" >&2; exit 1; }
     : >"$tmp/urls"
     while read -r v; do
