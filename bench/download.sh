@@ -139,9 +139,11 @@ import json, sys
 ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
 vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
 for v in vs:
-    if ok(v): print(v["id"])' | while read -r v; do
-      [ -n "$(resolve "$v")" ] && echo "$v"
-    done | head -20 >"$tmp/versions"
+    if ok(v): print(v["id"])' >"$tmp/candidates"
+    : >"$tmp/versions"
+    while read -r v && [ "$(wc -l <"$tmp/versions")" -lt 20 ]; do
+      if [ -n "$(resolve "$v")" ]; then echo "$v" >>"$tmp/versions"; fi
+    done <"$tmp/candidates"
     [ "$(wc -l <"$tmp/versions")" = 20 ] || { echo "could not find 20 versions" >&2; exit 1; }
     : >"$tmp/urls"
     while read -r v; do
