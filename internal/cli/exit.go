@@ -54,7 +54,8 @@ func report(w io.Writer, cs iostreams.ColorScheme, err error, usage string, secr
 	for _, h := range hints {
 		fmt.Fprintf(w, "%s %s\n", cs.Cyan("civit: hint:"), h)
 	}
-	if code == ExitUsage && usage != "" {
+	var inputErr *cmdutil.InputError
+	if code == ExitUsage && usage != "" && !errors.As(err, &inputErr) {
 		fmt.Fprintf(w, "\n%s", usage)
 	}
 	return code

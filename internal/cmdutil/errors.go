@@ -20,6 +20,14 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
+// InputError is bad data in a file the user gave (a list of targets). It
+// exits with 2 like a FlagError, without the usage: the mistake is in the
+// data, not in the command line.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
 // HintError carries a line of advice printed as "civit: hint: ..." after
 // the error.
 type HintError struct {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/layout"
@@ -166,6 +165,8 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					return err
 				}
 			}
+			var bad []string // every bad line, so that one run finds them all
+			var firstBad error
 			for _, in := range inputFiles {
 				lines, err := readTargets(in, f.IOStreams.In)
 				if err != nil {
@@ -173,9 +174,19 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 				}
 				for _, l := range lines {
 					if err := add(l.text); err != nil {
-						return fmt.Errorf("%s: %w", l.pos, err)
+						if firstBad == nil {
+							firstBad = fmt.Errorf("%s: %w", l.pos, err)
+						} else {
+							bad = append(bad, l.pos)
+						}
 					}
 				}
+			}
+			if firstBad != nil {
+				if len(bad) > 0 {
+					firstBad = fmt.Errorf("%w (and %d more bad lines: %s)", firstBad, len(bad), strings.Join(bad, ", "))
+				}
+				return &cmdutil.InputError{Err: firstBad}
 			}
 			// "civit download 102 --version 10203" means that version of
 			// model 102, as in show and images (checked when planning);
@@ -277,11 +288,6 @@ func (o *Options) parseFlags(layoutName, rate string) error {
 		}
 		o.LimitRate = n
 	}
-	if o.BaseModel != "" {
-		if v, ok := api.NormalizeEnum(o.BaseModel, api.BaseModels()); ok {
-			o.BaseModel = v
-		}
-	}
 	o.Size = strings.ToLower(o.Size)
 	if o.Size != "" && o.Size != "full" && o.Size != "pruned" {
 		return cmdutil.EnumError("size", o.Size, []string{"full", "pruned"})
@@ -377,7 +383,7 @@ func readTargets(path string, in io.Reader) ([]inputLine, error) {
 	if path != "-" {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, cmdutil.FlagErrorf("read targets: %v", err)
+			return nil, &cmdutil.InputError{Err: cmdutil.FlagErrorf("read targets: %v", err)}
 		}
 		defer f.Close()
 		in = f

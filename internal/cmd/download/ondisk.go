@@ -48,6 +48,12 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 	if size > 0 && (fi.Size() < size-1024 || fi.Size() > size+1024) {
 		return differs, size
 	}
+	if it.File.Hashes.SHA256() == "" && it.File.Hashes.BLAKE3() == "" {
+		if rec, ok := recordedAnyTime(ctx, o, it.Dest, fi); ok && rec.fileID == it.File.ID {
+			return "a file is there: compared with the library's hash of it when run", size
+		}
+		return "a file is there that nothing can be compared with (no published hash): needs --force", size
+	}
 	return "a file is there: compared by its hash when run", size
 }
 
@@ -60,6 +66,16 @@ type libraryRecord struct {
 // recorded returns the library's record of path when the file is still the
 // one recorded (same size, modification time and inode).
 func recorded(ctx context.Context, o *Options, path string, fi os.FileInfo) (libraryRecord, bool) {
+	return libraryRow(ctx, o, path, fi, true)
+}
+
+// recordedAnyTime is recorded without the time and inode: the record of a
+// file of the same size whose bytes only a hash can tell.
+func recordedAnyTime(ctx context.Context, o *Options, path string, fi os.FileInfo) (libraryRecord, bool) {
+	return libraryRow(ctx, o, path, fi, false)
+}
+
+func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sameTimes bool) (libraryRecord, bool) {
 	if o.Factory.Store == nil {
 		return libraryRecord{}, false
 	}
@@ -76,7 +92,7 @@ func recorded(ctx context.Context, o *Options, path string, fi os.FileInfo) (lib
 		return libraryRecord{}, false
 	}
 	ino, dev := library.InodeOf(fi)
-	if row.Size != fi.Size() || !row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev {
+	if row.Size != fi.Size() || sameTimes && (!row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev) {
 		return libraryRecord{}, false
 	}
 	return libraryRecord{sha256: row.SHA256, fileID: row.FileID}, true

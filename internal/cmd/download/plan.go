@@ -119,9 +119,19 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if t.ModelID != 0 && v.ModelID != 0 && v.ModelID != t.ModelID {
 			return nil, fmt.Errorf("version %d belongs to model %d, not %d", v.ID, v.ModelID, t.ModelID)
 		}
+		p.namedDirectly(t, v)
 		versions = []*api.ModelVersion{v}
 	default:
 		m, err := p.c.GetModel(ctx, t.ModelID)
+		if errors.Is(err, api.ErrNotFound) {
+			// A version id where a model id was expected (as show does).
+			if v, verr := p.c.GetModelVersion(ctx, t.ModelID); verr == nil {
+				p.warn("%d is a version id, not a model id: downloading version %d (%s) of model %d (`civit download --version %d` says so)", t.ModelID, v.ID, v.Name, v.ModelID, v.ID)
+				p.namedDirectly(t, v)
+				versions = []*api.ModelVersion{v}
+				break
+			}
+		}
 		if err != nil {
 			return nil, notFound(err, "model", t.ModelID)
 		}
@@ -230,6 +240,17 @@ func (p *planner) chooseVersions(m *api.Model) ([]*api.ModelVersion, error) {
 		}
 	}
 	return versions[:1], nil
+}
+
+// namedDirectly notes the version choices that do not apply to a version
+// the user named (--base-model, --all-versions choose among a model's).
+func (p *planner) namedDirectly(t target.Target, v *api.ModelVersion) {
+	if b := p.o.BaseModel; b != "" && !sameBase(v.BaseModel, b) {
+		p.warn("%s: version %d (%s) is for %s, not %s: a version named directly is taken as it is", t.Input, v.ID, v.Name, v.BaseModel, b)
+	}
+	if p.o.AllVersions {
+		p.warn("%s: --all-versions does not apply to version %d, named directly", t.Input, v.ID)
+	}
 }
 
 // sameBase compares base model names as CivitAI spells them, ignoring

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/civit/civit/internal/library"
@@ -38,7 +39,19 @@ func downloadedBefore(ctx context.Context, o *Options, it *item) bool {
 		return false
 	}
 	rec, ok := recorded(ctx, o, it.Dest, fi)
-	if !ok || rec.fileID != it.File.ID {
+	if !ok {
+		// Touched, restored from a backup, copied with its times: the
+		// SHA-256 the library recorded at download time still tells.
+		rec, ok = recordedAnyTime(ctx, o, it.Dest, fi)
+		if !ok || rec.fileID != it.File.ID {
+			return false
+		}
+		sha, _, err := library.HashFile(ctx, it.Dest, nil, nil)
+		if err != nil || !strings.EqualFold(sha, rec.sha256) {
+			return false
+		}
+	}
+	if rec.fileID != it.File.ID {
 		return false
 	}
 	it.SHA256 = rec.sha256

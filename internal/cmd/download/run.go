@@ -40,6 +40,21 @@ func Run(ctx context.Context, o *Options) error {
 	if c, err = o.linkKey(c); err != nil {
 		return err
 	}
+	if o.BaseModel != "" { // spelled as CivitAI does, or refused before any download
+		names, err := c.ResolveBaseModels(ctx, []string{o.BaseModel})
+		var unknown *api.UnknownBaseModelError
+		if errors.As(err, &unknown) {
+			hint := "base models are spelled as on civitai.com, e.g. \"SDXL 1.0\""
+			if len(unknown.Suggestions) > 0 {
+				hint = "did you mean " + cmdutil.QuoteList(unknown.Suggestions) + "?"
+			}
+			return cmdutil.WithHint(cmdutil.FlagErrorf("`--base-model`: %v", unknown), hint)
+		}
+		if err != nil {
+			return err
+		}
+		o.BaseModel = names[0]
+	}
 	p := &planner{o: o, c: c, warn: func(format string, args ...any) {
 		if !o.Quiet {
 			fmt.Fprintf(ios.ErrOut, "civit: note: "+format+"\n", args...)
