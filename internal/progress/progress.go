@@ -219,6 +219,9 @@ func (f *File) Retry(err error, attempt int, wait time.Duration) {
 	f.t.Warn("%s: %v; retrying in %s (attempt %d)", f.name, err, wait.Round(100*time.Millisecond), attempt+1)
 }
 
+// Fetched is how many bytes this file received in this run.
+func (f *File) Fetched() int64 { return f.fetched.Load() }
+
 // Add reports n more bytes written (or checked, after StartLocal).
 func (f *File) Add(n int64) {
 	f.done.Add(n)

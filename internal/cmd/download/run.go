@@ -136,6 +136,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 			}
 			err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind)
 			if ctx.Err() != nil {
+				it.BytesFetched = bar.Fetched() // for the --json report
 				bar.Abort()
 				return ctx.Err()
 			}
