@@ -164,7 +164,7 @@ func run(ctx context.Context, o *Options) error {
 	var version *api.ModelVersion
 	if o.ModelID != 0 && o.VersionID != 0 {
 		if version, err = c.GetModelVersion(ctx, o.VersionID); err != nil {
-			return notFound(err, fmt.Sprintf("version %d", o.VersionID))
+			return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
 		}
 		if version.ModelID != 0 && version.ModelID != o.ModelID {
 			return cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID)
@@ -238,7 +238,7 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 		if version == nil {
 			v, err := c.GetModelVersion(ctx, o.VersionID)
 			if err != nil {
-				return notFound(err, fmt.Sprintf("version %d", o.VersionID))
+				return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
 			}
 			version = v
 		}
@@ -249,7 +249,7 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	case o.ModelID != 0:
 		m, err := c.GetModel(ctx, o.ModelID)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("model %d", o.ModelID))
+			return notFound(err, fmt.Sprintf("model %d", o.ModelID), "check the id; a model id and a version id are different numbers (use `--version` for a version id)")
 		}
 		level, nsfw, what = m.NSFWLevel.Value, bool(m.NSFW), fmt.Sprintf("model %d", o.ModelID)
 	default:
@@ -263,11 +263,10 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	return nil
 }
 
-// notFound is the error of `civit show` for an id CivitAI does not know.
-func notFound(err error, what string) error {
+// notFound is the error for an id CivitAI does not know, with hint.
+func notFound(err error, what, hint string) error {
 	if errors.Is(err, api.ErrNotFound) {
-		return cmdutil.WithHint(fmt.Errorf("%s not found on CivitAI", what),
-			"check the id; a model id and a version id are different numbers (use `--version` for a version id)")
+		return cmdutil.WithHint(fmt.Errorf("%s not found on CivitAI", what), hint)
 	}
 	return err
 }

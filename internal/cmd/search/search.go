@@ -527,6 +527,9 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 			fmt.Fprintf(ios.ErrOut, "civit: error: query %q: %v\n", r.Query, r.err)
 		}
 		o.warnIncomplete(searchResult{incomplete: r.incomplete}, r.Query)
+		if r.err == nil && len(r.models) == 0 {
+			fmt.Fprintf(ios.ErrOut, "civit: note: query %q: no models match\n", r.Query)
+		}
 		r.Items = []json.RawMessage{}
 		for _, m := range r.models {
 			r.Items = append(r.Items, m.Raw)
