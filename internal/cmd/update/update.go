@@ -644,6 +644,10 @@ func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 		var files []string
 		rm := slices.Clone(p.remove)
 		for _, j := range p.jobs {
+			if j.err != nil { // refused: the error follows the table
+				files = append(files, fmt.Sprintf("refused: %s (%v)", filepath.Base(j.dest), j.err))
+				continue
+			}
 			if name := filepath.Base(j.dest); j.dest != "" && !slices.Contains(files, name) {
 				files = append(files, name)
 			}
