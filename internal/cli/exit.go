@@ -97,7 +97,7 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 			return err.Error(), []string{"the creator allows this model only for generation on CivitAI; no API key can download it"}, ExitError
 		}
 		if hasKey || e.KeySent {
-			return err.Error(), []string{fmt.Sprintf("CivitAI did not accept your API key; check it (`civit config list` shows where it comes from) or create a new one at %s", keyURL)}, ExitAuth
+			return err.Error(), []string{fmt.Sprintf("CivitAI did not accept your API key; check it (`civit config list` shows where a configured key comes from; a pasted link's token= is used when none is) or create a new one at %s", keyURL)}, ExitAuth
 		}
 		return err.Error(), []string{fmt.Sprintf("set `CIVITAI_API_KEY` (or run `civit config set api_key`) with a key from %s", keyURL)}, ExitAuth
 	case api.KindEarlyAccess:
