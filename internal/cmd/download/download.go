@@ -58,6 +58,10 @@ type Options struct {
 	NoReuse    bool
 	Quiet      bool
 	Refresh    bool
+
+	// picks are the indexes in Targets of the --version targets that pick
+	// a version of the model ids given beside them.
+	picks []int
 }
 
 // NewCmdDownload returns the download command. runF replaces the run in tests.
@@ -76,7 +80,8 @@ Download CivitAI model files. A target is a model id (its newest version that
 is not in early access), a civitai.com or civitai.red URL (model page with or
 without ?modelVersionId=, version page, or /api/download/models/ID link), or
 an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
-directly; after one model id it picks that model's version, as in show. -i FILE reads targets one per line (# comments and blank lines are
+directly; beside model ids each picks the version of one of them, as in
+show ("civit download 101 102 --version 10203"). -i FILE reads targets one per line (# comments and blank lines are
 skipped; "-i -" reads stdin, where the piped output of 'civit search' works
 as it is). Targets are de-duplicated.
 
@@ -189,14 +194,20 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 				return &cmdutil.InputError{Err: firstBad}
 			}
 			// "civit download 102 --version 10203" means that version of
-			// model 102, as in show and images (checked when planning);
-			// --version alone, or beside -i, names versions directly.
-			var model *target.Target
-			if len(versions) > 0 && len(args) > 0 {
-				if len(args) > 1 || len(inputFiles) > 0 || opts.Targets[0].ModelID == 0 || opts.Targets[0].VersionID != 0 {
-					return cmdutil.FlagErrorf("`--version` goes with one model id (or alone): give other versions as URLs with ?modelVersionId= or as AIRs")
+			// model 102, as in show and images: beside model ids, each
+			// --version picks the version of one of them (matched when
+			// planning); alone, or beside -i, it names versions directly.
+			picking := len(versions) > 0 && len(args) > 0
+			if picking {
+				for _, t := range opts.Targets {
+					if len(inputFiles) > 0 || t.ModelID == 0 || t.VersionID != 0 {
+						return cmdutil.FlagErrorf("`--version` goes with model ids (or alone), not with %s: give other versions as URLs with ?modelVersionId= or as AIRs", t.Input)
+					}
 				}
-				model, opts.Targets = &opts.Targets[0], nil
+			}
+			var model *target.Target
+			if picking && len(opts.Targets) == 1 {
+				model = &opts.Targets[0]
 			}
 			for _, v := range versions {
 				for _, s := range strings.Split(v, ",") {
@@ -210,6 +221,9 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					}
 					if key := fmt.Sprintf("0/%d/0", id); !seen[key] {
 						seen[key] = true
+						if picking {
+							opts.picks = append(opts.picks, len(opts.Targets))
+						}
 						opts.Targets = append(opts.Targets, t)
 					}
 				}

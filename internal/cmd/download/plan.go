@@ -73,6 +73,7 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	p.pick(planned)
 	var items []*item
 	for _, got := range planned {
 		items = append(items, got...)
@@ -105,6 +106,46 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 		out = append(out, it)
 	}
 	return out, nil
+}
+
+// pick applies --version beside model ids: each picked version replaces its
+// model's newest; a version of a model not given is refused.
+func (p *planner) pick(planned [][]*item) {
+	if len(p.o.picks) == 0 {
+		return
+	}
+	models := map[int64]int{} // model id -> index of its target
+	for i, t := range p.o.Targets {
+		if !slices.Contains(p.o.picks, i) && t.ModelID != 0 {
+			models[t.ModelID] = i
+		}
+	}
+	replaced := map[int]bool{}
+	for _, i := range p.o.picks {
+		if m, ok := models[p.o.Targets[i].ModelID]; ok && p.o.Targets[i].ModelID != 0 {
+			replaced[m] = true // bound to its model already (one model id given)
+		}
+		for _, it := range planned[i] {
+			if it.Version == nil {
+				continue // failed already
+			}
+			if m, ok := models[it.Version.ModelID]; ok {
+				replaced[m] = true
+				continue
+			}
+			given := "which is not among the models given"
+			if len(models) == 1 {
+				for id := range models {
+					given = fmt.Sprintf("not %d", id)
+				}
+			}
+			it.Status, it.Err = "failed", fmt.Errorf("version %d belongs to model %d, %s", it.Version.ID, it.Version.ModelID, given)
+			it.File, it.Dest = nil, ""
+		}
+	}
+	for m := range replaced {
+		planned[m] = nil
+	}
 }
 
 func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, error) {
