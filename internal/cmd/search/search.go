@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -547,7 +548,7 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 		now := time.Now()
 		for _, r := range results {
 			for _, m := range r.models {
-				tp.AddRow(append(row(m, ios.IsStdoutTTY(), now), r.Query)...)
+				tp.AddRow(append(row(m, o.BaseModels, ios.IsStdoutTTY(), now), r.Query)...)
 			}
 		}
 		if err := tp.Render(); err != nil {
@@ -580,12 +581,16 @@ func (o *Options) print(models []*api.Model) error {
 	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	now := time.Now()
 	for _, m := range models {
-		tp.AddRow(row(m, tty, now)...)
+		tp.AddRow(row(m, o.BaseModels, tty, now)...)
 	}
 	return tp.Render()
 }
 
-func row(m *api.Model, tty bool, now time.Time) []string {
+// row is a model's line. With --base-model the API finds a model by any of
+// its versions: the base model shown is then that of the newest version
+// that matched, not the newest version's (an SD 1.5 row in an SDXL search
+// read like a wrong answer).
+func row(m *api.Model, bases []string, tty bool, now time.Time) []string {
 	base, updated := "", time.Time{}
 	for i, v := range m.ModelVersions {
 		if i == 0 {
@@ -594,6 +599,14 @@ func row(m *api.Model, tty bool, now time.Time) []string {
 		for _, t := range []time.Time{v.PublishedAt.Time, v.UpdatedAt.Time, v.CreatedAt.Time} {
 			if t.After(updated) {
 				updated = t
+			}
+		}
+	}
+	if len(bases) > 0 && !slices.Contains(bases, base) {
+		for _, v := range m.ModelVersions {
+			if slices.Contains(bases, v.BaseModel) {
+				base = v.BaseModel
+				break
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -101,3 +102,26 @@ func TestNewCmdSearch(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// With --base-model the row shows the base model of the newest version
+// that matched, not the newest version's.
+func TestRowShowsTheMatchingBaseModel(t *testing.T) {
+	t.Parallel()
+	m := &api.Model{ID: 7, Name: "m", Type: "LORA", ModelVersions: []*api.ModelVersion{
+		{ID: 3, BaseModel: "SD 1.5"}, {ID: 2, BaseModel: "SDXL 1.0"}, {ID: 1, BaseModel: "Pony"},
+	}}
+	for _, tt := range []struct {
+		bases []string
+		want  string
+	}{
+		{nil, "SD 1.5"},
+		{[]string{"SDXL 1.0"}, "SDXL 1.0"},
+		{[]string{"Pony", "SDXL 1.0"}, "SDXL 1.0"},
+		{[]string{"SD 1.5"}, "SD 1.5"},
+		{[]string{"Flux.1 D"}, "SD 1.5"}, // no match: as the API gave it
+	} {
+		if got := row(m, tt.bases, false, time.Now())[3]; got != tt.want {
+			t.Errorf("bases %q: base column %q, want %q", tt.bases, got, tt.want)
+		}
+	}
+}
