@@ -20,7 +20,7 @@ func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
 }
 
-// InputError is bad data in a file the user gave (a list of targets). It
+// InputError is bad data the user gave (a list of targets, ids that disagree). It
 // exits with 2 like a FlagError, without the usage: the mistake is in the
 // data, not in the command line.
 type InputError struct{ Err error }

@@ -277,6 +277,8 @@ func (o *Options) print(ios interface {
 			failed++
 			fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
 		} else if !it.Found {
+			msg := "not found on CivitAI" // counted as failed below: say so here too
+			it.Error = &msg
 			failed++
 		}
 	}

@@ -167,7 +167,8 @@ func run(ctx context.Context, o *Options) error {
 			return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
 		}
 		if version.ModelID != 0 && version.ModelID != o.ModelID {
-			return cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID)
+			// Exit 2 without the usage: the flags are fine, the ids disagree.
+			return &cmdutil.InputError{Err: cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID)}
 		}
 	}
 	opts := &api.ImagesOptions{ModelID: o.ModelID, ModelVersionID: o.VersionID, Username: o.User, Limit: o.Limit,

@@ -69,7 +69,7 @@ func ResolveBaseModels(values []string, lib Library) ([]string, error) {
 		if base = strings.TrimSpace(base); base == "" {
 			continue
 		}
-		if v, ok := api.NormalizeEnum(base, api.BaseModels()); ok {
+		if v, ok := api.NormalizeBaseModel(base, api.BaseModels()); ok {
 			out = appendNew(out, v)
 			continue
 		}
@@ -78,7 +78,7 @@ func ResolveBaseModels(values []string, lib Library) ([]string, error) {
 			return nil, err
 		}
 		have := distinct(rows, func(f *store.File) string { return f.BaseModel })
-		v, ok := api.NormalizeEnum(base, have)
+		v, ok := api.NormalizeBaseModel(base, have)
 		if !ok {
 			return nil, cmdutil.WithHint(cmdutil.FlagErrorf("unknown base model %q", base), suggestBase(base, have))
 		}

@@ -33,6 +33,7 @@ func TestResolveFilters(t *testing.T) {
 		{name: "unknown type", typ: "bogus", wantErr: "invalid value \"bogus\" for `--type`: valid values are \"Checkpoint\"", wantLibraryRead: true},
 		{name: "base model case", base: "sdxl 1.0", wantBase: "SDXL 1.0"},
 		{name: "base model folded", base: "SDXL1.0", wantBase: "SDXL 1.0"},
+		{name: "base model nickname, as search takes it", base: "ponyxl", wantBase: "Pony"},
 		{name: "base model not in the library", base: "flux.1 d", wantBase: "Flux.1 D"},
 		{name: "base model only in the library", base: "future model 9", wantBase: "Future Model 9", wantLibraryRead: true},
 		{name: "unknown base model", base: "sdxl", wantErr: `unknown base model "sdxl"`, wantHint: `did you mean "SDXL 1.0", "SDXL 0.9"`, wantLibraryRead: true},

@@ -456,7 +456,7 @@ func searchOnce(ctx context.Context, c *api.Client, o *Options, query string) se
 type batchResult struct {
 	Query      string            `json:"query"`
 	Items      []json.RawMessage `json:"items"`
-	Error      string            `json:"error,omitempty"`
+	Error      *string           `json:"error"` // null when the query worked
 	models     []*api.Model
 	incomplete *api.IncompleteError
 	err        error
@@ -524,7 +524,8 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 	for _, r := range results {
 		if r.err != nil {
 			failed++
-			r.Error = r.err.Error()
+			msg := r.err.Error()
+			r.Error = &msg
 			fmt.Fprintf(ios.ErrOut, "civit: error: query %q: %v\n", r.Query, r.err)
 		}
 		o.warnIncomplete(searchResult{incomplete: r.incomplete}, r.Query)

@@ -124,7 +124,9 @@ func run(ctx context.Context, o *Options) error {
 				"check the id; a model id and a version id are different numbers (`civit show <model-id>` lists a model's versions)")
 		}
 		if o.Target.ModelID != 0 && version.ModelID != 0 && version.ModelID != o.Target.ModelID {
-			return cmdutil.FlagErrorf("version %d belongs to model %d, not %d", versionID, version.ModelID, o.Target.ModelID)
+			// Exit 2 as for any contradiction in what was typed, without
+			// the usage: the flags are fine, the ids disagree.
+			return &cmdutil.InputError{Err: cmdutil.FlagErrorf("version %d belongs to model %d, not %d", versionID, version.ModelID, o.Target.ModelID)}
 		}
 		if o.JSON {
 			return cmdutil.WriteJSON(ios.Out, version.Raw)
