@@ -250,7 +250,13 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	case o.ModelID != 0:
 		m, err := c.GetModel(ctx, o.ModelID)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("model %d", o.ModelID), "check the id; a model id and a version id are different numbers (use `--version` for a version id)")
+			hint := "check the id; a model id and a version id are different numbers (use `--version` for a version id)"
+			if errors.Is(err, api.ErrNotFound) {
+				if v, verr := c.GetModelVersion(ctx, o.ModelID); verr == nil {
+					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, v.Name, v.ModelID, v.ID)
+				}
+			}
+			return notFound(err, fmt.Sprintf("model %d", o.ModelID), hint)
 		}
 		level, nsfw, what = m.NSFWLevel.Value, bool(m.NSFW), fmt.Sprintf("model %d", o.ModelID)
 	default:
