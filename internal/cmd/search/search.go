@@ -69,7 +69,7 @@ type Options struct {
 // onceFlags are the flags the API takes a single value for: given twice,
 // the server would get an array and answer 400, so civit refuses it.
 type onceFlags struct {
-	tag, user, sort, period, periodMode, checkpointType []string
+	tag, user, sort, period, periodMode, checkpointType, batch, limit []string
 }
 
 // NewCmdSearch returns the search command. runF replaces the run in tests.
@@ -152,10 +152,21 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 				dst  *string
 			}{{"tag", once.tag, &opts.Tag}, {"user", once.user, &opts.User}, {"sort", once.sort, &opts.Sort},
 				{"period", once.period, &opts.Period}, {"period-mode", once.periodMode, &opts.PeriodMode},
-				{"checkpoint-type", once.checkpointType, &opts.CheckpointType}} {
+				{"checkpoint-type", once.checkpointType, &opts.CheckpointType}, {"batch", once.batch, &opts.Batch}} {
 				if err := single(v.name, v.vals, v.dst); err != nil {
 					return err
 				}
+			}
+			var limit string
+			if err := single("limit", once.limit, &limit); err != nil {
+				return err
+			}
+			if limit != "" {
+				n, err := strconv.Atoi(strings.TrimSpace(limit))
+				if err != nil {
+					return cmdutil.FlagErrorf("`--limit` must be a whole number from 1 to 1000, got %q", limit)
+				}
+				opts.Limit = n
 			}
 			for _, raw := range ids {
 				if strings.TrimSpace(raw) == "" {
@@ -194,9 +205,9 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 	fl.BoolVar(&opts.Hidden, "hidden", false, "only models you hid (needs an API key)")
 	fl.BoolVar(&nsfw, "nsfw", false, "include NSFW models (default: the config key nsfw, else off); takes no value")
 	fl.BoolVar(&opts.PrimaryFileOnly, "primary-file-only", false, "list only each version's primary file")
-	fl.IntVarP(&opts.Limit, "limit", "n", 0, "print at most this many `results`, 1 to 1000 (default: the config key limit, else 20)")
+	fl.StringArrayVarP(&once.limit, "limit", "n", nil, "print at most this many `results`, 1 to 1000 (default: the config key limit, else 20)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the API's model objects as a JSON array")
-	fl.StringVar(&opts.Batch, "batch", "", "run one search per line of `file` ('-': standard input)")
+	fl.StringArrayVar(&once.batch, "batch", nil, "run one search per line of `file` ('-': standard input)")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ignore cached answers")
 	_ = cmd.RegisterFlagCompletionFunc("type", cobra.FixedCompletions(modelTypeNames(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("sort", cobra.FixedCompletions(sorts, cobra.ShellCompDirectiveNoFileComp))
