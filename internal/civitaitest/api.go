@@ -242,6 +242,19 @@ func zodError(issues []zodIssue) obj {
 	return obj{{"issues", list}, {"name", "ZodError"}}
 }
 
+// enumParam reads the single value of key, def when absent, and appends
+// an enum issue when it is not one of options (Zod's z.enum).
+func enumParam(q query, key string, options []string, def string, issues *[]zodIssue) string {
+	v, ok, _ := q.one(key)
+	if !ok {
+		return def
+	}
+	if !contains(options, v) {
+		*issues = append(*issues, enumIssue([]any{key}, v, options))
+	}
+	return v
+}
+
 func enumIssue(path []any, got string, options []string) zodIssue {
 	quoted := make([]string, len(options))
 	for i, o := range options {

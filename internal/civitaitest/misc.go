@@ -246,14 +246,7 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 		p.page = n
 	}
 	enumOne := func(key string, options []string, def string) string {
-		v, ok, _ := q.one(key)
-		if !ok {
-			return def
-		}
-		if !contains(options, v) {
-			issues = append(issues, enumIssue([]any{key}, v, options))
-		}
-		return v
+		return enumParam(q, key, options, def, &issues)
 	}
 	p.sort = enumOne("sort", imageSorts, "Most Reactions")
 	p.period = enumOne("period", periods, "AllTime")

@@ -92,14 +92,7 @@ func parseListParams(q query) (listParams, []zodIssue) {
 		return vals
 	}
 	enumOne := func(key string, options []string, def string) string {
-		v, ok, _ := q.one(key)
-		if !ok {
-			return def
-		}
-		if !contains(options, v) {
-			issues = append(issues, enumIssue([]any{key}, v, options))
-		}
-		return v
+		return enumParam(q, key, options, def, &issues)
 	}
 	p.types = enumList("types", modelTypes)
 	p.baseModels = q.all("baseModels")
