@@ -9,9 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// MaxFilenameBytes is the longest name SanitizeFilename returns. 255 bytes is
-// the limit of ext4, XFS, Btrfs, APFS and (in UTF-16 units) NTFS.
-const MaxFilenameBytes = 255
+// MaxFilenameBytes is the longest name SanitizeFilename returns: 255 bytes,
+// the limit of ext4, XFS, Btrfs, APFS and (in UTF-16 units) NTFS, less room
+// for the longest name civit derives from it, the control file's temporary
+// NAME.part.civit.tmp (15 bytes more). The sidecars replace the extension
+// with at most 14 bytes (".metadata.json") and fit as well.
+const MaxFilenameBytes = 255 - len(".part.civit.tmp")
 
 // ErrBadFilename is returned (wrapped) by SanitizeFilename when nothing usable
 // remains of a name.

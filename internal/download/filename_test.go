@@ -81,7 +81,7 @@ func TestSanitizeFilename(t *testing.T) {
 		{"console.txt", "console.txt", false},
 		{"COM10", "COM10", false},
 		{"Flux.1 D [fp8].safetensors", "Flux.1 D [fp8].safetensors", false},
-		{long, strings.Repeat("é", 121) + ".safetensors", false},
+		{long, strings.Repeat("é", 114) + ".safetensors", false}, // 240 bytes: NAME.part.civit.tmp fits in 255
 	} {
 		got, err := SanitizeFilename(tc.in)
 		if (err != nil) != tc.wantErr || got != tc.want {

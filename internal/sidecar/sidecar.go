@@ -86,7 +86,9 @@ func writeAtomic(path string, force bool, fill func(io.Writer) error) (written b
 		}
 	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	// Not named after path: a model name near the 255-byte limit would
+	// make a temporary name that the file system refuses.
+	f, err := os.CreateTemp(dir, ".civit-*.tmp")
 	if err != nil {
 		return false, fmt.Errorf("write %s: %w", path, err)
 	}

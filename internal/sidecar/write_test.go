@@ -214,6 +214,14 @@ func TestNoClobberAndForce(t *testing.T) {
 				t.Fatalf("fresh path: written=%v err=%v", written, err)
 			}
 			noTemps(t, dir)
+
+			// Beside a model whose name is as long as civit makes one
+			// (download.MaxFilenameBytes): the temporary file fits too.
+			long := filepath.Join(dir, strings.Repeat("é", 114)+SuffixInfo)
+			if written, err := write(long, false); err != nil || !written {
+				t.Fatalf("long name: written=%v err=%v", written, err)
+			}
+			noTemps(t, dir)
 		})
 	}
 }

@@ -127,7 +127,7 @@ var errNotSame = errors.New("the library's copy no longer has the published hash
 // as on file systems without hard links); progress gets the bytes checked.
 func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, newname string) error, progress func(int64)) (linked bool, err error) {
 	dir := filepath.Dir(dest)
-	tmpf, err := os.CreateTemp(dir, "."+filepath.Base(dest)+".*.reuse")
+	tmpf, err := os.CreateTemp(dir, ".civit-*.reuse") // short: dest's name may be near the limit
 	if err != nil {
 		return false, err
 	}

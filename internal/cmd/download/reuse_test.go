@@ -2,10 +2,12 @@ package download
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/civit/civit/internal/library"
@@ -21,9 +23,12 @@ func TestPlaceCopy(t *testing.T) {
 		want       string // the hash asked for
 		wantLinked bool
 		wantErr    error
+		dest       string // default b.safetensors
 	}{
 		{name: "hard link", link: os.Link, wantLinked: true},
 		{name: "no hard links: copy and rename", link: noLinks},
+		{name: "longest name", link: os.Link, wantLinked: true, dest: strings.Repeat("é", 114) + ".safetensors"},
+		{name: "longest name, copied", link: noLinks, dest: strings.Repeat("é", 114) + ".safetensors"},
 		{name: "changed bytes, linked", link: os.Link, want: "00", wantErr: errNotSame},
 		{name: "changed bytes, copied", link: noLinks, want: "00", wantErr: errNotSame},
 	} {
@@ -31,7 +36,7 @@ func TestPlaceCopy(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
 			src := filepath.Join(dir, "lib", "a.safetensors")
-			dest := filepath.Join(dir, "ui", "b.safetensors")
+			dest := filepath.Join(dir, "ui", cmp.Or(tc.dest, "b.safetensors"))
 			os.MkdirAll(filepath.Dir(src), 0o755)
 			os.MkdirAll(filepath.Dir(dest), 0o755)
 			if err := os.WriteFile(src, body, 0o644); err != nil {
