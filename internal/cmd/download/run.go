@@ -375,6 +375,8 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, "use `--force` to replace it, or `-o` to download elsewhere")
 	case errors.As(err, &full):
 		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
+	case errors.Is(err, dl.ErrBusy):
+		return cmdutil.WithHint(err, "another civit is downloading this file to the same place; let it finish, or stop it and run the command again to resume")
 	}
 	return err
 }
