@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -52,6 +54,18 @@ type OutdatedOptions struct {
 	Limiter *rate.Limiter
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OnDisk reports whether a file of the library is still on disk
+	// (default OnDisk). A file that is not is left out: it is not the
+	// version the user has, and an update must not recreate its folder
+	// (deleted, or on a drive that is not mounted).
+	OnDisk func(path string) bool
+}
+
+// OnDisk reports whether path still exists (a file deleted, or on a drive
+// not mounted, since it was recorded does not).
+func OnDisk(path string) bool {
+	_, err := os.Lstat(path)
+	return !errors.Is(err, fs.ErrNotExist)
 }
 
 // VersionRef names a version.
@@ -104,6 +118,9 @@ type OutdatedResult struct {
 	Requests int          `json:"requests"` // CivitAI requests sent
 	Outdated []*Update    `json:"outdated"`
 	Errors   []ModelError `json:"errors,omitempty"`
+	// Missing are the files of the library left out because they are no
+	// longer on disk.
+	Missing []string `json:"missing,omitempty"`
 }
 
 // VersionsOf turns an API model into its published versions, in the API's
@@ -139,15 +156,23 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 	if o.Limiter == nil {
 		o.Limiter = DefaultLimiter()
 	}
+	if o.OnDisk == nil {
+		o.OnDisk = OnDisk
+	}
 	now := o.Now()
 	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelIDs: o.ModelIDs})
 	if err != nil {
 		return nil, err
 	}
+	res := &OutdatedResult{Outdated: []*Update{}}
 	byModel := map[int64][]*store.File{}
 	var ids []int64
 	for _, f := range rows {
 		if f.ModelID == 0 || f.VersionID == 0 || !typeIn(f.ModelType, o.ModelTypes) {
+			continue
+		}
+		if !o.OnDisk(f.Path) {
+			res.Missing = append(res.Missing, f.Path)
 			continue
 		}
 		if byModel[f.ModelID] == nil {
@@ -155,7 +180,6 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		}
 		byModel[f.ModelID] = append(byModel[f.ModelID], f)
 	}
-	res := &OutdatedResult{Outdated: []*Update{}}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Jobs)

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -27,7 +28,8 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	if err := e.st.Upsert(ctx, rows...); err != nil {
 		t.Fatal(err)
 	}
-	o := OutdatedOptions{Store: e.st, Client: e.c, MaxAge: time.Hour, Limiter: rate.NewLimiter(rate.Inf, 1)}
+	o := OutdatedOptions{Store: e.st, Client: e.c, MaxAge: time.Hour, Limiter: rate.NewLimiter(rate.Inf, 1),
+		OnDisk: func(string) bool { return true }}
 	res, err := Outdated(ctx, o)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +87,43 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	o.MaxAge = 0
 	if res, err := Outdated(ctx, o); err != nil || len(res.Errors) != 1 || res.Errors[0].Gone {
 		t.Errorf("server error: %+v %v", res, err)
+	}
+}
+
+// A file deleted since it was recorded (or on a drive not mounted) is not
+// the version the user has: it is left out, and its folder is not where an
+// update goes.
+func TestOutdatedLeavesOutMissingFiles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	kept := e.randomFile("ui1/ckpt_v1.safetensors", 10)
+	gone := filepath.Join(e.dir, "ui2", "ckpt_v1.safetensors")
+	goneLora := filepath.Join(e.dir, "ui2", "lora.safetensors")
+	rows := []*store.File{
+		{Path: kept, SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified},
+		{Path: gone, SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified},
+		{Path: goneLora, SHA256: sha64("3"), ModelID: 104, VersionID: 10402, ModelType: "LORA", State: store.StateIdentified},
+	}
+	if err := e.st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Outdated(ctx, OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(rate.Inf, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Checked != 1 || len(res.Outdated) != 1 {
+		t.Fatalf("checked %d, outdated %+v; want 1 and model 102 only", res.Checked, res.Outdated)
+	}
+	u := res.Outdated[0]
+	if diff := cmp.Diff([]string{kept}, u.Paths); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{filepath.Dir(kept)}, u.Dirs); diff != "" {
+		t.Errorf("dirs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{gone, goneLora}, res.Missing, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
 	}
 }
 

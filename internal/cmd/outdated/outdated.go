@@ -40,7 +40,9 @@ func NewCmdOutdated(f *cmdutil.Factory, runF func(context.Context, *Options) err
 Compare each identified model of the library (see 'civit scan') with its
 versions on CivitAI and list those with a newer published version than the
 newest one on disk: current -> latest, when the latest was published, and
-the command that downloads it next to the old file.
+the command that downloads it next to the old file. Files deleted since
+they were recorded (or on a drive that is not mounted) are left out, with
+a warning: they are not a version you have.
 
 A newer version still in early access is shown as such (with its end date)
 and is not what 'civit update' downloads: a model whose only newer versions
@@ -159,6 +161,13 @@ func run(ctx context.Context, o *Options) error {
 			continue
 		}
 		fmt.Fprintf(ios.ErrOut, "civit: error: model %d (%s): %s\n", e.ModelID, name, e.Err)
+	}
+	if n := len(res.Missing); n > 0 {
+		what := "1 file of the library is"
+		if n > 1 {
+			what = fmt.Sprintf("%d files of the library are", n)
+		}
+		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk and not checked; `civit scan` on the folder forgets deleted files\n", what)
 	}
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, res.Outdated); err != nil {

@@ -303,8 +303,14 @@ func filesFor(ctx context.Context, st *store.Store, c versionGetter, u *library.
 // nothing to do.
 func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld bool) (*plan, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{id}, State: store.StateIdentified})
-	if err != nil || len(rows) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	// A file deleted since it was recorded is neither to remove nor to
+	// bring up to date (its folder may be gone, or its drive unmounted).
+	rows = slices.DeleteFunc(rows, func(r *store.File) bool { return !library.OnDisk(r.Path) })
+	if len(rows) == 0 {
+		return nil, nil
 	}
 	rank := map[int64]int{}
 	if mv, err := st.GetModelVersions(ctx, id); err == nil {
@@ -429,11 +435,21 @@ func run(ctx context.Context, o *Options) error {
 		if err != nil {
 			return err
 		}
-		inLib := map[int64]bool{}
+		inLib, deleted := map[int64]bool{}, map[int64]bool{}
 		for _, r := range rows {
-			inLib[r.ModelID] = true
+			if library.OnDisk(r.Path) {
+				inLib[r.ModelID] = true
+			} else {
+				deleted[r.ModelID] = true
+			}
 		}
 		for _, id := range o.ModelIDs {
+			if !inLib[id] && deleted[id] {
+				checked[id] = true
+				early = append(early, cmdutil.WithHint(fmt.Errorf("model %d: its files in the library are no longer on disk", id),
+					fmt.Sprintf("`civit scan` on their folder forgets them; download it again with `civit download %d`", id)))
+				continue
+			}
 			if !inLib[id] {
 				checked[id] = true
 				early = append(early, cmdutil.WithHint(fmt.Errorf("model %d is not in the library", id),
