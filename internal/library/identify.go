@@ -338,11 +338,16 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 
 // prune deletes the rows of files that no longer exist: known rows not
 // seen by the walk whose path is gone, except under folders the walk could
-// not read.
+// not read; and rows of a file recorded through a symbolic link that the
+// walk found at its real path.
 func (s *scanner) prune(ctx context.Context, known []*store.File, seen map[string]bool, badDirs []string) error {
 	var del []string
 	for _, f := range known {
 		if seen[f.Path] || under(f.Path, badDirs) {
+			continue
+		}
+		if c := Canonical(f.Path); c != f.Path && seen[c] {
+			del = append(del, f.Path)
 			continue
 		}
 		if _, err := os.Lstat(f.Path); errors.Is(err, fs.ErrNotExist) {

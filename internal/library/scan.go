@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -218,7 +219,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	if s.prg == nil {
 		s.prg = &Progress{}
 	}
-	roots := s.resolveRoots(opts.Roots)
+	roots, aliases := s.resolveRoots(opts.Roots)
 	s.sum.Roots = roots
 	if s.sum.Roots == nil {
 		s.sum.Roots = []string{}
@@ -228,7 +229,10 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	var known []*store.File
 	if len(roots) > 0 {
 		var err error
-		if known, err = opts.Store.List(ctx, store.Filter{Under: roots}); err != nil {
+		// Rows recorded through a symlinked spelling of a root (a download
+		// into it) are known too: the walk finds their files at their real
+		// path, and prune forgets the other spelling.
+		if known, err = opts.Store.List(ctx, store.Filter{Under: append(slices.Clone(roots), aliases...)}); err != nil {
 			return nil, err
 		}
 	}
@@ -334,9 +338,29 @@ func (e *entry) current() *store.File {
 	return e.old
 }
 
-// resolveRoots makes roots absolute, follows a root that is a symlink,
-// drops roots inside other roots and reports those that do not exist.
-func (s *scanner) resolveRoots(in []string) (roots []string) {
+// Canonical returns the absolute path of p with every symbolic link in it
+// resolved: where the file really is, so that one file reached through a
+// symlinked folder (~/ComfyUI/models -> /mnt/big/models) has one row in
+// the library. A path that does not exist keeps its missing part as is.
+func Canonical(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.EvalSymlinks(a); err == nil {
+		return r
+	}
+	if r, err := filepath.EvalSymlinks(filepath.Dir(a)); err == nil {
+		return filepath.Join(r, filepath.Base(a))
+	}
+	return a
+}
+
+// resolveRoots makes roots absolute with their symbolic links resolved
+// (Canonical), drops roots inside other roots and reports those that do
+// not exist. aliases are the spellings given that differ from the real
+// path.
+func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 	var abs []string
 	for _, r := range in {
 		a, err := filepath.Abs(r)
@@ -344,10 +368,9 @@ func (s *scanner) resolveRoots(in []string) (roots []string) {
 			s.fail(r, err)
 			continue
 		}
-		if fi, err := os.Lstat(a); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			if t, err := filepath.EvalSymlinks(a); err == nil {
-				a = t
-			}
+		if c := Canonical(a); c != a {
+			aliases = append(aliases, filepath.Clean(a))
+			a = c
 		}
 		if _, err := os.Stat(a); err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -371,7 +394,7 @@ func (s *scanner) resolveRoots(in []string) (roots []string) {
 			roots = append(roots, a)
 		}
 	}
-	return roots
+	return roots, aliases
 }
 
 // walk lists the model files under root. Symbolic links are not followed

@@ -17,6 +17,7 @@ import (
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/store"
 	"github.com/civit/civit/internal/tableprinter"
 )
@@ -156,6 +157,10 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 		filter.Under = append(filter.Under, abs)
+		if c := library.Canonical(abs); c != abs {
+			// A symlinked folder: scan records its files at their real path.
+			filter.Under = append(filter.Under, c)
+		}
 		if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
 			gone = append(gone, abs)
 		}
