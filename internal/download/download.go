@@ -387,6 +387,12 @@ func verifyAlgo(r *Request) (algo, want string) {
 func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, error) {
 	fi, err := os.Stat(r.Dest)
 	if errors.Is(err, fs.ErrNotExist) {
+		// A symbolic link to nothing: refused now, not after the whole
+		// download with "it appeared during the download".
+		if li, lerr := os.Lstat(r.Dest); lerr == nil && li.Mode()&fs.ModeSymlink != 0 && !r.Force {
+			target, _ := os.Readlink(r.Dest)
+			return nil, &ExistsError{Path: r.Dest, Reason: fmt.Sprintf("a symbolic link to %s, which does not exist", target)}
+		}
 		return nil, nil
 	}
 	if err != nil {

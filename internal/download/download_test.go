@@ -785,6 +785,7 @@ func TestExistingDestination(t *testing.T) {
 		wantPresent bool
 		wantErr     bool
 		wantReqs    bool
+		dangling    bool // Dest is a symbolic link to a missing file
 	}{
 		{name: "same hash", existing: body, wantPresent: true},
 		{name: "same size, no hash", existing: body, req: func(r *Request) { r.SHA256 = ""; r.Size = int64(len(body)) }, wantPresent: true},
@@ -792,12 +793,18 @@ func TestExistingDestination(t *testing.T) {
 		{name: "different size", existing: body[:10], req: func(r *Request) { r.Size = int64(len(body)) }, wantErr: true},
 		{name: "nothing to compare", existing: body, req: func(r *Request) { r.SHA256 = "" }, wantErr: true},
 		{name: "different content with Force", existing: other, req: func(r *Request) { r.Force = true }, wantReqs: true},
+		{name: "dangling symbolic link", dangling: true, wantErr: true},
+		{name: "dangling symbolic link with Force", dangling: true, req: func(r *Request) { r.Force = true }, wantReqs: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rs := newRangeServer(t, body)
 			dest := filepath.Join(t.TempDir(), "m.bin")
-			if err := os.WriteFile(dest, tc.existing, 0o644); err != nil {
+			if tc.dangling {
+				if err := os.Symlink(filepath.Join(t.TempDir(), "gone"), dest); err != nil {
+					t.Skip(err)
+				}
+			} else if err := os.WriteFile(dest, tc.existing, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body)}

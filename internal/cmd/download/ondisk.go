@@ -21,6 +21,12 @@ import (
 func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch int64) {
 	size := it.File.SizeBytes()
 	fi, err := os.Stat(it.Dest)
+	if li, lerr := os.Lstat(it.Dest); err != nil && lerr == nil && li.Mode()&os.ModeSymlink != 0 {
+		if o.Force {
+			return "a symbolic link to a missing file is there: replaced (--force)", size
+		}
+		return "a symbolic link to a missing file is there: needs --force", size
+	}
 	if err != nil {
 		done, total, ok := dl.Partial(it.Dest, identity(it))
 		if !ok {
