@@ -262,8 +262,11 @@ func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time
 		return nil, nil, 1, err
 	}
 	mv = VersionsOf(m, now)
-	if err := o.Store.PutModelVersions(ctx, mv); err != nil {
-		return nil, nil, 1, err
+	// The versions are kept only to spare the next run a request: a
+	// library that cannot be written (read-only, owned by another user)
+	// must not fail the check.
+	if err := o.Store.PutModelVersions(ctx, mv); err != nil && ctx.Err() != nil {
+		return nil, nil, 1, ctx.Err()
 	}
 	return mv, m, 1, nil
 }

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -124,6 +125,34 @@ func TestOutdatedLeavesOutMissingFiles(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{gone, goneLora}, res.Missing, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+}
+
+// The versions cached in the library only spare a request: a library that
+// cannot be written does not fail the check.
+func TestOutdatedWithReadOnlyLibrary(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	p := e.randomFile("ckpt_v1.safetensors", 10)
+	if err := e.st.Upsert(ctx, &store.File{Path: p, SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified}); err != nil {
+		t.Fatal(err)
+	}
+	// As a read-only file would (root ignores file modes): writes fail.
+	db, err := sql.Open("sqlite", e.st.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TRIGGER readonly BEFORE INSERT ON latest_versions BEGIN SELECT RAISE(FAIL, 'attempt to write a readonly database'); END`); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Outdated(ctx, OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(rate.Inf, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != 0 || res.Checked != 1 || len(res.Outdated) != 1 {
+		t.Fatalf("checked %d, outdated %d, errors %+v; want 1, 1, none", res.Checked, len(res.Outdated), res.Errors)
 	}
 }
 
