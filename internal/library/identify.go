@@ -354,11 +354,10 @@ func (s *scanner) prune(ctx context.Context, known []*store.File, seen map[strin
 			del = append(del, f.Path)
 		}
 	}
-	if err := s.o.Store.Delete(ctx, del...); err != nil {
-		return err
-	}
 	s.sum.Pruned = len(del)
-	return nil
+	// Rows of files moved in from outside the roots: counted as moved.
+	del = append(del, s.movedOut...)
+	return s.o.Store.Delete(ctx, del...)
 }
 
 // under reports whether p is one of dirs or inside one.

@@ -183,6 +183,11 @@ type scanner struct {
 	sum Summary
 	mu  sync.Mutex // guards sum.Errors and sum.ErrorDetails
 	prg *Progress
+
+	// elsewhere are rows outside the roots a moved file may come from;
+	// movedOut the paths of those it came from (their rows go).
+	elsewhere map[*store.File]bool
+	movedOut  []string
 }
 
 func (s *scanner) fail(path string, err error) {
@@ -256,6 +261,26 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		badDirs = append(badDirs, bad...)
 	}
 	s.sum.Scanned = len(entries)
+
+	// A file moved in from a folder outside these roots (from one UI's
+	// folder to another's) is known by its inode too: it is not hashed
+	// again, and the row of its old path goes.
+	if !opts.Rehash && slices.ContainsFunc(entries, func(e *entry) bool { return byPath[e.path] == nil && e.inode != 0 }) {
+		all, err := opts.Store.List(ctx, store.Filter{})
+		if err != nil {
+			return nil, err
+		}
+		s.elsewhere = map[*store.File]bool{}
+		for _, f := range all {
+			if f.SHA256 == "" || f.Inode == 0 || byPath[f.Path] != nil {
+				continue
+			}
+			if id := identityOf(f.Size, f.MTime, f.Inode, f.Dev); byIdentity[id] == nil {
+				byIdentity[id] = f
+				s.elsewhere[f] = true
+			}
+		}
+	}
 
 	// Decide what each file needs.
 	var toHash []*entry
@@ -465,6 +490,9 @@ func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 		}
 		if e.old == nil && e.inode != 0 {
 			if prev, ok := byIdentity[identityOf(e.size, e.mtime, e.inode, e.dev)]; ok {
+				if s.elsewhere[prev] && !exists(prev.Path) {
+					s.movedOut = append(s.movedOut, prev.Path)
+				}
 				row := *prev
 				row.Path = e.path
 				row.AddedAt = time.Time{}

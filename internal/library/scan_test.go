@@ -229,6 +229,42 @@ func TestScanTouchRenameModifyDelete(t *testing.T) {
 	}
 }
 
+// A file moved from one scanned folder to another (one UI's folder to
+// another's) is recognised by its inode even when only the new folder is
+// scanned: not hashed again, and the row of its old path goes. A hard
+// link made there is known the same way and leaves the original's row.
+func TestScanMoveBetweenRoots(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lora := e.catalogFile(loraFile, "a1111/Lora/lora.safetensors")
+	other := e.randomFile("a1111/Lora/other.safetensors", 1000)
+	comfy := filepath.Join(e.dir, "comfy")
+	if err := os.MkdirAll(comfy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, "first", e.scan(), counts{Scanned: 2, Hashed: 2, Identified: 1, NotOnCivitai: 1, Lookups: 1})
+
+	moved := filepath.Join(comfy, "lora.safetensors")
+	if err := os.Rename(lora, moved); err != nil {
+		t.Fatal(err)
+	}
+	linked := filepath.Join(comfy, "other.safetensors")
+	if err := os.Link(other, linked); err != nil {
+		t.Fatal(err)
+	}
+	onlyComfy := func(o *ScanOptions) { o.Roots = []string{comfy} }
+	checkCounts(t, "moved", e.scan(onlyComfy), counts{Scanned: 2, Identified: 1, NotOnCivitai: 1, Renamed: 2})
+	if r := e.row(moved); r.VersionID != loraVersion || r.State != store.StateIdentified {
+		t.Errorf("moved row: %+v", r)
+	}
+	if _, err := e.st.Get(t.Context(), lora); err == nil {
+		t.Errorf("the old path of the moved file is still in the library")
+	}
+	if _, err := e.st.Get(t.Context(), other); err != nil {
+		t.Errorf("the hard link's original: %v", err)
+	}
+}
+
 func TestScanMissingRootKeepsRows(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

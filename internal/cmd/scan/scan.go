@@ -54,8 +54,9 @@ links are skipped (a linked file is indexed where it really lives).
 
 Only files that are new, or whose size, mtime or inode changed, are hashed
 (in parallel, -j at once); a rescan of an unchanged tree reads no file. A
-file that was moved or renamed within the scanned folders is recognised by
-its inode and not hashed again.
+file that was moved or renamed is recognised by its inode and not hashed
+again, also when it comes from a folder of the library that is not
+scanned this time (from one UI's folder to another's).
 
 The sidecars other tools keep beside models are read first: .civitai.info
 (Civitai Helper, Browser+), .cm-info.json (StabilityMatrix), .metadata.json
