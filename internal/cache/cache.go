@@ -23,6 +23,14 @@ import (
 // DefaultTTL is how long an answer is served from the cache.
 const DefaultTTL = 5 * time.Minute
 
+// pruneEvery is how often a process that writes to the cache first sweeps
+// the expired entries off the disk (Prune): without it the directory keeps
+// every answer ever cached. pruneStamp, in the directory, records when.
+const (
+	pruneEvery = 24 * time.Hour
+	pruneStamp = ".pruned"
+)
+
 // memEntries is the size of the in-memory layer (the original design's
 // TTL cache of 100 entries).
 const memEntries = 100
@@ -37,6 +45,8 @@ type Cache struct {
 	mu    sync.Mutex
 	order *list.List // front = most recent; values are *memEntry
 	items map[string]*list.Element
+
+	pruneOnce sync.Once
 }
 
 type memEntry struct {
@@ -121,6 +131,7 @@ func (c *Cache) Set(key string, body []byte) {
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return
 	}
+	c.pruneOnce.Do(c.maybePrune)
 	tmp, err := os.CreateTemp(c.dir, ".tmp-*")
 	if err != nil {
 		return
@@ -153,7 +164,24 @@ func (c *Cache) remember(key string, body []byte, expires time.Time) {
 	}
 }
 
-// Prune deletes expired files from the directory.
+// maybePrune runs Prune when the last sweep (by any process) is more than
+// pruneEvery ago. The stamp is renewed first, so that processes starting
+// together do not all sweep.
+func (c *Cache) maybePrune() {
+	stamp := filepath.Join(c.dir, pruneStamp)
+	now := c.now()
+	if fi, err := os.Stat(stamp); err == nil && now.Sub(fi.ModTime()) < pruneEvery {
+		return
+	}
+	if err := os.WriteFile(stamp, nil, 0o600); err != nil {
+		return
+	}
+	os.Chtimes(stamp, now, now)
+	c.Prune()
+}
+
+// Prune deletes expired files from the directory (also the temporary
+// files of writes cut short).
 func (c *Cache) Prune() error {
 	if c == nil || c.dir == "" {
 		return nil
@@ -167,6 +195,9 @@ func (c *Cache) Prune() error {
 	}
 	cutoff := c.now().Add(-c.ttl)
 	for _, e := range entries {
+		if e.Name() == pruneStamp {
+			continue
+		}
 		info, err := e.Info()
 		if err != nil {
 			continue

@@ -3,6 +3,8 @@ package cache
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +54,7 @@ func TestFileNamesHideKeys(t *testing.T) {
 	dir := t.TempDir()
 	c, _ := newTest(t, dir)
 	c.Set("GET https://civitai.com/api/v1/models?query=secretword", []byte("x"))
-	entries, err := os.ReadDir(dir)
+	entries, err := bodies(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,8 +105,56 @@ func TestPrune(t *testing.T) {
 	if err := c.Prune(); err != nil {
 		t.Fatal(err)
 	}
-	entries, _ := os.ReadDir(dir)
+	entries, _ := bodies(dir)
 	if len(entries) != 1 {
 		t.Fatalf("after prune %d files, want 1", len(entries))
+	}
+}
+
+// bodies lists the cached answers in dir.
+func bodies(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	return slices.DeleteFunc(entries, func(e os.DirEntry) bool { return !strings.HasSuffix(e.Name(), ".body") }), err
+}
+
+// The first write of a process sweeps expired answers (and temporary files
+// of writes cut short) off the disk, at most once a day: the directory
+// does not keep every answer ever cached.
+func TestSetPrunesExpiredOncePerDay(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	old, clk := newTest(t, dir)
+	old.Set("old", []byte("x"))
+	// An interrupted write: a temporary file left behind.
+	tmp := filepath.Join(dir, ".tmp-123")
+	if err := os.WriteFile(tmp, []byte("partial"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(tmp, clk.t, clk.t)
+
+	// The next day, another process writes: both are gone.
+	c, clk2 := newTest(t, dir)
+	clk2.t = clk.t.Add(25 * time.Hour)
+	c.Set("new", []byte("y"))
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got, _ := bodies(dir); len(got) != 1 || slices.Contains(names, ".tmp-123") {
+		t.Fatalf("after a day: %v, want the new answer only", names)
+	}
+
+	// An hour later, a third process finds the sweep recent: no sweep.
+	stale := filepath.Join(dir, "stale.body")
+	if err := os.WriteFile(stale, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(stale, clk.t, clk.t)
+	c3, clk3 := newTest(t, dir)
+	clk3.t = clk2.t.Add(time.Hour)
+	c3.Set("newer", []byte("z"))
+	if _, err := os.Stat(stale); err != nil {
+		t.Errorf("swept again within a day: %v", err)
 	}
 }
