@@ -124,20 +124,21 @@ type FileError struct {
 // Summary is what Scan did.
 type Summary struct {
 	Roots           []string      `json:"roots"`
-	Scanned         int           `json:"scanned"`         // model files found
-	New             int           `json:"new"`             // not in the library before
-	Changed         int           `json:"changed"`         // size, mtime or inode changed
-	Renamed         int           `json:"renamed"`         // moved: known by inode, not rehashed
-	Hashed          int           `json:"hashed"`          // files read and hashed
-	HashedBytes     int64         `json:"hashedBytes"`     //
-	FromSidecars    int           `json:"fromSidecars"`    // hash or identity taken from a sidecar
-	Identified      int           `json:"identified"`      // files now known to CivitAI (all, not just new)
-	NewlyIdentified int           `json:"newlyIdentified"` // identified during this scan
-	NotOnCivitai    int           `json:"notOnCivitai"`    // hash unknown to CivitAI
-	Unknown         int           `json:"unknown"`         // not identified (lookup skipped or failed)
-	Lookups         int           `json:"lookups"`         // CivitAI requests sent
-	Pruned          int           `json:"pruned"`          // rows of deleted files removed
-	SidecarsWritten int           `json:"sidecarsWritten"` //
+	Followed        []string      `json:"followed,omitempty"` // walked because a symbolic link in a root points there
+	Scanned         int           `json:"scanned"`            // model files found
+	New             int           `json:"new"`                // not in the library before
+	Changed         int           `json:"changed"`            // size, mtime or inode changed
+	Renamed         int           `json:"renamed"`            // moved: known by inode, not rehashed
+	Hashed          int           `json:"hashed"`             // files read and hashed
+	HashedBytes     int64         `json:"hashedBytes"`        //
+	FromSidecars    int           `json:"fromSidecars"`       // hash or identity taken from a sidecar
+	Identified      int           `json:"identified"`         // files now known to CivitAI (all, not just new)
+	NewlyIdentified int           `json:"newlyIdentified"`    // identified during this scan
+	NotOnCivitai    int           `json:"notOnCivitai"`       // hash unknown to CivitAI
+	Unknown         int           `json:"unknown"`            // not identified (lookup skipped or failed)
+	Lookups         int           `json:"lookups"`            // CivitAI requests sent
+	Pruned          int           `json:"pruned"`             // rows of deleted files removed
+	SidecarsWritten int           `json:"sidecarsWritten"`    //
 	Errors          int           `json:"errors"`
 	ErrorDetails    []FileError   `json:"errorDetails,omitempty"`
 	Elapsed         time.Duration `json:"elapsedNs"`
@@ -231,13 +232,33 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	}
 
 	s.prg.setPhase("walking")
+	var entries []*entry
+	seen := map[string]bool{}
+	var badDirs []string
+	// The roots, then the folders (and model files) that symbolic links
+	// in them point to, each walked once at its real path.
+	walked := slices.Clone(roots)
+	for i := 0; i < len(walked); i++ {
+		got, bad, links, err := s.walk(ctx, walked[i], seen)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, got...)
+		badDirs = append(badDirs, bad...)
+		for _, t := range followLinks(links, walked) {
+			walked = append(walked, t)
+			s.sum.Followed = append(s.sum.Followed, t)
+		}
+	}
+	s.sum.Scanned = len(entries)
+
 	var known []*store.File
-	if len(roots) > 0 {
+	if len(walked) > 0 {
 		var err error
 		// Rows recorded through a symlinked spelling of a root (a download
 		// into it) are known too: the walk finds their files at their real
 		// path, and prune forgets the other spelling.
-		if known, err = opts.Store.List(ctx, store.Filter{Under: append(slices.Clone(roots), aliases...)}); err != nil {
+		if known, err = opts.Store.List(ctx, store.Filter{Under: append(slices.Clone(walked), aliases...)}); err != nil {
 			return nil, err
 		}
 	}
@@ -249,18 +270,6 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 			byIdentity[identityOf(f.Size, f.MTime, f.Inode, f.Dev)] = f
 		}
 	}
-	var entries []*entry
-	seen := map[string]bool{}
-	var badDirs []string
-	for _, root := range roots {
-		got, bad, err := s.walk(ctx, root, seen)
-		if err != nil {
-			return nil, err
-		}
-		entries = append(entries, got...)
-		badDirs = append(badDirs, bad...)
-	}
-	s.sum.Scanned = len(entries)
 
 	// A file moved in from a folder outside these roots (from one UI's
 	// folder to another's) is known by its inode too: it is not hashed
@@ -422,10 +431,36 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 	return roots, aliases
 }
 
+// followLinks returns the real paths of the symbolic links found by a walk
+// that are to be walked too: folders, and model files, that are not
+// inside a folder walked already (nor hold one: a link to a parent folder
+// is a loop). Broken links are left alone.
+func followLinks(links, walked []string) []string {
+	var out []string
+	for _, l := range links {
+		t := Canonical(l)
+		fi, err := os.Stat(t)
+		if err != nil || under(t, walked) || under(t, out) {
+			continue
+		}
+		switch {
+		case fi.IsDir():
+			if slices.ContainsFunc(walked, func(w string) bool { return under(w, []string{t}) }) {
+				continue
+			}
+		case !fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)):
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
 // walk lists the model files under root. Symbolic links are not followed
-// (the file is scanned where it really lives); hidden folders are skipped.
-// bad lists folders that could not be read (their rows are not pruned).
-func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (out []*entry, bad []string, err error) {
+// here but returned in links (Scan walks what they point to, at its real
+// path); hidden files and folders are skipped. bad lists folders that
+// could not be read (their rows are not pruned).
+func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (out []*entry, bad, links []string, err error) {
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, werr error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -446,6 +481,10 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 			}
 			return nil
 		}
+		if d.Type()&fs.ModeSymlink != 0 && !strings.HasPrefix(d.Name(), ".") {
+			links = append(links, p)
+			return nil
+		}
 		if !d.Type().IsRegular() || !IsModelFile(d.Name()) || seen[p] {
 			return nil
 		}
@@ -463,9 +502,9 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 		return nil
 	})
 	if ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+		return nil, nil, nil, ctx.Err()
 	}
-	return out, bad, err
+	return out, bad, links, err
 }
 
 // plan decides whether e must be hashed (true), and otherwise prepares its
