@@ -152,12 +152,33 @@ type DiskFullError struct {
 	Err  error
 }
 
-// Error implements error.
+// Error implements error: the path once and the system's reason alone
+// ("no space left on device"), not the wrapped "preallocate PATH: ...".
 func (e *DiskFullError) Error() string {
-	if e.Need >= 0 {
-		return fmt.Sprintf("not enough disk space for %s (%d bytes needed): %v", e.Path, e.Need, e.Err)
+	reason := fmt.Sprint(e.Err)
+	var errno syscall.Errno
+	if errors.As(e.Err, &errno) {
+		reason = errno.Error()
 	}
-	return fmt.Sprintf("not enough disk space for %s: %v", e.Path, e.Err)
+	if e.Need >= 0 {
+		return fmt.Sprintf("not enough disk space for %s (%s needed): %s", e.Path, binaryBytes(e.Need), reason)
+	}
+	return fmt.Sprintf("not enough disk space for %s: %s", e.Path, reason)
+}
+
+// binaryBytes formats n as the CLI does: 512 B, 200.2 KiB, 64.0 MiB.
+func binaryBytes(n int64) string {
+	if n < 1024 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v, unit := float64(n)/1024, "KiB"
+	for _, u := range []string{"MiB", "GiB", "TiB"} {
+		if v < 1024 {
+			break
+		}
+		v, unit = v/1024, u
+	}
+	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 // Unwrap returns the system error.

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -408,6 +409,27 @@ func TestLowatFor(t *testing.T) {
 	} {
 		if got := lowatFor(tc.rem, tc.got, tc.d); got != tc.want {
 			t.Errorf("%s: lowatFor(%d, %d, %v) = %d, want %d", tc.name, tc.rem, tc.got, tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestDiskFullMessage(t *testing.T) {
+	t.Parallel()
+	prealloc := &os.PathError{Op: "preallocate", Path: "out/m.safetensors.part", Err: syscall.ENOSPC}
+	write := fmt.Errorf("write out/m.safetensors.part: %w", syscall.EDQUOT)
+	for _, tc := range []struct {
+		err  *DiskFullError
+		want string
+	}{
+		{&DiskFullError{Path: "out/m.safetensors.part", Need: 64 << 20, Err: prealloc},
+			"not enough disk space for out/m.safetensors.part (64.0 MiB needed): no space left on device"},
+		{&DiskFullError{Path: "out/m.safetensors.part", Need: 1500, Err: prealloc},
+			"not enough disk space for out/m.safetensors.part (1.5 KiB needed): no space left on device"},
+		{&DiskFullError{Path: "out/m.safetensors.part", Need: -1, Err: write},
+			"not enough disk space for out/m.safetensors.part: disk quota exceeded"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
 		}
 	}
 }
