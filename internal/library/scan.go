@@ -8,6 +8,7 @@ package library
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -406,11 +407,17 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 			aliases = append(aliases, filepath.Clean(a))
 			a = c
 		}
-		if _, err := os.Stat(a); err != nil {
+		fi, err := os.Stat(a)
+		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				err = errors.New("no such file or folder (its library entries are kept)")
 			}
 			s.fail(a, err)
+			continue
+		}
+		if !fi.IsDir() && (!fi.Mode().IsRegular() || !IsModelFile(fi.Name())) {
+			// Named on purpose, skipped in silence otherwise.
+			s.fail(a, fmt.Errorf("not a model file (model files end in %s)", strings.Join(ModelExts(), ", ")))
 			continue
 		}
 		abs = append(abs, filepath.Clean(a))
