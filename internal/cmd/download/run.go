@@ -32,6 +32,13 @@ func Run(ctx context.Context, o *Options) error {
 	if err := o.defaults(); err != nil {
 		return err
 	}
+	// A folder that is a file fails every download with "mkdir: not a
+	// directory" (and --dry-run says "ok"): refuse it before any request.
+	for _, d := range []struct{ what, path string }{{"output folder (`-o`)", o.OutputDir}, {"UI root (`--root`)", o.Root}} {
+		if fi, err := os.Stat(d.path); d.path != "" && err == nil && !fi.IsDir() {
+			return cmdutil.FlagErrorf("the %s %s is a file, not a folder", d.what, d.path)
+		}
+	}
 	ios := o.Factory.IOStreams
 	c, err := o.Factory.APIClient(o.Refresh)
 	if err != nil {
