@@ -415,7 +415,7 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 			s.fail(a, err)
 			continue
 		}
-		if !fi.IsDir() && (!fi.Mode().IsRegular() || !IsModelFile(fi.Name())) {
+		if !fi.IsDir() && (!fi.Mode().IsRegular() || !IsModelFile(fi.Name()) && !IsModelFile(filepath.Base(r))) {
 			// Named on purpose, skipped in silence otherwise.
 			s.fail(a, fmt.Errorf("not a model file (model files end in %s)", strings.Join(ModelExts(), ", ")))
 			continue
