@@ -443,7 +443,7 @@ func ParseRate(s string) (int64, error) {
 		}
 	}
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil || f <= 0 || f*mult < 1024 || f*mult > 1<<50 {
+	if err != nil || !(f*mult >= 1024 && f*mult <= 1<<50) { // NaN fails too
 		return 0, fmt.Errorf("invalid `--limit-rate` %q: use a speed such as 500K, 20M or 1G (at least 1K)", in)
 	}
 	return int64(f * mult), nil

@@ -30,6 +30,9 @@ func TestParseRate(t *testing.T) {
 		{in: "0", err: true},
 		{in: "-5M", err: true},
 		{in: "100", err: true}, // below 1K
+		{in: "NaN", err: true}, // was taken as no limit at all
+		{in: "nanM", err: true},
+		{in: "inf", err: true},
 	}
 	for _, tt := range tests {
 		got, err := ParseRate(tt.in)
