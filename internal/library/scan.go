@@ -455,7 +455,7 @@ func followLinks(links, walked []string) []string {
 			if slices.ContainsFunc(walked, func(w string) bool { return under(w, []string{t}) }) {
 				continue
 			}
-		case !fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)):
+		case !fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)) && !IsModelFile(filepath.Base(l)):
 			continue
 		}
 		out = append(out, t)
@@ -492,7 +492,9 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 			links = append(links, p)
 			return nil
 		}
-		if !d.Type().IsRegular() || !IsModelFile(d.Name()) || seen[p] {
+		// A root that is a file was checked already (its name may be the
+		// link's: a Hugging Face blob has none).
+		if !d.Type().IsRegular() || (p != root && !IsModelFile(d.Name())) || seen[p] {
 			return nil
 		}
 		fi, err := d.Info()
