@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/civit/civit/internal/cmdutil"
@@ -21,7 +22,16 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 	var freed int64
 	for _, g := range groups {
 		keep := g.Paths[0]
-		err := library.LinkCopies(ctx, keep, g.Paths[1:], g.SHA256, nil, func(path string, err error) {
+		// Paths that are hard links to keep already waste nothing: there
+		// is nothing to replace, nor to report as linked.
+		copies := g.Paths[1:]
+		if kfi, err := os.Stat(keep); err == nil {
+			copies = slices.DeleteFunc(slices.Clone(copies), func(p string) bool {
+				fi, err := os.Lstat(p)
+				return err == nil && os.SameFile(kfi, fi)
+			})
+		}
+		err := library.LinkCopies(ctx, keep, copies, g.SHA256, nil, func(path string, err error) {
 			switch {
 			case err == nil:
 				linked++
