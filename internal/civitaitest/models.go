@@ -24,6 +24,7 @@ type listParams struct {
 	checkpointType  string
 	sort            string
 	period          string
+	periodMode      string
 	nsfw            bool
 	primaryFileOnly bool
 	supportsGen     bool
@@ -100,7 +101,7 @@ func parseListParams(q query) (listParams, []zodIssue) {
 	p.checkpointType = enumOne("checkpointType", checkpointTypes, "")
 	p.sort = enumOne("sort", modelSorts, "Highest Rated")
 	p.period = enumOne("period", periods, "AllTime")
-	enumOne("periodMode", []string{"stats", "published"}, "published")
+	p.periodMode = enumOne("periodMode", []string{"stats", "published"}, "published")
 	if v, ok, _ := q.one("ids"); ok {
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s == "" {
@@ -277,7 +278,11 @@ func (s *Server) matchesFilters(m *FakeModel, p listParams, browsing int) bool {
 			return false
 		}
 	}
-	if p.checkpointType != "" && m.CheckpointType != p.checkpointType {
+	// getModelsRaw applies checkpointType only when types is empty or
+	// names Checkpoint, and to checkpoints only: the other types listed
+	// (or, with no types, every other type) pass.
+	if p.checkpointType != "" && (len(p.types) == 0 || contains(p.types, "Checkpoint")) &&
+		m.Type == "Checkpoint" && m.CheckpointType != p.checkpointType {
 		return false
 	}
 	if len(p.commercial) > 0 {
@@ -308,7 +313,8 @@ func (s *Server) matchesFilters(m *FakeModel, p listParams, browsing int) bool {
 	if p.archived && m.Mode != "Archived" {
 		return false
 	}
-	if start := periodStart(p.period); !start.IsZero() && latestPublished(m).Before(start) {
+	// periodMode=stats: the period does not filter by date (getModelsRaw).
+	if start := periodStart(p.period); p.periodMode != "stats" && !start.IsZero() && latestPublished(m).Before(start) {
 		return false
 	}
 	return true

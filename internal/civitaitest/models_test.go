@@ -251,7 +251,15 @@ func TestModelsFilters(t *testing.T) {
 		}},
 		{"ids", "ids=101,112,110,111,999999", false, func(m *FakeModel) bool { return m.ID == 101 || m.ID == 110 }},
 		{"ids nsfw", "ids=101,112", true, func(m *FakeModel) bool { return m.ID == 101 || m.ID == 112 }},
-		{"checkpointType", "checkpointType=Merge", true, func(m *FakeModel) bool { return m.CheckpointType == "Merge" }},
+		// checkpointType filters checkpoints only; the other types pass,
+		// and with types lacking Checkpoint it is ignored (getModelsRaw).
+		{"checkpointType", "checkpointType=Merge", true, func(m *FakeModel) bool { return m.Type != "Checkpoint" || m.CheckpointType == "Merge" }},
+		{"checkpointType with types=Checkpoint", "types=Checkpoint&checkpointType=Merge", true, func(m *FakeModel) bool { return m.Type == "Checkpoint" && m.CheckpointType == "Merge" }},
+		{"checkpointType with other types", "types=Checkpoint&types=LORA&checkpointType=Trained", true, func(m *FakeModel) bool {
+			return m.Type == "LORA" || m.Type == "Checkpoint" && m.CheckpointType == "Trained"
+		}},
+		{"checkpointType ignored without Checkpoint in types", "types=LORA&checkpointType=Merge", true, func(m *FakeModel) bool { return m.Type == "LORA" }},
+		{"periodMode=stats does not filter by date", "period=Year&periodMode=stats", true, func(m *FakeModel) bool { return true }},
 		{"period", "period=Year", true, func(m *FakeModel) bool { return !latestPublished(m).Before(catalogEpoch().AddDate(-1, 0, 0)) }},
 		{"pg only by default", "", false, nil},
 		{"nsfw=false is pg only", "nsfw=false", false, nil},
