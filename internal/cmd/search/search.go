@@ -194,8 +194,8 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `username`")
 	fl.StringArrayVarP(&once.sort, "sort", "s", nil, "`order`: \"Highest Rated\", \"Most Downloaded\", \"Most Liked\", \"Most Discussed\", \"Most Collected\", \"Most Images\", \"Newest\", \"Oldest\"")
 	fl.StringArrayVarP(&once.period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
-	fl.StringArrayVar(&once.periodMode, "period-mode", nil, "`mode` of --period: published (by publication date, the default) or stats (the counters --sort uses)")
-	fl.StringArrayVar(&once.checkpointType, "checkpoint-type", nil, "only checkpoints of this `kind`: Trained, Merge")
+	fl.StringArrayVar(&once.periodMode, "period-mode", nil, "`mode` of --period (needs --period): published (by publication date, the default) or stats (the counters --sort uses)")
+	fl.StringArrayVar(&once.checkpointType, "checkpoint-type", nil, "only checkpoints of this `kind`: Trained, Merge (alone it implies --type checkpoint; beside other types, those are listed too)")
 	fl.StringSliceVar(&opts.CommercialUse, "commercial-use", nil, "only models allowing this commercial `use` (repeatable or comma-separated, any matches): None, Image, RentCivit, Rent, Sell")
 	fl.StringSliceVar(&ids, "id", nil, "only these model `ids` (repeatable or comma-separated; not with a query)")
 	fl.BoolVar(&opts.EarlyAccess, "early-access", false, "only models with a version in early access")
@@ -280,6 +280,23 @@ func (o *Options) validate() error {
 			return cmdutil.EnumError(e.flag, *e.v, e.valid)
 		}
 		*e.v = v
+	}
+	// CivitAI applies checkpointType to checkpoints only: other types pass
+	// it, and with --type naming no checkpoint it is ignored. Alone, the
+	// flag means what its help says: only checkpoints of that kind.
+	if o.CheckpointType != "" {
+		switch {
+		case len(o.types) == 0:
+			o.types = []api.ModelType{api.ModelTypeCheckpoint}
+		case !slices.Contains(o.types, api.ModelTypeCheckpoint):
+			return cmdutil.WithHint(cmdutil.FlagErrorf("`--checkpoint-type` only applies to checkpoints, and `--type` names none"),
+				"add `--type checkpoint`, or leave out `--checkpoint-type`")
+		}
+	}
+	// periodMode says how --period applies; without one it does nothing.
+	if o.PeriodMode != "" && o.Period == "" {
+		return cmdutil.WithHint(cmdutil.FlagErrorf("`--period-mode` has no effect without `--period`"),
+			"add `--period` (Year, Month, Week or Day), or leave out `--period-mode`")
 	}
 	var uses []string
 	for _, raw := range o.CommercialUse {
