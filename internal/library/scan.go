@@ -193,10 +193,16 @@ type scanner struct {
 }
 
 func (s *scanner) fail(path string, err error) {
+	msg := err.Error()
+	// "open /x/y: permission denied" under the path /x/y says it twice.
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		msg = pe.Err.Error()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sum.Errors++
-	s.sum.ErrorDetails = append(s.sum.ErrorDetails, FileError{Path: path, Err: err.Error()})
+	s.sum.ErrorDetails = append(s.sum.ErrorDetails, FileError{Path: path, Err: msg})
 }
 
 // Scan indexes the model files under opts.Roots. Errors about single files

@@ -4,11 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -493,5 +496,31 @@ func TestIsModelFile(t *testing.T) {
 		if got := IsModelFile(name); got != want {
 			t.Errorf("IsModelFile(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// An error about a file names it once: the path is the message's subject.
+func TestScanFailNamesThePathOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		path string
+		err  error
+		want string
+	}{
+		{name: "open", path: "/m/x.safetensors", err: &fs.PathError{Op: "open", Path: "/m/x.safetensors", Err: syscall.EACCES}, want: "permission denied"},
+		{name: "read wrapped", path: "/m/x.safetensors", err: fmt.Errorf("read /m/x.safetensors: %w", &fs.PathError{Op: "read", Path: "/m/x.safetensors", Err: syscall.EIO}), want: "input/output error"},
+		{name: "another path", path: "/m", err: &fs.PathError{Op: "open", Path: "/m/y", Err: syscall.EACCES}, want: "open /m/y: permission denied"},
+		{name: "plain", path: "CivitAI lookups", err: errors.New("stopped asking"), want: "stopped asking"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := &scanner{}
+			s.fail(tt.path, tt.err)
+			if got := s.sum.ErrorDetails[0]; got.Path != tt.path || got.Err != tt.want {
+				t.Errorf("got %+v, want error %q", got, tt.want)
+			}
+		})
 	}
 }
