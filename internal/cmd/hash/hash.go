@@ -53,10 +53,14 @@ hashes are looked up in one request (up to 100 at a time).
   version  the API's model-version object, null when not found
   error    why the lookup failed, null when it did not
 
+An empty file is not looked up (no model is empty). A folder is not
+hashed: alone it is a usage error, among several arguments (a glob that
+caught one) it fails like a file that cannot be read.
+
 EXIT STATUS
   0 all found, 1 the only argument was not found or failed, 2 an argument is
-  neither a file nor a hash, 3 some of several were not found or failed,
-  130 interrupted.`),
+  neither a file nor a hash (or is a folder), 3 some of several were not
+  found or failed, 130 interrupted.`),
 		Example: strings.TrimSpace(`
 $ civit hash ~/ComfyUI/models/loras/*.safetensors
 $ civit hash D18E887B63
@@ -116,8 +120,21 @@ func run(ctx context.Context, o *Options) error {
 		switch {
 		case err == nil && st.Mode().IsRegular():
 			it.File = true
+			if st.Size() == 0 {
+				// Its SHA-256 is that of nothing: no model has it.
+				sum := emptySHA256
+				it.SHA256, it.Lookup, it.err = &sum, sum, errors.New("the file is empty (0 bytes)")
+			}
 		case err == nil:
-			return cmdutil.FlagErrorf("%s is not a regular file", a)
+			what, hint := "not a regular file", "give a model file or a hash"
+			if st.IsDir() {
+				what, hint = "a folder", fmt.Sprintf("give its files (`civit hash %s/*.safetensors`), or identify everything in it with `civit scan %s`", strings.TrimRight(a, "/"), a)
+			}
+			if len(o.Args) == 1 {
+				return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("%s is %s", a, what), hint)}
+			}
+			// One of several (a glob that caught a folder): fail that one.
+			it.File, it.err = true, fmt.Errorf("is %s", what)
 		case validHash(strings.TrimSpace(a)):
 			it.Lookup = strings.ToUpper(strings.TrimSpace(a))
 		default:
@@ -127,7 +144,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	// Hash files first (local work, may take a while for big checkpoints).
 	for _, it := range items {
-		if !it.File {
+		if !it.File || it.err != nil {
 			continue
 		}
 		sum, err := fileSHA256(ctx, it.Input)
@@ -203,6 +220,9 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 	return nil
 }
 
+// emptySHA256 is the SHA-256 of no bytes.
+const emptySHA256 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+
 func fileSHA256(ctx context.Context, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -275,7 +295,9 @@ func (o *Options) print(ios interface {
 			msg := it.err.Error()
 			it.Error = &msg
 			failed++
-			fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
+			if len(items) > 1 { // one alone is returned, with its hint
+				fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
+			}
 		} else if !it.Found {
 			msg := "not found on CivitAI" // counted as failed below: say so here too
 			it.Error = &msg
@@ -323,8 +345,8 @@ func (o *Options) print(ios interface {
 		return nil
 	}
 	if len(items) == 1 {
-		if items[0].err != nil {
-			return cmdutil.ErrSilent
+		if err := items[0].err; err != nil {
+			return fmt.Errorf("%s: %w", items[0].Input, err)
 		}
 		return cmdutil.WithHint(fmt.Errorf("no model on CivitAI has the hash of %s", items[0].Input),
 			"the file may be private, deleted, converted or merged locally, or CivitAI published a wrong hash for it")
