@@ -447,11 +447,6 @@ type Filter struct {
 	SHA256s []string
 }
 
-// likeEscape escapes LIKE wildcards (with ESCAPE '\').
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // List returns the rows that match f, ordered by path.
 func (s *Store) List(ctx context.Context, f Filter) ([]*File, error) {
 	var (
@@ -466,8 +461,13 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*File, error) {
 			if !strings.HasSuffix(prefix, string(filepath.Separator)) {
 				prefix += string(filepath.Separator)
 			}
-			ors = append(ors, `(path = ? OR path LIKE ? ESCAPE '\')`)
-			args = append(args, dir, likeEscape(prefix)+"%")
+			// A range, not LIKE: LIKE ignores case, and /m/Models is not
+			// /m/models. Every path that starts with prefix sorts from
+			// prefix up to, not including, prefix with its last byte
+			// (the separator) incremented.
+			end := prefix[:len(prefix)-1] + string(rune(prefix[len(prefix)-1]+1))
+			ors = append(ors, `(path = ? OR (path >= ? AND path < ?))`)
+			args = append(args, dir, prefix, end)
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
 	}

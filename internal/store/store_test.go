@@ -194,6 +194,7 @@ func TestListFilters(t *testing.T) {
 		{Path: "/lib/ckpt/d.safetensors", SHA256: sha(4), State: StateNotOnCivitai},
 		{Path: "/lib_other/e.safetensors", SHA256: sha(5)},
 		{Path: "/lib/100%_x/f.safetensors", SHA256: sha(6)},
+		{Path: "/lib/Loras/g.safetensors", SHA256: sha(7)},
 	}
 	if err := s.Upsert(ctx, rows...); err != nil {
 		t.Fatal(err)
@@ -203,9 +204,10 @@ func TestListFilters(t *testing.T) {
 		f    Filter
 		want []string
 	}{
-		{"all", Filter{}, []string{"/lib/100%_x/f.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors", "/lib_other/e.safetensors"}},
-		{"under is a folder, not a prefix", Filter{Under: []string{"/lib"}}, []string{"/lib/100%_x/f.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
+		{"all", Filter{}, []string{"/lib/100%_x/f.safetensors", "/lib/Loras/g.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors", "/lib_other/e.safetensors"}},
+		{"under is a folder, not a prefix", Filter{Under: []string{"/lib"}}, []string{"/lib/100%_x/f.safetensors", "/lib/Loras/g.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
 		{"under with wildcards", Filter{Under: []string{"/lib/100%_x"}}, []string{"/lib/100%_x/f.safetensors"}},
+		{"under does not ignore case", Filter{Under: []string{"/lib/Loras"}}, []string{"/lib/Loras/g.safetensors"}},
 		{"under a file", Filter{Under: []string{"/lib_other/e.safetensors"}}, []string{"/lib_other/e.safetensors"}},
 		{"type ignores case", Filter{ModelType: "lora"}, []string{"/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
 		{"base model", Filter{BaseModel: "sdxl 1.0"}, []string{"/lib/ckpt/c.safetensors", "/lib/loras/a.safetensors"}},
