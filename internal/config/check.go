@@ -24,10 +24,13 @@ func checkBool(s string) error {
 	return nil
 }
 
-func checkPositive(s string) error {
+// maxLimit is search's largest `--limit`.
+const maxLimit = 1000
+
+func checkLimit(s string) error {
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return fmt.Errorf("%q is not a positive whole number", s)
+	if err != nil || n < 1 || n > maxLimit {
+		return fmt.Errorf("%q is not a whole number from 1 to %d", s, maxLimit)
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/civit/civit/internal/layout"
@@ -49,7 +48,7 @@ var Keys = []Key{
 	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true},
 	{Name: "base_url", Help: "API base URL (https://civitai.com, https://civitai.red, or a fake server)", Check: checkURL},
 	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
-	{Name: "limit", Help: "default number of search results", Check: checkPositive},
+	{Name: "limit", Help: "default number of search results (1 to 1000, as `--limit`)", Check: checkLimit},
 	{Name: "output_dir", Help: "default download directory (`-o`)", Path: true, Check: checkHome},
 	{Name: "layout", Help: "default download layout (" + strings.Join(layout.Names(), ", ") + ")", Check: checkLayout},
 	{Name: "root", Help: "default root folder of the UI for `--layout` (also scanned by `civit scan`)", Path: true, Check: checkHome},
@@ -84,6 +83,9 @@ func KeyNames() []string {
 type Config struct {
 	path   string
 	values map[string]string
+	// other holds the values that are not strings (objects, arrays) of
+	// keys civit does not know, written back unchanged.
+	other map[string]json.RawMessage
 }
 
 // Dir returns civit's configuration directory.
@@ -97,7 +99,7 @@ func Dir() (string, error) {
 
 // Load reads the file at path; a missing file is an empty configuration.
 func Load(path string) (*Config, error) {
-	c := &Config{path: path, values: map[string]string{}}
+	c := &Config{path: path, values: map[string]string{}, other: map[string]json.RawMessage{}}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return c, nil
@@ -108,20 +110,51 @@ func Load(path string) (*Config, error) {
 	if len(strings.TrimSpace(string(b))) == 0 {
 		return c, nil
 	}
-	var raw map[string]any
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return nil, fmt.Errorf("config file %s is not valid JSON: %w", path, err)
 	}
-	for k, v := range raw {
+	for k, msg := range raw {
+		var v any
+		if err := json.Unmarshal(msg, &v); err != nil {
+			return nil, fmt.Errorf("config file %s is not valid JSON: %w", path, err)
+		}
 		switch v := v.(type) {
 		case string:
 			c.values[k] = v
 		case nil:
+		case bool, float64:
+			c.values[k] = fmt.Sprint(v)
 		default:
-			c.values[k] = strings.Trim(fmt.Sprint(v), " ")
+			key, known := LookupKey(k)
+			if !known {
+				c.other[k] = msg
+				continue
+			}
+			if list, ok := stringList(v); ok && key.List {
+				// "roots": ["/a", "/b"], as one would write it by hand.
+				c.values[k] = strings.Join(list, string(filepath.ListSeparator))
+				continue
+			}
+			return nil, fmt.Errorf("config file %s: the value of %s must be a string, not %s", path, k, strings.TrimSpace(string(msg)))
 		}
 	}
 	return c, nil
+}
+
+// stringList returns v as a list of strings when it is a JSON array of them.
+func stringList(v any) ([]string, bool) {
+	arr, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(arr))
+	for i, e := range arr {
+		if out[i], ok = e.(string); !ok {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // LoadDefault reads the file in Dir.
@@ -176,6 +209,7 @@ func (c *Config) Set(key, value string) error {
 		}
 	}
 	c.values[key] = value
+	delete(c.other, key)
 	return nil
 }
 
@@ -185,28 +219,33 @@ func (c *Config) Unset(key string) error {
 		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
 	}
 	delete(c.values, key)
+	delete(c.other, key)
 	return nil
 }
 
-// Save writes the file atomically with mode 0600.
+// Save writes the file atomically with mode 0600. A config.json that is a
+// symbolic link (dotfiles kept elsewhere) stays one: the file it points
+// to is replaced.
 func (c *Config) Save() error {
-	if err := os.MkdirAll(filepath.Dir(c.path), 0o700); err != nil {
+	path := c.path
+	if t, err := filepath.EvalSymlinks(path); err == nil {
+		path = t
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create config directory: %w", err)
 	}
-	keys := make([]string, 0, len(c.values))
-	for k := range c.values {
-		keys = append(keys, k)
+	out := make(map[string]any, len(c.values)+len(c.other))
+	for k, v := range c.other {
+		out[k] = v
 	}
-	sort.Strings(keys)
-	ordered := make(map[string]string, len(keys))
-	for _, k := range keys {
-		ordered[k] = c.values[k]
+	for k, v := range c.values {
+		out[k] = v
 	}
-	b, err := json.MarshalIndent(ordered, "", "  ")
+	b, err := json.MarshalIndent(out, "", "  ") // keys sorted
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(c.path), ".config-*.json")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.json")
 	if err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
@@ -226,7 +265,7 @@ func (c *Config) Save() error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), c.path); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write config: %w", err)
 	}
 	return nil

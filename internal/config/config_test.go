@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,9 @@ func TestSetValidation(t *testing.T) {
 		{"nope", "x", "unknown config key"},
 		{"base_url", "ftp://x", "not an http(s) URL"},
 		{"nsfw", "maybe", "not true or false"},
-		{"limit", "0", "positive"},
+		{"limit", "0", "not a whole number from 1 to 1000"},
+		{"limit", "1001", "not a whole number from 1 to 1000"},
+		{"limit", "1000", ""},
 		{"cache_ttl", "soon", "duration"},
 		{"limit", "50", ""},
 		{"layout", "bogus", `unknown layout "bogus" (valid: comfyui, a1111, forge, swarmui, invokeai, flat)`},
@@ -114,5 +117,87 @@ func TestMask(t *testing.T) {
 	}
 	if got := Mask("short"); got != "*****" {
 		t.Errorf("Mask short = %q", got)
+	}
+}
+
+// A hand-edited file keeps what civit does not know: values of unknown keys
+// that are objects or arrays are written back unchanged, numbers and
+// booleans of known keys are read, and roots may be a JSON list.
+func TestHandEditedFileSurvivesSave(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "config.json")
+	orig := `{"limit": 5, "nsfw": true, "x": {"a": [1, 2]}, "y": [1, "b"], "roots": ["/a", "/b"]}`
+	if err := os.WriteFile(p, []byte(orig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{"limit": "5", "nsfw": "true", "roots": "/a" + string(filepath.ListSeparator) + "/b"} {
+		if got := c.Get(key); got != want {
+			t.Errorf("Get(%s) = %q, want %q", key, got, want)
+		}
+	}
+	if err := c.Set("limit", "4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if x, _ := json.Marshal(got["x"]); string(x) != `{"a":[1,2]}` {
+		t.Errorf("x = %s, want it unchanged", x)
+	}
+	if y, _ := json.Marshal(got["y"]); string(y) != `[1,"b"]` {
+		t.Errorf("y = %s, want it unchanged", y)
+	}
+	if got["limit"] != "4" {
+		t.Errorf("limit = %v", got["limit"])
+	}
+}
+
+func TestLoadKnownKeyNotAString(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "c.json")
+	os.WriteFile(p, []byte(`{"base_url": {"host": "x"}}`), 0o600)
+	if _, err := Load(p); err == nil || !strings.Contains(err.Error(), "the value of base_url must be a string") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A config.json that is a symbolic link (dotfiles kept in a repository)
+// stays a link; the file it points to gets the new content.
+func TestSaveThroughSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	real := filepath.Join(dir, "dotfiles", "civit.json")
+	link := filepath.Join(dir, "civit", "config.json")
+	os.MkdirAll(filepath.Dir(real), 0o700)
+	os.MkdirAll(filepath.Dir(link), 0o700)
+	os.WriteFile(real, []byte(`{"nsfw": "true"}`), 0o600)
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip(err)
+	}
+	c, err := Load(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set("limit", "7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("config.json is no longer a symbolic link: %v %v", st.Mode(), err)
+	}
+	b, _ := os.ReadFile(real)
+	if !strings.Contains(string(b), `"limit": "7"`) || !strings.Contains(string(b), `"nsfw": "true"`) {
+		t.Errorf("target = %s", b)
 	}
 }
