@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"net"
@@ -301,7 +302,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	}
 	snip := make([]byte, 512)
 	n, _ := io.ReadFull(resp.Body, snip)
-	he.Body = oneLine(snip[:n], 200)
+	he.Body = errorBody(snip[:n], resp.StatusCode)
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	s.eof = true
 	s.close()
@@ -356,6 +357,39 @@ func redactErr(err error) error {
 		return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
 	}
 	return err
+}
+
+// errorBody is what an error answer's body adds to its status line: the
+// Code and Message of an S3/R2 XML error (the Message left out when it only
+// repeats the status), the title of an HTML page (Cloudflare's 52x), else
+// the start of the body on one line.
+func errorBody(b []byte, status int) string {
+	s := string(b)
+	if code := xmlElement(s, "Code"); code != "" {
+		msg := xmlElement(s, "Message")
+		if msg == "" || strings.EqualFold(msg, http.StatusText(status)) {
+			return code
+		}
+		return code + ": " + msg
+	}
+	if t := xmlElement(s, "title"); t != "" {
+		return t
+	}
+	return oneLine(b, 200)
+}
+
+// xmlElement returns the text of the first <name>...</name> in s, on one
+// line, "" when there is none.
+func xmlElement(s, name string) string {
+	_, rest, ok := strings.Cut(s, "<"+name+">")
+	if !ok {
+		return ""
+	}
+	v, _, ok := strings.Cut(rest, "</"+name+">")
+	if !ok || strings.Contains(v, "<") {
+		return ""
+	}
+	return oneLine([]byte(html.UnescapeString(v)), 200)
 }
 
 // oneLine flattens b to a single line of at most max runes.

@@ -433,3 +433,24 @@ func TestDiskFullMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		body   string
+		status int
+		want   string
+	}{
+		{`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Error><Code>SlowDown</Code><Message>Service Unavailable</Message></Error>", 503, "SlowDown"},
+		{`<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>`, 403, "AccessDenied: Request has expired"},
+		{`<Error><Code>NoSuchKey</Code></Error>`, 404, "NoSuchKey"},
+		{`<!DOCTYPE html><html><head><title>civitai.com | 522: Connection timed out</title></head><body><h1>x</h1></body></html>`, 522, "civitai.com | 522: Connection timed out"},
+		{`<html><head><title>A &amp; B</title></head></html>`, 502, "A & B"},
+		{"{\"error\":\n\"File not found\"}", 404, `{"error": "File not found"}`},
+		{"", 500, ""},
+	} {
+		if got := errorBody([]byte(tc.body), tc.status); got != tc.want {
+			t.Errorf("errorBody(%q) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
+}

@@ -375,6 +375,8 @@ func explain(it *item) error {
 	var hm *dl.HashMismatchError
 	var ex *dl.ExistsError
 	var full *dl.DiskFullError
+	var he *dl.HTTPError
+	var ae *api.Error
 	switch {
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
@@ -384,6 +386,10 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
 	case errors.Is(err, dl.ErrBusy):
 		return cmdutil.WithHint(err, "another civit is downloading this file to the same place; let it finish, or stop it and run the command again to resume")
+	case errors.As(err, &he) && he.RetryAfter > 0:
+		return cmdutil.WithHint(err, fmt.Sprintf("the file's server asks to wait %s; run the same command again then: it resumes what arrived", he.RetryAfter.Round(time.Second)))
+	case dl.IsTransient(err) && !errors.As(err, &ae):
+		return cmdutil.WithHint(err, "the file's server or the network kept failing; run the same command again later: it resumes what arrived")
 	}
 	return err
 }
