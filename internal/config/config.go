@@ -112,12 +112,12 @@ func Load(path string) (*Config, error) {
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("config file %s is not valid JSON: %w", path, err)
+		return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
 	}
 	for k, msg := range raw {
 		var v any
 		if err := json.Unmarshal(msg, &v); err != nil {
-			return nil, fmt.Errorf("config file %s is not valid JSON: %w", path, err)
+			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
 		}
 		switch v := v.(type) {
 		case string:
@@ -136,7 +136,7 @@ func Load(path string) (*Config, error) {
 				c.values[k] = strings.Join(list, string(filepath.ListSeparator))
 				continue
 			}
-			return nil, fmt.Errorf("config file %s: the value of %s must be a string, not %s", path, k, strings.TrimSpace(string(msg)))
+			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s: the value of %s must be a string, not %s", path, k, strings.TrimSpace(string(msg)))}
 		}
 	}
 	return c, nil
@@ -157,13 +157,32 @@ func stringList(v any) ([]string, bool) {
 	return out, true
 }
 
-// LoadDefault reads the file in Dir.
-func LoadDefault() (*Config, error) {
+// FileError is a configuration file civit cannot make sense of (not JSON,
+// a value of the wrong kind): the user has to fix or remove it.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return e.Err.Error() }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// DefaultPath is where LoadDefault reads the file.
+func DefaultPath() (string, error) {
 	d, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "config.json"), nil
+}
+
+// LoadDefault reads the file at DefaultPath.
+func LoadDefault() (*Config, error) {
+	p, err := DefaultPath()
 	if err != nil {
 		return nil, err
 	}
-	return Load(filepath.Join(d, "config.json"))
+	return Load(p)
 }
 
 // Path is where the file lives.

@@ -5,6 +5,7 @@ package config
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -62,7 +63,14 @@ $ civit config list`),
 		}
 	}
 	get := &Options{Factory: f, Action: "get"}
-	getCmd := &cobra.Command{Use: "get <key>", Short: "Print a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(get)}
+	getCmd := &cobra.Command{Use: "get <key>", Short: "Print a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(get),
+		Long: strings.TrimSpace(`
+Print the value of a setting as civit uses it: from the environment when
+it sets it (CIVITAI_API_KEY, CIVITAI_BASE_URL), else from the config file.
+The API key is masked unless --show-secret is given.
+
+EXIT STATUS
+  0 printed, 1 not set (nothing is printed), 2 unknown key.`)}
 	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print the API key instead of a masked form")
 	set := &Options{Factory: f, Action: "set"}
 	setCmd := &cobra.Command{Use: "set <key> {<value> | -}", Short: "Change a setting (- reads the value from stdin)", Args: cmdutil.ExactArgs(2, "a key and a value"), RunE: run(set)}
@@ -84,11 +92,19 @@ func keyHelp() string {
 }
 
 func runConfig(_ context.Context, o *Options) error {
+	ios := o.Factory.IOStreams
 	cfg, err := o.Factory.Config()
-	if err != nil {
+	var fileErr *cfgpkg.FileError
+	switch {
+	case errors.As(err, &fileErr) && o.Action == "path":
+		// Where the broken file is, is what one needs to fix it.
+		fmt.Fprintln(ios.Out, fileErr.Path)
+		return nil
+	case errors.As(err, &fileErr):
+		return cmdutil.WithHint(err, fmt.Sprintf("fix it in an editor, or remove it to start over (`rm '%s'`)", fileErr.Path))
+	case err != nil:
 		return err
 	}
-	ios := o.Factory.IOStreams
 	switch o.Action {
 	case "path":
 		fmt.Fprintln(ios.Out, cfg.Path())
@@ -123,11 +139,15 @@ func runConfig(_ context.Context, o *Options) error {
 		if ios.IsStderrTTY() {
 			fmt.Fprintf(ios.ErrOut, "✓ set %s in %s\n", o.Key, cfg.Path())
 		}
+		warnEnvWins(o.Factory, cfg, o.Key)
 	case "unset":
 		if err := cfg.Unset(o.Key); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
-		return cfg.Save()
+		if err := cfg.Save(); err != nil {
+			return err
+		}
+		warnEnvWins(o.Factory, cfg, o.Key)
 	case "list":
 		for _, k := range cfgpkg.Keys {
 			v, src := effectiveSource(o.Factory, cfg, k.Name)
@@ -141,6 +161,29 @@ func runConfig(_ context.Context, o *Options) error {
 		}
 	}
 	return nil
+}
+
+// warnEnvWins says when the environment overrides the key just changed in
+// the file, so the change has no effect yet.
+func warnEnvWins(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) {
+	if f.Getenv == nil {
+		return
+	}
+	var from string
+	switch key {
+	case "api_key":
+		_, src, name := cfg.APIKey(f.Getenv)
+		if src == cfgpkg.SourceEnv {
+			from = name
+		}
+	case "base_url":
+		if _, src := cfg.BaseURL(f.Getenv); src == cfgpkg.SourceEnv {
+			from = cfgpkg.EnvBaseURL
+		}
+	}
+	if from != "" {
+		fmt.Fprintf(f.IOStreams.ErrOut, "civit: warning: %s is set in the environment and wins over the config file's %s\n", from, key)
+	}
 }
 
 func effective(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) string {
