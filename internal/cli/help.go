@@ -54,8 +54,23 @@ func helpTopic(name, short, long string) *cobra.Command {
 	return &cobra.Command{
 		Use:   name,
 		Short: short,
-		Long:  strings.TrimSpace(long),
+		Long:  strings.TrimSpace(dropHTMLComments(long)),
 	}
+}
+
+// dropHTMLComments removes the lines that are HTML comments (the
+// "generated, do not edit" note of a Markdown text) from a help text read
+// in a terminal.
+func dropHTMLComments(s string) string {
+	lines := strings.SplitAfter(s, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if t := strings.TrimSpace(l); strings.HasPrefix(t, "<!--") && strings.HasSuffix(t, "-->") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "")
 }
 
 const environmentHelp = `
@@ -77,7 +92,8 @@ XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cach
 XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
                      (default ~/.local/share).
 NO_COLOR, CLICOLOR=0 no colour. On a terminal civit prints table headers in
-                     bold; that is all the colour there is.
+                     bold, "civit: error:" in red and "civit: hint:" in
+                     cyan; that is all the colour there is.
 CLICOLOR_FORCE=1     colour even when the output is not a terminal.
 CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times,
                      questions answered on stdin), without colour; a number
