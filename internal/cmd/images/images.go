@@ -168,7 +168,8 @@ func run(ctx context.Context, o *Options) error {
 		}
 		if version.ModelID != 0 && version.ModelID != o.ModelID {
 			// Exit 2 without the usage: the flags are fine, the ids disagree.
-			return &cmdutil.InputError{Err: cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID)}
+			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("version %d belongs to model %d, not %d", o.VersionID, version.ModelID, o.ModelID),
+				fmt.Sprintf("a version names its model: `civit images --version %d`", o.VersionID))}
 		}
 	}
 	opts := &api.ImagesOptions{ModelID: o.ModelID, ModelVersionID: o.VersionID, Username: o.User, Limit: o.Limit,

@@ -42,7 +42,9 @@ precision and SHA-256.
 The argument is a model id, a civitai.com or civitai.red URL (model page,
 version page or download link) or an AIR (urn:air:sdxl:lora:civitai:ID@VER).
 --version alone is enough: a version names its model. A number that is no
-model's id but a version's is shown as that version, with a warning.
+model's id but a version's is shown as that version, with a warning (with
+--json it is an error naming the command to run, so that a script never
+gets a version's object where it asked for a model's).
 
 --json prints the API's object unchanged: the model, or the version when one
 was named.
@@ -126,7 +128,8 @@ func run(ctx context.Context, o *Options) error {
 		if o.Target.ModelID != 0 && version.ModelID != 0 && version.ModelID != o.Target.ModelID {
 			// Exit 2 as for any contradiction in what was typed, without
 			// the usage: the flags are fine, the ids disagree.
-			return &cmdutil.InputError{Err: cmdutil.FlagErrorf("version %d belongs to model %d, not %d", versionID, version.ModelID, o.Target.ModelID)}
+			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("version %d belongs to model %d, not %d", versionID, version.ModelID, o.Target.ModelID),
+				fmt.Sprintf("a version names its model: `civit show --version %d`", versionID))}
 		}
 		if o.JSON {
 			return cmdutil.WriteJSON(ios.Out, version.Raw)
