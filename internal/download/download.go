@@ -314,8 +314,22 @@ func (d *Downloader) Download(ctx context.Context, req Request) (*Result, error)
 	if err := os.MkdirAll(dirOf(r.Dest), 0o755); err != nil {
 		return nil, fmt.Errorf("create destination directory: %w", err)
 	}
-	j := newJob(d, r)
-	res, err = j.run(ctx)
+	for range 2 {
+		_, lerr := os.Lstat(r.Dest)
+		j := newJob(d, r)
+		j.destAbsent = lerr != nil
+		res, err = j.run(ctx)
+		if !errors.Is(err, errDestAppeared) {
+			break
+		}
+		// Another download finished it meanwhile: judge it as on entry.
+		if res, err = d.checkExisting(ctx, &r); res != nil || err != nil {
+			break
+		}
+	}
+	if errors.Is(err, errDestAppeared) {
+		err = &ExistsError{Path: r.Dest, Reason: "it appeared during the download"}
+	}
 	if res != nil {
 		res.Duration = time.Since(t0)
 	}

@@ -840,6 +840,38 @@ func TestExistingDestination(t *testing.T) {
 	}
 }
 
+// TestFinishedMeanwhileIsNotTruncated plays two processes downloading the
+// same file: the other one renames its complete .part to the final name
+// between this one's open of the .part and its lock. This one must see the
+// finished file, not take that file (now under the final name) for a
+// partial download without control file and truncate it.
+func TestFinishedMeanwhileIsNotTruncated(t *testing.T) {
+	// Not parallel: it sets a package hook.
+	body := testBody(300000, 21)
+	rs := newRangeServer(t, body)
+	rs.setFault(func(int, *http.Request) *fault { return &fault{Status: http.StatusNotFound} })
+	dest := filepath.Join(t.TempDir(), "m.bin")
+	if err := os.WriteFile(dest+".part", body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	testHookPartOpened = func(part string) {
+		once.Do(func() {
+			if err := os.Rename(part, dest); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(func() { testHookPartOpened = nil })
+	res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body)})
+	if err != nil || !res.AlreadyPresent {
+		t.Errorf("Download = %+v, %v; want the finished file, already present", res, err)
+	}
+	checkFile(t, dest, body)
+	checkAbsent(t, dest+".part")
+	checkAbsent(t, dest+".part.civit")
+}
+
 func TestBusyDestination(t *testing.T) {
 	t.Parallel()
 	body := testBody(512<<10, 17)

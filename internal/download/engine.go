@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,8 @@ type job struct {
 	restarts  int
 	discarded int
 	resumed   bool
+	// destAbsent: Dest did not exist when Download checked it.
+	destAbsent bool
 }
 
 func newJob(d *Downloader, r Request) *job {
@@ -98,17 +101,56 @@ func (j *job) emit(ev Event) {
 	}
 }
 
-func (j *job) run(ctx context.Context) (*Result, error) {
-	f, err := os.OpenFile(j.part, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open partial file: %w", err)
-	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		if errors.Is(err, ErrBusy) {
-			return nil, fmt.Errorf("%s: %w", j.r.Dest, ErrBusy)
+// testHookPartOpened, when set, runs between opening the .part and locking
+// it (tests play another process there).
+var testHookPartOpened func(part string)
+
+// errDestAppeared: another download completed Dest after Download checked
+// it and before this one locked the .part; Download checks Dest again.
+var errDestAppeared = errors.New("destination appeared")
+
+// openPart opens and locks the .part. Another process may rename the file
+// to its final name (it finished) or remove it (it failed) between the
+// open and the lock: only a file still at the .part path is used, so that a
+// finished file is never truncated or rewritten as if it were a partial one.
+func (j *job) openPart() (*os.File, error) {
+	for range 3 {
+		f, err := os.OpenFile(j.part, os.O_RDWR|os.O_CREATE, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("open partial file: %w", err)
 		}
-		return nil, fmt.Errorf("lock %s: %w", j.part, err)
+		if testHookPartOpened != nil {
+			testHookPartOpened(j.part)
+		}
+		if err := lockFile(f); err != nil {
+			f.Close()
+			if errors.Is(err, ErrBusy) {
+				return nil, fmt.Errorf("%s: %w", j.r.Dest, ErrBusy)
+			}
+			return nil, fmt.Errorf("lock %s: %w", j.part, err)
+		}
+		fi, ferr := f.Stat()
+		pi, perr := os.Stat(j.part)
+		if ferr != nil || perr != nil || !os.SameFile(fi, pi) {
+			f.Close() // renamed or removed meanwhile: open the path again
+			continue
+		}
+		if _, err := os.Lstat(j.r.Dest); err == nil && j.destAbsent {
+			if fi.Size() == 0 {
+				os.Remove(j.part) // ours, empty: not left beside the finished file
+			}
+			f.Close()
+			return nil, errDestAppeared
+		}
+		return f, nil
+	}
+	return nil, fmt.Errorf("%s: %w", j.r.Dest, ErrBusy)
+}
+
+func (j *job) run(ctx context.Context) (*Result, error) {
+	f, err := j.openPart()
+	if err != nil {
+		return nil, err
 	}
 	j.f = f
 	defer func() {
@@ -195,14 +237,20 @@ func (j *job) discard() error {
 	return nil
 }
 
-// removePart closes and deletes the .part and the control file.
+// removePart deletes the .part and the control file and closes the .part:
+// in that order but on Windows, so that the lock is held until they are
+// gone (see openPart).
 func (j *job) removePart() {
-	if j.f != nil {
+	if j.f != nil && runtime.GOOS == "windows" {
 		j.f.Close()
 		j.f = nil
 	}
 	os.Remove(j.part)
 	removeControl(j.ctl)
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
+	}
 }
 
 // attempt runs the download once from the given state (nil: fresh).
@@ -911,11 +959,21 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		_ = j.checkpoint() // complete and verified: a retry with Force is instant
 		return nil, &ExistsError{Path: j.r.Dest, Reason: "it appeared during the download"}
 	}
-	// Close, then rename: Windows does not rename open files.
-	err := j.f.Close()
-	j.f = nil
-	if err != nil {
-		return nil, fmt.Errorf("close %s: %w", j.part, err)
+	// Windows does not rename open files: close first there. Elsewhere the
+	// lock is held until the control file is gone, so that no other
+	// process takes the file for a partial one (see openPart).
+	closePart := func() error {
+		err := j.f.Close()
+		j.f = nil
+		if err != nil {
+			return fmt.Errorf("close %s: %w", j.part, err)
+		}
+		return nil
+	}
+	if runtime.GOOS == "windows" {
+		if err := closePart(); err != nil {
+			return nil, err
+		}
 	}
 	if err := os.Rename(j.part, j.r.Dest); err != nil {
 		return nil, fmt.Errorf("rename to final name: %w", err)
@@ -924,6 +982,11 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("sync directory: %w", err)
 	}
 	removeControl(j.ctl)
+	if j.f != nil {
+		if err := closePart(); err != nil {
+			return nil, err
+		}
+	}
 	j.emit(Event{Kind: EventDone, Size: size, Done: size})
 	res := &Result{
 		Path:         j.r.Dest,
