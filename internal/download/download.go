@@ -465,6 +465,11 @@ func (d *Downloader) removeStalePart(dest string) {
 	if lockFile(f) != nil {
 		return
 	}
+	fi, ferr := f.Stat()
+	pi, perr := os.Stat(part)
+	if ferr != nil || perr != nil || !os.SameFile(fi, pi) {
+		return // renamed or replaced meanwhile: the name is another download's now
+	}
 	os.Remove(part)
 	removeControl(ctl)
 }
