@@ -147,6 +147,10 @@ func run(ctx context.Context, o *Options) error {
 		if !it.File || it.err != nil {
 			continue
 		}
+		if st, err := os.Stat(it.Input); err == nil && st.Size() >= bigFile && ios.IsStderrTTY() {
+			// Hashing runs at disk speed: say why nothing happens yet.
+			fmt.Fprintf(ios.ErrOut, "hashing %s (%s)...\n", it.Input, tableprinter.Bytes(st.Size()))
+		}
 		sum, err := fileSHA256(ctx, it.Input)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -219,6 +223,9 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 	}
 	return nil
 }
+
+// bigFile is the size from which a terminal is told a file is being hashed.
+var bigFile int64 = 1 << 30 // a variable for tests
 
 // emptySHA256 is the SHA-256 of no bytes.
 const emptySHA256 = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
