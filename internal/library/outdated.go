@@ -32,6 +32,17 @@ type versionClient interface {
 	GetModelVersion(ctx context.Context, id int64) (*api.ModelVersion, error)
 }
 
+// modelLister is what Outdated uses, when the client has it, to fetch up
+// to 100 models in one request (/api/v1/models?ids=...); *api.Client has
+// it.
+type modelLister interface {
+	ListModels(ctx context.Context, opts *api.ModelsOptions) (*api.ModelsPage, error)
+}
+
+// maxIDs is how many models one list request asks for (the API's page
+// size limit).
+const maxIDs = 100
+
 // DefaultVersionsMaxAge is how long a model's cached version list is used
 // before CivitAI is asked again.
 const DefaultVersionsMaxAge = time.Hour
@@ -180,13 +191,17 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		}
 		byModel[f.ModelID] = append(byModel[f.ModelID], f)
 	}
+	prefetched, err := prefetch(ctx, o, ids, now, res)
+	if err != nil {
+		return nil, err
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Jobs)
 	for _, id := range ids {
 		files := byModel[id]
 		g.Go(func() error {
-			mv, m, requests, err := versionsFor(gctx, o, id, now)
+			mv, m, requests, err := versionsFor(gctx, o, id, now, prefetched[id])
 			var u *Update
 			if err == nil {
 				if u = compare(mv, files, now); u != nil && u.Latest != nil && o.Client != nil {
@@ -244,31 +259,85 @@ func typeIn(t string, types []string) bool {
 	return false
 }
 
+// fresh returns a model's cached versions when they are recent enough to
+// be used without asking CivitAI.
+func fresh(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (*store.ModelVersions, bool) {
+	cached, err := o.Store.GetModelVersions(ctx, id)
+	if err == nil && (o.Client == nil || (o.MaxAge > 0 && now.Sub(cached.CheckedAt) < o.MaxAge)) {
+		return cached, true
+	}
+	return nil, false
+}
+
+// prefetch fetches the models to ask CivitAI about 100 at a time, when the
+// client can: a library of 500 models is 5 requests, not 500. A model the
+// list does not return (deleted, or hidden from lists), or a failed list
+// request, is left to one request per model, which tells why.
+func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, now time.Time, res *OutdatedResult) (map[int64]*api.Model, error) {
+	out := map[int64]*api.Model{}
+	lister, ok := o.Client.(modelLister)
+	if !ok {
+		return out, nil
+	}
+	var ask []int64
+	for _, id := range ids {
+		if _, ok := fresh(ctx, o, id, now); !ok {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) < 2 {
+		return out, nil
+	}
+	all := true // every maturity level: a list shows PG only by default
+	for start := 0; start < len(ask); start += maxIDs {
+		chunk := ask[start:min(start+maxIDs, len(ask))]
+		if err := o.Limiter.Wait(ctx); err != nil {
+			return nil, err
+		}
+		res.Requests++
+		page, err := lister.ListModels(ctx, &api.ModelsOptions{IDs: chunk, Limit: maxIDs, NSFW: &all})
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		for _, m := range page.Items {
+			if slices.Contains(chunk, m.ID) {
+				out[m.ID] = m
+			}
+		}
+	}
+	return out, nil
+}
+
 // versionsFor returns a model's versions from the cache when fresh, else
-// from CivitAI (caching them; m is then the model CivitAI sent).
-func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (mv *store.ModelVersions, m *api.Model, requests int, err error) {
-	cached, cerr := o.Store.GetModelVersions(ctx, id)
-	if cerr == nil && (o.Client == nil || (o.MaxAge > 0 && now.Sub(cached.CheckedAt) < o.MaxAge)) {
+// from pre (the model prefetched in a list) or CivitAI, caching them; m is
+// then the model CivitAI sent.
+func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time, pre *api.Model) (mv *store.ModelVersions, m *api.Model, requests int, err error) {
+	if cached, ok := fresh(ctx, o, id, now); ok {
 		return cached, nil, 0, nil
 	}
 	if o.Client == nil {
 		return nil, nil, 0, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)
 	}
-	if err := o.Limiter.Wait(ctx); err != nil {
-		return nil, nil, 0, err
-	}
-	m, err = o.Client.GetModel(ctx, id)
-	if err != nil {
-		return nil, nil, 1, err
+	if m = pre; m == nil {
+		if err := o.Limiter.Wait(ctx); err != nil {
+			return nil, nil, 0, err
+		}
+		requests = 1
+		if m, err = o.Client.GetModel(ctx, id); err != nil {
+			return nil, nil, requests, err
+		}
 	}
 	mv = VersionsOf(m, now)
 	// The versions are kept only to spare the next run a request: a
 	// library that cannot be written (read-only, owned by another user)
 	// must not fail the check.
 	if err := o.Store.PutModelVersions(ctx, mv); err != nil && ctx.Err() != nil {
-		return nil, nil, 1, ctx.Err()
+		return nil, nil, requests, ctx.Err()
 	}
-	return mv, m, 1, nil
+	return mv, m, requests, nil
 }
 
 // planFiles fills u.Files from the files CivitAI lists for the current and

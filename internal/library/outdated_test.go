@@ -35,7 +35,9 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Checked != 3 || res.Requests != 4 || len(res.Outdated) != 2 || len(res.Errors) != 1 || !res.Errors[0].Gone || res.Errors[0].ModelID != 111 {
+	// One list request for the four models, one more for the one the list
+	// does not return (gone).
+	if res.Checked != 3 || res.Requests != 2 || len(res.Outdated) != 2 || len(res.Errors) != 1 || !res.Errors[0].Gone || res.Errors[0].ModelID != 111 {
 		t.Fatalf("result %+v, errors %+v", res, res.Errors)
 	}
 	ck, ea := res.Outdated[0], res.Outdated[1]
@@ -154,6 +156,41 @@ func TestOutdatedWithReadOnlyLibrary(t *testing.T) {
 	if len(res.Errors) != 0 || res.Checked != 1 || len(res.Outdated) != 1 {
 		t.Fatalf("checked %d, outdated %d, errors %+v; want 1, 1, none", res.Checked, len(res.Outdated), res.Errors)
 	}
+}
+
+// The models to check are asked for 100 at a time in one list request, not
+// one request each; when the list fails, one request per model still
+// answers.
+func TestOutdatedAsksForModelsInBulk(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	rows := []*store.File{
+		{Path: "/m/ckpt_v1.safetensors", SHA256: sha64("1"), ModelID: 102, VersionID: 10203, VersionName: "v1.0", ModelName: "CK", ModelType: "Checkpoint", State: store.StateIdentified},
+		{Path: "/m/ea_v1.safetensors", SHA256: sha64("2"), ModelID: 104, VersionID: 10402, VersionName: "v1.0", ModelType: "LORA", State: store.StateIdentified},
+		{Path: "/m/lora.safetensors", SHA256: sha64("3"), ModelID: 101, VersionID: 10101, ModelType: "LORA", State: store.StateIdentified},
+	}
+	if err := e.st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	o := OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(rate.Inf, 1), OnDisk: func(string) bool { return true }}
+	check := func(name string, wantRequests int) {
+		t.Helper()
+		res, err := Outdated(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Checked != 3 || len(res.Errors) != 0 || len(res.Outdated) != 2 || res.Requests != wantRequests {
+			t.Fatalf("%s: checked %d, outdated %d, errors %+v, requests %d; want 3, 2, none, %d", name, res.Checked, len(res.Outdated), res.Errors, res.Requests, wantRequests)
+		}
+		if ck := res.Outdated[0]; ck.ModelID != 102 || ck.Latest == nil || ck.Latest.ID != 10201 || len(ck.Files) != 1 {
+			t.Errorf("%s: checkpoint %+v", name, ck)
+		}
+	}
+	check("bulk", 1)
+	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models", Status: 400, Times: 1})
+	o.MaxAge = 0
+	check("list refused", 4)
 }
 
 func sha64(c string) string {
