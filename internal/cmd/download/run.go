@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -355,8 +356,19 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 	if len(items) == 1 {
 		return explain(failed[0])
 	}
+	// Each failure on its line, then what to do about them, each piece of
+	// advice once (twenty existing files need one "use --force").
+	var hints []string
 	for _, it := range failed {
-		fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), explain(it))
+		err := explain(it)
+		fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), err)
+		var h *cmdutil.HintError
+		if errors.As(err, &h) && !slices.Contains(hints, h.Hint) {
+			hints = append(hints, h.Hint)
+		}
+	}
+	for _, h := range hints {
+		fmt.Fprintf(ios.ErrOut, "civit: hint: %s\n", h)
 	}
 	return &cmdutil.PartialError{Failed: len(failed), Total: len(items), What: "downloads"}
 }
