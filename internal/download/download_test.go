@@ -720,6 +720,58 @@ func TestCancelThenResume(t *testing.T) {
 	}
 }
 
+// TestResumedMismatchRestartsOnce: a resumed .part whose saved bytes were
+// damaged since (bit rot, another tool) fails the hash; the engine fetches
+// the whole file once more before calling it a mismatch of the published
+// hash.
+func TestResumedMismatchRestartsOnce(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 22)
+	size := int64(len(body))
+	rs := newRangeServer(t, body)
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	part, ctl := partPaths(dest)
+	saved := bytes.Clone(body)
+	saved[size*3/4] ^= 0xff // damaged after it was saved
+	clear(saved[:size/2])   // not fetched yet
+	if err := os.WriteFile(part, saved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := &control{Version: controlVersion, Identity: "mv:1/f:2", Size: size, ETag: rs.etag, Done: [][2]int64{{size / 2, size}}}
+	if err := writeControl(ctl, c); err != nil {
+		t.Fatal(err)
+	}
+	req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 2, Identity: "mv:1/f:2"}
+	res, err := New(testOptions()).Download(t.Context(), req)
+	if err != nil {
+		t.Fatalf("Download: %v", err)
+	}
+	checkFile(t, dest, body)
+	if res.Restarts != 1 || res.Resumed {
+		t.Errorf("restarts %d, resumed %v; want one restart, not resumed", res.Restarts, res.Resumed)
+	}
+
+	// A hash that is wrong on the server's side fails after that one
+	// restart, and nothing stays behind.
+	if err := os.WriteFile(part, saved, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeControl(ctl, c); err != nil {
+		t.Fatal(err)
+	}
+	dest2 := filepath.Join(filepath.Dir(dest), "m2.safetensors")
+	os.Rename(part, dest2+".part")
+	os.Rename(ctl, dest2+".part.civit")
+	req.Dest, req.SHA256 = dest2, sha256Hex(saved)
+	_, err = New(testOptions()).Download(t.Context(), req)
+	var hm *HashMismatchError
+	if !errors.As(err, &hm) {
+		t.Fatalf("err = %v, want *HashMismatchError", err)
+	}
+	checkAbsent(t, dest2)
+	checkAbsent(t, dest2+".part")
+}
+
 func TestResumeDiscardsStaleState(t *testing.T) {
 	t.Parallel()
 	v1, v2 := testBody(1<<20, 13), testBody(1<<20, 14)

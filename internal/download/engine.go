@@ -949,6 +949,12 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 	}
 	sums := j.hasher.sums()
 	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want && !j.recheck(ctx, sums) {
+		if j.resumed {
+			// Bytes saved by an earlier run may have been damaged on
+			// disk since: before blaming the published hash, fetch the
+			// whole file once more.
+			return nil, &restartError{fmt.Errorf("%s of the resumed file does not match; fetching the whole file again", algo)}
+		}
 		j.removePart()
 		return nil, &HashMismatchError{Path: j.r.Dest, Algo: algo, Expected: want, Got: sums[algo]}
 	}
