@@ -66,6 +66,11 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	if errors.As(err, &hint) {
 		defer func() { hints = append(hints, hint.Hint) }()
 	}
+	// Packages below cmdutil (store) carry their advice as a Hint method.
+	var hinter interface{ Hint() string }
+	if errors.As(err, &hinter) {
+		defer func() { hints = append(hints, hinter.Hint()) }()
+	}
 	var flagErr *cmdutil.FlagError
 	var partial *cmdutil.PartialError
 	var tgtErr *target.Error

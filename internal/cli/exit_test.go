@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -35,3 +36,18 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
+
+// An error from a package below cmdutil carries its advice as a Hint method.
+func TestReportHintMethod(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	report(&b, iostreams.ColorScheme{}, fmt.Errorf("record x: %w", hinted{}), "")
+	if want := "civit: error: record x: readonly\ncivit: hint: fix the owner\n"; b.String() != want {
+		t.Errorf("printed %q, want %q", b.String(), want)
+	}
+}
+
+type hinted struct{}
+
+func (hinted) Error() string { return "readonly" }
+func (hinted) Hint() string  { return "fix the owner" }

@@ -161,7 +161,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{db: db, path: path, now: time.Now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open library %s: %w", path, err)
+		return nil, fmt.Errorf("open library %s: %w", path, s.dbError(err))
 	}
 	return s, nil
 }
@@ -258,13 +258,13 @@ func (s *Store) UserVersion(ctx context.Context) (int, error) {
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return s.dbError(err)
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return s.dbError(err)
 	}
-	return tx.Commit()
+	return s.dbError(tx.Commit())
 }
 
 func nanos(t time.Time) int64 {

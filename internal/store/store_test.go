@@ -420,3 +420,21 @@ func TestDefaultPath(t *testing.T) {
 		})
 	}
 }
+
+// A library file that is not a database fails to open with a *DBError whose
+// hint says how to rebuild it.
+func TestOpenNotADatabase(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "library.db")
+	if err := os.WriteFile(path, []byte("this is not sqlite, just some text long enough to be a header"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(context.Background(), path)
+	var dbe *DBError
+	if !errors.As(err, &dbe) {
+		t.Fatalf("Open: %v (%T), want a *DBError", err, err)
+	}
+	if dbe.ReadOnly || !strings.Contains(dbe.Hint(), "civit scan") || !strings.Contains(dbe.Hint(), path) {
+		t.Errorf("DBError %+v, hint %q", dbe, dbe.Hint())
+	}
+}

@@ -1,0 +1,50 @@
+package store
+
+import (
+	"errors"
+
+	"modernc.org/sqlite"
+)
+
+// SQLite's primary result codes that mean the library file itself is the
+// problem, not the statement.
+const (
+	sqliteReadOnly = 8  // SQLITE_READONLY
+	sqliteCorrupt  = 11 // SQLITE_CORRUPT
+	sqliteNotADB   = 26 // SQLITE_NOTADB
+)
+
+// DBError is a failure of the library database file itself: unwritable
+// (often after one `sudo civit` run left it owned by root) or not a
+// database any more. Hint names the fix; the command line prints it.
+type DBError struct {
+	Path     string
+	ReadOnly bool
+	Err      error
+}
+
+func (e *DBError) Error() string { return e.Err.Error() }
+func (e *DBError) Unwrap() error { return e.Err }
+
+// Hint says what the user can do about it.
+func (e *DBError) Hint() string {
+	if e.ReadOnly {
+		return "check the owner and permissions of " + e.Path + " and its -wal and -shm files (a 'sudo civit' run leaves them owned by root)"
+	}
+	return "move " + e.Path + " away and run 'civit scan' on your model folders to rebuild the library"
+}
+
+// dbError wraps err in a *DBError when SQLite blames the database file.
+func (s *Store) dbError(err error) error {
+	var se *sqlite.Error
+	if err == nil || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqliteReadOnly:
+		return &DBError{Path: s.path, ReadOnly: true, Err: err}
+	case sqliteCorrupt, sqliteNotADB:
+		return &DBError{Path: s.path, Err: err}
+	}
+	return err
+}
