@@ -55,7 +55,9 @@
 // cleanly when the identity, size or validator changed.
 //
 // On success the hash is compared, the .part is fsynced, renamed to Dest
-// and the directory fsynced. A mismatch removes the .part and returns a
+// and the directory fsynced. A mismatch of a resumed file starts over once
+// (bytes saved by an earlier run may have been damaged since); a mismatch
+// of a whole fresh download removes the .part and returns a
 // [*HashMismatchError]; Dest is never created.
 //
 // # Errors
