@@ -141,6 +141,7 @@ type Summary struct {
 	Pruned          int           `json:"pruned"`             // rows of deleted files removed
 	SidecarsWritten int           `json:"sidecarsWritten"`    //
 	Errors          int           `json:"errors"`
+	FailedFolders   int           `json:"failedFolders,omitempty"` // folders that could not be read (each also in Errors)
 	ErrorDetails    []FileError   `json:"errorDetails,omitempty"`
 	Elapsed         time.Duration `json:"elapsedNs"`
 }
@@ -258,6 +259,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		}
 	}
 	s.sum.Scanned = len(entries)
+	s.sum.FailedFolders = len(badDirs)
 
 	var known []*store.File
 	if len(walked) > 0 {
@@ -469,9 +471,22 @@ func followLinks(links, walked []string) []string {
 	return out
 }
 
+// softwareDir reports folders that hold a UI's software, not models:
+// Python environments (a folder with pyvenv.cfg, site-packages), caches and
+// node_modules. Scanning a whole A1111 or ComfyUI install would otherwise
+// hash the .bin and .pt files of its Python packages.
+func softwareDir(p, name string) bool {
+	switch name {
+	case "site-packages", "dist-packages", "node_modules", "__pycache__":
+		return true
+	}
+	_, err := os.Lstat(filepath.Join(p, "pyvenv.cfg"))
+	return err == nil
+}
+
 // walk lists the model files under root. Symbolic links are not followed
 // here but returned in links (Scan walks what they point to, at its real
-// path); hidden files and folders are skipped. bad lists folders that
+// path); hidden files and folders, and softwareDir ones, are skipped. bad lists folders that
 // could not be read (their rows are not pruned).
 func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (out []*entry, bad, links []string, err error) {
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, werr error) error {
@@ -489,7 +504,7 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 			return nil
 		}
 		if d.IsDir() {
-			if p != root && strings.HasPrefix(d.Name(), ".") {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || softwareDir(p, d.Name())) {
 				return fs.SkipDir
 			}
 			return nil

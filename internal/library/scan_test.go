@@ -524,3 +524,20 @@ func TestScanFailNamesThePathOnce(t *testing.T) {
 		})
 	}
 }
+
+// Scanning a whole UI install skips its Python environment and package
+// folders: their .bin and .pt files are software, not models.
+func TestScanSkipsSoftwareFolders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.randomFile("models/Lora/mine.safetensors", 100)
+	e.randomFile("venv/pyvenv.cfg", 10)
+	e.randomFile("venv/lib/python3.10/torch/x.bin", 10)
+	e.randomFile("system/python/Lib/site-packages/y.pt", 10)
+	e.randomFile("web/node_modules/z.bin", 10)
+	e.randomFile("custom_nodes/aux/ckpts/kept.pth", 10) // a custom node's model is a model
+	sum := e.scan(func(o *ScanOptions) { o.Client = nil })
+	if sum.Scanned != 2 {
+		t.Errorf("scanned %d files, want 2 (mine.safetensors, kept.pth)", sum.Scanned)
+	}
+}

@@ -220,7 +220,7 @@ func scanError(sum *library.Summary, folders int) error {
 	if sum.Errors == 0 {
 		return nil
 	}
-	total := max(sum.Scanned, sum.Errors, folders)
+	total := max(sum.Scanned+sum.FailedFolders, sum.Errors, folders)
 	if total <= 1 {
 		return cmdutil.ErrSilent
 	}
