@@ -36,6 +36,11 @@ func version() string {
 func Main() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C cancels ctx and civit winds down (saving resume
+	// state); from then on the signals have their default effect, so a
+	// second Ctrl-C ends a process that does not stop. Every write civit
+	// makes survives that (the same as kill -9).
+	go func() { <-ctx.Done(); stop() }()
 	ios := iostreams.System()
 	f := NewFactory(ios, version(), os.Getenv)
 	return Run(ctx, f, os.Args[1:])
