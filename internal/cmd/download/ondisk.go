@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	dl "github.com/civit/civit/internal/download"
@@ -85,10 +84,7 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 	if o.Factory.Store == nil {
 		return libraryRecord{}, false
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return libraryRecord{}, false
-	}
+	abs := library.Canonical(path)
 	st, err := o.Factory.Store()
 	if err != nil {
 		return libraryRecord{}, false

@@ -60,10 +60,9 @@ func downloadedBefore(ctx context.Context, o *Options, it *item) bool {
 
 // downloadedFile is the library row of a downloaded item.
 func downloadedFile(it *item) *store.File {
-	path, err := filepath.Abs(it.Dest)
-	if err != nil {
-		path = it.Dest
-	}
+	// The real path, as scan records it: a --root through a symbolic
+	// link must not add a second row for the same file.
+	path := library.Canonical(it.Dest)
 	f := &store.File{Path: path, Source: store.SourceDownloaded, State: store.StateIdentified, ModelName: it.Model, ModelType: it.Type}
 	if fi, err := os.Stat(path); err == nil {
 		f.Size, f.MTime = fi.Size(), fi.ModTime()
