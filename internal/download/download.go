@@ -106,6 +106,10 @@ type Request struct {
 	// differs is a *SizeMismatchError. The API's files[].sizeKB is rounded:
 	// do not pass sizeKB*1024 here.
 	Size int64
+	// SizeHint is the approximate size (the API's sizeKB, which can be
+	// rounded to whole KiB), 0 if unknown: an existing Dest more than 1 KiB
+	// away from it is told apart without reading it.
+	SizeHint int64
 	// SHA256 is the expected hex digest (any case), "" if unknown.
 	SHA256 string
 	// BLAKE3 is the expected hex digest, used only when SHA256 is "".
@@ -425,6 +429,9 @@ func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, er
 	}
 	if r.Size > 0 && fi.Size() != r.Size {
 		return differs(fmt.Sprintf("size %d, expected %d", fi.Size(), r.Size))
+	}
+	if r.Size == 0 && r.SizeHint > 0 && (fi.Size() < r.SizeHint-1024 || fi.Size() > r.SizeHint+1024) {
+		return differs(fmt.Sprintf("size %d, expected about %d", fi.Size(), r.SizeHint))
 	}
 	// The published hash is used even with NoVerify: it is the only way to
 	// know that the file on disk is the one asked for.

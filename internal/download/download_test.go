@@ -837,13 +837,17 @@ func TestExistingDestination(t *testing.T) {
 		wantPresent bool
 		wantErr     bool
 		wantReqs    bool
-		dangling    bool // Dest is a symbolic link to a missing file
+		dangling    bool   // Dest is a symbolic link to a missing file
+		wantReason  string // in the *ExistsError
 	}{
 		{name: "same hash", existing: body, wantPresent: true},
 		{name: "same size, no hash", existing: body, req: func(r *Request) { r.SHA256 = ""; r.Size = int64(len(body)) }, wantPresent: true},
 		{name: "different content", existing: other, wantErr: true},
 		{name: "different size", existing: body[:10], req: func(r *Request) { r.Size = int64(len(body)) }, wantErr: true},
 		{name: "nothing to compare", existing: body, req: func(r *Request) { r.SHA256 = "" }, wantErr: true},
+		// Told apart by the approximate size, without hashing it.
+		{name: "far from the size hint", existing: body[:10], req: func(r *Request) { r.SizeHint = int64(len(body)) }, wantErr: true, wantReason: "expected about 100000"},
+		{name: "within the size hint", existing: body, req: func(r *Request) { r.SizeHint = int64(len(body)) + 500 }, wantPresent: true},
 		{name: "different content with Force", existing: other, req: func(r *Request) { r.Force = true }, wantReqs: true},
 		{name: "dangling symbolic link", dangling: true, wantErr: true},
 		{name: "dangling symbolic link with Force", dangling: true, req: func(r *Request) { r.Force = true }, wantReqs: true},
@@ -869,6 +873,9 @@ func TestExistingDestination(t *testing.T) {
 				var ee *ExistsError
 				if !errors.As(err, &ee) {
 					t.Fatalf("err = %v, want *ExistsError", err)
+				}
+				if !strings.Contains(ee.Reason, tc.wantReason) {
+					t.Errorf("reason %q, want %q in it", ee.Reason, tc.wantReason)
 				}
 				got, _ := os.ReadFile(dest)
 				if !bytes.Equal(got, tc.existing) {

@@ -234,9 +234,9 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		}
 		return "", "", fmt.Errorf("file %d is no longer in version %d", it.File.ID, it.Version.ID)
 	}
-	// sizeKB is rounded by the API: treat the size as a hint only when a
-	// hash will verify the content anyway.
-	req.Size = 0
+	// sizeKB is rounded by the API: a hint, enough to tell a file already
+	// there apart without hashing it; the hash verifies the content.
+	req.Size, req.SizeHint = 0, req.Size
 	noHash := req.SHA256 == "" && req.BLAKE3 == ""
 	// A file already complete under the API's name needs no signed URL;
 	// otherwise resolve now: the signed URL's response-content-disposition
