@@ -37,6 +37,18 @@ type fileReport struct {
 	Notes        []string `json:"notes,omitempty"`
 }
 
+// absPaths makes the paths of reps absolute, for --json: its readers may
+// run elsewhere, and reusedFrom is absolute already. Tables keep the paths
+// as the user gave them.
+func absPaths(reps []fileReport) []fileReport {
+	for i, r := range reps {
+		if a, err := filepath.Abs(r.Path); err == nil && r.Path != "" {
+			reps[i].Path = a
+		}
+	}
+	return reps
+}
+
 func report(items []*item) []fileReport {
 	out := make([]fileReport, 0, len(items))
 	for _, it := range items {
@@ -108,7 +120,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		}
 	}
 	if o.JSON {
-		if err := cmdutil.WriteJSON(ios.Out, reps); err != nil {
+		if err := cmdutil.WriteJSON(ios.Out, absPaths(reps)); err != nil {
 			return err
 		}
 	} else {

@@ -178,7 +178,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 					it.Status = "interrupted"
 				}
 			}
-			if err := cmdutil.WriteJSON(ios.Out, report(items)); err != nil {
+			if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items))); err != nil {
 				return err
 			}
 		}
@@ -328,7 +328,7 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 		}
 	}
 	if o.JSON {
-		if err := cmdutil.WriteJSON(ios.Out, report(items)); err != nil {
+		if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items))); err != nil {
 			return err
 		}
 	}
