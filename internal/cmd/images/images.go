@@ -49,8 +49,8 @@ with the parameters they were made with where the poster shared them:
 prompt, negative prompt, sampler, steps, CFG scale and seed.
 
 Without --nsfw only images rated PG are listed; when that leaves nothing of
-a model with no PG-rated content, civit says so and suggests --nsfw. A model or version
-that does not exist is an error, as in 'civit show'.
+a model with no PG-rated content, civit says so and suggests --nsfw. A
+model or version that does not exist is an error, as in 'civit show'.
 
 --json prints the API's image objects as a JSON array.
 
