@@ -113,6 +113,13 @@ func (c *Client) withRetry(ctx context.Context, name string, attempt func() erro
 		if time.Since(start)+wait > c.retry.MaxElapsed {
 			return err
 		}
+		// A server that asks for more time than the whole retry budget
+		// (429 with Retry-After: 600) will refuse every retry before then:
+		// say so now rather than after minutes of capped waits.
+		var e *Error
+		if errors.As(err, &e) && time.Since(start)+e.RetryAfter > c.retry.MaxElapsed {
+			return err
+		}
 		if c.onRetry != nil {
 			c.onRetry(name, n, wait, err)
 		}

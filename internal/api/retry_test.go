@@ -278,3 +278,22 @@ func TestNoRetryOnUnknownHost(t *testing.T) {
 		t.Fatalf("retried %d times on an unknown host", calls)
 	}
 }
+
+// TestRetryAfterBeyondBudget: a server asking for more time than the whole
+// retry budget is not retried with capped waits; its error comes at once.
+func TestRetryAfterBeyondBudget(t *testing.T) {
+	t.Parallel()
+	var log retryLog
+	policy := RetryPolicy{MaxAttempts: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 5 * time.Second}
+	c, mux, _ := setup(t, Options{Retry: policy, OnRetry: log.record})
+	var calls atomic.Int32
+	mux.Handle("/api/v1/models/1", flakyHandler(t, &calls, []failure{{status: 429, retryAfter: "600"}}, `{"id":1}`))
+	_, err := c.GetModel(t.Context(), 1)
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindRateLimited || e.RetryAfter != 600*time.Second {
+		t.Fatalf("err = %v, want the 429 with its Retry-After", err)
+	}
+	if got := calls.Load(); got != 1 || len(log.waits) != 0 {
+		t.Errorf("%d calls, waits %v; want 1 call and no wait", got, log.waits)
+	}
+}

@@ -41,7 +41,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	srv := civitaitest.NewTestServer(t, civitaitest.Options{Seed: 1, Models: 10})
-	c, err := api.New(api.Options{BaseURL: srv.URL, Retry: api.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: time.Second}})
+	c, err := api.New(api.Options{BaseURL: srv.URL, Retry: api.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond, MaxElapsed: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
