@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"github.com/civit/civit/internal/iostreams"
@@ -124,6 +125,10 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		}
 		return err.Error(), []string{h}, ExitError
 	case api.KindNotJSON:
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return err.Error(), []string{"CivitAI sent a broken or cut-off answer; try again later"}, ExitError
+		}
 		return err.Error(), []string{"CivitAI answered with a web page instead of data (maintenance or a Cloudflare check); try again later"}, ExitError
 	case api.KindServer:
 		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/iostreams"
 )
@@ -51,3 +53,18 @@ type hinted struct{}
 
 func (hinted) Error() string { return "readonly" }
 func (hinted) Hint() string  { return "fix the owner" }
+
+// A cut-off JSON answer is not blamed on a web page.
+func TestClassifyBrokenJSON(t *testing.T) {
+	t.Parallel()
+	var v any
+	syntax := json.Unmarshal([]byte(`{"items": [1,2`), &v)
+	_, hints, code := classify(&api.Error{Kind: api.KindNotJSON, Message: "invalid JSON in response", Err: syntax}, false)
+	if code != ExitError || len(hints) != 1 || !strings.Contains(hints[0], "broken or cut-off answer") {
+		t.Errorf("hints %q, exit %d", hints, code)
+	}
+	_, hints, _ = classify(&api.Error{Kind: api.KindNotJSON, Message: "HTML page"}, false)
+	if len(hints) != 1 || !strings.Contains(hints[0], "web page") {
+		t.Errorf("HTML: hints %q", hints)
+	}
+}

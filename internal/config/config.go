@@ -167,6 +167,11 @@ type FileError struct {
 func (e *FileError) Error() string { return e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
 
+// Hint says how to get going again; every command prints it.
+func (e *FileError) Hint() string {
+	return fmt.Sprintf("fix it in an editor, or remove it to start over (`rm '%s'`)", e.Path)
+}
+
 // DefaultPath is where LoadDefault reads the file.
 func DefaultPath() (string, error) {
 	d, err := Dir()

@@ -100,9 +100,8 @@ func runConfig(_ context.Context, o *Options) error {
 		// Where the broken file is, is what one needs to fix it.
 		fmt.Fprintln(ios.Out, fileErr.Path)
 		return nil
-	case errors.As(err, &fileErr):
-		return cmdutil.WithHint(err, fmt.Sprintf("fix it in an editor, or remove it to start over (`rm '%s'`)", fileErr.Path))
 	case err != nil:
+		return err // a *FileError carries its hint
 		return err
 	}
 	switch o.Action {
