@@ -101,23 +101,35 @@ func (p *Printer) Render() error {
 	}
 	for ri, r := range all {
 		var b strings.Builder
-		for i := 0; i < cols; i++ {
-			f := ""
+		cell := func(i int) string {
 			if i < len(r) {
-				if p.pathCols[i] {
-					f = truncateMiddle(r[i], widths[i])
-				} else {
-					f = truncate(r[i], widths[i])
-				}
+				return r[i]
 			}
-			pad := widths[i] - runewidth.StringWidth(f) + 2
+			return ""
+		}
+		for i := 0; i < cols; {
+			// A cell may run on over the empty cells after it ("(not
+			// found on CivitAI)" in a row with nothing else to say).
+			span, next := widths[i], i+1
+			for ri > 0 && next < cols && cell(next) == "" {
+				span += widths[next] + 2
+				next++
+			}
+			f := cell(i)
+			if p.pathCols[i] {
+				f = truncateMiddle(f, span)
+			} else {
+				f = truncate(f, span)
+			}
+			pad := span - runewidth.StringWidth(f) + 2
 			if ri == 0 && p.headerStyle != nil {
 				f = p.headerStyle(f)
 			}
 			b.WriteString(f)
-			if i < cols-1 {
+			if next < cols {
 				b.WriteString(strings.Repeat(" ", pad))
 			}
+			i = next
 		}
 		if _, err := fmt.Fprintln(p.w, strings.TrimRight(b.String(), " ")); err != nil {
 			return err

@@ -34,6 +34,12 @@ func TestRender(t *testing.T) {
 			rows: [][]string{{"1", "A very long model name indeed", "LORA"}},
 			want: "ID  NAME            TYPE\n1   A very long m…  LORA\n",
 		},
+		{
+			name: "tty lets a cell run on over the empty cells after it",
+			tty:  true, width: 24,
+			rows: [][]string{{"1", "A very long model name indeed"}, {"2", "", "LORA"}, {"3", "A very long model name indeed", "LORA"}},
+			want: "ID  NAME            TYPE\n1   A very long model n…\n2                   LORA\n3   A very long m…  LORA\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
