@@ -102,7 +102,6 @@ func runConfig(_ context.Context, o *Options) error {
 		return nil
 	case err != nil:
 		return err // a *FileError carries its hint
-		return err
 	}
 	switch o.Action {
 	case "path":
