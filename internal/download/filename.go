@@ -48,7 +48,7 @@ func FilenameFromContentDisposition(header string) (string, bool) {
 		switch name {
 		case "filename":
 			if !havePlain {
-				plain, havePlain = unquote(value), true
+				plain, havePlain = unquoteLenient(value), true
 			}
 		case "filename*":
 			if !haveExt {
@@ -117,6 +117,31 @@ func unquote(v string) string {
 		}
 	}
 	return b.String() // unterminated quote: keep what we have
+}
+
+// unquoteLenient is unquote for a filename value whose quoted string may
+// hold unescaped quotes: CivitAI's storage sends filename="<name>" with the
+// uploaded name as it is (civitai-api.md §2.10), so a name such as
+// Zoë's "Dream" Garden.safetensors arrives as
+// filename="Zoë's "Dream" Garden.safetensors". When the quoted string ends
+// before the value does and the value ends with a quote, everything between
+// the outer quotes is the name; strict unquoting would keep only `Zoë's `.
+func unquoteLenient(v string) string {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
+		return unquote(v)
+	}
+	for i := 1; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			i++
+		case '"':
+			if i == len(v)-1 {
+				return unquote(v) // a proper quoted string
+			}
+			return v[1 : len(v)-1]
+		}
+	}
+	return unquote(v)
 }
 
 // decodeExtValue decodes an RFC 8187 ext-value: charset'language'pct-encoded.
