@@ -3,6 +3,7 @@ package download
 import (
 	"crypto/sha256"
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,8 +85,23 @@ func (c *control) validate() error {
 		if _, err := restoreSHA256(c.SHA256State); err != nil {
 			return err
 		}
+		// A state of another length would resume the hash at the wrong
+		// byte and fail the whole download at the end.
+		if n := sha256StateLen(c.SHA256State); n != c.SHA256Offset {
+			return fmt.Errorf("control file hash state covers %d bytes, not %d", n, c.SHA256Offset)
+		}
 	}
 	return nil
+}
+
+// sha256StateLen returns how many bytes a crypto/sha256 MarshalBinary state
+// has hashed: the state ends with that count, big-endian (a format Go keeps
+// stable so that saved states stay readable).
+func sha256StateLen(state []byte) int64 {
+	if len(state) < 8 {
+		return -1
+	}
+	return int64(binary.BigEndian.Uint64(state[len(state)-8:]))
 }
 
 // prefixEnd returns the end of the range starting at 0, or 0.
