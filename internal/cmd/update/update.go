@@ -64,8 +64,12 @@ then the same fp and size. The new file goes into the folder of the file
 it replaces, so a VAE stays in the VAE folder and a model kept for two UIs
 is updated in both (downloaded once, then taken from the library). A file
 whose type the new version does not have is neither updated nor removed;
-a note says so. A named model whose newest version is on disk also gets
-the files its older files still lack (an update cut short).
+a note says so. Files of an older version than the newest on disk, in a
+folder with nothing newer (the model kept for another UI at an older
+version), are updated too. A named model whose newest version is on disk
+also gets the files its older files still lack (an update cut short);
+with --all, so does any model with a folder left at an older version, so
+running an interrupted 'civit update --all' again finishes it.
 
 Old versions are kept (--keep-old, the default). --remove-old deletes each
 old file and its sidecars once its replacement is downloaded and verified,
@@ -312,15 +316,10 @@ func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int6
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	rank := map[int64]int{}
-	if mv, err := st.GetModelVersions(ctx, id); err == nil {
-		for i, v := range mv.Versions {
-			rank[v.ID] = len(mv.Versions) - i
-		}
-	}
+	newer := versionOrder(ctx, st, id)
 	newest := rows[0]
 	for _, r := range rows[1:] {
-		if rank[r.VersionID] > rank[newest.VersionID] || (rank[r.VersionID] == rank[newest.VersionID] && r.VersionID > newest.VersionID) {
+		if newer(r.VersionID, newest.VersionID) {
 			newest = r
 		}
 	}
@@ -407,6 +406,119 @@ func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int6
 	return p, nil
 }
 
+// versionOrder returns whether version a of model id is newer than b: by
+// the version list kept in the library (newest first), then by id.
+func versionOrder(ctx context.Context, st *store.Store, id int64) func(a, b int64) bool {
+	rank := map[int64]int{}
+	if mv, err := st.GetModelVersions(ctx, id); err == nil {
+		for i, v := range mv.Versions {
+			rank[v.ID] = len(mv.Versions) - i
+		}
+	}
+	return func(a, b int64) bool {
+		return rank[a] > rank[b] || (rank[a] == rank[b] && a > b)
+	}
+}
+
+// dirNewest returns, for each folder of rows (one model's files), the newest
+// version it holds.
+func dirNewest(rows []*store.File, newer func(a, b int64) bool) map[string]int64 {
+	out := map[string]int64{}
+	for _, r := range rows {
+		d := filepath.Dir(r.Path)
+		if v, ok := out[d]; !ok || newer(r.VersionID, v) {
+			out[d] = r.VersionID
+		}
+	}
+	return out
+}
+
+// behindModels returns the models of the library, other than those in
+// skip, that have a folder holding only versions older than the newest on
+// disk: an update cut short (Ctrl-C, a failed download) or a model updated
+// in one UI and not in another. `update --all` brings them up to date as
+// a named model is (upToDatePlan). Files kept beside their replacement
+// (--keep-old) do not count, and no request is sent to find them.
+func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool) ([]int64, error) {
+	rows, err := st.List(ctx, store.Filter{State: store.StateIdentified})
+	if err != nil {
+		return nil, err
+	}
+	byModel := map[int64][]*store.File{}
+	var ids []int64
+	for _, r := range rows {
+		if r.ModelID == 0 || r.VersionID == 0 || skip[r.ModelID] || !library.OnDisk(r.Path) {
+			continue
+		}
+		if byModel[r.ModelID] == nil {
+			ids = append(ids, r.ModelID)
+		}
+		byModel[r.ModelID] = append(byModel[r.ModelID], r)
+	}
+	var out []int64
+	for _, id := range ids {
+		files := byModel[id]
+		newer := versionOrder(ctx, st, id)
+		newest := files[0].VersionID
+		for _, f := range files[1:] {
+			if newer(f.VersionID, newest) {
+				newest = f.VersionID
+			}
+		}
+		for _, v := range dirNewest(files, newer) {
+			if v != newest {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// behindFiles pairs the files of an outdated model that are older than its
+// current version, in folders with nothing newer (the model kept for
+// another UI at an older version, or an update cut short), with the file of
+// u's latest version that replaces each, so that one update brings every
+// folder to it. from gives the version of each of them. Older files kept
+// beside a newer one (--keep-old) are left alone.
+func behindFiles(ctx context.Context, st *store.Store, c versionGetter, u *library.Update) (out []*library.FileUpdate, from map[string]library.VersionRef, err error) {
+	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}, State: store.StateIdentified})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows = slices.DeleteFunc(rows, func(r *store.File) bool { return r.VersionID == 0 || !library.OnDisk(r.Path) })
+	newer := versionOrder(ctx, st, u.ModelID)
+	dirs := dirNewest(rows, newer)
+	var behind []*store.File
+	for _, r := range rows {
+		if r.VersionID != u.Current.ID && dirs[filepath.Dir(r.Path)] == r.VersionID && newer(u.Current.ID, r.VersionID) {
+			behind = append(behind, r)
+		}
+	}
+	if len(behind) == 0 {
+		return nil, nil, nil
+	}
+	latest, err := c.GetModelVersion(ctx, u.Latest.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the files of %s: %w", u.Latest.Name, err)
+	}
+	from = map[string]library.VersionRef{}
+	versions := map[int64]*api.ModelVersion{}
+	for _, r := range behind {
+		v, ok := versions[r.VersionID]
+		if !ok {
+			if v, err = c.GetModelVersion(ctx, r.VersionID); err != nil && ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			versions[r.VersionID] = v // nil when CivitAI no longer has it
+		}
+		fu := library.PlanFiles([]*store.File{r}, v, latest)[0]
+		out = append(out, fu)
+		from[r.Path] = library.VersionRef{ID: r.VersionID, Name: r.VersionName}
+	}
+	return out, from, nil
+}
+
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	note := func(format string, args ...any) {
@@ -476,12 +588,37 @@ func run(ctx context.Context, o *Options) error {
 			plans = append(plans, &plan{u: u, err: err})
 			continue
 		}
-		plans = append(plans, newPlan(u, files, o.RemoveOld))
+		more, from, err := behindFiles(ctx, st, c, u)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			plans = append(plans, &plan{u: u, err: err})
+			continue
+		}
+		p := newPlan(u, append(slices.Clone(files), more...), o.RemoveOld)
+		for _, j := range p.jobs {
+			if v, ok := from[j.olds[0]]; ok {
+				j.from = v
+			}
+		}
+		plans = append(plans, p)
+	}
+	named := slices.Clone(o.ModelIDs)
+	if o.All {
+		// Models none of whose versions is outdated may still have a
+		// folder left behind (an update cut short): running
+		// `update --all` again finishes it.
+		ids, err := behindModels(ctx, st, checked)
+		if err != nil {
+			return err
+		}
+		named = append(named, ids...)
 	}
 	// A named model whose newest version is on disk may have older files:
 	// left without their replacement by an update cut short, or to remove
 	// with --remove-old.
-	for _, id := range o.ModelIDs {
+	for _, id := range named {
 		if checked[id] {
 			continue
 		}
@@ -687,8 +824,9 @@ func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 		newCol := fmt.Sprintf("%s (%d)", p.u.Latest.Name, p.u.Latest.ID)
 		if p.upToDate && len(p.jobs) == 0 {
 			newCol = "(up to date)"
-		} else if p.upToDate {
-			// Older files catching up: their versions.
+		} else if len(p.jobs) > 0 {
+			// The versions of the files replaced (older files catching
+			// up, or a folder at an older version than the others).
 			cur = nil
 			for _, j := range p.jobs {
 				if v := fmt.Sprintf("%s (%d)", j.from.Name, j.from.ID); !slices.Contains(cur, v) {
