@@ -711,10 +711,13 @@ func run(ctx context.Context, o *Options) error {
 			}
 		}
 		if n > 0 {
-			fmt.Fprintf(ios.ErrOut, "Remove these %d old files (%s) after the update? [y/N] ", n, tableprinter.Bytes(size))
+			// The question says what "no" does: nothing at all, not an
+			// update that keeps the old files.
+			fmt.Fprintf(ios.ErrOut, "Update, then remove %s (%s) once replaced? [y/N] ", plural(n, "old file"), tableprinter.Bytes(size))
 			answer, _ := bufio.NewReader(ios.In).ReadString('\n')
 			if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-				return errors.New("cancelled: nothing was downloaded or removed")
+				return cmdutil.WithHint(errors.New("cancelled: nothing was downloaded or removed"),
+					"to update and keep the old files, run it without `--remove-old`")
 			}
 		}
 	}
