@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/time/rate"
 
-	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmd/ls"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/library"
@@ -105,13 +104,24 @@ $ civit outdated --type lora,locon --json`),
 }
 
 // Check runs the comparison the way `civit outdated` does; `civit update`
-// uses it too. modelType keeps only the models of that type ("" all).
-func Check(ctx context.Context, f *cmdutil.Factory, modelType string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
-	var types []string
-	if modelType != "" {
-		types = []string{string(api.ParseModelType(modelType))}
-	}
+// uses it too. types keeps only the models of those types, spelled as the
+// library has them (ResolveTypes; nil: all).
+func Check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
 	return check(ctx, f, types, modelIDs, offline, refresh, rps)
+}
+
+// ResolveTypes turns the values of a --type flag (lora, checkpoint, ...)
+// into the model types of the library, as `civit ls` does; an unknown type
+// is a usage error naming the valid ones. No values: nil (all types).
+func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	st, err := f.Store()
+	if err != nil {
+		return nil, err
+	}
+	return ls.ResolveTypes(values, func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) })
 }
 
 // check is Check for model types already spelled as the library has them
@@ -138,15 +148,9 @@ func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []i
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	var types []string
-	if len(o.Types) > 0 {
-		st, err := o.Factory.Store()
-		if err != nil {
-			return err
-		}
-		if types, err = ls.ResolveTypes(o.Types, func() ([]*store.File, error) { return st.List(ctx, store.Filter{}) }); err != nil {
-			return err
-		}
+	types, err := ResolveTypes(ctx, o.Factory, o.Types)
+	if err != nil {
+		return err
 	}
 	res, err := check(ctx, o.Factory, types, nil, o.Offline, o.Refresh, o.Rate)
 	if err != nil {

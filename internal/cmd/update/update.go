@@ -36,6 +36,7 @@ type Options struct {
 
 	ModelIDs  []int64
 	All       bool
+	Types     []string
 	KeepOld   bool
 	RemoveOld bool
 	Yes       bool
@@ -55,7 +56,8 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 Download the newest version (not in early access) of the given models of
 the library — model ids or model URLs — or of every outdated model with
 --all (see 'civit outdated'), with the same engine, verification and
-sidecars as 'civit download'.
+sidecars as 'civit download'. --type keeps --all to models of these types,
+as 'civit outdated --type' lists them.
 
 Each file on disk of the old version is replaced by the new version's file
 that matches it: the same file type (Model, VAE, Config, Training Data,
@@ -113,6 +115,8 @@ $ civit update --all --remove-old --dry-run`),
 				return cmdutil.FlagErrorf("give model ids to update, or `--all`")
 			case len(args) > 0 && opts.All:
 				return cmdutil.FlagErrorf("give either model ids or `--all`, not both")
+			case len(opts.Types) > 0 && !opts.All:
+				return cmdutil.FlagErrorf("`--type` goes with `--all`")
 			case opts.KeepOld && opts.RemoveOld:
 				return cmdutil.FlagErrorf("give either `--keep-old` or `--remove-old`")
 			case opts.RemoveOld && !opts.Yes && !opts.DryRun && !f.IOStreams.CanPrompt():
@@ -127,6 +131,7 @@ $ civit update --all --remove-old --dry-run`),
 	}
 	fl := cmd.Flags()
 	fl.BoolVar(&opts.All, "all", false, "update every outdated model")
+	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "with --all, only models of this `type` (repeatable or comma-separated): lora, checkpoint, ...")
 	fl.BoolVar(&opts.KeepOld, "keep-old", false, "keep the old versions (the default)")
 	fl.BoolVar(&opts.RemoveOld, "remove-old", false, "delete the old versions and their sidecars after the update")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
@@ -439,7 +444,7 @@ func dirNewest(rows []*store.File, newer func(a, b int64) bool) map[string]int64
 // in one UI and not in another. `update --all` brings them up to date as
 // a named model is (upToDatePlan). Files kept beside their replacement
 // (--keep-old) do not count, and no request is sent to find them.
-func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool) ([]int64, error) {
+func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, types []string) ([]int64, error) {
 	rows, err := st.List(ctx, store.Filter{State: store.StateIdentified})
 	if err != nil {
 		return nil, err
@@ -447,7 +452,8 @@ func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool) ([]
 	byModel := map[int64][]*store.File{}
 	var ids []int64
 	for _, r := range rows {
-		if r.ModelID == 0 || r.VersionID == 0 || skip[r.ModelID] || !library.OnDisk(r.Path) {
+		if r.ModelID == 0 || r.VersionID == 0 || skip[r.ModelID] || !library.OnDisk(r.Path) ||
+			(len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return strings.EqualFold(t, r.ModelType) })) {
 			continue
 		}
 		if byModel[r.ModelID] == nil {
@@ -530,7 +536,11 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := outdated.Check(ctx, o.Factory, "", o.ModelIDs, false, o.Refresh, o.Rate)
+	types, err := outdated.ResolveTypes(ctx, o.Factory, o.Types)
+	if err != nil {
+		return err
+	}
+	res, err := outdated.Check(ctx, o.Factory, types, o.ModelIDs, false, o.Refresh, o.Rate)
 	if err != nil {
 		return err
 	}
@@ -609,7 +619,7 @@ func run(ctx context.Context, o *Options) error {
 		// Models none of whose versions is outdated may still have a
 		// folder left behind (an update cut short): running
 		// `update --all` again finishes it.
-		ids, err := behindModels(ctx, st, checked)
+		ids, err := behindModels(ctx, st, checked, types)
 		if err != nil {
 			return err
 		}

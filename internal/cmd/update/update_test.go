@@ -34,6 +34,8 @@ func TestNewCmdUpdate(t *testing.T) {
 		{name: "remove on a terminal asks later", args: "1 --remove-old", tty: true, want: Options{ModelIDs: []int64{1}, RemoveOld: true, Rate: 2}},
 		{name: "remove dry run", args: "1 --remove-old --dry-run", want: Options{ModelIDs: []int64{1}, RemoveOld: true, DryRun: true, Rate: 2}},
 		{name: "a version is not a model", args: "https://civitai.com/model-versions/5", wantErr: "names a version, not a model"},
+		{name: "all of a type", args: "--all --type lora,locon", want: Options{All: true, Types: []string{"lora", "locon"}, Rate: 2}},
+		{name: "type without all", args: "1 --type lora", wantErr: "`--type` goes with `--all`"},
 		{name: "bad rate", args: "1 --rate 0", wantErr: "`--rate` must be more than 0"},
 	}
 	for _, tt := range tests {
