@@ -378,6 +378,11 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, host string,
 		body, ctype = s3Error(code, http.StatusText(status)), "application/xml"
 	default:
 		body, ctype = faultJSONBody(status, r.URL.Path), jsonContentType
+		if status == 404 && strings.HasPrefix(r.URL.Path, "/api/download/") {
+			// A 404 injected on a download that exists is the storage
+			// resolve failure, sent with private, no-store (§2.10).
+			h.Set("Cache-Control", "private, no-store")
+		}
 		if status == 503 {
 			// The overload answers send no-store and Retry-After: 2 (§2.1,
 			// §2.6, §6).

@@ -55,6 +55,10 @@ func TestFaultResponses(t *testing.T) {
 		{name: "500 no Retry-After", rule: FaultRule{Status: 500}, path: "/api/v1/models/101", status: 500, ctype: jsonContentType},
 		// Each endpoint's own 404 body (§2.2, §2.3).
 		{name: "404 model", rule: FaultRule{Status: 404}, path: "/api/v1/models/101", status: 404, body: `{"error":"No model with id 101"}`, ctype: jsonContentType},
+		// A 404 of a download whose version exists is the storage resolve
+		// failure: "File not found", not cacheable (§2.10).
+		{name: "404 download resolve failure", rule: FaultRule{Status: 404}, path: "/api/download/models/10101", status: 404,
+			body: `{"error":"File not found"}`, ctype: jsonContentType, cache: "private, no-store"},
 		{name: "404 version", rule: FaultRule{Status: 404}, path: "/api/v1/model-versions/10101", status: 404, body: `{"error":"Model not found"}`, ctype: jsonContentType},
 	}
 	for _, tt := range tests {
