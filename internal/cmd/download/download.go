@@ -409,7 +409,11 @@ func readTargets(path string, in io.Reader) ([]inputLine, error) {
 	var out []inputLine
 	sc := bufio.NewScanner(in)
 	for n := 1; sc.Scan(); n++ {
-		line, _, _ := strings.Cut(sc.Text(), "\t")
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // Notepad's and PowerShell's UTF-8 mark
+		}
+		line, _, _ := strings.Cut(text, "\t")
 		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {
 			line = strings.TrimSpace(line[:i])
