@@ -65,18 +65,23 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if cmd != nil {
 		usage = cmd.UsageString()
 	}
-	var secrets []string
+	return report(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, usage, secrets(f)...)
+}
+
+// secrets are the API keys civit may know, to be kept out of its messages.
+func secrets(f *cmdutil.Factory) []string {
+	var out []string
 	if f.Getenv != nil {
 		for _, k := range []string{"CIVITAI_API_KEY", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN"} {
-			secrets = append(secrets, f.Getenv(k))
+			out = append(out, f.Getenv(k))
 		}
 	}
 	if f.Config != nil {
 		if c, cerr := f.Config(); cerr == nil {
-			secrets = append(secrets, c.Get("api_key"))
+			out = append(out, c.Get("api_key"))
 		}
 	}
-	return report(f.IOStreams.ErrOut, iostreams.ColorScheme{Enabled: f.IOStreams.ErrColorEnabled()}, err, usage, secrets...)
+	return out
 }
 
 // flagErrorFunc makes cobra's own flag parsing failures usage errors.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/civit/civit/internal/iostreams"
 	"io"
 	"net"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/target"
 )
 
@@ -35,21 +35,9 @@ func report(w io.Writer, cs iostreams.ColorScheme, err error, usage string, secr
 	if err == nil {
 		return ExitOK
 	}
-	hasKey := false
-	for _, k := range secrets {
-		hasKey = hasKey || strings.TrimSpace(k) != ""
-	}
-	msg, hints, code := classify(err, hasKey)
+	msg, hints, code := explain(err, secrets)
 	if msg == "" {
 		return code
-	}
-	for _, s := range secrets {
-		if len(s) >= 4 {
-			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
-			for i := range hints {
-				hints[i] = strings.ReplaceAll(hints[i], s, "[REDACTED]")
-			}
-		}
 	}
 	fmt.Fprintf(w, "%s %s\n", cs.Red("civit: error:"), msg)
 	for _, h := range hints {
@@ -60,6 +48,27 @@ func report(w io.Writer, cs iostreams.ColorScheme, err error, usage string, secr
 		fmt.Fprintf(w, "\n%s", usage)
 	}
 	return code
+}
+
+// explain is what report prints for err, with the secrets (API keys)
+// redacted: the message ("" for none), the hints and the exit code.
+// Commands that list several failures print each one with it
+// (cmdutil.Failures).
+func explain(err error, secrets []string) (string, []string, int) {
+	hasKey := false
+	for _, k := range secrets {
+		hasKey = hasKey || strings.TrimSpace(k) != ""
+	}
+	msg, hints, code := classify(err, hasKey)
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			msg = strings.ReplaceAll(msg, s, "[REDACTED]")
+			for i := range hints {
+				hints[i] = strings.ReplaceAll(hints[i], s, "[REDACTED]")
+			}
+		}
+	}
+	return msg, hints, code
 }
 
 func classify(err error, hasKey bool) (msg string, hints []string, code int) {
@@ -83,6 +92,9 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	case errors.Is(err, context.Canceled):
 		return "interrupted", nil, ExitInterrupt
 	case errors.As(err, &partial):
+		if partial.Code != 0 {
+			return err.Error(), nil, partial.Code
+		}
 		return err.Error(), nil, ExitPartial
 	case errors.As(err, &tgtErr):
 		return err.Error(), []string{"expected " + target.Expected}, ExitUsage

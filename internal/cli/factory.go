@@ -35,6 +35,9 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		return store.Open(context.Background(), path)
 	})
 
+	// Explain depends on Config and the environment (the keys to redact).
+	f.Explain = func(err error) (string, []string, int) { return explain(err, secrets(f)) }
+
 	// HTTPClient depends on nothing; one pooled client for every API call.
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {
 		return api.NewHTTPClient(60 * time.Second), nil

@@ -47,10 +47,12 @@ func WithHint(err error, hint string) error {
 }
 
 // PartialError reports that some of the items a command worked on failed
-// (each failure has already been printed). It exits with 3.
+// (each failure has already been printed). It exits with 3, or with Code
+// when that is set (every item failed for want of an API key: 4).
 type PartialError struct {
 	Failed, Total int
 	What          string // e.g. "lookups", "queries"
+	Code          int
 }
 
 func (e *PartialError) Error() string {

@@ -29,6 +29,10 @@ type Factory struct {
 	// nothing but the environment (XDG_DATA_HOME). Nil in tests that do
 	// not need it.
 	Store func() (*store.Store, error)
+	// Explain turns an error into what the command line prints for it:
+	// the message (secrets redacted), the hints and the exit code. Nil in
+	// tests that do not need it.
+	Explain func(err error) (msg string, hints []string, code int)
 }
 
 // ConfigHost is the host of the configured API base URL ("" when unknown),

@@ -105,6 +105,9 @@ func (s *IOStreams) ColorEnabled() bool { return s.colour }
 // ErrColorEnabled reports whether stderr output may use ANSI colours.
 func (s *IOStreams) ErrColorEnabled() bool { return s.errColour }
 
+// ErrColorScheme styles text for stderr: plain when colour is off there.
+func (s *IOStreams) ErrColorScheme() ColorScheme { return ColorScheme{Enabled: s.errColour} }
+
 // ColorScheme styles text for stdout: plain when colour is off.
 func (s *IOStreams) ColorScheme() ColorScheme { return ColorScheme{Enabled: s.colour} }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -358,19 +357,11 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 	}
 	// Each failure on its line, then what to do about them, each piece of
 	// advice once (twenty existing files need one "use --force").
-	var hints []string
+	fails := cmdutil.NewFailures(o.Factory)
 	for _, it := range failed {
-		err := explain(it)
-		fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), err)
-		var h *cmdutil.HintError
-		if errors.As(err, &h) && !slices.Contains(hints, h.Hint) {
-			hints = append(hints, h.Hint)
-		}
+		fails.Add(label(it), explain(it))
 	}
-	for _, h := range hints {
-		fmt.Fprintf(ios.ErrOut, "civit: hint: %s\n", h)
-	}
-	return &cmdutil.PartialError{Failed: len(failed), Total: len(items), What: "downloads"}
+	return fails.Err(len(items), "downloads")
 }
 
 func label(it *item) string {

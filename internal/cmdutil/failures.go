@@ -1,0 +1,63 @@
+package cmdutil
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Failures lists the failed items of a command that works on several: each
+// on its own "civit: error:" line as it is added, then, from Err, the
+// advice for them, each hint once (twenty files refused for want of a key
+// need one "set CIVITAI_API_KEY"), the same hints and exit codes as a
+// single failure gets.
+type Failures struct {
+	f     *Factory
+	n     int
+	hints []string
+	codes []int
+}
+
+// NewFailures starts an empty list printing to f's stderr.
+func NewFailures(f *Factory) *Failures { return &Failures{f: f} }
+
+// Add prints one failure, labelled (a file, a model, a query; "" for none).
+func (l *Failures) Add(label string, err error) {
+	msg, hints, code := err.Error(), []string(nil), 1
+	if l.f.Explain != nil {
+		msg, hints, code = l.f.Explain(err)
+	}
+	if label != "" {
+		msg = label + ": " + msg
+	}
+	cs := l.f.IOStreams.ErrColorScheme()
+	fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Red("civit: error:"), msg)
+	l.n++
+	l.codes = append(l.codes, code)
+	for _, h := range hints {
+		if !slices.Contains(l.hints, h) {
+			l.hints = append(l.hints, h)
+		}
+	}
+}
+
+// Len is the number of failures added.
+func (l *Failures) Len() int { return l.n }
+
+// Err prints the hints and returns the error the command exits with: nil
+// when nothing failed, else a *PartialError counting the failures among
+// total items. When every item failed and for the same reason that has its
+// own exit code (4: an API key is needed or refused), that is the code.
+func (l *Failures) Err(total int, what string) error {
+	if l.n == 0 {
+		return nil
+	}
+	cs := l.f.IOStreams.ErrColorScheme()
+	for _, h := range l.hints {
+		fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Cyan("civit: hint:"), h)
+	}
+	e := &PartialError{Failed: l.n, Total: max(total, l.n), What: what}
+	if l.n >= e.Total && l.codes[0] > 3 && !slices.ContainsFunc(l.codes, func(c int) bool { return c != l.codes[0] }) {
+		e.Code = l.codes[0]
+	}
+	return e
+}
