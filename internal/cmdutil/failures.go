@@ -44,19 +44,21 @@ func (l *Failures) Add(label string, err error) {
 func (l *Failures) Len() int { return l.n }
 
 // Err prints the hints and returns the error the command exits with: nil
-// when nothing failed, else a *PartialError counting the failures among
-// total items. When every item failed and for the same reason that has its
-// own exit code (4: an API key is needed or refused), that is the code.
-func (l *Failures) Err(total int, what string) error {
-	if l.n == 0 {
+// when nothing failed, else a *PartialError: failed of total items (an
+// item, a model say, may have had several failures). When every item
+// failed, each for a reason with its own exit code (4: an API key is
+// needed or refused), that is the code.
+func (l *Failures) Err(failed, total int, what string) error {
+	if failed == 0 && l.n == 0 {
 		return nil
 	}
 	cs := l.f.IOStreams.ErrColorScheme()
 	for _, h := range l.hints {
 		fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Cyan("civit: hint:"), h)
 	}
-	e := &PartialError{Failed: l.n, Total: max(total, l.n), What: what}
-	if l.n >= e.Total && l.codes[0] > 3 && !slices.ContainsFunc(l.codes, func(c int) bool { return c != l.codes[0] }) {
+	failed = max(failed, 1)
+	e := &PartialError{Failed: failed, Total: max(total, failed), What: what}
+	if failed >= e.Total && len(l.codes) > 0 && l.codes[0] > 3 && !slices.ContainsFunc(l.codes, func(c int) bool { return c != l.codes[0] }) {
 		e.Code = l.codes[0]
 	}
 	return e

@@ -361,7 +361,7 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 	for _, it := range failed {
 		fails.Add(label(it), explain(it))
 	}
-	return fails.Err(len(items), "downloads")
+	return fails.Err(len(failed), len(items), "downloads")
 }
 
 func label(it *item) string {

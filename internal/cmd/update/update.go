@@ -659,16 +659,13 @@ func run(ctx context.Context, o *Options) error {
 		units += p.units()
 	}
 	var only error
+	fails := cmdutil.NewFailures(o.Factory) // their hints come at the end
 	fail := func(err error) {
 		if units == 1 {
 			only = err
 			return
 		}
-		fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
-		var h *cmdutil.HintError
-		if errors.As(err, &h) {
-			fmt.Fprintf(ios.ErrOut, "civit: hint: %s\n", h.Hint)
-		}
+		fails.Add("", err)
 	}
 	modelErr := func(p *plan, err error) {
 		fail(fmt.Errorf("%s (%d): %w", p.u.Model, p.u.ModelID, err))
@@ -694,7 +691,7 @@ func run(ctx context.Context, o *Options) error {
 		if failed == 0 {
 			fmt.Fprintln(ios.ErrOut, "everything is up to date")
 		}
-		return result(only, failed, failed)
+		return result(only, fails, failed, failed)
 	}
 
 	if o.DryRun {
@@ -702,7 +699,7 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 		fmt.Fprintf(ios.ErrOut, "dry run: %s; nothing was done\n", plural(len(plans), "model"))
-		return result(only, failed, max(failed, len(plans)+len(early)))
+		return result(only, fails, failed, max(failed, len(plans)+len(early)))
 	}
 
 	if o.RemoveOld && !o.Yes {
@@ -798,7 +795,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "%d updated, %d failed\n", updated, failed)
-	return result(only, failed, failed+updated)
+	return result(only, fails, failed, failed+updated)
 }
 
 // dryRun prints the plans: per model the new files, the folders they go
@@ -855,11 +852,16 @@ func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 
 // result is the run's error: the one failure when there was one outcome
 // in all (not printed yet), else the count of failures.
-func result(only error, failed, total int) error {
-	if only != nil {
+func result(only error, fails *cmdutil.Failures, failed, total int) error {
+	switch {
+	case only != nil:
 		return only
+	case failed == 0:
+		return nil
+	case total <= 1:
+		return cmdutil.ErrSilent // the one failure is printed already
 	}
-	return partial(failed, total)
+	return fails.Err(failed, total, "models")
 }
 
 func plural(n int, what string) string {
@@ -874,16 +876,6 @@ func dashIfEmpty(s string) string {
 		return "-"
 	}
 	return s
-}
-
-func partial(failed, total int) error {
-	if failed == 0 {
-		return nil
-	}
-	if total <= 1 {
-		return cmdutil.ErrSilent // the one failure is printed already
-	}
-	return &cmdutil.PartialError{Failed: failed, Total: max(total, failed), What: "models"}
 }
 
 // removeOld deletes the old files of u (not those that now hold the new
