@@ -205,9 +205,17 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// redactRaw hides anything after '?' or '@' in an unparsable URL.
+// redactRaw hides the user information (everything between "://" and the
+// last '@') and the query of an unparsable URL.
 func redactRaw(s string) string {
-	if i := strings.IndexAny(s, "?@"); i >= 0 {
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		from := 0
+		if i := strings.Index(s, "://"); i >= 0 && i < at {
+			from = i + len("://")
+		}
+		s = s[:from] + "REDACTED" + s[at:]
+	}
+	if i := strings.Index(s, "?"); i >= 0 {
 		return s[:i] + "…"
 	}
 	return s
