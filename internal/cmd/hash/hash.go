@@ -295,15 +295,16 @@ func (o *Options) print(ios interface {
 	IsStdoutTTY() bool
 	TerminalWidth() int
 }, items []*item) error {
-	out, errOut := o.Factory.IOStreams.Out, o.Factory.IOStreams.ErrOut
+	out := o.Factory.IOStreams.Out
 	failed := 0
+	fails := cmdutil.NewFailures(o.Factory)
 	for _, it := range items {
 		if it.err != nil {
 			msg := it.err.Error()
 			it.Error = &msg
 			failed++
 			if len(items) > 1 { // one alone is returned, with its hint
-				fmt.Fprintf(errOut, "civit: error: %s: %v\n", it.Input, it.err)
+				fails.Add(it.Input, it.err)
 			}
 		} else if !it.Found {
 			msg := "not found on CivitAI" // counted as failed below: say so here too
@@ -358,5 +359,5 @@ func (o *Options) print(ios interface {
 		return cmdutil.WithHint(fmt.Errorf("no model on CivitAI has the hash of %s", items[0].Input),
 			"the file may be private, deleted, converted or merged locally, or CivitAI published a wrong hash for it")
 	}
-	return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "lookups"}
+	return fails.Err(failed, len(items), "lookups")
 }

@@ -549,12 +549,13 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 		return err
 	}
 	failed := 0
+	fails := cmdutil.NewFailures(o.Factory)
 	for _, r := range results {
 		if r.err != nil {
 			failed++
 			msg := r.err.Error()
 			r.Error = &msg
-			fmt.Fprintf(ios.ErrOut, "civit: error: query %q: %v\n", r.Query, r.err)
+			fails.Add(fmt.Sprintf("query %q", r.Query), r.err)
 		}
 		o.warnIncomplete(searchResult{incomplete: r.incomplete}, r.Query)
 		if r.err == nil && len(r.models) == 0 {
@@ -584,10 +585,7 @@ func runBatch(ctx context.Context, o *Options, c *api.Client) error {
 			return err
 		}
 	}
-	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: len(results), What: "queries"}
-	}
-	return nil
+	return fails.Err(failed, len(results), "queries")
 }
 
 func (o *Options) print(models []*api.Model) error {
