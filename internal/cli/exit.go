@@ -125,6 +125,9 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		}
 		return err.Error(), []string{h}, ExitAuth
 	case api.KindForbidden:
+		if !hasKey && !e.KeySent {
+			return err.Error(), []string{fmt.Sprintf("CivitAI refused the request; if the file needs an account, set `CIVITAI_API_KEY` with a key from %s", keyURL)}, ExitAuth
+		}
 		return err.Error(), []string{"your API key has no access to this file, or CivitAI refused the request"}, ExitAuth
 	case api.KindArchived:
 		return err.Error(), []string{"the creator archived this model; its files can no longer be downloaded"}, ExitError

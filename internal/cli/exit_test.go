@@ -68,3 +68,16 @@ func TestClassifyBrokenJSON(t *testing.T) {
 		t.Errorf("HTML: hints %q", hints)
 	}
 }
+
+// A 403 without a key does not blame the key.
+func TestClassifyForbidden(t *testing.T) {
+	t.Parallel()
+	_, hints, code := classify(&api.Error{Kind: api.KindForbidden, Message: "Forbidden"}, false)
+	if code != ExitAuth || len(hints) != 1 || strings.Contains(hints[0], "your API key") || !strings.Contains(hints[0], "CIVITAI_API_KEY") {
+		t.Errorf("no key: hints %q, exit %d", hints, code)
+	}
+	_, hints, _ = classify(&api.Error{Kind: api.KindForbidden, Message: "Forbidden", KeySent: true}, false)
+	if len(hints) != 1 || !strings.Contains(hints[0], "your API key has no access") {
+		t.Errorf("key sent: hints %q", hints)
+	}
+}
