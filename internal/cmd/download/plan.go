@@ -319,6 +319,9 @@ func until(v *api.ModelVersion) string {
 // download link's own selectors to a version's files.
 func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File, error) {
 	if len(v.Files) == 0 {
+		if v.Model != nil && v.Model.Mode == "Archived" {
+			return nil, &api.Error{Kind: api.KindArchived, Message: fmt.Sprintf("model %s is archived: the files of version %d (%s) can no longer be downloaded", v.Model.Name, v.ID, v.Name)}
+		}
 		return nil, fmt.Errorf("version %d (%s) has no downloadable files", v.ID, v.Name)
 	}
 	o := p.o
