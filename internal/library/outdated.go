@@ -70,6 +70,16 @@ type OutdatedOptions struct {
 	// version the user has, and an update must not recreate its folder
 	// (deleted, or on a drive that is not mounted).
 	OnDisk func(path string) bool
+	// AnyBase offers newer versions on any base model. By default a newer
+	// version counts only when it has the base model of the version on
+	// disk: a LoRA's SDXL version does not replace its SD 1.5 one.
+	AnyBase bool
+}
+
+// SameBase reports whether two versions' base models are the same line of
+// a model ("" is unknown and matches any).
+func SameBase(a, b string) bool {
+	return a == "" || b == "" || strings.EqualFold(a, b)
 }
 
 // OnDisk reports whether path still exists (a file deleted, or on a drive
@@ -105,6 +115,11 @@ type Update struct {
 	// EarlyAccess is the newest version when it is newer than Latest and
 	// still in early access.
 	EarlyAccess *store.VersionInfo `json:"earlyAccess,omitempty"`
+	// OtherBase is the newest version newer than Latest on another base
+	// model than Current's (not offered without AnyBase); BaseModel is
+	// Current's base model.
+	OtherBase *store.VersionInfo `json:"otherBase,omitempty"`
+	BaseModel string             `json:"baseModel,omitempty"`
 	// Command updates the model; "" when Latest is nil (only an
 	// early-access version is newer: `civit update` has nothing to do).
 	Command string `json:"command,omitempty"`
@@ -204,7 +219,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 			mv, m, requests, err := versionsFor(gctx, o, id, now, prefetched[id])
 			var u *Update
 			if err == nil {
-				if u = compare(mv, files, now); u != nil && u.Latest != nil && o.Client != nil {
+				if u = compare(mv, files, now, o.AnyBase); u != nil && u.Latest != nil && o.Client != nil {
 					n, ferr := planFiles(gctx, o, m, u, files)
 					requests += n
 					if ferr != nil && gctx.Err() != nil {
@@ -400,7 +415,7 @@ func CurrentRows(u *Update, files []*store.File) []*store.File {
 }
 
 // compare finds what is newer than the newest version on disk.
-func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Update {
+func compare(mv *store.ModelVersions, files []*store.File, now time.Time, anyBase bool) *Update {
 	if len(mv.Versions) == 0 {
 		return nil
 	}
@@ -431,11 +446,29 @@ func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Updat
 			}
 		}
 	}
-	if len(newer) == 0 {
+	base := cur.BaseModel
+	if curIdx < len(mv.Versions) {
+		base = firstNonEmpty(mv.Versions[curIdx].BaseModel, base)
+	}
+	var other *store.VersionInfo
+	if !anyBase {
+		var same []store.VersionInfo
+		for _, v := range newer {
+			switch {
+			case SameBase(v.BaseModel, base):
+				same = append(same, v)
+			case other == nil && len(same) == 0 && !v.InEarlyAccess(now):
+				v := v
+				other = &v
+			}
+		}
+		newer = same
+	}
+	if len(newer) == 0 && other == nil {
 		return nil
 	}
 	u := &Update{ModelID: mv.ModelID, Model: firstNonEmpty(mv.ModelName, cur.ModelName), ModelType: firstNonEmpty(mv.ModelType, cur.ModelType),
-		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path)}
+		Current: VersionRef{ID: cur.VersionID, Name: cur.VersionName}, Dir: filepath.Dir(cur.Path), BaseModel: base, OtherBase: other}
 	u.Dirs = []string{u.Dir}
 	for _, f := range files {
 		if f.VersionID == cur.VersionID {
@@ -445,7 +478,7 @@ func compare(mv *store.ModelVersions, files []*store.File, now time.Time) *Updat
 			}
 		}
 	}
-	if newer[0].InEarlyAccess(now) {
+	if len(newer) > 0 && newer[0].InEarlyAccess(now) {
 		ea := newer[0]
 		u.EarlyAccess = &ea
 	}

@@ -233,7 +233,7 @@ func TestCompare(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			u := compare(&store.ModelVersions{ModelID: 1, Versions: tt.versions}, tt.files, now)
+			u := compare(&store.ModelVersions{ModelID: 1, Versions: tt.versions}, tt.files, now, false)
 			if (u == nil) != tt.wantNil {
 				t.Fatalf("got %+v, want nil %v", u, tt.wantNil)
 			}
@@ -252,6 +252,58 @@ func TestCompare(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.wantPaths, u.Paths); diff != "" {
 				t.Errorf("paths (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A newer version on another base model is not an update of the one on
+// disk (a LoRA's SDXL version does not replace its SD 1.5 one) unless
+// anyBase; it is reported as OtherBase.
+func TestCompareBaseModels(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 8, 1, 0, 0, 0, 0, time.UTC)
+	vs := []store.VersionInfo{
+		{ID: 24, Name: "v4 Pony", BaseModel: "Pony"},
+		{ID: 23, Name: "v3 SDXL", BaseModel: "SDXL 1.0"},
+		{ID: 22, Name: "v2 SD", BaseModel: "SD 1.5"},
+		{ID: 21, Name: "v1 SD", BaseModel: "SD 1.5"},
+	}
+	file := func(v int64) *store.File { return &store.File{Path: "/a", ModelID: 2, VersionID: v} }
+	tests := []struct {
+		name          string
+		version       int64
+		anyBase       bool
+		wantNil       bool
+		latest, other int64
+		wantBase      string
+		wantNoCommand bool
+	}{
+		{name: "same base newer, other base newer still", version: 21, latest: 22, other: 24, wantBase: "SD 1.5"},
+		{name: "only other bases newer", version: 22, other: 24, wantBase: "SD 1.5", wantNoCommand: true},
+		{name: "any base", version: 22, anyBase: true, latest: 24, wantBase: "SD 1.5"},
+		{name: "SDXL: Pony is another line", version: 23, other: 24, wantBase: "SDXL 1.0", wantNoCommand: true},
+		{name: "newest on disk", version: 24, wantNil: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := compare(&store.ModelVersions{ModelID: 2, Versions: vs}, []*store.File{file(tt.version)}, now, tt.anyBase)
+			if (u == nil) != tt.wantNil {
+				t.Fatalf("got %+v, want nil %v", u, tt.wantNil)
+			}
+			if u == nil {
+				return
+			}
+			var latest, other int64
+			if u.Latest != nil {
+				latest = u.Latest.ID
+			}
+			if u.OtherBase != nil {
+				other = u.OtherBase.ID
+			}
+			if latest != tt.latest || other != tt.other || u.BaseModel != tt.wantBase || (u.Command == "") != tt.wantNoCommand {
+				t.Errorf("latest %d other %d base %q command %q; want %d %d %q, no command %v", latest, other, u.BaseModel, u.Command, tt.latest, tt.other, tt.wantBase, tt.wantNoCommand)
 			}
 		})
 	}

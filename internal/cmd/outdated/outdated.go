@@ -26,6 +26,7 @@ type Options struct {
 	JSON    bool
 	Offline bool
 	Refresh bool
+	AnyBase bool
 	Rate    float64
 }
 
@@ -42,6 +43,11 @@ newest one on disk: current -> latest, when the latest was published, and
 the command that downloads it next to the old file. Files deleted since
 they were recorded (or on a drive that is not mounted) are left out, with
 a warning: they are not a version you have.
+
+A newer version counts only when it is for the same base model as the
+version on disk: a LoRA's SDXL version is not an update of its SD 1.5 one.
+A newer version for another base is shown beside (or alone, without a
+command, counted apart); --any-base makes it the update.
 
 A newer version still in early access is shown as such (with its end date)
 and is not what 'civit update' downloads: a model whose only newer versions
@@ -65,6 +71,9 @@ again; --offline uses what was fetched before and asks nothing.
                early-access versions are newer
   earlyAccess  the newest version when it is still in early access (with
                earlyAccessEndsAt); absent otherwise
+  baseModel    the base model of current
+  otherBase    the newest newer version for another base model, when
+               there is one and --any-base is not given
   paths        the files on disk of the current version
   dir, dirs    the folder of the first of them, and every folder that holds
                one (update puts the new version in each)
@@ -99,6 +108,7 @@ $ civit outdated --type lora,locon --json`),
 	fl.BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	fl.BoolVar(&opts.Offline, "offline", false, "use only what was fetched before")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ask CivitAI again even if recently asked")
+	fl.BoolVar(&opts.AnyBase, "any-base", false, "count newer versions for another base model (SD 1.5 -> SDXL) as updates")
 	fl.Float64Var(&opts.Rate, "rate", 2, "at most `N` CivitAI requests per second")
 	return cmd
 }
@@ -106,8 +116,8 @@ $ civit outdated --type lora,locon --json`),
 // Check runs the comparison the way `civit outdated` does; `civit update`
 // uses it too. types keeps only the models of those types, spelled as the
 // library has them (ResolveTypes; nil: all).
-func Check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
-	return check(ctx, f, types, modelIDs, offline, refresh, rps)
+func Check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh, anyBase bool, rps float64) (*library.OutdatedResult, error) {
+	return check(ctx, f, types, modelIDs, offline, refresh, anyBase, rps)
 }
 
 // ResolveTypes turns the values of a --type flag (lora, checkpoint, ...)
@@ -126,12 +136,12 @@ func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]s
 
 // check is Check for model types already spelled as the library has them
 // (ls.ResolveTypes).
-func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh bool, rps float64) (*library.OutdatedResult, error) {
+func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh, anyBase bool, rps float64) (*library.OutdatedResult, error) {
 	st, err := f.Store()
 	if err != nil {
 		return nil, err
 	}
-	o := library.OutdatedOptions{Store: st, ModelIDs: modelIDs, ModelTypes: types, MaxAge: library.DefaultVersionsMaxAge,
+	o := library.OutdatedOptions{Store: st, ModelIDs: modelIDs, ModelTypes: types, MaxAge: library.DefaultVersionsMaxAge, AnyBase: anyBase,
 		Limiter: rate.NewLimiter(rate.Limit(rps), max(1, min(4, int(rps*2))))}
 	if refresh {
 		o.MaxAge = 0
@@ -152,7 +162,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := check(ctx, o.Factory, types, nil, o.Offline, o.Refresh, o.Rate)
+	res, err := check(ctx, o.Factory, types, nil, o.Offline, o.Refresh, o.AnyBase, o.Rate)
 	if err != nil {
 		return err
 	}
@@ -192,15 +202,22 @@ func run(ctx context.Context, o *Options) error {
 			} else {
 				cmd = "-"
 			}
+			var notes []string
 			if ea := u.EarlyAccess; ea != nil {
 				note := fmt.Sprintf("%s (%d) in early access", ea.Name, ea.ID)
 				if !ea.EarlyAccessEndsAt.IsZero() {
 					note += " until " + ea.EarlyAccessEndsAt.UTC().Format("2006-01-02")
 				}
+				notes = append(notes, note)
+			}
+			if ob := u.OtherBase; ob != nil {
+				notes = append(notes, fmt.Sprintf("%s (%d) for %s", ob.Name, ob.ID, ob.BaseModel))
+			}
+			if len(notes) > 0 {
 				if u.Latest == nil {
-					latest = note
+					latest = strings.Join(notes, "; ")
 				} else {
-					latest += "; " + note
+					latest += "; " + strings.Join(notes, "; ")
 				}
 			}
 			tp.AddRow(fmt.Sprintf("%s (%d)", u.Model, u.ModelID), u.ModelType, fmt.Sprintf("%s (%d)", u.Current.Name, u.Current.ID), latest, published, cmd)
@@ -216,12 +233,29 @@ func run(ctx context.Context, o *Options) error {
 		}
 	}
 	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked)
-	switch ea := len(res.Outdated) - updatable; ea {
+	ea, other := 0, 0
+	for _, u := range res.Outdated {
+		switch {
+		case u.Latest != nil:
+		case u.EarlyAccess != nil:
+			ea++
+		case u.OtherBase != nil:
+			other++
+		}
+	}
+	switch ea {
 	case 0:
 	case 1:
 		summary += "; 1 more has one in early access"
 	default:
 		summary += fmt.Sprintf("; %d more have one in early access", ea)
+	}
+	switch other {
+	case 0:
+	case 1:
+		summary += "; 1 more has one for another base model only (--any-base)"
+	default:
+		summary += fmt.Sprintf("; %d more have one for another base model only (--any-base)", other)
 	}
 	fmt.Fprintln(ios.ErrOut, summary)
 	failed := 0

@@ -42,6 +42,7 @@ type Options struct {
 	Yes       bool
 	DryRun    bool
 	Refresh   bool
+	AnyBase   bool
 	Quiet     bool
 	Rate      float64
 }
@@ -58,6 +59,11 @@ the library — model ids or model URLs — or of every outdated model with
 --all (see 'civit outdated'), with the same engine, verification and
 sidecars as 'civit download'. --type keeps --all to models of these types,
 as 'civit outdated --type' lists them.
+
+The newest version is the newest for the base model of the version on
+disk: a LoRA's SD 1.5 file is not replaced by its SDXL version, and files
+of another base model are left alone (a note names a newer version that
+exists only for another base). --any-base updates across base models.
 
 Each file on disk of the old version is replaced by the new version's file
 that matches it: the same file type (Model, VAE, Config, Training Data,
@@ -137,6 +143,7 @@ $ civit update --all --remove-old --dry-run`),
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would be done, do nothing")
 	fl.BoolVar(&opts.Refresh, "refresh", false, "ask CivitAI again even if recently asked")
+	fl.BoolVar(&opts.AnyBase, "any-base", false, "update to a newer version for another base model too (SD 1.5 -> SDXL)")
 	fl.BoolVarP(&opts.Quiet, "quiet", "q", false, "print only errors and the summary")
 	fl.Float64Var(&opts.Rate, "rate", 2, "at most `N` CivitAI requests per second")
 	return cmd
@@ -310,7 +317,7 @@ func filesFor(ctx context.Context, st *store.Store, c versionGetter, u *library.
 // --remove-old; one without it gets it (a multi-file model whose update
 // was cut short); the others are kept. It returns nil when there is
 // nothing to do.
-func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld bool) (*plan, error) {
+func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld, anyBase bool) (*plan, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{id}, State: store.StateIdentified})
 	if err != nil {
 		return nil, err
@@ -328,6 +335,9 @@ func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int6
 			newest = r
 		}
 	}
+	// Files for another base model are another line of the model: not
+	// older files of this one, to replace or remove.
+	rows = sameBase(rows, newest.BaseModel, anyBase)
 	if !slices.ContainsFunc(rows, func(r *store.File) bool { return r.VersionID != newest.VersionID }) {
 		return nil, nil
 	}
@@ -411,6 +421,15 @@ func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int6
 	return p, nil
 }
 
+// sameBase keeps the files of rows for base model base (all with anyBase,
+// or when a base is unknown).
+func sameBase(rows []*store.File, base string, anyBase bool) []*store.File {
+	if anyBase {
+		return rows
+	}
+	return slices.DeleteFunc(slices.Clone(rows), func(r *store.File) bool { return !library.SameBase(r.BaseModel, base) })
+}
+
 // versionOrder returns whether version a of model id is newer than b: by
 // the version list kept in the library (newest first), then by id.
 func versionOrder(ctx context.Context, st *store.Store, id int64) func(a, b int64) bool {
@@ -444,7 +463,7 @@ func dirNewest(rows []*store.File, newer func(a, b int64) bool) map[string]int64
 // in one UI and not in another. `update --all` brings them up to date as
 // a named model is (upToDatePlan). Files kept beside their replacement
 // (--keep-old) do not count, and no request is sent to find them.
-func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, types []string) ([]int64, error) {
+func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, types []string, anyBase bool) ([]int64, error) {
 	rows, err := st.List(ctx, store.Filter{State: store.StateIdentified})
 	if err != nil {
 		return nil, err
@@ -465,14 +484,15 @@ func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, typ
 	for _, id := range ids {
 		files := byModel[id]
 		newer := versionOrder(ctx, st, id)
-		newest := files[0].VersionID
+		newest := files[0]
 		for _, f := range files[1:] {
-			if newer(f.VersionID, newest) {
-				newest = f.VersionID
+			if newer(f.VersionID, newest.VersionID) {
+				newest = f
 			}
 		}
+		files = sameBase(files, newest.BaseModel, anyBase)
 		for _, v := range dirNewest(files, newer) {
-			if v != newest {
+			if v != newest.VersionID {
 				out = append(out, id)
 				break
 			}
@@ -487,12 +507,13 @@ func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, typ
 // u's latest version that replaces each, so that one update brings every
 // folder to it. from gives the version of each of them. Older files kept
 // beside a newer one (--keep-old) are left alone.
-func behindFiles(ctx context.Context, st *store.Store, c versionGetter, u *library.Update) (out []*library.FileUpdate, from map[string]library.VersionRef, err error) {
+func behindFiles(ctx context.Context, st *store.Store, c versionGetter, u *library.Update, anyBase bool) (out []*library.FileUpdate, from map[string]library.VersionRef, err error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}, State: store.StateIdentified})
 	if err != nil {
 		return nil, nil, err
 	}
 	rows = slices.DeleteFunc(rows, func(r *store.File) bool { return r.VersionID == 0 || !library.OnDisk(r.Path) })
+	rows = sameBase(rows, u.BaseModel, anyBase)
 	newer := versionOrder(ctx, st, u.ModelID)
 	dirs := dirNewest(rows, newer)
 	var behind []*store.File
@@ -540,7 +561,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	res, err := outdated.Check(ctx, o.Factory, types, o.ModelIDs, false, o.Refresh, o.Rate)
+	res, err := outdated.Check(ctx, o.Factory, types, o.ModelIDs, false, o.Refresh, o.AnyBase, o.Rate)
 	if err != nil {
 		return err
 	}
@@ -586,7 +607,12 @@ func run(ctx context.Context, o *Options) error {
 	var plans []*plan
 	for _, u := range res.Outdated {
 		if u.Latest == nil {
-			note("%s (%d): the newer version %s is in early access; nothing to update yet", u.Model, u.ModelID, u.EarlyAccess.Name)
+			switch {
+			case u.EarlyAccess != nil:
+				note("%s (%d): the newer version %s is in early access; nothing to update yet", u.Model, u.ModelID, u.EarlyAccess.Name)
+			case u.OtherBase != nil:
+				note("%s (%d): the newer version %s is for %s, not %s; `--any-base` updates across base models", u.Model, u.ModelID, u.OtherBase.Name, u.OtherBase.BaseModel, u.BaseModel)
+			}
 			continue
 		}
 		checked[u.ModelID] = true
@@ -598,7 +624,7 @@ func run(ctx context.Context, o *Options) error {
 			plans = append(plans, &plan{u: u, err: err})
 			continue
 		}
-		more, from, err := behindFiles(ctx, st, c, u)
+		more, from, err := behindFiles(ctx, st, c, u, o.AnyBase)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -619,7 +645,7 @@ func run(ctx context.Context, o *Options) error {
 		// Models none of whose versions is outdated may still have a
 		// folder left behind (an update cut short): running
 		// `update --all` again finishes it.
-		ids, err := behindModels(ctx, st, checked, types)
+		ids, err := behindModels(ctx, st, checked, types, o.AnyBase)
 		if err != nil {
 			return err
 		}
@@ -633,7 +659,7 @@ func run(ctx context.Context, o *Options) error {
 			continue
 		}
 		checked[id] = true
-		if p, err := upToDatePlan(ctx, st, c, id, o.RemoveOld); err != nil {
+		if p, err := upToDatePlan(ctx, st, c, id, o.RemoveOld, o.AnyBase); err != nil {
 			return err
 		} else if p != nil {
 			plans = append(plans, p)
