@@ -9,10 +9,16 @@ import (
 	"github.com/civit/civit/internal/layout"
 )
 
+// checkURL accepts what the API client accepts as its base URL.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch {
+	case err == nil && u.User != nil:
+		return fmt.Errorf("a base URL must not contain a user name or password (the API key is api_key)")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return fmt.Errorf("%q is not an http(s) URL", s)
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q: a base URL has no query or fragment", s)
 	}
 	return nil
 }
