@@ -217,9 +217,13 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		files := byModel[id]
 		g.Go(func() error {
 			mv, m, requests, err := versionsFor(gctx, o, id, now, prefetched[id])
-			var u *Update
+			var us []*Update
 			if err == nil {
-				if u = compare(mv, files, now, o.AnyBase); u != nil && u.Latest != nil && o.Client != nil {
+				us = compareLines(mv, files, now, o.AnyBase)
+				for _, u := range us {
+					if u.Latest == nil || o.Client == nil {
+						continue
+					}
 					n, ferr := planFiles(gctx, o, m, u, files)
 					requests += n
 					if ferr != nil && gctx.Err() != nil {
@@ -240,9 +244,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 				return nil
 			}
 			res.Checked++
-			if u != nil {
-				res.Outdated = append(res.Outdated, u)
-			}
+			res.Outdated = append(res.Outdated, us...)
 			return nil
 		})
 	}
@@ -254,7 +256,10 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		if c := strings.Compare(strings.ToLower(a.Model), strings.ToLower(b.Model)); c != 0 {
 			return c < 0
 		}
-		return a.ModelID < b.ModelID
+		if a.ModelID != b.ModelID {
+			return a.ModelID < b.ModelID
+		}
+		return a.BaseModel < b.BaseModel
 	})
 	sort.Slice(res.Errors, func(i, j int) bool { return res.Errors[i].ModelID < res.Errors[j].ModelID })
 	return res, nil
@@ -415,6 +420,47 @@ func CurrentRows(u *Update, files []*store.File) []*store.File {
 }
 
 // compare finds what is newer than the newest version on disk.
+// compareLines is compare for each base model the files on disk are for:
+// a model kept as its SD 1.5 and its SDXL versions is two lines, each
+// updated within itself (and a newer version for a base model the user has
+// a line of is not news for the other line). With anyBase, all the files
+// are one line.
+func compareLines(mv *store.ModelVersions, files []*store.File, now time.Time, anyBase bool) []*Update {
+	var out []*Update
+	if anyBase {
+		if u := compare(mv, files, now, true); u != nil {
+			out = append(out, u)
+		}
+		return out
+	}
+	baseOf := map[int64]string{}
+	for _, v := range mv.Versions {
+		baseOf[v.ID] = v.BaseModel
+	}
+	var keys []string
+	lines := map[string][]*store.File{}
+	for _, f := range files {
+		k := strings.ToLower(firstNonEmpty(baseOf[f.VersionID], f.BaseModel))
+		if lines[k] == nil {
+			keys = append(keys, k)
+		}
+		lines[k] = append(lines[k], f)
+	}
+	for _, k := range keys {
+		u := compare(mv, lines[k], now, false)
+		if u == nil {
+			continue
+		}
+		if u.OtherBase != nil && lines[strings.ToLower(u.OtherBase.BaseModel)] != nil {
+			if u.OtherBase = nil; u.Latest == nil && u.EarlyAccess == nil {
+				continue
+			}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
 func compare(mv *store.ModelVersions, files []*store.File, now time.Time, anyBase bool) *Update {
 	if len(mv.Versions) == 0 {
 		return nil

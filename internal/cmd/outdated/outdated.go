@@ -47,7 +47,9 @@ a warning: they are not a version you have.
 A newer version counts only when it is for the same base model as the
 version on disk: a LoRA's SDXL version is not an update of its SD 1.5 one.
 A newer version for another base is shown beside (or alone, without a
-command, counted apart); --any-base makes it the update.
+command, counted apart); --any-base makes it the update. A model kept for
+two base models is two lines, each with its own row when both have a newer
+version.
 
 A newer version still in early access is shown as such (with its end date)
 and is not what 'civit update' downloads: a model whose only newer versions
@@ -194,6 +196,10 @@ func run(ctx context.Context, o *Options) error {
 		tp := tableprinter.New(ios.Out, tty, ios.TerminalWidth(), "model", "type", "current", "latest", "published", "update")
 		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		tp.SetMaxWidth(0, 36)
+		lines := map[int64]int{} // a model kept for two base models has a row for each
+		for _, u := range res.Outdated {
+			lines[u.ModelID]++
+		}
 		for _, u := range res.Outdated {
 			latest, published, cmd := "-", "-", u.Command
 			if u.Latest != nil {
@@ -220,29 +226,40 @@ func run(ctx context.Context, o *Options) error {
 					latest += "; " + strings.Join(notes, "; ")
 				}
 			}
-			tp.AddRow(fmt.Sprintf("%s (%d)", u.Model, u.ModelID), u.ModelType, fmt.Sprintf("%s (%d)", u.Current.Name, u.Current.ID), latest, published, cmd)
+			current := fmt.Sprintf("%s (%d)", u.Current.Name, u.Current.ID)
+			if lines[u.ModelID] > 1 && u.BaseModel != "" {
+				current += " for " + u.BaseModel
+			}
+			tp.AddRow(fmt.Sprintf("%s (%d)", u.Model, u.ModelID), u.ModelType, current, latest, published, cmd)
 		}
 		if err := tp.Render(); err != nil {
 			return err
 		}
 	}
-	updatable := 0
+	// Counted by model: one kept for two base models may have two rows.
+	kind := map[int64]int{} // 3 updatable, 2 early access, 1 another base only
 	for _, u := range res.Outdated {
-		if u.Latest != nil {
-			updatable++
-		}
-	}
-	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked)
-	ea, other := 0, 0
-	for _, u := range res.Outdated {
+		k := 1
 		switch {
 		case u.Latest != nil:
+			k = 3
 		case u.EarlyAccess != nil:
+			k = 2
+		}
+		kind[u.ModelID] = max(kind[u.ModelID], k)
+	}
+	updatable, ea, other := 0, 0, 0
+	for _, k := range kind {
+		switch k {
+		case 3:
+			updatable++
+		case 2:
 			ea++
-		case u.OtherBase != nil:
+		default:
 			other++
 		}
 	}
+	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked)
 	switch ea {
 	case 0:
 	case 1:

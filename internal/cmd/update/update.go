@@ -311,13 +311,13 @@ func filesFor(ctx context.Context, st *store.Store, c versionGetter, u *library.
 	return library.PlanFiles(library.CurrentRows(u, rows), cur, latest), nil
 }
 
-// upToDatePlan plans the files of older versions of a model whose newest
-// version is on disk: a file whose replacement (the file of the newest
+// upToDatePlans plans, for each base model a model has files for (one
+// line of it), the files of older versions when its newest is on disk: a file whose replacement (the file of the newest
 // version that library.MatchFile picks) is beside it is removed with
 // --remove-old; one without it gets it (a multi-file model whose update
-// was cut short); the others are kept. It returns nil when there is
-// nothing to do.
-func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld, anyBase bool) (*plan, error) {
+// was cut short); the others are kept. A line with nothing to do has no
+// plan.
+func upToDatePlans(ctx context.Context, st *store.Store, c versionGetter, id int64, removeOld, anyBase bool) ([]*plan, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{id}, State: store.StateIdentified})
 	if err != nil {
 		return nil, err
@@ -325,19 +325,54 @@ func upToDatePlan(ctx context.Context, st *store.Store, c versionGetter, id int6
 	// A file deleted since it was recorded is neither to remove nor to
 	// bring up to date (its folder may be gone, or its drive unmounted).
 	rows = slices.DeleteFunc(rows, func(r *store.File) bool { return !library.OnDisk(r.Path) })
+	newer := versionOrder(ctx, st, id)
+	var out []*plan
+	// Files for another base model are another line of the model: not
+	// older files of this one, to replace or remove.
+	for _, line := range lines(rows, anyBase) {
+		p, err := upToDatePlan(ctx, c, id, line, newer, removeOld)
+		if err != nil {
+			return nil, err
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// lines groups one model's files by base model (one group with anyBase).
+func lines(rows []*store.File, anyBase bool) [][]*store.File {
+	if anyBase {
+		return [][]*store.File{rows}
+	}
+	var keys []string
+	by := map[string][]*store.File{}
+	for _, r := range rows {
+		k := strings.ToLower(r.BaseModel)
+		if by[k] == nil {
+			keys = append(keys, k)
+		}
+		by[k] = append(by[k], r)
+	}
+	out := make([][]*store.File, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, by[k])
+	}
+	return out
+}
+
+// upToDatePlan is upToDatePlans for the files of one base model (rows).
+func upToDatePlan(ctx context.Context, c versionGetter, id int64, rows []*store.File, newer func(a, b int64) bool, removeOld bool) (*plan, error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	newer := versionOrder(ctx, st, id)
 	newest := rows[0]
 	for _, r := range rows[1:] {
 		if newer(r.VersionID, newest.VersionID) {
 			newest = r
 		}
 	}
-	// Files for another base model are another line of the model: not
-	// older files of this one, to replace or remove.
-	rows = sameBase(rows, newest.BaseModel, anyBase)
 	if !slices.ContainsFunc(rows, func(r *store.File) bool { return r.VersionID != newest.VersionID }) {
 		return nil, nil
 	}
@@ -482,23 +517,32 @@ func behindModels(ctx context.Context, st *store.Store, skip map[int64]bool, typ
 	}
 	var out []int64
 	for _, id := range ids {
-		files := byModel[id]
 		newer := versionOrder(ctx, st, id)
-		newest := files[0]
-		for _, f := range files[1:] {
-			if newer(f.VersionID, newest.VersionID) {
-				newest = f
-			}
-		}
-		files = sameBase(files, newest.BaseModel, anyBase)
-		for _, v := range dirNewest(files, newer) {
-			if v != newest.VersionID {
+		for _, files := range lines(byModel[id], anyBase) {
+			if behind(files, newer) {
 				out = append(out, id)
 				break
 			}
 		}
 	}
 	return out, nil
+}
+
+// behind reports whether a folder of files (one model's, for one base
+// model) holds only versions older than the newest among them.
+func behind(files []*store.File, newer func(a, b int64) bool) bool {
+	newest := files[0].VersionID
+	for _, f := range files[1:] {
+		if newer(f.VersionID, newest) {
+			newest = f.VersionID
+		}
+	}
+	for _, v := range dirNewest(files, newer) {
+		if v != newest {
+			return true
+		}
+	}
+	return false
 }
 
 // behindFiles pairs the files of an outdated model that are older than its
@@ -659,11 +703,11 @@ func run(ctx context.Context, o *Options) error {
 			continue
 		}
 		checked[id] = true
-		if p, err := upToDatePlan(ctx, st, c, id, o.RemoveOld, o.AnyBase); err != nil {
+		ps, err := upToDatePlans(ctx, st, c, id, o.RemoveOld, o.AnyBase)
+		if err != nil {
 			return err
-		} else if p != nil {
-			plans = append(plans, p)
 		}
+		plans = append(plans, ps...)
 	}
 	for _, p := range plans {
 		for _, fu := range p.kept {
