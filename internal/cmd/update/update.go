@@ -649,8 +649,10 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	var plans []*plan
+	waiting := 0 // models whose newer version is not one to update to
 	for _, u := range res.Outdated {
 		if u.Latest == nil {
+			waiting++
 			switch {
 			case u.EarlyAccess != nil:
 				note("%s (%d): the newer version %s is in early access; nothing to update yet", u.Model, u.ModelID, u.EarlyAccess.Name)
@@ -758,7 +760,10 @@ func run(ctx context.Context, o *Options) error {
 		}
 	}
 	if len(plans) == 0 {
-		if failed == 0 {
+		switch {
+		case failed == 0 && waiting > 0:
+			fmt.Fprintln(ios.ErrOut, "nothing to update now")
+		case failed == 0:
 			fmt.Fprintln(ios.ErrOut, "everything is up to date")
 		}
 		return result(only, fails, failed, failed)
