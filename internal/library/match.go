@@ -3,6 +3,7 @@ package library
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/api"
@@ -69,7 +70,7 @@ func PlanFiles(rows []*store.File, cur, latest *api.ModelVersion) []*FileUpdate 
 			fu.New = RefOf(n)
 			continue
 		}
-		fu.Note = fmt.Sprintf("%s has no %s file", latest.Name, old.Type)
+		fu.Note = NoMatchNote(old, latest.Name)
 	}
 	return out
 }
@@ -134,6 +135,12 @@ func MatchFile(old *api.File, files []*api.File) *api.File {
 			}
 		}
 	}
+	// A GGUF is a quantised model for its own loaders (ComfyUI-GGUF, Forge
+	// in its own folder), a fraction of the size of the full weights: only
+	// a GGUF replaces it.
+	if isGGUF(old) {
+		cands = slices.DeleteFunc(cands, func(f *api.File) bool { return !isGGUF(f) })
+	}
 	var best *api.File
 	bestScore := -1
 	for _, f := range cands {
@@ -155,6 +162,19 @@ func MatchFile(old *api.File, files []*api.File) *api.File {
 		}
 	}
 	return best
+}
+
+func isGGUF(f *api.File) bool {
+	return normField(f.Metadata.Format) == "gguf" || strings.HasSuffix(strings.ToLower(f.Name), ".gguf")
+}
+
+// NoMatchNote says why a file of the old version has no counterpart in the
+// new version named newName.
+func NoMatchNote(old *api.File, newName string) string {
+	if isGGUF(old) {
+		return fmt.Sprintf("%s has no GGUF file (a GGUF is replaced by a GGUF only)", newName)
+	}
+	return fmt.Sprintf("%s has no %s file", newName, old.Type)
 }
 
 // isModelType reports whether a file type is the model itself: Model or

@@ -68,7 +68,7 @@ exists only for another base). --any-base updates across base models.
 Each file on disk of the old version is replaced by the new version's file
 that matches it: the same file type (Model, VAE, Config, Training Data,
 ...), preferring the same format (SafeTensor, PickleTensor, GGUF, ...),
-then the same fp and size. The new file goes into the folder of the file
+then the same fp, size and quantisation; a GGUF only by a GGUF. The new file goes into the folder of the file
 it replaces, so a VAE stays in the VAE folder and a model kept for two UIs
 is updated in both (downloaded once, then taken from the library). A file
 whose type the new version does not have is neither updated nor removed;
@@ -431,7 +431,7 @@ func upToDatePlan(ctx context.Context, c versionGetter, id int64, rows []*store.
 		n := library.MatchFile(old, newV.Files)
 		switch {
 		case n == nil:
-			fu.Note = fmt.Sprintf("%s has no %s file", newV.Name, old.Type)
+			fu.Note = library.NoMatchNote(old, newV.Name)
 			kept = append(kept, fu)
 		case onDisk[key{filepath.Dir(r.Path), n.ID}]:
 			remove = append(remove, r.Path)
