@@ -506,8 +506,12 @@ func readBatch(path string, in io.Reader) ([]string, error) {
 	}
 	var qs []string
 	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
+	for n := 1; sc.Scan(); n++ {
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // Notepad's and PowerShell's UTF-8 mark
+		}
+		line := strings.TrimSpace(text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
