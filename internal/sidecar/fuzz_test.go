@@ -3,9 +3,12 @@ package sidecar
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -105,6 +108,43 @@ func FuzzFormatInfo(f *testing.F) {
 		}
 		if !reflect.DeepEqual(a, b) {
 			t.Fatalf("value changed:\n in: %#v\nout: %#v", a, b)
+		}
+	})
+}
+
+// FuzzPreviewURL checks the rewriting of image URLs from the API: only the
+// CDN's option segment changes (scheme, host, query and file name stay),
+// and rewriting again changes nothing.
+func FuzzPreviewURL(f *testing.F) {
+	for _, s := range []string{
+		"https://image.civitai.com/xG1nkqKTMzGDvpLrqFT7WA/0b6d1a7e-4a39-4e8b-9d8a-1f7c3c2d0a11/original=true/123.jpeg",
+		"https://image.civitai.com/x/uuid/width=1664/123.jpeg", "https://image.civitai.com/x/uuid/original=true,quality=90/v.mp4",
+		"https://image.civitai.com/x/uuid/anim=false,width=450/v.webm", "https://image.civitai.com/x/uuid/123.jpeg",
+		"http://127.0.0.1:8788/image/width=2/a%2Fb.png?x=1#f", "/width=1/x", "%zz", "",
+	} {
+		f.Add(s, 450)
+	}
+	f.Fuzz(func(t *testing.T, raw string, width int) {
+		got := PreviewURL(raw, width)
+		if got == raw {
+			return
+		}
+		a, err1 := url.Parse(raw)
+		b, err2 := url.Parse(got)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("PreviewURL(%q, %d) = %q (%v, %v)", raw, width, got, err1, err2)
+		}
+		if a.Scheme != b.Scheme || a.Host != b.Host || a.RawQuery != b.RawQuery || a.Fragment != b.Fragment || a.User.String() != b.User.String() {
+			t.Fatalf("PreviewURL(%q, %d) = %q: more than the path changed", raw, width, got)
+		}
+		if a.Path[strings.LastIndex(a.Path, "/"):] != b.Path[strings.LastIndex(b.Path, "/"):] {
+			t.Fatalf("PreviewURL(%q, %d) = %q: file name changed", raw, width, got)
+		}
+		if !strings.Contains(b.Path, "/width="+strconv.Itoa(width)+"/") && !strings.Contains(b.Path, ",width="+strconv.Itoa(width)+"/") {
+			t.Fatalf("PreviewURL(%q, %d) = %q: no width segment", raw, width, got)
+		}
+		if again := PreviewURL(got, width); again != got {
+			t.Fatalf("PreviewURL(%q, %d) = %q, then %q", raw, width, got, again)
 		}
 	})
 }
