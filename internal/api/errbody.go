@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // maxErrorBody is how much of a non-2xx body is read into an *Error.
@@ -225,9 +226,11 @@ func firstLine(s string) string {
 	return ""
 }
 
-// oneLine collapses whitespace runs to single spaces and caps the length.
+// oneLine collapses whitespace runs to single spaces, turns control
+// characters (a server's ESC sequences would reach the terminal) into
+// spaces and caps the length.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(strings.Map(noControl, s)), " ")
 	if len(s) > maxMessage {
 		cut := maxMessage
 		for cut > 0 && !isRuneStart(s[cut]) {
@@ -239,6 +242,14 @@ func oneLine(s string) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// noControl maps control characters (C0, DEL, C1) to a space.
+func noControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return ' '
+	}
+	return r
+}
 
 // classify maps a non-2xx status to an ErrorKind. listEndpoint is true for
 // the paginated catalog endpoints, where a 429 without Retry-After is the

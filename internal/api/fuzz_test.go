@@ -15,7 +15,9 @@ import (
 )
 
 // FuzzParseErrorBody checks that whatever a failed response carries, the
-// message it adds to an error is one line of bounded length.
+// message it adds to an error is one line of bounded length without
+// control characters (no escape sequence of the server reaches the
+// terminal).
 func FuzzParseErrorBody(f *testing.F) {
 	samples, _ := filepath.Glob("/work/shared/civitai-samples/error-*.json")
 	for _, p := range samples {
@@ -36,10 +38,11 @@ func FuzzParseErrorBody(f *testing.F) {
 		f.Add("application/json", []byte(s))
 	}
 	f.Add("text/html; charset=utf-8", []byte("<p>down\u2028for maintenance</p>"))
+	f.Add("application/json", []byte(`{"error":"\u001b]0;pwned\u0007\u001b[2J gone"}`))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		eb := parseErrorBody(ct, body)
-		if strings.ContainsFunc(eb.message, func(r rune) bool { return r == '\n' || r == '\r' || unicode.IsSpace(r) && r != ' ' }) {
-			t.Fatalf("%q: message is not one line: %q", body, eb.message)
+		if strings.ContainsFunc(eb.message, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' }) {
+			t.Fatalf("%q: message is not one line of text: %q", body, eb.message)
 		}
 		if len(eb.message) > maxMessage+len("server returned an HTML page: ")+len("…") {
 			t.Fatalf("%q: message of %d bytes", body, len(eb.message))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -175,14 +176,15 @@ func FuzzParseContentRange(f *testing.F) {
 }
 
 // FuzzErrorBody checks that what an error answer from file storage adds to
-// an error message is one line of valid UTF-8 of bounded length.
+// an error message is one line of valid UTF-8 of bounded length, without
+// control characters (no escape sequence reaches the terminal).
 func FuzzErrorBody(f *testing.F) {
 	for _, s := range []string{
 		`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>`,
 		`<Error><Code>NoSuchKey</Code><Message>Not Found</Message></Error>`,
 		`<html><head><title>civitai.com | 522: Connection timed out</title></head></html>`,
 		`<Code>a&#10;b&amp;c</Code><Message>x</Message>`,
-		`{"error":"x"}`, "\xff\xfe\x00", "<title><b>x</b></title>", strings.Repeat("é ", 300),
+		`{"error":"x"}`, "\xff\xfe\x00", "<Error><Code>\x1b[2JGone</Code></Error>", "<title>&#27;]0;pwned&#7;</title>", "<title><b>x</b></title>", strings.Repeat("é ", 300),
 	} {
 		f.Add([]byte(s), 403)
 	}
@@ -191,8 +193,8 @@ func FuzzErrorBody(f *testing.F) {
 		if !utf8.ValidString(got) {
 			t.Fatalf("%q: invalid UTF-8 %q", b, got)
 		}
-		if strings.ContainsAny(got, "\r\n") {
-			t.Fatalf("%q: more than one line: %q", b, got)
+		if strings.ContainsFunc(got, unicode.IsControl) {
+			t.Fatalf("%q: control characters (more than one line, or escape sequences): %q", b, got)
 		}
 		if n := utf8.RuneCountInString(got); n > 2*203+2 {
 			t.Fatalf("%q: %d runes", b, n)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/civit/civit/internal/backoff"
@@ -392,9 +393,16 @@ func xmlElement(s, name string) string {
 	return oneLine([]byte(html.UnescapeString(v)), 200)
 }
 
-// oneLine flattens b to a single line of at most max runes.
+// oneLine flattens b to a single line of at most max runes, without
+// control characters (a server's ESC sequences would reach the terminal).
 func oneLine(b []byte, max int) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	noControl := func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}
+	s := strings.Join(strings.Fields(strings.Map(noControl, strings.ToValidUTF8(string(b), "?"))), " ")
 	if r := []rune(s); len(r) > max {
 		s = string(r[:max]) + "..."
 	}
