@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 )
@@ -46,14 +47,43 @@ func (p *Printer) SetPathColumn(col int) { p.pathCols[col] = true }
 // the cells' printed width (ANSI escapes only).
 func (p *Printer) SetHeaderStyle(style func(string) string) { p.headerStyle = style }
 
-// AddRow adds one row; fields beyond the headers are kept.
+// AddRow adds one row; fields beyond the headers are kept. Control
+// characters become spaces: names come from CivitAI's users, and an escape
+// sequence in one must not reach the terminal (retitle it, clear it) nor a
+// tab split a piped row.
 func (p *Printer) AddRow(fields ...string) {
 	row := make([]string, len(fields))
 	for i, f := range fields {
-		row[i] = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(f)
+		row[i] = Clean(f)
 	}
 	p.rows = append(p.rows, row)
 }
+
+// Clean replaces the control characters of s (C0, DEL, C1) with spaces,
+// and bytes that are not UTF-8 (a lone 0x9b is CSI to some terminals)
+// with U+FFFD.
+func Clean(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// CleanText is Clean for text of several lines: newlines are kept.
+func CleanText(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = Clean(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // Len is the number of rows added.
 func (p *Printer) Len() int { return len(p.rows) }

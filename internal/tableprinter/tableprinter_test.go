@@ -23,6 +23,16 @@ func TestRender(t *testing.T) {
 			want: "1\tAlpha\tLORA\n22\tBe ta\tCheckpoint\n",
 		},
 		{
+			name: "control characters become spaces",
+			rows: [][]string{{"1", "Evil\x1b]0;owned\x07 name\u009b2J\x9b", "LO\x7fRA"}},
+			want: "1\tEvil ]0;owned  name 2J\ufffd\tLO RA\n",
+		},
+		{
+			name: "a lone byte that is not UTF-8",
+			rows: [][]string{{"1", "a\x9b2Jb"}},
+			want: "1\ta\ufffd2Jb\n",
+		},
+		{
 			name: "tty is aligned with upper-case header",
 			tty:  true, width: 80,
 			rows: [][]string{{"1", "Alpha", "LORA"}, {"22", "Beta", "Checkpoint"}},
@@ -142,5 +152,12 @@ func TestPathColumnAndHeaderStyle(t *testing.T) {
 	want := "<NAME>  <PATH>\nLoRA  /home/me/…/my_lora.safetensors\n"
 	if d := cmp.Diff(want, b.String()); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestCleanText(t *testing.T) {
+	t.Parallel()
+	if got, want := CleanText("line one\x1b[2J\nline\ttwo\r"), "line one [2J\nline two "; got != want {
+		t.Errorf("CleanText = %q, want %q", got, want)
 	}
 }

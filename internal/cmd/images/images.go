@@ -14,6 +14,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/tableprinter"
 	"github.com/civit/civit/internal/target"
 )
 
@@ -279,18 +280,18 @@ func notFound(err error, what, hint string) error {
 	return err
 }
 
-func oneLine(s string) string {
-	return strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(s)
-}
+// oneLine makes s one line of a piped row: control characters (tabs,
+// newlines, terminal escapes in a prompt) become spaces.
+func oneLine(s string) string { return tableprinter.Clean(s) }
 
 func renderImage(w io.Writer, im *api.Image) {
 	fmt.Fprintf(w, "Image %d  %dx%d\n", im.ID, im.Width, im.Height)
 	fmt.Fprintf(w, "  %s\n", im.URL)
 	if p := im.Prompt(); p != "" {
-		fmt.Fprintf(w, "  prompt:    %s\n", p)
+		fmt.Fprintf(w, "  prompt:    %s\n", tableprinter.CleanText(p))
 	}
 	if p := im.NegativePrompt(); p != "" {
-		fmt.Fprintf(w, "  negative:  %s\n", p)
+		fmt.Fprintf(w, "  negative:  %s\n", tableprinter.CleanText(p))
 	}
 	var params []string
 	for _, kv := range [][2]string{{"sampler", im.Sampler()}, {"steps", im.Steps()}, {"cfg", im.CFGScale()}, {"seed", im.Seed()}} {

@@ -59,11 +59,12 @@ func field(w io.Writer, name, value string) {
 	if value == "" {
 		return
 	}
-	fmt.Fprintf(w, "%-*s%s\n", labelWidth, name+":", value)
+	// Values come from CivitAI's users: no terminal escapes.
+	fmt.Fprintf(w, "%-*s%s\n", labelWidth, name+":", tableprinter.CleanText(value))
 }
 
 func renderModel(w io.Writer, m *api.Model) {
-	fmt.Fprintf(w, "%s\n", m.Name)
+	fmt.Fprintf(w, "%s\n", tableprinter.Clean(m.Name))
 	field(w, "id", fmt.Sprintf("%d", m.ID))
 	field(w, "type", string(m.Type))
 	if m.Creator != nil {
@@ -205,7 +206,7 @@ func day(t time.Time) string {
 
 func renderVersion(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion) {
 	w := ios.Out
-	fmt.Fprintf(w, "\nVersion %s (%d)\n", v.Name, v.ID)
+	fmt.Fprintf(w, "\nVersion %s (%d)\n", tableprinter.Clean(v.Name), v.ID)
 	if m == nil && v.Model != nil {
 		field(w, "model", fmt.Sprintf("%s (%s, id %d)", v.Model.Name, v.Model.Type, v.ModelID))
 	}
