@@ -206,7 +206,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		}
 		byModel[f.ModelID] = append(byModel[f.ModelID], f)
 	}
-	prefetched, err := prefetch(ctx, o, ids, now, res)
+	prefetched, err := prefetch(ctx, o, ids, byModel, now, res)
 	if err != nil {
 		return nil, err
 	}
@@ -290,10 +290,13 @@ func fresh(ctx context.Context, o OutdatedOptions, id int64, now time.Time) (*st
 }
 
 // prefetch fetches the models to ask CivitAI about 100 at a time, when the
-// client can: a library of 500 models is 5 requests, not 500. A model the
-// list does not return (deleted, or hidden from lists), or a failed list
-// request, is left to one request per model, which tells why.
-func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, now time.Time, res *OutdatedResult) (map[int64]*api.Model, error) {
+// client can: a library of 500 models is 5 requests, not 500. Those are
+// the models whose cached versions are stale, and those the cached
+// versions show outdated (planning their update needs the files, which the
+// cache does not keep). A model the list does not return (deleted, or
+// hidden from lists), or a failed list request, is left to one request per
+// model, which tells why.
+func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, byModel map[int64][]*store.File, now time.Time, res *OutdatedResult) (map[int64]*api.Model, error) {
 	out := map[int64]*api.Model{}
 	lister, ok := o.Client.(modelLister)
 	if !ok {
@@ -301,7 +304,8 @@ func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, now time.Time
 	}
 	var ask []int64
 	for _, id := range ids {
-		if _, ok := fresh(ctx, o, id, now); !ok {
+		cached, ok := fresh(ctx, o, id, now)
+		if !ok || slices.ContainsFunc(compareLines(cached, byModel[id], now, o.AnyBase), func(u *Update) bool { return u.Latest != nil }) {
 			ask = append(ask, id)
 		}
 	}
@@ -333,10 +337,10 @@ func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, now time.Time
 
 // versionsFor returns a model's versions from the cache when fresh, else
 // from pre (the model prefetched in a list) or CivitAI, caching them; m is
-// then the model CivitAI sent.
+// then the model CivitAI sent (pre also when the cache was fresh).
 func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time, pre *api.Model) (mv *store.ModelVersions, m *api.Model, requests int, err error) {
 	if cached, ok := fresh(ctx, o, id, now); ok {
-		return cached, nil, 0, nil
+		return cached, pre, 0, nil
 	}
 	if o.Client == nil {
 		return nil, nil, 0, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)

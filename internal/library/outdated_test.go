@@ -2,6 +2,7 @@ package library
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"golang.org/x/time/rate"
 
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/civitaitest"
 	"github.com/civit/civit/internal/store"
 )
@@ -306,5 +308,70 @@ func TestCompareBaseModels(t *testing.T) {
 				t.Errorf("latest %d other %d base %q command %q; want %d %d %q, no command %v", latest, other, u.BaseModel, u.Command, tt.latest, tt.other, tt.wantBase, tt.wantNoCommand)
 			}
 		})
+	}
+}
+
+// A second check within MaxAge finds the outdated models from the cached
+// version lists, and still needs each one's files to plan the update: they
+// are asked for 100 at a time in list requests too, not one request per
+// outdated model (600 outdated models took 600 paced requests, 5 minutes).
+func TestOutdatedCachedRunAsksForFilesInBulk(t *testing.T) {
+	t.Parallel()
+	srv := civitaitest.NewTestServer(t, civitaitest.Options{Seed: 1, Models: 300})
+	c, err := api.New(api.Options{BaseURL: srv.URL, Retry: api.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "library.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := t.Context()
+	var rows []*store.File
+	for _, m := range srv.Catalog.Models() {
+		if m.Status != "Published" || m.Mode != "" || len(m.Versions) < 2 || m.ID < 1000 {
+			continue
+		}
+		old := m.Versions[len(m.Versions)-1]
+		rows = append(rows, &store.File{Path: fmt.Sprintf("/m/%d.safetensors", m.ID), SHA256: fmt.Sprintf("%064x", m.ID),
+			ModelID: m.ID, VersionID: old.ID, VersionName: old.Name, ModelName: m.Name, ModelType: m.Type, BaseModel: old.BaseModel,
+			State: store.StateIdentified})
+	}
+	if err := st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	o := OutdatedOptions{Store: st, Client: c, MaxAge: time.Hour, Limiter: rate.NewLimiter(rate.Inf, 1), OnDisk: func(string) bool { return true }}
+	first, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withFiles := 0
+	for _, u := range first.Outdated {
+		if u.Latest != nil {
+			withFiles++
+		}
+	}
+	if withFiles < 100 {
+		t.Fatalf("only %d of %d models outdated; the test needs more than 100", withFiles, len(rows))
+	}
+	second, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ceil(withFiles/100) list requests, plus one each for the models the
+	// list does not return (as in the first run).
+	listed := first.Requests - (len(rows)+maxIDs-1)/maxIDs
+	if want := (withFiles+maxIDs-1)/maxIDs + listed; second.Requests > want {
+		t.Errorf("cached run: %d requests for %d outdated models, want at most %d", second.Requests, withFiles, want)
+	}
+	if len(second.Outdated) != len(first.Outdated) {
+		t.Errorf("cached run: %d outdated, first run %d", len(second.Outdated), len(first.Outdated))
+	}
+	for _, u := range second.Outdated {
+		if u.Latest != nil && u.Files == nil {
+			t.Errorf("cached run: model %d has no files planned", u.ModelID)
+			break
+		}
 	}
 }
