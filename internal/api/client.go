@@ -77,6 +77,7 @@ type Client struct {
 	refresh    bool
 	retry      RetryPolicy
 	onRetry    func(req string, attempt int, wait time.Duration, err error)
+	gate       *rateGate // shared with copies (WithAPIKey, Fresh)
 
 	maxPages      int // hard cap of pages for Models
 	maxEmptyPages int // consecutive empty pages tolerated by Models
@@ -113,6 +114,7 @@ func New(opts Options) (*Client, error) {
 		refresh:       opts.Refresh,
 		retry:         opts.Retry.withDefaults(),
 		onRetry:       opts.OnRetry,
+		gate:          &rateGate{},
 		maxPages:      1000,
 		maxEmptyPages: 25,
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/civit/civit/internal/backoff"
@@ -90,14 +92,68 @@ func retryable(err error) bool {
 	return false
 }
 
+// rateGate holds back the requests of a Client (and of its copies) after
+// CivitAI answered one of them 429 with Retry-After: the server asked the
+// client, not that one request, to wait. Without it, calls made a few at a
+// time (planning 700 download targets, 4 at once) each fail on their own
+// 429 and the next one is sent at once: 700 requests in a tenth of a
+// second, all refused. The download endpoint has its own limiter on the
+// server, so it is held back apart from the API.
+type rateGate struct {
+	mu    sync.Mutex
+	until map[bool]time.Time // by "is a download request"
+}
+
+func isDownload(name string) bool { return strings.Contains(name, "/api/download/") }
+
+// wait returns how long requests like name must still be held back.
+func (g *rateGate) wait(name string) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return time.Until(g.until[isDownload(name)])
+}
+
+// hold keeps requests like name back for d from now (a later end wins).
+func (g *rateGate) hold(name string, d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.until == nil {
+		g.until = map[bool]time.Time{}
+	}
+	k := isDownload(name)
+	if t := time.Now().Add(d); t.After(g.until[k]) {
+		g.until[k] = t
+	}
+}
+
+// gateError is the error of a request not sent because CivitAI asked to
+// wait longer than the retry budget allows.
+func gateError(name string, wait time.Duration) *Error {
+	method, path, _ := strings.Cut(name, " ")
+	return &Error{Kind: KindRateLimited, Method: method, URL: path, RetryAfter: wait,
+		Message: fmt.Sprintf("not sent: CivitAI is rate limiting and asked to wait %s more (Retry-After)", wait.Round(time.Second))}
+}
+
 // withRetry runs attempt until it succeeds, fails permanently, or the
 // policy is exhausted. A cancelled ctx stops at once (also mid-sleep) and
-// the returned error wraps ctx.Err().
+// the returned error wraps ctx.Err(). While the rate gate is closed no
+// attempt is sent: it waits for it, or fails at once when the wait is
+// beyond the budget.
 func (c *Client) withRetry(ctx context.Context, name string, attempt func() error) error {
 	start := time.Now()
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if c.gate != nil {
+			if wait := c.gate.wait(name); wait > 0 {
+				if time.Since(start)+wait > c.retry.MaxElapsed {
+					return gateError(name, wait)
+				}
+				if err := backoff.Sleep(ctx, wait); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
 		}
 		err := attempt()
 		if err == nil {
@@ -105,6 +161,14 @@ func (c *Client) withRetry(ctx context.Context, name string, attempt func() erro
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("%s: %w", name, cerr)
+		}
+		var ra *Error
+		if c.gate != nil && errors.As(err, &ra) && ra.Kind == KindRateLimited && ra.RetryAfter > 0 {
+			hold := min(ra.RetryAfter, c.retry.MaxDelay) // what this client's own retry waits
+			if ra.RetryAfter > c.retry.MaxElapsed {
+				hold = ra.RetryAfter // nobody retries before then: fail fast until then
+			}
+			c.gate.hold(name, hold)
 		}
 		if !retryable(err) || n >= c.retry.MaxAttempts {
 			return err

@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -295,5 +297,89 @@ func TestRetryAfterBeyondBudget(t *testing.T) {
 	}
 	if got := calls.Load(); got != 1 || len(log.waits) != 0 {
 		t.Errorf("%d calls, waits %v; want 1 call and no wait", got, log.waits)
+	}
+}
+
+// TestRateLimitHoldsBackOtherRequests: a 429 whose Retry-After is beyond
+// the budget fails that call at once, and the calls after it (planning
+// hundreds of targets) fail too without being sent: the server said to
+// wait. The download endpoint, limited apart on the server, still goes.
+func TestRateLimitHoldsBackOtherRequests(t *testing.T) {
+	t.Parallel()
+	c, mux, _ := setup(t, Options{})
+	var calls atomic.Int32
+	mux.HandleFunc("/api/v1/models/{id}", func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		w.Header().Set("Retry-After", "600")
+		writeJSON(w, http.StatusTooManyRequests, `{"error":"Too Many Requests"}`)
+	})
+	mux.HandleFunc("/api/download/models/{id}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://storage.example/model/1/key.safetensors", http.StatusTemporaryRedirect)
+	})
+	for id := int64(1); id <= 20; id++ {
+		_, err := c.Fresh().GetModel(t.Context(), id)
+		var e *Error
+		if !errors.As(err, &e) || e.Kind != KindRateLimited || e.RetryAfter < 590*time.Second {
+			t.Fatalf("model %d: err = %v, want rate limited with the time left", id, err)
+		}
+		if id > 1 && !strings.Contains(err.Error(), fmt.Sprintf("GET /prefix/api/v1/models/%d: not sent", id)) {
+			t.Errorf("model %d: err = %v, want it to say it was not sent", id, err)
+		}
+	}
+	if got := calls.Load(); got != 1 {
+		t.Errorf("%d requests sent after a 429 with Retry-After: 600, want 1", got)
+	}
+	if _, err := c.ResolveDownload(t.Context(), 1, DownloadParams{}); err != nil {
+		t.Errorf("download endpoint held back by the API's 429: %v", err)
+	}
+}
+
+// TestRateLimitPacesConcurrentCalls: calls running beside one that got a
+// 429 wait for its Retry-After too instead of being sent meanwhile.
+func TestRateLimitPacesConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	policy := RetryPolicy{MaxAttempts: 3, BaseDelay: time.Millisecond, MaxDelay: 2 * time.Second, MaxElapsed: 10 * time.Second}
+	c, mux, _ := setup(t, Options{Retry: policy})
+	var mu sync.Mutex
+	var limitedUntil time.Time
+	var early atomic.Int32
+	mux.HandleFunc("/api/v1/models/{id}", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		switch {
+		case limitedUntil.IsZero():
+			limitedUntil = now.Add(time.Second)
+		case now.Before(limitedUntil):
+			early.Add(1)
+		default:
+			writeJSON(w, 200, `{"id":1}`)
+			return
+		}
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, `{"error":"Too Many Requests"}`)
+	})
+	if _, err := c.GetModel(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	// The first call waited out the second; now the gate is open. Close it
+	// again and run several at once.
+	mu.Lock()
+	limitedUntil = time.Time{}
+	mu.Unlock()
+	var wg sync.WaitGroup
+	for id := int64(2); id <= 9; id++ {
+		wg.Go(func() {
+			if _, err := c.GetModel(t.Context(), id); err != nil {
+				t.Errorf("model %d: %v", id, err)
+			}
+		})
+		if id == 2 {
+			time.Sleep(100 * time.Millisecond) // the first one is refused first
+		}
+	}
+	wg.Wait()
+	if n := early.Load(); n > 0 {
+		t.Errorf("%d requests sent during the Retry-After of another", n)
 	}
 }
