@@ -140,6 +140,10 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("no storage request was made")
 				}
 			},
+			// requests-at-most N [PATH-PREFIX]: the fake got at most N API
+			// requests (under PATH-PREFIX) since the last clear-requests.
+			"requests-at-most": cmdRequestsAtMost,
+			"clear-requests":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -164,6 +168,24 @@ func cmdFault(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("fault: %v", err)
 	}
 	server(ts).AddFault(r)
+}
+
+func cmdRequestsAtMost(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: requests-at-most N [PATH-PREFIX]")
+	}
+	limit, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	n := 0
+	for _, r := range server(ts).Requests() {
+		if r.Host == "api" && (len(args) == 1 || strings.HasPrefix(r.Path, args[1])) {
+			n++
+		}
+	}
+	if n > limit {
+		ts.Fatalf("%d API requests, want at most %d", n, limit)
+	}
+	ts.Logf("%d API requests", n)
 }
 
 // cmdFixture sets an env var to a property of a fixture: fixture VAR sha256 <file-id>

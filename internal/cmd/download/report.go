@@ -73,29 +73,30 @@ func report(items []*item) []fileReport {
 
 // access asks the download endpoint, without following it, whether the
 // file can be fetched with the current key: "ok", "needs API key",
-// "early access until ...", "archived", or the error.
-func access(ctx context.Context, c *api.Client, it *item) string {
+// "early access until ...", "archived", or "error: ..." with the error
+// (CivitAI did not say: rate limited, down).
+func access(ctx context.Context, c *api.Client, it *item) (string, error) {
 	_, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
 	var e *api.Error
 	switch {
 	case err == nil:
-		return "ok"
+		return "ok", nil
 	case errors.As(err, &e) && e.Kind == api.KindAuthRequired && strings.Contains(strings.ToLower(e.Message), "disabled downloads"):
-		return "downloads disabled by the creator (generation on CivitAI only)"
+		return "downloads disabled by the creator (generation on CivitAI only)", nil
 	case errors.As(err, &e) && e.Kind == api.KindAuthRequired:
 		if c.HasAPIKey() {
-			return "refused for this API key"
+			return "refused for this API key", nil
 		}
-		return "needs API key (set CIVITAI_API_KEY)"
+		return "needs API key (set CIVITAI_API_KEY)", nil
 	case errors.As(err, &e) && e.Kind == api.KindEarlyAccess:
 		if !e.Deadline.IsZero() {
-			return "early access until " + e.Deadline.UTC().Format("2006-01-02 15:04 MST")
+			return "early access until " + e.Deadline.UTC().Format("2006-01-02 15:04 MST"), nil
 		}
-		return "early access"
+		return "early access", nil
 	case errors.As(err, &e) && e.Kind == api.KindArchived:
-		return "archived"
+		return "archived", nil
 	}
-	return "error: " + err.Error()
+	return "error: " + err.Error(), err
 }
 
 // dryRun prints the plan: what would be downloaded where, and whether the
@@ -105,12 +106,13 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	failed := 0
 	reps := report(items)
 	toFetch := make([]int64, len(items))
+	unknown := make([]error, len(items)) // access CivitAI did not tell
 	for i, it := range items {
 		if it.Status == "failed" {
 			failed++
 			continue
 		}
-		reps[i].Access = access(ctx, c, it)
+		reps[i].Access, unknown[i] = access(ctx, c, it)
 		reps[i].OnDisk, toFetch[i] = onDisk(ctx, o, it)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -155,18 +157,23 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		}
 		fmt.Fprintf(ios.ErrOut, "%s, %s to download; nothing downloaded (--dry-run)\n", plural(tp.Len(), "file"), tableprinter.Bytes(total))
 	}
-	for _, it := range items {
-		if it.Status == "failed" {
-			fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", label(it), it.Err)
+	// Each failure on its line, a target that could not be planned or a
+	// file whose access CivitAI did not tell (a 429 storm), then the advice
+	// for them, each piece once, and the exit code a run would have.
+	if len(items) == 1 && failed == 1 {
+		return explain(items[0])
+	}
+	fails := cmdutil.NewFailures(o.Factory)
+	for i, it := range items {
+		switch {
+		case it.Status == "failed":
+			fails.Add(label(it), explain(it))
+		case unknown[i] != nil:
+			failed++
+			fails.Add(label(it), fmt.Errorf("cannot tell whether it can be downloaded: %w", unknown[i]))
 		}
 	}
-	if failed > 0 {
-		if len(items) == 1 {
-			return cmdutil.ErrSilent
-		}
-		return &cmdutil.PartialError{Failed: failed, Total: len(items), What: "planned downloads"}
-	}
-	return nil
+	return fails.Err(failed, len(items), "planned downloads")
 }
 
 var _ = strings.TrimSpace
