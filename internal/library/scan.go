@@ -120,7 +120,14 @@ func (p *Progress) setPhase(s string) { p.phase.Store(s) }
 type FileError struct {
 	Path string `json:"path"`
 	Err  string `json:"error"`
+	// Cause is the error itself, for the advice the CLI gives about it
+	// (CivitAI rate limiting, a permission).
+	Cause error `json:"-"`
 }
+
+// Error is Err; Unwrap gives Cause.
+func (e FileError) Error() string { return e.Err }
+func (e FileError) Unwrap() error { return e.Cause }
 
 // Summary is what Scan did.
 type Summary struct {
@@ -203,7 +210,7 @@ func (s *scanner) fail(path string, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sum.Errors++
-	s.sum.ErrorDetails = append(s.sum.ErrorDetails, FileError{Path: path, Err: msg})
+	s.sum.ErrorDetails = append(s.sum.ErrorDetails, FileError{Path: path, Err: msg, Cause: err})
 }
 
 // Scan indexes the model files under opts.Roots. Errors about single files

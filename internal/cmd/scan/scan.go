@@ -200,9 +200,13 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	// Each failure on its line, then the advice for them, each piece once
+	// (a 429 storm fails dozens of lookups: one "try again in").
+	fails := cmdutil.NewFailures(o.Factory)
 	for _, fe := range sum.ErrorDetails {
-		fmt.Fprintf(ios.ErrOut, "civit: error: %s: %s\n", fe.Path, fe.Err)
+		fails.Add(fe.Path, fe)
 	}
+	_ = fails.Err(sum.Errors, sum.Errors, "") // prints the hints; scanError decides the exit code
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, sum); err != nil {
 			return err
