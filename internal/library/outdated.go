@@ -74,6 +74,40 @@ type OutdatedOptions struct {
 	// version counts only when it has the base model of the version on
 	// disk: a LoRA's SDXL version does not replace its SD 1.5 one.
 	AnyBase bool
+
+	limited *rateStop // set by Outdated
+}
+
+// rateStop remembers that CivitAI refused a request of this check for rate
+// limiting beyond what the client's retries wait: the models after it are
+// not asked about (each would wait its turn of the Limiter to be refused,
+// 871 models 7 minutes), they fail with that error.
+type rateStop struct {
+	mu  sync.Mutex
+	err error
+}
+
+// wait waits for the limiter, or returns the rate limiting error.
+func (r *rateStop) wait(ctx context.Context, lim *rate.Limiter) error {
+	r.mu.Lock()
+	err := r.err
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return lim.Wait(ctx)
+}
+
+// note keeps err when it is rate limiting.
+func (r *rateStop) note(err error) error {
+	if errors.Is(err, api.ErrRateLimited) {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+	}
+	return err
 }
 
 // SameBase reports whether two versions' base models are the same line of
@@ -185,6 +219,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 	if o.OnDisk == nil {
 		o.OnDisk = OnDisk
 	}
+	o.limited = &rateStop{}
 	now := o.Now()
 	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelIDs: o.ModelIDs})
 	if err != nil {
@@ -315,8 +350,11 @@ func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, byModel map[i
 	all := true // every maturity level: a list shows PG only by default
 	for start := 0; start < len(ask); start += maxIDs {
 		chunk := ask[start:min(start+maxIDs, len(ask))]
-		if err := o.Limiter.Wait(ctx); err != nil {
-			return nil, err
+		if err := o.limited.wait(ctx, o.Limiter); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			break // rate limited: each model fails with it
 		}
 		res.Requests++
 		page, err := lister.ListModels(ctx, &api.ModelsOptions{IDs: chunk, Limit: maxIDs, NSFW: &all})
@@ -324,6 +362,7 @@ func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, byModel map[i
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			o.limited.note(err)
 			continue
 		}
 		for _, m := range page.Items {
@@ -346,12 +385,12 @@ func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time
 		return nil, nil, 0, fmt.Errorf("model %d has not been checked yet (run without `--offline`)", id)
 	}
 	if m = pre; m == nil {
-		if err := o.Limiter.Wait(ctx); err != nil {
+		if err := o.limited.wait(ctx, o.Limiter); err != nil {
 			return nil, nil, 0, err
 		}
 		requests = 1
 		if m, err = o.Client.GetModel(ctx, id); err != nil {
-			return nil, nil, requests, err
+			return nil, nil, requests, o.limited.note(err)
 		}
 	}
 	mv = VersionsOf(m, now)
@@ -371,12 +410,12 @@ func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time
 // requests it sent.
 func planFiles(ctx context.Context, o OutdatedOptions, m *api.Model, u *Update, files []*store.File) (requests int, err error) {
 	if m == nil {
-		if err := o.Limiter.Wait(ctx); err != nil {
+		if err := o.limited.wait(ctx, o.Limiter); err != nil {
 			return 0, err
 		}
 		requests++
 		if m, err = o.Client.GetModel(ctx, u.ModelID); err != nil {
-			return requests, err
+			return requests, o.limited.note(err)
 		}
 	}
 	version := func(id int64) *api.ModelVersion {
@@ -393,11 +432,11 @@ func planFiles(ctx context.Context, o OutdatedOptions, m *api.Model, u *Update, 
 	}
 	if vc, ok := o.Client.(versionClient); ok && cur == nil {
 		// A version the model no longer lists may still be there by id.
-		if err := o.Limiter.Wait(ctx); err != nil {
+		if err := o.limited.wait(ctx, o.Limiter); err != nil {
 			return requests, err
 		}
 		requests++
-		if v, err := vc.GetModelVersion(ctx, u.Current.ID); err == nil {
+		if v, err := vc.GetModelVersion(ctx, u.Current.ID); o.limited.note(err) == nil {
 			cur = v
 		} else if ctx.Err() != nil {
 			return requests, ctx.Err()

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -373,5 +374,41 @@ func TestOutdatedCachedRunAsksForFilesInBulk(t *testing.T) {
 			t.Errorf("cached run: model %d has no files planned", u.ModelID)
 			break
 		}
+	}
+}
+
+// When CivitAI rate limits beyond what the client's retries wait, the
+// models not asked yet are not asked: each fails with that error at once,
+// instead of waiting its turn of the Limiter to be refused (871 models at
+// 2 a second took 7 minutes).
+func TestOutdatedStopsAskingWhenRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	var rows []*store.File
+	for _, m := range e.srv.Catalog.Models() {
+		if m.Status == "Published" && len(m.Versions) > 0 {
+			rows = append(rows, &store.File{Path: fmt.Sprintf("/m/%d.safetensors", m.ID), SHA256: fmt.Sprintf("%064x", m.ID),
+				ModelID: m.ID, VersionID: m.Versions[0].ID, ModelName: m.Name, ModelType: m.Type, State: store.StateIdentified})
+		}
+	}
+	if err := e.st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models", Status: 429, RetryAfter: "600"})
+	o := OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(2, 1), OnDisk: func(string) bool { return true }}
+	start := time.Now()
+	res, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != len(rows) || res.Checked != 0 {
+		t.Fatalf("%d errors, %d checked; want %d errors", len(res.Errors), res.Checked, len(rows))
+	}
+	if !strings.Contains(res.Errors[len(rows)-1].Err, "429") {
+		t.Errorf("error %q, want the 429", res.Errors[len(rows)-1].Err)
+	}
+	if d := time.Since(start); d > 2*time.Second || res.Requests > 1 {
+		t.Errorf("%d requests in %v for %d models, want 1 at once", res.Requests, d, len(rows))
 	}
 }
