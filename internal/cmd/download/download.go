@@ -123,7 +123,10 @@ Downloads that need an account use CIVITAI_API_KEY, or the ?token= of a
 pasted download link when no key is configured (shown as token=REDACTED).
 The key is sent to the API only, never to the storage host the files come
 from. --dry-run also says what is on disk: the file already present, a
-different file (needs --force), or a partial download and where it resumes.
+different file (needs --force), or a partial download and where it resumes;
+and whether a key is needed or access must be bought (early access), from
+the version's pre-flight answer: it never asks the download endpoint, so
+it counts as no download and uses none of the per-user download limit.
 
 EXIT STATUS
   0 all files downloaded or already present, 1 error, 2 bad flags,

@@ -2,10 +2,10 @@ package download
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
@@ -71,32 +71,39 @@ func report(items []*item) []fileReport {
 	return out
 }
 
-// access asks the download endpoint, without following it, whether the
-// file can be fetched with the current key: "ok", "needs API key",
-// "early access until ...", "archived", or "error: ..." with the error
-// (CivitAI did not say: rate limited, down).
+// access says, for --dry-run, whether the current key may download it,
+// from what is known without asking the download endpoint: a dry run must
+// not count as downloads on CivitAI nor use up the per-user download
+// limit. The version says whether its creator allows downloads; its
+// pre-flight answer (/model-versions/mini) whether a key is needed and
+// whether access must be bought (early access). Whether a given key is
+// accepted only a real run can tell.
 func access(ctx context.Context, c *api.Client, it *item) (string, error) {
-	_, err := c.ResolveDownload(ctx, it.Version.ID, api.DownloadParams{FileID: it.File.ID})
-	var e *api.Error
-	switch {
-	case err == nil:
-		return "ok", nil
-	case errors.As(err, &e) && e.Kind == api.KindAuthRequired && strings.Contains(strings.ToLower(e.Message), "disabled downloads"):
-		return "downloads disabled by the creator (generation on CivitAI only)", nil
-	case errors.As(err, &e) && e.Kind == api.KindAuthRequired:
-		if c.HasAPIKey() {
-			return "refused for this API key", nil
-		}
-		return "needs API key (set CIVITAI_API_KEY)", nil
-	case errors.As(err, &e) && e.Kind == api.KindEarlyAccess:
-		if !e.Deadline.IsZero() {
-			return "early access until " + e.Deadline.UTC().Format("2006-01-02 15:04 MST"), nil
-		}
-		return "early access", nil
-	case errors.As(err, &e) && e.Kind == api.KindArchived:
+	v := it.Version
+	if v.Model != nil && v.Model.Mode == "Archived" {
 		return "archived", nil
 	}
-	return "error: " + err.Error(), err
+	if uc := v.UsageControl; uc != "" && !strings.EqualFold(uc, "Download") {
+		return "downloads disabled by the creator (generation on CivitAI only)", nil
+	}
+	m, err := c.GetVersionMini(ctx, v.ID)
+	if err != nil {
+		return "error: " + err.Error(), err
+	}
+	if end := m.EarlyAccessEndsAt.Time; bool(m.CheckPermission) || end.After(time.Now()) {
+		s := "early access"
+		if !end.IsZero() {
+			s += " until " + end.UTC().Format("2006-01-02 15:04 MST")
+		}
+		if c.HasAPIKey() {
+			s += " (unless your account has bought it)"
+		}
+		return s, nil
+	}
+	if bool(m.RequireAuth) && !c.HasAPIKey() {
+		return "needs API key (set CIVITAI_API_KEY)", nil
+	}
+	return "ok", nil
 }
 
 // dryRun prints the plan: what would be downloaded where, and whether the
