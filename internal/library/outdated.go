@@ -170,6 +170,8 @@ type ModelError struct {
 	Err     string `json:"error"`
 	// Gone is true when CivitAI no longer has the model.
 	Gone bool `json:"gone,omitempty"`
+	// Cause is the error itself, for its hint and exit code.
+	Cause error `json:"-"`
 }
 
 // OutdatedResult is what Outdated found.
@@ -275,7 +277,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 				if gctx.Err() != nil {
 					return gctx.Err()
 				}
-				res.Errors = append(res.Errors, ModelError{ModelID: id, Model: files[0].ModelName, Err: err.Error(), Gone: errors.Is(err, api.ErrNotFound)})
+				res.Errors = append(res.Errors, ModelError{ModelID: id, Model: files[0].ModelName, Err: err.Error(), Gone: errors.Is(err, api.ErrNotFound), Cause: err})
 				return nil
 			}
 			res.Checked++

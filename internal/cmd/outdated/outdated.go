@@ -4,6 +4,7 @@ package outdated
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -168,6 +169,7 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	fails := cmdutil.NewFailures(o.Factory) // their hints come at the end
 	for _, e := range res.Errors {
 		name := e.Model
 		if name == "" {
@@ -177,7 +179,11 @@ func run(ctx context.Context, o *Options) error {
 			fmt.Fprintf(ios.ErrOut, "civit: warning: model %d (%s) is no longer on CivitAI\n", e.ModelID, name)
 			continue
 		}
-		fmt.Fprintf(ios.ErrOut, "civit: error: model %d (%s): %s\n", e.ModelID, name, e.Err)
+		cause := e.Cause
+		if cause == nil {
+			cause = errors.New(e.Err)
+		}
+		fails.Add(fmt.Sprintf("model %d (%s)", e.ModelID, name), cause)
 	}
 	if n := len(res.Missing); n > 0 {
 		what := "1 file of the library is"
@@ -281,8 +287,5 @@ func run(ctx context.Context, o *Options) error {
 			failed++
 		}
 	}
-	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: res.Checked + len(res.Errors), What: "model checks"}
-	}
-	return nil
+	return fails.Err(failed, res.Checked+len(res.Errors), "model checks")
 }
