@@ -267,7 +267,11 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 					single = append(single, chunk...)
 					return nil
 				}
-				s.fail(fmt.Sprintf("CivitAI lookup of %d hashes", len(chunk)), err)
+				what := fmt.Sprintf("CivitAI lookup of %d hashes", len(chunk))
+				if len(chunk) == 1 {
+					what = "CivitAI lookup of 1 hash"
+				}
+				s.fail(what, err)
 				return nil
 			}
 			want := map[string]bool{}
