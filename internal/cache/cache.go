@@ -31,9 +31,14 @@ const (
 	pruneStamp = ".pruned"
 )
 
-// memEntries is the size of the in-memory layer (the original design's
-// TTL cache of 100 entries).
-const memEntries = 100
+// memEntries and memBytes bound the in-memory layer: 100 entries (the
+// original design's TTL cache), and 16 MiB in all, so that a batch of big
+// searches (a page of 100 models with their images is about 1 MB) does not
+// hold every page it fetched. The disk keeps them all.
+const (
+	memEntries = 100
+	memBytes   = 16 << 20
+)
 
 // Cache is a TTL cache of byte slices backed by a directory.
 // A nil *Cache is valid and caches nothing.
@@ -42,9 +47,10 @@ type Cache struct {
 	ttl time.Duration
 	now func() time.Time
 
-	mu    sync.Mutex
-	order *list.List // front = most recent; values are *memEntry
-	items map[string]*list.Element
+	mu       sync.Mutex
+	order    *list.List // front = most recent; values are *memEntry
+	items    map[string]*list.Element
+	memBytes int // the bodies in order
 
 	pruneOnce sync.Once
 }
@@ -94,6 +100,7 @@ func (c *Cache) Get(key string) ([]byte, bool) {
 		}
 		c.order.Remove(el)
 		delete(c.items, key)
+		c.memBytes -= len(e.body)
 	}
 	c.mu.Unlock()
 	if c.dir == "" {
@@ -152,15 +159,19 @@ func (c *Cache) remember(key string, body []byte, expires time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.items[key]; ok {
+		c.memBytes += len(body) - len(el.Value.(*memEntry).body)
 		el.Value = &memEntry{key: key, body: body, expires: expires}
 		c.order.MoveToFront(el)
-		return
+	} else {
+		c.items[key] = c.order.PushFront(&memEntry{key: key, body: body, expires: expires})
+		c.memBytes += len(body)
 	}
-	c.items[key] = c.order.PushFront(&memEntry{key: key, body: body, expires: expires})
-	for c.order.Len() > memEntries {
+	for c.order.Len() > memEntries || (c.memBytes > memBytes && c.order.Len() > 1) {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.items, last.Value.(*memEntry).key)
+		e := last.Value.(*memEntry)
+		delete(c.items, e.key)
+		c.memBytes -= len(e.body)
 	}
 }
 

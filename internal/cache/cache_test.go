@@ -158,3 +158,23 @@ func TestSetPrunesExpiredOncePerDay(t *testing.T) {
 		t.Errorf("swept again within a day: %v", err)
 	}
 }
+
+// The memory layer holds at most memBytes of bodies: big pages fall back to
+// the disk instead of piling up in memory.
+func TestMemoryLayerBoundedByBytes(t *testing.T) {
+	t.Parallel()
+	c := New(t.TempDir(), time.Hour)
+	page := make([]byte, 1<<20)
+	for i := range 40 {
+		c.Set(fmt.Sprintf("page-%d", i), page)
+	}
+	c.mu.Lock()
+	n, b := c.order.Len(), c.memBytes
+	c.mu.Unlock()
+	if b > memBytes || n != memBytes/len(page) {
+		t.Errorf("%d entries, %d bytes in memory; want %d entries, at most %d bytes", n, b, memBytes/len(page), memBytes)
+	}
+	if got, ok := c.Get("page-0"); !ok || len(got) != len(page) {
+		t.Errorf("page-0 not served from the disk")
+	}
+}

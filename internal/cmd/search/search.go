@@ -467,6 +467,9 @@ func searchOnce(ctx context.Context, c *api.Client, o *Options, query string) se
 			}
 			break
 		}
+		if !o.JSON {
+			slim(m)
+		}
 		r.models = append(r.models, m)
 	}
 	if r.err != nil {
@@ -479,6 +482,16 @@ func searchOnce(ctx context.Context, c *api.Client, o *Options, query string) se
 		r.models = r.models[:o.Limit]
 	}
 	return r
+}
+
+// slim drops what a table of models does not show (the bytes received,
+// kept for --json, descriptions, example images), so that a batch of
+// searches of a thousand models each stays in tens of MB.
+func slim(m *api.Model) {
+	m.Raw, m.Description = nil, ""
+	for _, v := range m.ModelVersions {
+		v.Raw, v.Description, v.Images = nil, "", nil
+	}
 }
 
 type batchResult struct {
