@@ -50,9 +50,52 @@ type planner struct {
 	c *api.Client
 	// warn prints a note for the user (stderr).
 	warn func(format string, args ...any)
+	// models are the targets' models fetched in lists (prefetchModels).
+	models map[int64]*api.Model
+}
+
+// listIDs is how many models one list request asks for (the API's page
+// size limit).
+const listIDs = 100
+
+// prefetchModels asks for the models of the targets given by model id 100
+// at a time (/models?ids=), as outdated does: a list of 500 model ids costs
+// 5 requests, not 500. A model the list does not return (hidden from
+// lists, deleted, a version id given as a model id) is asked for alone by
+// planTarget, which tells why; so is every model when a list request fails.
+func (p *planner) prefetchModels(ctx context.Context) {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, t := range p.o.Targets {
+		if t.VersionID == 0 && t.ModelID > 0 && !seen[t.ModelID] {
+			seen[t.ModelID] = true
+			ids = append(ids, t.ModelID)
+		}
+	}
+	if len(ids) < 2 {
+		return
+	}
+	p.models = map[int64]*api.Model{}
+	all := true // every maturity level: a list shows PG only by default
+	for start := 0; start < len(ids); start += listIDs {
+		chunk := ids[start:min(start+listIDs, len(ids))]
+		page, err := p.c.ListModels(ctx, &api.ModelsOptions{IDs: chunk, Limit: listIDs, NSFW: &all})
+		if err != nil {
+			continue
+		}
+		for _, m := range page.Items {
+			if seen[m.ID] {
+				p.models[m.ID] = m
+			}
+		}
+	}
 }
 
 func (p *planner) plan(ctx context.Context) ([]*item, error) {
+	p.prefetchModels(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// Targets are looked up a few at a time (API calls), kept in order.
 	planned := make([][]*item, len(p.o.Targets))
 	g, gctx := errgroup.WithContext(ctx)
@@ -163,7 +206,10 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		p.namedDirectly(t, v)
 		versions = []*api.ModelVersion{v}
 	default:
-		m, err := p.c.GetModel(ctx, t.ModelID)
+		m, err := p.models[t.ModelID], error(nil)
+		if m == nil {
+			m, err = p.c.GetModel(ctx, t.ModelID)
+		}
 		if errors.Is(err, api.ErrNotFound) {
 			// A version id where a model id was expected (as show does).
 			if v, verr := p.c.GetModelVersion(ctx, t.ModelID); verr == nil {
