@@ -244,3 +244,24 @@ func TestChooseVersions(t *testing.T) {
 		})
 	}
 }
+
+// On a file system that ignores case, two files whose names differ only by
+// case would be one file: the second is refused at planning.
+func TestDedupeFoldsCase(t *testing.T) {
+	t.Parallel()
+	v := &api.ModelVersion{ID: 1, Name: "v1"}
+	mk := func(id int64, dest string) *item {
+		return &item{Target: "t", Version: v, File: &api.File{ID: id, Name: filepath.Base(dest)}, Dest: dest}
+	}
+	items := func() []*item {
+		return []*item{mk(1, "m/Lora.safetensors"), mk(2, "m/lora.safetensors"), mk(1, "m/Lora.safetensors")}
+	}
+	out := dedupe(items(), false)
+	if len(out) != 2 || out[1].Err != nil {
+		t.Fatalf("case kept: %d items, second err %v; want 2, nil", len(out), out[1].Err)
+	}
+	out = dedupe(items(), true)
+	if len(out) != 2 || out[1].Status != "failed" || out[1].Err == nil {
+		t.Fatalf("case folded: %d items, second %q %v; want it refused", len(out), out[1].Status, out[1].Err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,9 +122,18 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 	for _, got := range planned {
 		items = append(items, got...)
 	}
-	// The same file named by two targets is fetched once; two different
-	// files that would land on the same path are refused (a version can
-	// hold several files with one name, e.g. fp16 and fp8).
+	return dedupe(items, caseInsensitiveFS), nil
+}
+
+// caseInsensitiveFS is true where the usual file systems ignore case
+// (NTFS, APFS): there x.safetensors and X.safetensors are one file.
+const caseInsensitiveFS = runtime.GOOS == "windows" || runtime.GOOS == "darwin"
+
+// dedupe fetches the same file named by two targets once, and refuses two
+// different files that would land on the same path (a version can hold
+// several files with one name, e.g. fp16 and fp8), paths compared without
+// case when foldCase.
+func dedupe(items []*item, foldCase bool) []*item {
 	byFile := map[int64]bool{}
 	byDest := map[string]*item{}
 	var out []*item
@@ -136,7 +146,11 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 			continue
 		}
 		byFile[it.File.ID] = true
-		if other, ok := byDest[it.Dest]; ok {
+		key := it.Dest
+		if foldCase {
+			key = strings.ToLower(key)
+		}
+		if other, ok := byDest[key]; ok {
 			fix := "choose one with `--file ID`"
 			if other.Version.ID != it.Version.ID {
 				fix = "give each version its own folder with `--subdir '{version}'`"
@@ -144,11 +158,11 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 			it.Status, it.Err = "failed", fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s; %s",
 				it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest, fix)
 		} else {
-			byDest[it.Dest] = it
+			byDest[key] = it
 		}
 		out = append(out, it)
 	}
-	return out, nil
+	return out
 }
 
 // pick applies --version beside model ids: each picked version replaces its
