@@ -5,7 +5,6 @@
 package download
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -83,7 +82,8 @@ an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
 directly; beside model ids each picks the version of one of them, as in
 show ("civit download 101 102 --version 10203"). -i FILE reads targets one per line (# comments and blank lines are
 skipped; "-i -" reads stdin, where the piped output of 'civit search' works
-as it is). Targets are de-duplicated.
+as it is; UTF-8, or UTF-16 with its mark as PowerShell's > writes it).
+Targets are de-duplicated.
 
 Each version's primary file is downloaded unless --file (a file id or name),
 --type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
@@ -410,12 +410,9 @@ func readTargets(path string, in io.Reader) ([]inputLine, error) {
 		name = "stdin"
 	}
 	var out []inputLine
-	sc := bufio.NewScanner(in)
+	sc := cmdutil.LineScanner(in) // also UTF-16 and byte order marks (Notepad, PowerShell)
 	for n := 1; sc.Scan(); n++ {
 		text := sc.Text()
-		if n == 1 {
-			text = strings.TrimPrefix(text, "\ufeff") // Notepad's and PowerShell's UTF-8 mark
-		}
 		line, _, _ := strings.Cut(text, "\t")
 		line = strings.TrimSpace(line)
 		if i := strings.Index(line, " #"); i >= 0 {

@@ -6,7 +6,6 @@
 package search
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -518,13 +517,9 @@ func readBatch(path string, in io.Reader) ([]string, error) {
 		in = f
 	}
 	var qs []string
-	sc := bufio.NewScanner(in)
-	for n := 1; sc.Scan(); n++ {
-		text := sc.Text()
-		if n == 1 {
-			text = strings.TrimPrefix(text, "\ufeff") // Notepad's and PowerShell's UTF-8 mark
-		}
-		line := strings.TrimSpace(text)
+	sc := cmdutil.LineScanner(in) // also UTF-16 and byte order marks (Notepad, PowerShell)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

@@ -1,0 +1,49 @@
+package cmdutil
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"unicode/utf16"
+)
+
+// TextReader returns r as UTF-8 text without a byte order mark: lists
+// saved by Notepad (UTF-8 with a mark) or by PowerShell 5's `>` (UTF-16
+// with a mark) read like any other. Without a mark r is taken as UTF-8.
+func TextReader(r io.Reader) io.Reader {
+	br := bufio.NewReader(r)
+	head, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+		return br
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		le := head[0] == 0xFF
+		b, err := io.ReadAll(br)
+		if err != nil {
+			return errReader{err}
+		}
+		b = b[2:]
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			if le {
+				u[i] = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+			} else {
+				u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+			}
+		}
+		return bytes.NewReader([]byte(string(utf16.Decode(u))))
+	}
+	return br
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// LineScanner scans the lines of TextReader(r), lines up to 1 MiB long.
+func LineScanner(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(TextReader(r))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	return sc
+}

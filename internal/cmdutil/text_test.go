@@ -1,0 +1,55 @@
+package cmdutil
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+func utf16Bytes(s string, le bool) []byte {
+	var b bytes.Buffer
+	for _, u := range append([]uint16{0xFEFF}, utf16.Encode([]rune(s))...) {
+		if le {
+			b.Write([]byte{byte(u), byte(u >> 8)})
+		} else {
+			b.Write([]byte{byte(u >> 8), byte(u)})
+		}
+	}
+	return b.Bytes()
+}
+
+func TestLineScanner(t *testing.T) {
+	t.Parallel()
+	text := "123\r\n# café\r\nurn:air:sdxl:lora:civitai:1@2\r\n"
+	want := []string{"123", "# café", "urn:air:sdxl:lora:civitai:1@2"}
+	long := strings.Repeat("x", 200<<10)
+	tests := []struct {
+		name string
+		in   []byte
+		want []string
+	}{
+		{"plain UTF-8", []byte(text), want},
+		{"UTF-8 with a mark (Notepad)", append([]byte{0xEF, 0xBB, 0xBF}, text...), want},
+		{"UTF-16 LE with a mark (PowerShell 5)", utf16Bytes(text, true), want},
+		{"UTF-16 BE with a mark", utf16Bytes(text, false), want},
+		{"a line longer than 64 KiB", []byte(long + "\n1\n"), []string{long, "1"}},
+		{"empty", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sc := LineScanner(bytes.NewReader(tt.in))
+			var got []string
+			for sc.Scan() {
+				got = append(got, sc.Text())
+			}
+			if err := sc.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
