@@ -27,6 +27,14 @@ const (
 	PreviewWidth = 450
 )
 
+// previewAccept is the Accept header of preview requests. CivitAI's image
+// CDN (Cloudflare Images) picks the format from Accept, and a WebP or GIF
+// preview is invisible to some UIs: SwarmUI looks for .preview.png, .jpg
+// and .jpeg only (src/Text2Image/T2IModelHandler.cs AutoImageFormatSuffixes)
+// and ComfyUI LoRA Manager for no .preview.gif (py/utils/constants.py
+// PREVIEW_EXTENSIONS). JPEG and PNG are read by every UI.
+const previewAccept = "image/jpeg,image/png;q=0.9"
+
 // Errors of WritePreview, for errors.Is.
 var (
 	// ErrNotImage: the response is not a PNG, JPEG, WebP or GIF image
@@ -174,7 +182,7 @@ func writePreview(ctx context.Context, hc *http.Client, imageURL, modelPath stri
 	if err != nil {
 		return "", false, fmt.Errorf("write preview: %w", err)
 	}
-	req.Header.Set("Accept", "image/jpeg,image/png;q=0.9,image/webp;q=0.8,image/gif;q=0.5")
+	req.Header.Set("Accept", previewAccept)
 	c := noCredentials(hc)
 	resp, err := c.Do(req)
 	if err != nil {
