@@ -467,6 +467,17 @@ func parseA1111(data []byte, _ string) (*Info, error) {
 		SHA256:       hexHash(str(m, "sha256"), 64),
 		TrainedWords: words(m, "activation text"),
 	}
+	// Civitai Helper (zixaphir/Stable-Diffusion-Webui-Civitai-Helper
+	// scripts/ch_lib/model.py process_model_info) joins trained words that
+	// are whole prompts ("1girl, solo") with " || ", the others with ", ".
+	if act := str(m, "activation text"); strings.Contains(act, "||") {
+		in.TrainedWords = nil
+		for _, w := range strings.Split(act, "||") {
+			if w = strings.TrimSpace(w); w != "" {
+				in.TrainedWords = append(in.TrainedWords, w)
+			}
+		}
+	}
 	known := false
 	for _, k := range []string{"description", "sd version", "activation text", "preferred weight", "negative text", "notes", "modelId", "modelVersionId", "sha256"} {
 		if get(m, k) != nil {

@@ -279,6 +279,12 @@ func TestLenientValues(t *testing.T) {
 		{"lm without civitai", `{"sha256": "` + strings.Repeat("c", 64) + `", "from_civitai": false, "civitai": null, "model_name": "local"}`, parseLoraManager,
 			Info{SHA256: strings.Repeat("C", 64), ModelName: "local"}},
 		{"a1111 unknown version", `{"sd version": "Unknown", "activation text": ""}`, parseA1111, Info{}},
+		// Civitai Helper's prompt list (zixaphir fork scripts/ch_lib/model.py):
+		// trainedWords ["1girl, solo", "1boy, sword"] joined with " || ".
+		{"a1111 helper prompt list", `{"activation text": "1girl, solo || 1boy, sword ||", "preferred weight": 0}`, parseA1111,
+			Info{TrainedWords: []string{"1girl, solo", "1boy, sword"}}},
+		{"a1111 comma words", `{"activation text": "fixlora, fixture style"}`, parseA1111,
+			Info{TrainedWords: []string{"fixlora", "fixture style"}}},
 		{"bare sha", "  " + strings.Repeat("d", 64) + "  \n", parseSHA256, Info{SHA256: strings.Repeat("D", 64)}},
 		{"sha256sum text mode", strings.Repeat("e", 64) + "  m.safetensors\n", parseSHA256, Info{SHA256: strings.Repeat("E", 64)}},
 		{"escaped sha256sum", `\` + strings.Repeat("f", 64) + "  m\\\\x.safetensors\n", parseSHA256, Info{SHA256: strings.Repeat("F", 64)}},
