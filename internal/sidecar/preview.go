@@ -239,7 +239,7 @@ func imageExt(mediaType string) (string, bool) {
 	case "image/png":
 		return "png", true
 	case "image/jpeg", "image/jpg", "image/pjpeg":
-		return "jpeg", true
+		return "jpg", true // the spelling every UI looks for (A1111 before 1.6: png, jpg, webp only)
 	case "image/webp":
 		return "webp", true
 	case "image/gif":

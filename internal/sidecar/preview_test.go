@@ -115,12 +115,12 @@ func TestWritePreviewImages(t *testing.T) {
 		wantFile                string
 	}{
 		{"png", "image/png", "/key/uuid/original=true/42.png", pngB, "lora.preview.png"},
-		{"jpeg", "image/jpeg", "/key/uuid/width=1664/42.jpeg", jpgB, "lora.preview.jpeg"},
-		{"jpeg with params", "image/jpeg; charset=binary", "/key/uuid/original=true/42.jpeg", jpgB, "lora.preview.jpeg"},
-		{"nonstandard image/jpg", "image/jpg", "/key/uuid/original=true/42.jpeg", jpgB, "lora.preview.jpeg"},
+		{"jpeg", "image/jpeg", "/key/uuid/width=1664/42.jpeg", jpgB, "lora.preview.jpg"},
+		{"jpeg with params", "image/jpeg; charset=binary", "/key/uuid/original=true/42.jpeg", jpgB, "lora.preview.jpg"},
+		{"nonstandard image/jpg", "image/jpg", "/key/uuid/original=true/42.jpeg", jpgB, "lora.preview.jpg"},
 		{"webp", "image/webp", "/key/uuid/original=true/42.webp", webpBytes, "lora.preview.webp"},
-		{"content wins over header", "image/png", "/key/uuid/original=true/42.png", jpgB, "lora.preview.jpeg"},
-		{"redirect", "image/jpeg", "/redirect", jpgB, "lora.preview.jpeg"},
+		{"content wins over header", "image/png", "/key/uuid/original=true/42.png", jpgB, "lora.preview.jpg"},
+		{"redirect", "image/jpeg", "/redirect", jpgB, "lora.preview.jpg"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,7 +305,7 @@ func TestWritePreviewForceReplaces(t *testing.T) {
 		}
 	}
 	p, written, err := WritePreview(t.Context(), srv.Client(), srv.URL+"/k/u/original=true/1.jpeg", filepath.Join(dir, "m.safetensors"), true)
-	if err != nil || !written || p != filepath.Join(dir, "m.preview.jpeg") {
+	if err != nil || !written || p != filepath.Join(dir, "m.preview.jpg") {
 		t.Fatalf("WritePreview = %q, %v, %v", p, written, err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "m.preview.png")); !errors.Is(err, os.ErrNotExist) {
@@ -320,7 +320,7 @@ func TestWritePreviewForceReplaces(t *testing.T) {
 	if p2, written, err := WritePreview(t.Context(), srv.Client(), srv.URL+"/k/u/original=true/1.jpeg", filepath.Join(dir, "m.safetensors"), true); err != nil || !written || p2 != p {
 		t.Fatalf("second force = %q, %v, %v", p2, written, err)
 	}
-	if left := previews(t, dir); !cmp.Equal(left, []string{"m.preview.jpeg", "other.preview.png"}) {
+	if left := previews(t, dir); !cmp.Equal(left, []string{"m.preview.jpg", "other.preview.png"}) {
 		t.Errorf("files %v", left)
 	}
 }
