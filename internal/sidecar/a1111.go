@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/civit/civit/internal/api"
 	"html"
 	"io"
 	"strings"
+
+	"github.com/civit/civit/internal/api"
 )
 
 // A1111Meta is the extra-networks user metadata AUTOMATIC1111 and Forge

@@ -32,6 +32,10 @@ type item struct {
 	Version *api.ModelVersion `json:"-"`
 	File    *api.File         `json:"-"`
 	Dest    string            `json:"path,omitempty"`
+	// ModelDescription is the model's description (HTML) when the model
+	// was fetched; the A1111 sidecar prefers it to the version's, as
+	// Civitai Helper and Browser+ do.
+	ModelDescription string `json:"-"`
 
 	// Filled while running.
 	Status       string        `json:"status"` // planned, downloaded, present, reused, failed
@@ -281,6 +285,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 			}
 			if model != nil {
 				it.Model, it.Type = model.Name, string(model.Type)
+				it.ModelDescription = model.Description
 			}
 			it.Dest, err = p.dest(v, f, layout.Fields{
 				Base: v.BaseModel, Type: it.Type, Creator: creator, Model: it.Model,

@@ -29,7 +29,11 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	if c, err := o.Factory.APIClient(false); err == nil {
 		base = c.BaseURL().String()
 	}
-	meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, v.TrainedWords, v.Description, it.SHA256, base)
+	desc := v.Description
+	if it.ModelDescription != "" {
+		desc = it.ModelDescription // what the model is; the version's is often a changelog
+	}
+	meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, v.TrainedWords, desc, it.SHA256, base)
 	if _, err := sidecar.WriteA1111(sidecar.JSONPath(it.Dest), meta, o.Force); err != nil {
 		warn("A1111 .json", err)
 	}
