@@ -52,3 +52,17 @@ func ConfigHost(f *Factory) string {
 	}
 	return u.Host
 }
+
+// PreviewMaxNSFW is the preview_max_rating setting as the largest nsfwLevel
+// of an image saved as a model's preview (0: any).
+func PreviewMaxNSFW(f *Factory) int {
+	if f.Config == nil {
+		return 0
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return 0
+	}
+	n, _ := config.PreviewMaxNSFW(cfg.Get("preview_max_rating"))
+	return n
+}

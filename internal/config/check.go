@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/civit/civit/internal/layout"
@@ -55,5 +56,30 @@ func checkSubdir(s string) error {
 
 func checkLayout(s string) error {
 	_, err := layout.Parse(s)
+	return err
+}
+
+// PreviewMaxNSFW turns the preview_max_rating setting into the largest
+// CivitAI nsfwLevel of an image civit may save as a model's preview: pg 1,
+// pg13 2, r 4, x 8; "" or any 0 (no limit, the first image as Civitai
+// Helper takes it).
+func PreviewMaxNSFW(s string) (int, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "any":
+		return 0, nil
+	case "pg":
+		return 1, nil
+	case "pg13", "pg-13":
+		return 2, nil
+	case "r":
+		return 4, nil
+	case "x":
+		return 8, nil
+	}
+	return 0, fmt.Errorf("%q is not pg, pg13, r, x or any", s)
+}
+
+func checkPreviewRating(s string) error {
+	_, err := PreviewMaxNSFW(s)
 	return err
 }

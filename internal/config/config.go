@@ -55,6 +55,7 @@ var Keys = []Key{
 	{Name: "subdir", Help: "default `--subdir` template of `civit download`, e.g. {base}/{creator}", Check: checkSubdir},
 	{Name: "roots", Help: "model folders `civit scan` indexes by default, separated by " + listSepName, Path: true, List: true, Check: checkPathList},
 	{Name: "cache_ttl", Help: "how long API answers are cached (Go duration, e.g. 5m; 0 disables)", Check: checkDuration},
+	{Name: "preview_max_rating", Help: "most mature image saved as a model's preview: pg, pg13, r, x or any (default any: the first image)", Check: checkPreviewRating},
 }
 
 // listSepName names the OS path list separator for help texts.

@@ -126,6 +126,10 @@ func FuzzSet(f *testing.F) {
 			if _, err := layout.ParseSubdir(v); err != nil {
 				t.Fatalf("subdir %q: %v", v, err)
 			}
+		case "preview_max_rating":
+			if n, err := PreviewMaxNSFW(v); err != nil || n < 0 || n > 8 {
+				t.Fatalf("preview_max_rating %q: %d, %v", v, n, err)
+			}
 		}
 		if k.Path && homeErr == nil && home != "" {
 			if _, err := c.GetPath(k.Name); err != nil {

@@ -444,7 +444,7 @@ func (s *scanner) writeSidecars(ctx context.Context, entries []*entry, versions 
 			for _, im := range v.Images {
 				imgs = append(imgs, sidecar.Image{URL: im.URL, Type: im.Type, NSFWLevel: int(im.NSFWLevel.Value)})
 			}
-			if im, ok := sidecar.ChoosePreview(imgs, 0); ok {
+			if im, ok := sidecar.ChoosePreview(imgs, s.o.PreviewMaxNSFW); ok {
 				_, w, err := sidecar.WritePreview(ctx, s.o.HTTPClient, im.URL, f.Path, false)
 				note(w, err)
 			}

@@ -83,6 +83,9 @@ type ScanOptions struct {
 	WriteSidecars bool
 	HTTPClient    *http.Client
 	BaseURL       string
+	// PreviewMaxNSFW is the most mature nsfwLevel a preview may have (0:
+	// any; the preview_max_rating setting).
+	PreviewMaxNSFW int
 	// Progress, when set, is updated while the scan runs.
 	Progress *Progress
 	// OnHashed, when set, is called after each file is hashed (from the

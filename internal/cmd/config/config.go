@@ -85,8 +85,12 @@ EXIT STATUS
 
 func keyHelp() string {
 	var b strings.Builder
+	width := 0
 	for _, k := range cfgpkg.Keys {
-		fmt.Fprintf(&b, "  %-11s %s\n", k.Name, k.Help)
+		width = max(width, len(k.Name))
+	}
+	for _, k := range cfgpkg.Keys {
+		fmt.Fprintf(&b, "  %-*s %s\n", width, k.Name, k.Help)
 	}
 	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 
+	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/sidecar"
 )
@@ -41,7 +42,7 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	for _, im := range v.Images {
 		imgs = append(imgs, sidecar.Image{URL: im.URL, Type: im.Type, NSFWLevel: int(im.NSFWLevel.Value)})
 	}
-	if im, ok := sidecar.ChoosePreview(imgs, 0); ok {
+	if im, ok := sidecar.ChoosePreview(imgs, cmdutil.PreviewMaxNSFW(o.Factory)); ok {
 		if _, _, err := sidecar.WritePreview(ctx, hc, im.URL, it.Dest, o.Force); err != nil && ctx.Err() == nil {
 			warn("preview", err)
 		}

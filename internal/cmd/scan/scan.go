@@ -170,14 +170,15 @@ func Run(ctx context.Context, o *Options) error {
 		return err
 	}
 	so := library.ScanOptions{
-		Roots:         dirs,
-		Store:         st,
-		Jobs:          o.Jobs,
-		Limiter:       rate.NewLimiter(rate.Limit(o.Rate), max(1, min(4, int(o.Rate*2)))),
-		Recheck:       o.Recheck,
-		Rehash:        o.Rehash,
-		WriteSidecars: o.WriteSidecars,
-		Progress:      &library.Progress{},
+		Roots:          dirs,
+		Store:          st,
+		Jobs:           o.Jobs,
+		Limiter:        rate.NewLimiter(rate.Limit(o.Rate), max(1, min(4, int(o.Rate*2)))),
+		Recheck:        o.Recheck,
+		Rehash:         o.Rehash,
+		WriteSidecars:  o.WriteSidecars,
+		PreviewMaxNSFW: cmdutil.PreviewMaxNSFW(o.Factory),
+		Progress:       &library.Progress{},
 	}
 	if !o.NoLookup {
 		c, err := o.Factory.APIClient(o.Refresh)
