@@ -541,3 +541,26 @@ func TestScanSkipsSoftwareFolders(t *testing.T) {
 		t.Errorf("scanned %d files, want 2 (mine.safetensors, kept.pth)", sum.Scanned)
 	}
 }
+
+// Many unknown files: CivitAI is first asked which hashes it knows (one
+// /by-hash/ids call for up to 10,000), and only those go to the bulk
+// lookup, instead of one paced bulk call per 100 files.
+func TestScanAsksWhichHashesAreKnownFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lora := e.catalogFile(loraFile, "loras/lora.safetensors")
+	for i := range 250 {
+		e.randomFile(fmt.Sprintf("mine/m%03d.safetensors", i), 64+i)
+	}
+	sum := e.scan()
+	checkCounts(t, "scan", sum, counts{Scanned: 251, Hashed: 251, Identified: 1, NotOnCivitai: 250, Lookups: 2})
+	if n := e.requests("POST", "/api/v1/model-versions/by-hash/ids"); n != 1 {
+		t.Errorf("%d by-hash/ids calls, want 1", n)
+	}
+	if n := e.requests("POST", "/api/v1/model-versions/by-hash"); n != 2 {
+		t.Errorf("%d by-hash calls in all, want 2 (ids, then one bulk lookup of the known hash)", n)
+	}
+	if r := e.row(lora); r.ModelID != loraModel {
+		t.Errorf("lora row: %+v", r)
+	}
+}

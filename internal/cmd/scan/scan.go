@@ -68,8 +68,10 @@ sidecar written after the model file last changed is trusted: its SHA-256
 spares the hashing, and its model and version ids spare the lookup. Use
 --rehash to hash everything anyway.
 
-Unknown hashes are looked up on CivitAI, 100 per request, falling back to
-one request per hash when the bulk request is refused; at most 3 requests
+Unknown hashes are looked up on CivitAI, 100 per request (with more than
+100, CivitAI is first asked which of them it knows, 10,000 per request, and
+only those are looked up), falling back to one request per hash when the
+bulk request is refused; at most 3 requests
 run at once, at --rate requests per second. A hash CivitAI does not know is
 remembered and not asked again until --recheck. --no-lookup skips CivitAI.
 
