@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Failures lists the failed items of a command that works on several: each
@@ -14,6 +15,7 @@ type Failures struct {
 	f     *Factory
 	n     int
 	hints []string
+	more  map[string]int // hints that differ from a kept one only in numbers (dates)
 	codes []int
 }
 
@@ -34,10 +36,27 @@ func (l *Failures) Add(label string, err error) {
 	l.n++
 	l.codes = append(l.codes, code)
 	for _, h := range hints {
-		if !slices.Contains(l.hints, h) {
+		switch i := slices.IndexFunc(l.hints, func(k string) bool { return shape(k) == shape(h) }); {
+		case i < 0:
 			l.hints = append(l.hints, h)
+		case l.hints[i] != h: // "early access until <another date>"
+			if l.more == nil {
+				l.more = map[string]int{}
+			}
+			l.more[l.hints[i]]++
 		}
 	}
+}
+
+// shape is h with its digits blanked: hints that differ only in a date or a
+// count are one piece of advice.
+func shape(h string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return '#'
+		}
+		return r
+	}, h)
 }
 
 // Len is the number of failures added.
@@ -54,6 +73,9 @@ func (l *Failures) Err(failed, total int, what string) error {
 	}
 	cs := l.f.IOStreams.ErrColorScheme()
 	for _, h := range l.hints {
+		if n := l.more[h]; n > 0 {
+			h += fmt.Sprintf(" (and %d more like it, each dated above)", n)
+		}
 		fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Cyan("civit: hint:"), h)
 	}
 	failed = max(failed, 1)
