@@ -2,8 +2,8 @@ package cmdutil
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
-	"strings"
 )
 
 // Failures lists the failed items of a command that works on several: each
@@ -48,16 +48,14 @@ func (l *Failures) Add(label string, err error) {
 	}
 }
 
-// shape is h with its digits blanked: hints that differ only in a date or a
-// count are one piece of advice.
-func shape(h string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return '#'
-		}
-		return r
-	}, h)
-}
+// dateOrWait matches the dates and durations a hint may carry
+// (2036-07-01 22:00 UTC, 10m0s).
+var dateOrWait = regexp.MustCompile(`\d{4}-\d\d-\d\d( \d\d:\d\d( [A-Z]+)?)?|\b(\d+h)?(\d+m)?\d+(\.\d+)?(s|ms)\b|\b\d+h(\d+m)?\b|\b\d+m\b`)
+
+// shape is h with its dates and durations blanked: hints that differ only
+// in those are one piece of advice (ids are not blanked: "download 998"
+// and "download 999" are two).
+func shape(h string) string { return dateOrWait.ReplaceAllString(h, "#") }
 
 // Len is the number of failures added.
 func (l *Failures) Len() int { return l.n }
@@ -74,7 +72,7 @@ func (l *Failures) Err(failed, total int, what string) error {
 	cs := l.f.IOStreams.ErrColorScheme()
 	for _, h := range l.hints {
 		if n := l.more[h]; n > 0 {
-			h += fmt.Sprintf(" (and %d more like it, each dated above)", n)
+			h += fmt.Sprintf(" (and %d more like it)", n)
 		}
 		fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Cyan("civit: hint:"), h)
 	}
