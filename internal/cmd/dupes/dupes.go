@@ -136,7 +136,7 @@ func run(ctx context.Context, o *Options) error {
 			if i > 0 {
 				fmt.Fprintln(ios.Out)
 			}
-			fmt.Fprintf(ios.Out, "%s  %s  %s, %d copies, %s wasted\n", g.SHA256[:min(10, len(g.SHA256))], g.Name,
+			fmt.Fprintf(ios.Out, "%s  %s  %s, %d copies, %s wasted\n", g.SHA256[:min(10, len(g.SHA256))], tableprinter.Clean(g.Name),
 				tableprinter.Bytes(g.Size), g.Copies, tableprinter.Bytes(g.Wasted))
 			for _, p := range g.Paths {
 				fmt.Fprintf(ios.Out, "  %s\n", p)

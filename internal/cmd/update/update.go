@@ -593,8 +593,8 @@ func behindFiles(ctx context.Context, st *store.Store, c versionGetter, u *libra
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	note := func(format string, args ...any) {
-		if !o.Quiet {
-			fmt.Fprintf(ios.ErrOut, format+"\n", args...)
+		if !o.Quiet { // model names come from CivitAI: no terminal escapes
+			fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf(format, args...)))
 		}
 	}
 	st, err := o.Factory.Store()
