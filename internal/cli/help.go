@@ -107,5 +107,5 @@ const exitCodesHelp = `
 2    usage error: bad flag or argument; the usage is printed
 3    partial failure: some of several items failed (each is listed)
 4    authentication needed or refused: set CIVITAI_API_KEY, or the model is
-     in early access
+     in early access (also when every one of several items failed so)
 130  interrupted (Ctrl-C or SIGTERM)`
