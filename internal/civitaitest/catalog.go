@@ -1,6 +1,7 @@
 package civitaitest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -464,7 +465,7 @@ func NewCatalog(opts Options) *Catalog {
 
 // finish computes derived fields, applies overrides and builds indexes.
 func (c *Catalog) finish(opts Options) {
-	slices.SortFunc(c.models, func(a, b *FakeModel) int { return cmpInt(a.ID, b.ID) })
+	slices.SortFunc(c.models, func(a, b *FakeModel) int { return cmp.Compare(a.ID, b.ID) })
 	creators := map[string]bool{}
 	tags := map[string]bool{}
 	for _, m := range c.models {
@@ -517,7 +518,7 @@ func (c *Catalog) finish(opts Options) {
 			}
 		}
 	}
-	slices.SortFunc(c.images, func(a, b *FakeImage) int { return cmpInt(b.ID, a.ID) })
+	slices.SortFunc(c.images, func(a, b *FakeImage) int { return cmp.Compare(b.ID, a.ID) })
 	for u := range creators {
 		c.creators = append(c.creators, u)
 	}
@@ -526,16 +527,6 @@ func (c *Catalog) finish(opts Options) {
 		c.tags = append(c.tags, t)
 	}
 	sort.Strings(c.tags)
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // defaultPrefs are getPrimaryFile's defaultFilePreferences (§2.10, [S-file]
@@ -618,7 +609,7 @@ func (c *Catalog) hashOrder() []*FakeFile {
 		case bf && !af:
 			return 1
 		}
-		return cmpInt(a.Size, b.Size)
+		return cmp.Compare(a.Size, b.Size)
 	})
 	return files
 }

@@ -1,6 +1,7 @@
 package civitaitest
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"net/http"
@@ -354,7 +355,7 @@ func (s *Server) searchHits(text string) []*FakeModel {
 		if a.score != b.score {
 			return b.score - a.score
 		}
-		return cmpInt(b.m.ID, a.m.ID)
+		return cmp.Compare(b.m.ID, a.m.ID)
 	})
 	out := make([]*FakeModel, len(hits))
 	for i, h := range hits {

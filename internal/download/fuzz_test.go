@@ -1,6 +1,7 @@
 package download
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding"
 	"encoding/json"
@@ -121,7 +122,7 @@ func checkControl(t *testing.T, c *control) {
 			segs = append(segs, span{seg.start, seg.end})
 		}
 		all := append(slices.Clone(c.doneSpans()), segs...)
-		slices.SortFunc(all, func(a, b span) int { return cmpInt64(a.start, b.start) })
+		slices.SortFunc(all, func(a, b span) int { return cmp.Compare(a.start, b.start) })
 		var at int64
 		for _, x := range all {
 			if x.start != at || x.end <= x.start {
@@ -133,16 +134,6 @@ func checkControl(t *testing.T, c *control) {
 			t.Fatalf("conns %d: done %v and pieces %v end at %d, not %d", conns, c.Done, segs, at, c.Size)
 		}
 	}
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // FuzzParseContentRange checks that an accepted Content-Range is a
