@@ -1,0 +1,70 @@
+package update
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/sidecar"
+	"github.com/civit/civit/internal/store"
+)
+
+// removeOld deletes the old files of u (not those that now hold the new
+// version) with their sidecars, and forgets them in the library.
+func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []string) error {
+	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}})
+	if err != nil {
+		return err
+	}
+	current := map[string]bool{}
+	for _, r := range rows {
+		if r.VersionID == u.Latest.ID {
+			current[r.Path] = true
+		}
+	}
+	var gone []string
+	var errs []error
+	for _, p := range paths {
+		if current[p] {
+			continue
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("remove %s: %w", p, err))
+			continue
+		}
+		gone = append(gone, p)
+		removeSidecars(p, current)
+	}
+	if err := st.Delete(ctx, gone...); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// removeSidecars deletes the sidecars of the model file p, unless another
+// model file with the same stem (whose sidecars they also are) remains.
+func removeSidecars(p string, keep map[string]bool) {
+	stem := strings.TrimSuffix(p, filepath.Ext(p))
+	for _, ext := range library.ModelExts() {
+		other := stem + ext
+		if other == p {
+			continue
+		}
+		if _, err := os.Lstat(other); err == nil || keep[other] {
+			return
+		}
+	}
+	side := []string{sidecar.InfoPath(p), sidecar.JSONPath(p), stem + sidecar.SuffixStabilityMtx, stem + sidecar.SuffixLoraManager,
+		stem + sidecar.SuffixCivicomfy, stem + sidecar.SuffixSHA256}
+	for _, ext := range sidecar.PreviewExts() {
+		side = append(side, sidecar.PreviewPath(p, ext), stem+"."+ext)
+	}
+	for _, s := range side {
+		_ = os.Remove(s)
+	}
+}
