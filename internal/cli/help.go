@@ -87,10 +87,14 @@ HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                      proxies, as in any Go program (http://, https:// and
                      socks5:// URLs).
 XDG_CONFIG_HOME      config file: $XDG_CONFIG_HOME/civit/config.json
-                     (default ~/.config/civit/config.json).
-XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default ~/.cache).
+                     (default ~/.config/civit/config.json). macOS and
+                     Windows do not read it: there the file is in
+                     ~/Library/Application Support/civit and %AppData%\civit
+                     ('civit config path' prints where).
+XDG_CACHE_HOME       response cache: $XDG_CACHE_HOME/civit/http (default
+                     ~/.cache; macOS ~/Library/Caches, Windows %LocalAppData%).
 XDG_DATA_HOME        the library database: $XDG_DATA_HOME/civit/library.db
-                     (default ~/.local/share).
+                     (default ~/.local/share, on Windows %LocalAppData%).
 NO_COLOR, CLICOLOR=0 no colour. On a terminal civit prints table headers in
                      bold, "civit: error:" in red and "civit: hint:" in
                      cyan; that is all the colour there is.

@@ -106,6 +106,10 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, ".cache"))
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, ".local/share"))
+			// Windows reads its config and cache folders from these
+			// (os.UserConfigDir, os.UserCacheDir), not from XDG_*.
+			env.Setenv("APPDATA", filepath.Join(env.WorkDir, ".config"))
+			env.Setenv("LOCALAPPDATA", filepath.Join(env.WorkDir, ".cache"))
 			for name, id := range srv.Catalog.FixtureIDs() {
 				env.Setenv("FIXTURE_"+strings.ToUpper(name), strconv.FormatInt(id, 10))
 			}

@@ -27,6 +27,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,13 +113,27 @@ type Store struct {
 }
 
 // DefaultPath returns where the library lives: $XDG_DATA_HOME/civit/library.db,
-// else ~/.local/share/civit/library.db. getenv reads the environment.
+// else on Windows %LOCALAPPDATA%\civit\library.db (beside the response
+// cache, where Windows programs keep their data), else
+// ~/.local/share/civit/library.db. getenv reads the environment.
 func DefaultPath(getenv func(string) string) (string, error) {
+	return defaultPath(getenv, runtime.GOOS)
+}
+
+func defaultPath(getenv func(string) string, goos string) (string, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
 	dir := getenv("XDG_DATA_HOME")
 	if dir == "" || !filepath.IsAbs(dir) {
+		dir = ""
+		if goos == "windows" {
+			if d := getenv("LocalAppData"); d != "" && filepath.IsAbs(d) {
+				dir = d
+			}
+		}
+	}
+	if dir == "" {
 		home := getenv("HOME")
 		if home == "" {
 			h, err := os.UserHomeDir()

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -402,19 +403,31 @@ func TestWriteRollsBackOnError(t *testing.T) {
 
 func TestDefaultPath(t *testing.T) {
 	t.Parallel()
+	// abs makes a slash path absolute on this system (C:\... on Windows).
+	abs := func(p string) string {
+		if runtime.GOOS == "windows" {
+			return `C:` + filepath.FromSlash(p)
+		}
+		return p
+	}
 	tests := []struct {
 		name string
+		goos string
 		env  map[string]string
 		want string
 	}{
-		{"xdg", map[string]string{"XDG_DATA_HOME": "/data", "HOME": "/home/u"}, "/data/civit/library.db"},
-		{"home", map[string]string{"HOME": "/home/u"}, "/home/u/.local/share/civit/library.db"},
-		{"relative xdg is ignored", map[string]string{"XDG_DATA_HOME": "rel", "HOME": "/home/u"}, "/home/u/.local/share/civit/library.db"},
+		{"xdg", "linux", map[string]string{"XDG_DATA_HOME": abs("/data"), "HOME": abs("/home/u")}, abs("/data/civit/library.db")},
+		{"home", "linux", map[string]string{"HOME": abs("/home/u")}, abs("/home/u/.local/share/civit/library.db")},
+		{"relative xdg is ignored", "linux", map[string]string{"XDG_DATA_HOME": "rel", "HOME": abs("/home/u")}, abs("/home/u/.local/share/civit/library.db")},
+		{"LocalAppData is not read outside Windows", "darwin", map[string]string{"LocalAppData": abs("/l"), "HOME": abs("/home/u")}, abs("/home/u/.local/share/civit/library.db")},
+		{"windows: LocalAppData", "windows", map[string]string{"LocalAppData": abs("/Users/u/AppData/Local"), "HOME": abs("/home/u")}, abs("/Users/u/AppData/Local/civit/library.db")},
+		{"windows: xdg first", "windows", map[string]string{"XDG_DATA_HOME": abs("/data"), "LocalAppData": abs("/l")}, abs("/data/civit/library.db")},
+		{"windows: relative LocalAppData is ignored", "windows", map[string]string{"LocalAppData": "rel", "HOME": abs("/home/u")}, abs("/home/u/.local/share/civit/library.db")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DefaultPath(func(k string) string { return tt.env[k] })
-			if err != nil || got != filepath.FromSlash(tt.want) {
+			got, err := defaultPath(func(k string) string { return tt.env[k] }, tt.goos)
+			if err != nil || got != tt.want {
 				t.Errorf("got %q (%v), want %q", got, err, tt.want)
 			}
 		})
