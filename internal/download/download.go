@@ -209,6 +209,9 @@ type Options struct {
 	// retryAfterUnit is the length of one Retry-After second; tests shrink
 	// it.
 	retryAfterUnit time.Duration
+	// renameWait is how long the final rename waits for a name another
+	// program holds (default renameWait); tests shrink it.
+	renameWait time.Duration
 }
 
 // EventKind says what an Event reports.
@@ -281,6 +284,9 @@ func New(opts Options) *Downloader {
 		opts.BufferSize = 256 << 10
 	}
 	opts.BufferSize = min(max(opts.BufferSize, 16<<10), 4<<20)
+	if opts.renameWait <= 0 {
+		opts.renameWait = renameWait
+	}
 	if opts.retryAfterUnit <= 0 {
 		opts.retryAfterUnit = time.Second
 	}
@@ -463,7 +469,7 @@ func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, er
 // complete Dest, unless another download holds them.
 func (d *Downloader) removeStalePart(dest string) {
 	part, ctl := partPaths(dest)
-	f, err := os.OpenFile(part, os.O_RDWR, 0)
+	f, err := openPartFile(part, false)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			removeControl(ctl)

@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,7 +114,7 @@ var errDestAppeared = errors.New("destination appeared")
 // finished file is never truncated or rewritten as if it were a partial one.
 func (j *job) openPart() (*os.File, error) {
 	for range 3 {
-		f, err := os.OpenFile(j.part, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := openPartFile(j.part, true)
 		if err != nil {
 			return nil, fmt.Errorf("open partial file: %w", err)
 		}
@@ -237,14 +236,10 @@ func (j *job) discard() error {
 	return nil
 }
 
-// removePart deletes the .part and the control file and closes the .part:
-// in that order but on Windows, so that the lock is held until they are
-// gone (see openPart).
+// removePart deletes the .part and the control file and closes the .part,
+// in that order, so that the lock is held until they are gone (see
+// openPart; on Windows the .part is opened shared for deletion).
 func (j *job) removePart() {
-	if j.f != nil && runtime.GOOS == "windows" {
-		j.f.Close()
-		j.f = nil
-	}
 	os.Remove(j.part)
 	removeControl(j.ctl)
 	if j.f != nil {
@@ -965,33 +960,25 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		_ = j.checkpoint() // complete and verified: a retry with Force is instant
 		return nil, &ExistsError{Path: j.r.Dest, Reason: "it appeared during the download"}
 	}
-	// Windows does not rename open files: close first there. Elsewhere the
-	// lock is held until the control file is gone, so that no other
-	// process takes the file for a partial one (see openPart).
-	closePart := func() error {
-		err := j.f.Close()
-		j.f = nil
-		if err != nil {
-			return fmt.Errorf("close %s: %w", j.part, err)
-		}
-		return nil
-	}
-	if runtime.GOOS == "windows" {
-		if err := closePart(); err != nil {
+	// The lock is held until the control file is gone, so that no other
+	// process takes the file for a partial one (see openPart); on Windows
+	// too, where the .part is opened shared for deletion to allow that.
+	if err := renameHeld(ctx, j.part, j.r.Dest, j.d.opts.renameWait); err != nil {
+		_ = j.checkpoint() // complete and verified: the next run only renames
+		var iu *InUseError
+		if errors.As(err, &iu) {
 			return nil, err
 		}
-	}
-	if err := os.Rename(j.part, j.r.Dest); err != nil {
 		return nil, fmt.Errorf("rename to final name: %w", err)
 	}
 	if err := fsyncDir(dirOf(j.r.Dest)); err != nil {
 		return nil, fmt.Errorf("sync directory: %w", err)
 	}
 	removeControl(j.ctl)
-	if j.f != nil {
-		if err := closePart(); err != nil {
-			return nil, err
-		}
+	err := j.f.Close()
+	j.f = nil
+	if err != nil {
+		return nil, fmt.Errorf("close %s: %w", j.part, err)
 	}
 	j.emit(Event{Kind: EventDone, Size: size, Done: size})
 	res := &Result{

@@ -9,3 +9,15 @@ func lockFile(*os.File) error { return nil }
 
 // fsyncDir is a no-op where directories cannot be synced (Windows).
 func fsyncDir(string) error { return nil }
+
+// openPartFile opens the .part for reading and writing, creating it when
+// create is set.
+func openPartFile(name string, create bool) (*os.File, error) {
+	flag := os.O_RDWR
+	if create {
+		flag |= os.O_CREATE
+	}
+	return os.OpenFile(name, flag, 0o644)
+}
+
+func transientRenameError(error) bool { return false }

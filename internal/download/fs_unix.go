@@ -34,3 +34,16 @@ func fsyncDir(dir string) error {
 	}
 	return nil
 }
+
+// openPartFile opens the .part for reading and writing, creating it when
+// create is set.
+func openPartFile(name string, create bool) (*os.File, error) {
+	flag := os.O_RDWR
+	if create {
+		flag |= os.O_CREATE
+	}
+	return os.OpenFile(name, flag, 0o644)
+}
+
+// transientRenameError: nothing holds a name on Unix.
+func transientRenameError(error) bool { return false }

@@ -5,6 +5,8 @@ package download
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/windows"
 )
@@ -33,3 +35,53 @@ func lockFile(f *os.File) error {
 // fsyncDir is a no-op: Windows cannot sync a directory handle; NTFS
 // journals the rename itself.
 func fsyncDir(string) error { return nil }
+
+// openPartFile opens the .part for reading and writing, creating it when
+// create is set. Unlike os.OpenFile it shares the handle for deletion
+// (FILE_SHARE_DELETE): the file can then be renamed to its final name, or
+// removed, while it is open and locked, as on Unix, and another civit that
+// opens it only to find it locked does not make that rename fail with a
+// sharing violation. os.OpenFile offers no way to ask for that.
+func openPartFile(name string, create bool) (*os.File, error) {
+	abs, err := filepath.Abs(name)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	p, err := windows.UTF16PtrFromString(longPath(abs))
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	mode := uint32(windows.OPEN_EXISTING)
+	if create {
+		mode = windows.OPEN_ALWAYS
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ|windows.GENERIC_WRITE,
+		windows.FILE_SHARE_READ|windows.FILE_SHARE_WRITE|windows.FILE_SHARE_DELETE,
+		nil, mode, windows.FILE_ATTRIBUTE_NORMAL, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(h), name), nil
+}
+
+// longPath gives an absolute path the \\?\ prefix past MAX_PATH, as the os
+// package does for its own calls (a model folder deep in a UI's tree plus a
+// 200-character file name is over 260).
+func longPath(abs string) string {
+	if len(abs) < 248 || strings.HasPrefix(abs, `\\?\`) {
+		return abs
+	}
+	if strings.HasPrefix(abs, `\\`) { // \\server\share\...
+		return `\\?\UNC\` + abs[2:]
+	}
+	return `\\?\` + abs
+}
+
+// transientRenameError: an antivirus, the search indexer or a backup tool
+// often holds a freshly written file open for a moment, and a UI that has
+// the old file loaded holds it for as long as it runs.
+func transientRenameError(err error) bool {
+	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) ||
+		errors.Is(err, windows.ERROR_ACCESS_DENIED) ||
+		errors.Is(err, windows.ERROR_LOCK_VIOLATION)
+}
