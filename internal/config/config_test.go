@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -28,7 +29,7 @@ func TestSaveLoadAndMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode().Perm() != 0o600 {
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 { // Windows has no mode bits
 		t.Errorf("mode = %v, want 0600", st.Mode().Perm())
 	}
 	c2, err := Load(p)
@@ -182,6 +183,9 @@ func TestSaveThroughSymlink(t *testing.T) {
 	os.WriteFile(real, []byte(`{"nsfw": "true"}`), 0o600)
 	if err := os.Symlink(real, link); err != nil {
 		t.Skip(err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Skip("this system does not show the symbolic link to Lstat (Wine 8 does not)")
 	}
 	c, err := Load(link)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestNewCmdImages(t *testing.T) {
 				got = o
 				return nil
 			})
-			cmd.SetArgs(tt.args)
+			cmd.SetArgs(append([]string{}, tt.args...)) // never nil: cobra would read os.Args
 			cmd.SetOut(&bytes.Buffer{})
 			cmd.SetErr(&bytes.Buffer{})
 			err := cmd.Execute()

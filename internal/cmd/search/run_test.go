@@ -86,7 +86,7 @@ func runSearch(t *testing.T, h http.Handler, key, in string, args ...string) (st
 		},
 	}
 	cmd := NewCmdSearch(f, nil)
-	cmd.SetArgs(args)
+	cmd.SetArgs(append([]string{}, args...)) // never nil: cobra would read os.Args
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
 	err = cmd.ExecuteContext(t.Context())

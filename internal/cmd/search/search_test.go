@@ -62,7 +62,7 @@ func TestNewCmdSearch(t *testing.T) {
 				got = o
 				return nil
 			})
-			cmd.SetArgs(tt.args)
+			cmd.SetArgs(append([]string{}, tt.args...)) // never nil: cobra would read os.Args
 			cmd.SetOut(ios.ErrOut)
 			cmd.SetErr(ios.ErrOut)
 			err := cmd.Execute()
