@@ -35,14 +35,24 @@ type IOStreams struct {
 // its questions (and reads the answers from stdin).
 func System() *IOStreams {
 	ios := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, width: 80}
-	ios.init(os.Getenv, isTerminal(os.Stdin), isTerminal(os.Stdout), isTerminal(os.Stderr), func() int {
+	outTTY, errTTY := isTerminal(os.Stdout), isTerminal(os.Stderr)
+	ios.init(os.Getenv, isTerminal(os.Stdin), outTTY, errTTY, func() int {
 		w, _, err := term.GetSize(int(os.Stdout.Fd()))
 		if err != nil {
 			return 0
 		}
 		return w
 	})
+	ios.dropColourWithoutVT(outTTY && !enableVT(os.Stdout), errTTY && !enableVT(os.Stderr))
 	return ios
+}
+
+// dropColourWithoutVT turns colour off on a stream whose terminal cannot
+// show escape sequences (an old Windows console), where they would print
+// as "←[1m" garbage. Piped output keeps CLICOLOR_FORCE's colour.
+func (s *IOStreams) dropColourWithoutVT(outNoVT, errNoVT bool) {
+	s.colour = s.colour && !outNoVT
+	s.errColour = s.errColour && !errNoVT
 }
 
 // init sets the terminal and colour facts from the environment and from

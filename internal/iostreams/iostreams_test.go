@@ -10,6 +10,7 @@ func TestColourFacts(t *testing.T) {
 		stdoutTTY, stderrTTY bool
 		wantOut, wantErr     bool
 		wantStdoutTTY        bool
+		noVT                 bool // the terminals cannot show escapes (old Windows console)
 	}{
 		{name: "terminals", stdoutTTY: true, stderrTTY: true, wantOut: true, wantErr: true, wantStdoutTTY: true},
 		{name: "piped"},
@@ -22,12 +23,15 @@ func TestColourFacts(t *testing.T) {
 		{name: "CLICOLOR_FORCE wins over NO_COLOR", env: map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, wantOut: true, wantErr: true},
 		// Forced-terminal output (demos, scripts) stays plain text.
 		{name: "CIVIT_FORCE_TTY", env: map[string]string{"CIVIT_FORCE_TTY": "1"}, wantStdoutTTY: true},
+		{name: "console without escape sequences", stdoutTTY: true, stderrTTY: true, noVT: true, wantStdoutTTY: true},
+		{name: "console without escapes, CLICOLOR_FORCE into a pipe", env: map[string]string{"CLICOLOR_FORCE": "1"}, stderrTTY: true, noVT: true, wantOut: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ios := &IOStreams{width: 80}
 			ios.init(func(k string) string { return tt.env[k] }, false, tt.stdoutTTY, tt.stderrTTY, func() int { return 100 })
+			ios.dropColourWithoutVT(tt.stdoutTTY && tt.noVT, tt.stderrTTY && tt.noVT) // as System does
 			if ios.ColorEnabled() != tt.wantOut || ios.ErrColorEnabled() != tt.wantErr || ios.IsStdoutTTY() != tt.wantStdoutTTY {
 				t.Errorf("colour %v, stderr colour %v, stdout TTY %v; want %v, %v, %v",
 					ios.ColorEnabled(), ios.ErrColorEnabled(), ios.IsStdoutTTY(), tt.wantOut, tt.wantErr, tt.wantStdoutTTY)
