@@ -41,7 +41,7 @@ func LinkCopies(ctx context.Context, keep string, copies []string, want string, 
 	if got != want {
 		return fmt.Errorf("%s: %w", keep, ErrChanged)
 	}
-	_, kdev := InodeOf(kfi)
+	_, kdev := FileID(keep, kfi)
 	for _, c := range copies {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -62,7 +62,7 @@ func linkCopy(ctx context.Context, keep string, kfi os.FileInfo, kdev uint64, pa
 	if os.SameFile(kfi, fi) {
 		return nil // a hard link already
 	}
-	if _, dev := InodeOf(fi); dev != kdev {
+	if _, dev := FileID(path, fi); dev != kdev {
 		return ErrOtherFileSystem
 	}
 	got, _, err := HashFile(ctx, path, nil, onRead)

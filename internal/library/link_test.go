@@ -87,8 +87,8 @@ func TestLinkCopiesAcrossFileSystems(t *testing.T) {
 	os.WriteFile(other, body, 0o644)
 	kfi, _ := os.Stat(keep)
 	ofi, _ := os.Stat(other)
-	_, kdev := InodeOf(kfi)
-	_, odev := InodeOf(ofi)
+	_, kdev := FileID(keep, kfi)
+	_, odev := FileID(other, ofi)
 	if kdev == odev {
 		t.Skip("/dev/shm is on the same file system as the temporary folder")
 	}

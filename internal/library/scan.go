@@ -178,6 +178,14 @@ func (e *entry) sameStat(f *store.File) bool {
 	return f != nil && f.Size == e.size && f.MTime.Equal(e.mtime) && f.Inode == e.inode && f.Dev == e.dev
 }
 
+// gainsID reports whether f, a row recorded without the file's identity
+// (where none was known: by civit before it learnt Windows file ids),
+// describes the file e as it is, which has one now: the row is kept, its
+// hash not made again, and it learns the identity.
+func (e *entry) gainsID(f *store.File) bool {
+	return f != nil && f.Inode == 0 && f.Dev == 0 && e.inode != 0 && f.Size == e.size && f.MTime.Equal(e.mtime)
+}
+
 // identity recognises a file that moved: same inode, device, size, mtime.
 type identity struct {
 	size       int64
@@ -288,6 +296,10 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		if f.SHA256 != "" && f.Inode != 0 {
 			byIdentity[identityOf(f.Size, f.MTime, f.Inode, f.Dev)] = f
 		}
+	}
+
+	if !idsFromStat {
+		s.fileIDs(ctx, entries, byPath)
 	}
 
 	// A file moved in from a folder outside these roots (from one UI's
@@ -547,21 +559,51 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 	return out, bad, links, err
 }
 
+// fileIDs fills in the identity of the files found by the walk where the
+// stat did not give it (Windows), at the cost of an open per file: so only
+// of files that need it, those whose row, if any, does not describe them
+// (new paths: moved here perhaps; changed files; rows without one). A
+// file whose row has the same size and mtime is taken to be the file of
+// its row, identity and all.
+func (s *scanner) fileIDs(ctx context.Context, entries []*entry, byPath map[string]*store.File) {
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return
+		}
+		if e.inode != 0 {
+			continue
+		}
+		if old := byPath[e.path]; old != nil && old.Inode != 0 && old.Size == e.size && old.MTime.Equal(e.mtime) {
+			e.inode, e.dev = old.Inode, old.Dev
+			continue
+		}
+		e.inode, e.dev = FileID(e.path, nil)
+	}
+}
+
 // plan decides whether e must be hashed (true), and otherwise prepares its
 // row from the library or a sidecar.
 func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 	if !s.o.Rehash {
-		if e.sameStat(e.old) && e.old.SHA256 != "" {
+		if (e.sameStat(e.old) || e.gainsID(e.old)) && e.old.SHA256 != "" {
 			// Unchanged. A sidecar another tool wrote since may still
 			// identify a file nobody could.
+			var learnt *store.File // the row with the identity it lacked
+			if !e.sameStat(e.old) {
+				r := *e.old
+				r.Inode, r.Dev = e.inode, e.dev
+				learnt = &r
+			}
+			e.row = learnt
 			if e.old.State == store.StateUnknown {
 				in, err := sidecar.ReadAny(e.path)
 				if in != nil || errors.Is(err, sidecar.ErrNotOnCivitai) {
 					r := *e.old
+					r.Inode, r.Dev = e.inode, e.dev
 					e.row, e.sc, e.scMiss = &r, in, errors.Is(err, sidecar.ErrNotOnCivitai)
 					s.applySidecar(e)
 					if e.row.State == store.StateUnknown {
-						e.row = nil
+						e.row = learnt
 					}
 				}
 			}

@@ -232,6 +232,47 @@ func TestScanTouchRenameModifyDelete(t *testing.T) {
 	}
 }
 
+// A row recorded without the file's identity (by civit on Windows before
+// it learnt file ids) is kept when its size and mtime still describe the
+// file: not hashed again, and it learns the identity; renaming the file
+// afterwards is then known as a rename. A row without identity whose file
+// changed is hashed again.
+func TestScanRowWithoutIdentityLearnsIt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	lora := e.catalogFile(loraFile, "loras/lora.safetensors")
+	mine := e.randomFile("loras/mine.safetensors", 3000)
+	checkCounts(t, "first", e.scan(), counts{Scanned: 2, Hashed: 2, Identified: 1, NotOnCivitai: 1, Lookups: 1})
+	want := map[string]store.File{}
+	for _, p := range []string{lora, mine} {
+		r := e.row(p)
+		want[p] = *r
+		r.Inode, r.Dev = 0, 0
+		if err := e.st.Upsert(t.Context(), r); err != nil {
+			t.Fatal(err)
+		}
+		if r := e.row(p); r.Inode != 0 {
+			t.Fatalf("the row of %s kept its inode %d", p, r.Inode)
+		}
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(mine, later, later); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, "without identity", e.scan(), counts{Scanned: 2, Hashed: 1, Identified: 1, NotOnCivitai: 1})
+	for _, p := range []string{lora, mine} {
+		r := e.row(p)
+		if r.Inode == 0 || r.Inode != want[p].Inode || r.Dev != want[p].Dev || r.SHA256 != want[p].SHA256 || r.State != want[p].State {
+			t.Errorf("%s: row %+v, want the identity %d/%d and state %s back", p, r, want[p].Inode, want[p].Dev, want[p].State)
+		}
+	}
+	moved := filepath.Join(e.dir, "loras/renamed.safetensors")
+	if err := os.Rename(lora, moved); err != nil {
+		t.Fatal(err)
+	}
+	checkCounts(t, "renamed", e.scan(), counts{Scanned: 2, Identified: 1, NotOnCivitai: 1, Pruned: 1, Renamed: 1})
+}
+
 // A file moved from one scanned folder to another (one UI's folder to
 // another's) is recognised by its inode even when only the new folder is
 // scanned: not hashed again, and the row of its old path goes. A hard
@@ -535,7 +576,7 @@ func TestScanSkipsSoftwareFolders(t *testing.T) {
 	e.randomFile("venv/lib/python3.10/torch/x.bin", 10)
 	e.randomFile("system/python/Lib/site-packages/y.pt", 10)
 	e.randomFile("web/node_modules/z.bin", 10)
-	e.randomFile("custom_nodes/aux/ckpts/kept.pth", 10) // a custom node's model is a model
+	e.randomFile("custom_nodes/comfyui_controlnet_aux/ckpts/kept.pth", 10) // a custom node's model is a model (not "aux": a device name on Windows)
 	sum := e.scan(func(o *ScanOptions) { o.Client = nil })
 	if sum.Scanned != 2 {
 		t.Errorf("scanned %d files, want 2 (mine.safetensors, kept.pth)", sum.Scanned)
