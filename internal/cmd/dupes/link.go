@@ -85,7 +85,7 @@ func recordLink(ctx context.Context, st *store.Store, path string) error {
 	if err != nil || f == nil {
 		return err
 	}
-	f.Inode, f.Dev = library.InodeOf(fi)
+	f.Inode, f.Dev = library.FileID(path, fi)
 	f.MTime, f.Size = fi.ModTime(), fi.Size()
 	f.UpdatedAt = time.Now()
 	return st.Upsert(ctx, f)
