@@ -45,7 +45,7 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	}
 	ck, ea := res.Outdated[0], res.Outdated[1]
 	if ck.ModelID != 102 || ck.Latest == nil || ck.Latest.ID != 10201 || ck.EarlyAccess != nil || ck.Current.ID != 10203 ||
-		ck.Dir != "/m" || ck.Command != "civit update 102" || ck.Latest.PublishedAt.IsZero() {
+		ck.Dir != filepath.FromSlash("/m") || ck.Command != "civit update 102" || ck.Latest.PublishedAt.IsZero() {
 		t.Errorf("checkpoint: %+v", ck)
 	}
 	// Each file on disk with the file of v3.0 that replaces it: the VAE
