@@ -447,10 +447,30 @@ func (s *Store) Delete(ctx context.Context, paths ...string) error {
 	})
 }
 
+// FoldPathCase is true where a path names the same file whatever the case
+// of its letters (Windows: C:\Models\x and c:\models\X are one file).
+const FoldPathCase = runtime.GOOS == "windows"
+
+// Under reports whether path is dir or inside it, comparing names as the
+// file system does (ignoring case where FoldPathCase). Both are cleaned
+// paths; dir may end in a separator (a root: / or C:\).
+func Under(path, dir string) bool { return under(path, dir, FoldPathCase) }
+
+func under(path, dir string, fold bool) bool {
+	eq, prefix := func(a, b string) bool { return a == b }, strings.HasPrefix
+	if fold {
+		eq = strings.EqualFold
+		prefix = func(s, p string) bool { return len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) }
+	}
+	sep := string(filepath.Separator)
+	return eq(path, dir) || prefix(path, strings.TrimSuffix(dir, sep)+sep)
+}
+
 // Filter selects rows for List. Zero fields select everything.
 type Filter struct {
 	// Under keeps rows whose path is one of these folders' descendants
-	// (or the path itself).
+	// (or the path itself), compared as Under does: on Windows
+	// C:\models\loras, c:/Models/Loras/ and C:\MODELS\LORAS are one folder.
 	Under []string
 	// ModelType and BaseModel match case-insensitively.
 	ModelType, BaseModel string
@@ -464,11 +484,23 @@ type Filter struct {
 
 // List returns the rows that match f, ordered by path.
 func (s *Store) List(ctx context.Context, f Filter) ([]*File, error) {
+	return s.list(ctx, f, FoldPathCase)
+}
+
+// list is List, with paths under f.Under compared ignoring case when fold.
+func (s *Store) list(ctx context.Context, f Filter, fold bool) ([]*File, error) {
 	var (
 		where []string
 		args  []any
 	)
 	if len(f.Under) > 0 {
+		// Where case does not matter, NOCASE compares paths with the
+		// ASCII letters folded (C: and c:, Models and models); other
+		// letters (É and é) are compared as they are.
+		collate := ""
+		if fold {
+			collate = " COLLATE NOCASE"
+		}
 		var ors []string
 		for _, dir := range f.Under {
 			dir = filepath.Clean(dir)
@@ -476,12 +508,13 @@ func (s *Store) List(ctx context.Context, f Filter) ([]*File, error) {
 			if !strings.HasSuffix(prefix, string(filepath.Separator)) {
 				prefix += string(filepath.Separator)
 			}
-			// A range, not LIKE: LIKE ignores case, and /m/Models is not
-			// /m/models. Every path that starts with prefix sorts from
-			// prefix up to, not including, prefix with its last byte
-			// (the separator) incremented.
+			// A range, not LIKE: LIKE ignores case, and on Unix
+			// /m/Models is not /m/models. Every path that starts with
+			// prefix sorts from prefix up to, not including, prefix with
+			// its last byte (the separator) incremented; folding the
+			// letters' case moves neither the separator nor that byte.
 			end := prefix[:len(prefix)-1] + string(rune(prefix[len(prefix)-1]+1))
-			ors = append(ors, `(path = ? OR (path >= ? AND path < ?))`)
+			ors = append(ors, `(path = ?`+collate+` OR (path >= ?`+collate+` AND path < ?`+collate+`))`)
 			args = append(args, dir, prefix, end)
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")

@@ -188,34 +188,57 @@ func TestListFilters(t *testing.T) {
 	t.Parallel()
 	s := open(t)
 	ctx := t.Context()
+	abs := platformAbs
 	rows := []*File{
-		{Path: "/lib/loras/a.safetensors", SHA256: sha(1), ModelType: "LORA", BaseModel: "SDXL 1.0", ModelID: 1, State: StateIdentified},
-		{Path: "/lib/loras/b.safetensors", SHA256: sha(2), ModelType: "LORA", BaseModel: "SD 1.5", ModelID: 2, State: StateIdentified},
-		{Path: "/lib/ckpt/c.safetensors", SHA256: sha(3), ModelType: "Checkpoint", BaseModel: "SDXL 1.0", ModelID: 3, State: StateIdentified},
-		{Path: "/lib/ckpt/d.safetensors", SHA256: sha(4), State: StateNotOnCivitai},
-		{Path: "/lib_other/e.safetensors", SHA256: sha(5)},
-		{Path: "/lib/100%_x/f.safetensors", SHA256: sha(6)},
-		{Path: "/lib/Loras/g.safetensors", SHA256: sha(7)},
+		{Path: abs("/lib/loras/a.safetensors"), SHA256: sha(1), ModelType: "LORA", BaseModel: "SDXL 1.0", ModelID: 1, State: StateIdentified},
+		{Path: abs("/lib/loras/b.safetensors"), SHA256: sha(2), ModelType: "LORA", BaseModel: "SD 1.5", ModelID: 2, State: StateIdentified},
+		{Path: abs("/lib/ckpt/c.safetensors"), SHA256: sha(3), ModelType: "Checkpoint", BaseModel: "SDXL 1.0", ModelID: 3, State: StateIdentified},
+		{Path: abs("/lib/ckpt/d.safetensors"), SHA256: sha(4), State: StateNotOnCivitai},
+		{Path: abs("/lib_other/e.safetensors"), SHA256: sha(5)},
+		{Path: abs("/lib/100%_x/f.safetensors"), SHA256: sha(6)},
+		{Path: abs("/lib/Loras/g.safetensors"), SHA256: sha(7)},
 	}
 	if err := s.Upsert(ctx, rows...); err != nil {
 		t.Fatal(err)
+	}
+	// On Unix /lib/Loras is not /lib/loras; on Windows it is.
+	underCase := []string{abs("/lib/Loras/g.safetensors")}
+	if FoldPathCase {
+		underCase = []string{abs("/lib/Loras/g.safetensors"), abs("/lib/loras/a.safetensors"), abs("/lib/loras/b.safetensors")}
 	}
 	tests := []struct {
 		name string
 		f    Filter
 		want []string
 	}{
-		{"all", Filter{}, []string{"/lib/100%_x/f.safetensors", "/lib/Loras/g.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors", "/lib_other/e.safetensors"}},
-		{"under is a folder, not a prefix", Filter{Under: []string{"/lib"}}, []string{"/lib/100%_x/f.safetensors", "/lib/Loras/g.safetensors", "/lib/ckpt/c.safetensors", "/lib/ckpt/d.safetensors", "/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
-		{"under with wildcards", Filter{Under: []string{"/lib/100%_x"}}, []string{"/lib/100%_x/f.safetensors"}},
-		{"under does not ignore case", Filter{Under: []string{"/lib/Loras"}}, []string{"/lib/Loras/g.safetensors"}},
-		{"under a file", Filter{Under: []string{"/lib_other/e.safetensors"}}, []string{"/lib_other/e.safetensors"}},
-		{"type ignores case", Filter{ModelType: "lora"}, []string{"/lib/loras/a.safetensors", "/lib/loras/b.safetensors"}},
-		{"base model", Filter{BaseModel: "sdxl 1.0"}, []string{"/lib/ckpt/c.safetensors", "/lib/loras/a.safetensors"}},
-		{"state", Filter{State: StateNotOnCivitai}, []string{"/lib/ckpt/d.safetensors"}},
-		{"models", Filter{ModelIDs: []int64{1, 3}}, []string{"/lib/ckpt/c.safetensors", "/lib/loras/a.safetensors"}},
-		{"hashes", Filter{SHA256s: []string{strings.ToLower(sha(5))}}, []string{"/lib_other/e.safetensors"}},
-		{"combined", Filter{Under: []string{"/lib/loras"}, BaseModel: "SD 1.5"}, []string{"/lib/loras/b.safetensors"}},
+		{"all", Filter{}, []string{abs("/lib/100%_x/f.safetensors"), abs("/lib/Loras/g.safetensors"), abs("/lib/ckpt/c.safetensors"), abs("/lib/ckpt/d.safetensors"), abs("/lib/loras/a.safetensors"), abs("/lib/loras/b.safetensors"), abs("/lib_other/e.safetensors")}},
+		{"under is a folder, not a prefix", Filter{Under: []string{abs("/lib")}}, []string{abs("/lib/100%_x/f.safetensors"), abs("/lib/Loras/g.safetensors"), abs("/lib/ckpt/c.safetensors"), abs("/lib/ckpt/d.safetensors"), abs("/lib/loras/a.safetensors"), abs("/lib/loras/b.safetensors")}},
+		{"under with wildcards", Filter{Under: []string{abs("/lib/100%_x")}}, []string{abs("/lib/100%_x/f.safetensors")}},
+		{"under a folder's case", Filter{Under: []string{abs("/lib/Loras")}}, underCase},
+		{"under a file", Filter{Under: []string{abs("/lib_other/e.safetensors")}}, []string{abs("/lib_other/e.safetensors")}},
+		{"type ignores case", Filter{ModelType: "lora"}, []string{abs("/lib/loras/a.safetensors"), abs("/lib/loras/b.safetensors")}},
+		{"base model", Filter{BaseModel: "sdxl 1.0"}, []string{abs("/lib/ckpt/c.safetensors"), abs("/lib/loras/a.safetensors")}},
+		{"state", Filter{State: StateNotOnCivitai}, []string{abs("/lib/ckpt/d.safetensors")}},
+		{"models", Filter{ModelIDs: []int64{1, 3}}, []string{abs("/lib/ckpt/c.safetensors"), abs("/lib/loras/a.safetensors")}},
+		{"hashes", Filter{SHA256s: []string{strings.ToLower(sha(5))}}, []string{abs("/lib_other/e.safetensors")}},
+		{"combined", Filter{Under: []string{abs("/lib/loras")}, BaseModel: "SD 1.5"}, []string{abs("/lib/loras/b.safetensors")}},
+	}
+	if runtime.GOOS == "windows" {
+		// `civit ls --under` as Windows users type it: forward slashes, a
+		// trailing separator, the drive letter in either case.
+		loras := []string{abs("/lib/Loras/g.safetensors"), abs("/lib/loras/a.safetensors"), abs("/lib/loras/b.safetensors")}
+		for _, dir := range []string{`C:\lib\loras`, `c:\lib\loras`, `C:/lib/loras`, `c:/lib/loras/`, `C:\lib\loras\`, `C:\LIB\LORAS`} {
+			tests = append(tests, struct {
+				name string
+				f    Filter
+				want []string
+			}{"under " + dir, Filter{Under: []string{dir}}, loras})
+		}
+		tests = append(tests, struct {
+			name string
+			f    Filter
+			want []string
+		}{"under the drive", Filter{Under: []string{`c:\`}}, tests[0].want})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,6 +254,88 @@ func TestListFilters(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// platformAbs turns a slash path rooted at / into an absolute path of the
+// platform: /lib/x is C:\lib\x on Windows.
+func platformAbs(p string) string {
+	if runtime.GOOS == "windows" {
+		return `C:` + filepath.FromSlash(p)
+	}
+	return p
+}
+
+// Where case does not matter (Windows), Under finds a folder's files
+// whatever the case of the path given and of the paths recorded; where
+// it does, not. Run with both on every platform.
+func TestListUnderFoldsCase(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	ctx := t.Context()
+	abs := platformAbs
+	rows := []*File{
+		{Path: abs("/M/Models/Loras/a.safetensors"), SHA256: sha(1)},
+		{Path: abs("/m/models/loras/b.safetensors"), SHA256: sha(2)},
+		{Path: abs("/m/models/lorasX/c.safetensors"), SHA256: sha(3)},
+		{Path: abs("/m/models/loras_/d.safetensors"), SHA256: sha(4)},
+		{Path: abs("/m/models/loras[/e.safetensors"), SHA256: sha(5)},
+		{Path: abs("/m/models/Loras.safetensors"), SHA256: sha(6)},
+	}
+	if err := s.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		fold bool
+		dir  string
+		want []string
+	}{
+		{true, "/m/models/loras", []string{"/M/Models/Loras/a.safetensors", "/m/models/loras/b.safetensors"}},
+		{true, "/M/MODELS/LORAS/", []string{"/M/Models/Loras/a.safetensors", "/m/models/loras/b.safetensors"}},
+		{true, "/m/models/loras.safetensors", []string{"/m/models/Loras.safetensors"}},
+		{false, "/m/models/loras", []string{"/m/models/loras/b.safetensors"}},
+		{false, "/M/Models/Loras", []string{"/M/Models/Loras/a.safetensors"}},
+	} {
+		got, err := s.list(ctx, Filter{Under: []string{abs(tt.dir)}}, tt.fold)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths, want []string
+		for _, f := range got {
+			paths = append(paths, f.Path)
+			if !under(f.Path, filepath.Clean(abs(tt.dir)), tt.fold) {
+				t.Errorf("fold %v: List under %s gave %s, which under() says is not under it", tt.fold, tt.dir, f.Path)
+			}
+		}
+		for _, w := range tt.want {
+			want = append(want, abs(w))
+		}
+		if diff := cmp.Diff(want, paths); diff != "" {
+			t.Errorf("fold %v, under %s (-want +got):\n%s", tt.fold, tt.dir, diff)
+		}
+	}
+}
+
+func TestUnder(t *testing.T) {
+	t.Parallel()
+	abs := platformAbs
+	for _, tt := range []struct {
+		path, dir  string
+		fold, want bool
+	}{
+		{"/m/loras/a.safetensors", "/m/loras", false, true},
+		{"/m/loras", "/m/loras", false, true},
+		{"/m/loras/a.safetensors", "/", false, true},
+		{"/m/lorasX/a.safetensors", "/m/loras", false, false},
+		{"/m/Loras/a.safetensors", "/m/loras", false, false},
+		{"/m/Loras/a.safetensors", "/m/loras", true, true},
+		{"/M/LORAS", "/m/loras", true, true},
+		{"/m/lorasX/a.safetensors", "/m/loras", true, false},
+		{"/m", "/m/loras", true, false},
+	} {
+		if got := under(abs(tt.path), abs(tt.dir), tt.fold); got != tt.want {
+			t.Errorf("under(%s, %s, fold %v) = %v, want %v", abs(tt.path), abs(tt.dir), tt.fold, got, tt.want)
+		}
 	}
 }
 
@@ -403,13 +508,7 @@ func TestWriteRollsBackOnError(t *testing.T) {
 
 func TestDefaultPath(t *testing.T) {
 	t.Parallel()
-	// abs makes a slash path absolute on this system (C:\... on Windows).
-	abs := func(p string) string {
-		if runtime.GOOS == "windows" {
-			return `C:` + filepath.FromSlash(p)
-		}
-		return p
-	}
+	abs := platformAbs
 	tests := []struct {
 		name string
 		goos string
