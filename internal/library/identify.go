@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -395,14 +396,10 @@ func (s *scanner) prune(ctx context.Context, known []*store.File, seen map[strin
 	return s.o.Store.Delete(ctx, del...)
 }
 
-// under reports whether p is one of dirs or inside one.
+// under reports whether p is one of dirs or inside one (ignoring case on
+// Windows, as the file system does).
 func under(p string, dirs []string) bool {
-	for _, d := range dirs {
-		if p == d || strings.HasPrefix(p, d+string(filepath.Separator)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(dirs, func(d string) bool { return store.Under(p, d) })
 }
 
 func exists(p string) bool {

@@ -3,6 +3,7 @@ package library
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -53,5 +54,30 @@ func TestFileID(t *testing.T) {
 	}
 	if ino, dev := FileID(filepath.Join(dir, "gone.safetensors"), nil); ino != 0 || dev != 0 {
 		t.Errorf("a missing file: %d, %d, want 0, 0", ino, dev)
+	}
+}
+
+// under, which keeps the rows under folders the walk could not read and
+// tells a symbolic link's target walked already, takes a root for the
+// folder it is, and on Windows ignores case as the file system does.
+func TestUnder(t *testing.T) {
+	t.Parallel()
+	root := filepath.VolumeName(os.TempDir()) + string(filepath.Separator)
+	models := filepath.Join(root, "models")
+	tests := []struct {
+		p    string
+		dirs []string
+		want bool
+	}{
+		{filepath.Join(models, "a.safetensors"), []string{root}, true},
+		{filepath.Join(models, "a.safetensors"), []string{models}, true},
+		{models, []string{models}, true},
+		{models + "X", []string{models}, false},
+		{filepath.Join(root, "Models", "a.safetensors"), []string{models}, runtime.GOOS == "windows"},
+	}
+	for _, tt := range tests {
+		if got := under(tt.p, tt.dirs); got != tt.want {
+			t.Errorf("under(%s, %q) = %v, want %v", tt.p, tt.dirs, got, tt.want)
+		}
 	}
 }

@@ -206,10 +206,9 @@ func run(ctx context.Context, o *Options) error {
 	return &cmdutil.PartialError{Failed: failed, Total: len(o.Dirs), What: "paths"}
 }
 
-// under reports whether path is dir or inside it.
-func under(path, dir string) bool {
-	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, string(filepath.Separator))+string(filepath.Separator))
-}
+// under reports whether path is dir or inside it (ignoring case on
+// Windows, as the file system does).
+func under(path, dir string) bool { return store.Under(path, dir) }
 
 func (o *Options) print(ctx context.Context, ios *iostreams.IOStreams, st *store.Store, rows []row, missing int) error {
 	if o.JSON {
