@@ -456,6 +456,15 @@ const FoldPathCase = runtime.GOOS == "windows"
 // paths; dir may end in a separator (a root: / or C:\).
 func Under(path, dir string) bool { return under(path, dir, FoldPathCase) }
 
+// PathKey is p as a map key under which the spellings of one path meet:
+// p itself, upper-cased where FoldPathCase (the case NTFS compares in).
+func PathKey(p string) string {
+	if FoldPathCase {
+		return strings.ToUpper(p)
+	}
+	return p
+}
+
 func under(path, dir string, fold bool) bool {
 	eq, prefix := func(a, b string) bool { return a == b }, strings.HasPrefix
 	if fold {

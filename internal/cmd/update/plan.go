@@ -98,47 +98,54 @@ func (p *plan) removals() []string {
 // once per folder. A new file with an old file's name replaces it only
 // with --remove-old, unless it is the same content.
 func newPlan(u *library.Update, files []*library.FileUpdate, removeOld bool) *plan {
+	return planFiles(u, files, removeOld, store.PathKey)
+}
+
+// planFiles is newPlan with paths compared by their key: on Windows the
+// new file mylora.safetensors is the old MyLora.safetensors.
+func planFiles(u *library.Update, files []*library.FileUpdate, removeOld bool, key func(string) string) *plan {
 	p := &plan{u: u}
 	onDisk := map[string]*library.FileUpdate{}
 	for _, fu := range files {
-		onDisk[fu.Path] = fu
+		onDisk[key(fu.Path)] = fu
 	}
-	type key struct {
+	type dirFile struct {
 		dir string
 		id  int64
 	}
-	byKey := map[key]*job{}
+	byKey := map[dirFile]*job{}
 	byDest := map[string]*job{}
 	for _, fu := range files {
 		if fu.New == nil {
 			p.kept = append(p.kept, fu)
 			continue
 		}
-		k := key{filepath.Dir(fu.Path), fu.New.ID}
+		dir := filepath.Dir(fu.Path)
+		k := dirFile{key(dir), fu.New.ID}
 		j := byKey[k]
 		if j == nil {
-			j = &job{dir: k.dir, file: fu.New, from: u.Current}
+			j = &job{dir: dir, file: fu.New, from: u.Current}
 			byKey[k] = j
 			p.jobs = append(p.jobs, j)
 			name, err := dl.SanitizeFilename(fu.New.Name)
 			switch {
 			case err != nil:
 				j.err = fmt.Errorf("file %d of %s: %w", fu.New.ID, u.Latest.Name, err)
-			case byDest[filepath.Join(k.dir, name)] != nil:
+			case byDest[key(filepath.Join(dir, name))] != nil:
 				j.err = fmt.Errorf("files %d and %d of %s have the same name %s: only one of them can go into %s",
-					byDest[filepath.Join(k.dir, name)].file.ID, fu.New.ID, u.Latest.Name, name, k.dir)
+					byDest[key(filepath.Join(dir, name))].file.ID, fu.New.ID, u.Latest.Name, name, dir)
 			default:
-				j.dest = filepath.Join(k.dir, name)
-				byDest[j.dest] = j
+				j.dest = filepath.Join(dir, name)
+				byDest[key(j.dest)] = j
 			}
 		}
 		j.olds = append(j.olds, fu.Path)
 	}
 	for _, j := range p.jobs {
-		old, ok := onDisk[j.dest]
+		old, ok := onDisk[key(j.dest)]
 		switch {
 		case j.err != nil || !ok:
-		case !slices.Contains(j.olds, j.dest):
+		case !slices.ContainsFunc(j.olds, func(o string) bool { return key(o) == key(j.dest) }):
 			j.err = fmt.Errorf("the new version's file %s would overwrite %s, which it does not replace", filepath.Base(j.dest), j.dest)
 		default:
 			j.inPlace = true

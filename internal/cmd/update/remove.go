@@ -24,14 +24,14 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 	current := map[string]bool{}
 	for _, r := range rows {
 		if r.VersionID == u.Latest.ID {
-			current[r.Path] = true
+			current[store.PathKey(r.Path)] = true
 		}
 	}
 	var gone []string
 	var errs []error
 	for _, p := range paths {
-		if current[p] {
-			continue
+		if current[store.PathKey(p)] {
+			continue // the new version's file, in another case (Windows)
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("remove %s: %w", p, err))
@@ -55,7 +55,7 @@ func removeSidecars(p string, keep map[string]bool) {
 		if other == p {
 			continue
 		}
-		if _, err := os.Lstat(other); err == nil || keep[other] {
+		if _, err := os.Lstat(other); err == nil || keep[store.PathKey(other)] {
 			return
 		}
 	}

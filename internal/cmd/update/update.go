@@ -400,7 +400,7 @@ func run(ctx context.Context, o *Options) error {
 			}
 			for _, old := range j.olds {
 				switch {
-				case old == j.dest: // overwritten by the new file
+				case store.PathKey(old) == store.PathKey(j.dest): // overwritten by the new file
 				case o.RemoveOld:
 					gone = append(gone, old)
 				default:
@@ -445,7 +445,7 @@ func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 			}
 			for _, old := range j.olds {
 				switch {
-				case old == j.dest:
+				case store.PathKey(old) == store.PathKey(j.dest):
 					rm = append(rm, old+" (replaced)")
 				case removeOld:
 					rm = append(rm, old)

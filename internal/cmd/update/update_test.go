@@ -3,6 +3,8 @@ package update
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -87,8 +89,10 @@ func TestNewPlan(t *testing.T) {
 		name      string
 		files     []*library.FileUpdate
 		removeOld bool
-		want      []wantJob
-		kept      []string
+		// key compares paths (nil: newPlan, the platform's way).
+		key  func(string) string
+		want []wantJob
+		kept []string
 	}{
 		{
 			name: "each file into its own folder",
@@ -165,12 +169,83 @@ func TestNewPlan(t *testing.T) {
 				Err: "would overwrite /m/ck_v30.ckpt, which it does not replace"}},
 			kept: []string{"/m/ck_v30.ckpt"},
 		},
+		// Where case does not matter (Windows), a new file whose name
+		// differs from the old one's in case only is the same file.
+		{
+			name:      "in place, the name in another case, case ignored",
+			files:     []*library.FileUpdate{{Path: "/v/VAE.safetensors", Old: vaeV1, New: vaeV3}},
+			removeOld: true,
+			key:       strings.ToUpper,
+			want:      []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 32, Olds: []string{"/v/VAE.safetensors"}, InPlace: true}},
+		},
+		{
+			name:  "in place, the name in another case, case ignored, without --remove-old",
+			files: []*library.FileUpdate{{Path: "/v/VAE.safetensors", Old: vaeV1, New: vaeV3}},
+			key:   strings.ToUpper,
+			want: []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 32, Olds: []string{"/v/VAE.safetensors"}, InPlace: true,
+				Err: "the new version's file vae.safetensors has the same name as the old one"}},
+		},
+		{
+			name:      "beside, the name in another case, case matters",
+			files:     []*library.FileUpdate{{Path: "/v/VAE.safetensors", Old: vaeV1, New: vaeV3}},
+			removeOld: true,
+			key:       func(p string) string { return p },
+			want:      []wantJob{{Dir: "/v", Dest: "/v/vae.safetensors", File: 32, Olds: []string{"/v/VAE.safetensors"}}},
+		},
+		{
+			name: "two new files with one name in two cases, case ignored",
+			files: []*library.FileUpdate{
+				{Path: "/m/a.ckpt", Old: ref(1, "a.ckpt", "A1"), New: ref(41, "X.safetensors", "C1")},
+				{Path: "/m/b.ckpt", Old: ref(2, "b.ckpt", "A2"), New: ref(42, "x.safetensors", "C2")},
+			},
+			key: strings.ToUpper,
+			want: []wantJob{
+				{Dir: "/m", Dest: "/m/X.safetensors", File: 41, Olds: []string{"/m/a.ckpt"}},
+				{Dir: "/m", File: 42, Olds: []string{"/m/b.ckpt"}, Err: "files 41 and 42 of v3.0 have the same name x.safetensors"},
+			},
+		},
+		{
+			name: "a new file would overwrite another old file in another case, case ignored",
+			files: []*library.FileUpdate{
+				{Path: "/m/CK_V30.ckpt", Old: ref(7, "CK_V30.ckpt", "A7"), Note: "v3.0 has no Config file"},
+				{Path: "/m/ck_v10.ckpt", Old: ckV1, New: ckV3},
+			},
+			removeOld: true,
+			key:       strings.ToUpper,
+			want: []wantJob{{Dir: "/m", Dest: "/m/ck_v30.ckpt", File: 31, Olds: []string{"/m/ck_v10.ckpt"},
+				Err: "would overwrite /m/ck_v30.ckpt, which it does not replace"}},
+			kept: []string{"/m/CK_V30.ckpt"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			u := &library.Update{ModelID: 1, Model: "M", Current: library.VersionRef{ID: 10, Name: "v1.0"}, Latest: &store.VersionInfo{ID: 30, Name: "v3.0"}}
-			p := newPlan(u, tt.files, tt.removeOld)
+			// The paths are written with slashes; the library's are the
+			// platform's (\c\models\... on Windows).
+			native := func(ps []string) []string {
+				var out []string
+				for _, p := range ps {
+					out = append(out, filepath.FromSlash(p))
+				}
+				return out
+			}
+			var files []*library.FileUpdate
+			for _, fu := range tt.files {
+				c := *fu
+				c.Path = filepath.FromSlash(c.Path)
+				files = append(files, &c)
+			}
+			for i := range tt.want {
+				w := &tt.want[i]
+				w.Dir, w.Dest, w.Olds = filepath.FromSlash(w.Dir), filepath.FromSlash(w.Dest), native(w.Olds)
+				w.Err = strings.ReplaceAll(w.Err, "/", string(filepath.Separator))
+			}
+			tt.kept = native(tt.kept)
+			p := newPlan(u, files, tt.removeOld)
+			if tt.key != nil {
+				p = planFiles(u, files, tt.removeOld, tt.key)
+			}
 			var got []wantJob
 			for _, j := range p.jobs {
 				w := wantJob{Dir: j.dir, Dest: j.dest, File: j.file.ID, Olds: j.olds, InPlace: j.inPlace}
@@ -198,5 +273,38 @@ func TestNewPlan(t *testing.T) {
 				t.Errorf("failed() = %v, want %v", p.failed(), wantFailed)
 			}
 		})
+	}
+}
+
+// On Windows the old file MyLora.safetensors and the new version's
+// mylora.safetensors, which replaced it, are one file: removing the old
+// versions' files must not delete it.
+func TestRemoveOldKeepsTheNewFileInAnotherCase(t *testing.T) {
+	t.Parallel()
+	if !store.FoldPathCase {
+		t.Skip("paths differing in case are different files here")
+	}
+	ctx := t.Context()
+	dir := t.TempDir()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "library.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	newPath, oldPath := filepath.Join(dir, "mylora.safetensors"), filepath.Join(dir, "MyLora.safetensors")
+	if err := os.WriteFile(newPath, []byte("v3.0"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Upsert(ctx,
+		&store.File{Path: newPath, SHA256: strings.Repeat("B", 64), ModelID: 1, VersionID: 30, State: store.StateIdentified},
+		&store.File{Path: oldPath, SHA256: strings.Repeat("A", 64), ModelID: 1, VersionID: 10, State: store.StateIdentified}); err != nil {
+		t.Fatal(err)
+	}
+	u := &library.Update{ModelID: 1, Current: library.VersionRef{ID: 10}, Latest: &store.VersionInfo{ID: 30}}
+	if err := removeOld(ctx, st, u, []string{oldPath}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(newPath); err != nil || string(b) != "v3.0" {
+		t.Errorf("the new version's file: %q, %v", b, err)
 	}
 }
