@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +85,16 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
+		// [symlinks-visible]: a symbolic link can be made and Lstat sees
+		// it as one. Wine 8 makes them but shows them to Lstat as the
+		// files they point to; Windows without the privilege cannot make
+		// them at all.
+		Condition: func(cond string) (bool, error) {
+			if cond == "symlinks-visible" {
+				return symlinksVisible(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			srv, err := civitaitest.NewServer(civitaitest.Options{Seed: 1, Models: 300, APIKeys: []string{"test-key-123456"}})
 			if err != nil {
@@ -148,6 +159,8 @@ func TestScripts(t *testing.T) {
 			// requests (under PATH-PREFIX) since the last clear-requests.
 			"requests-at-most": cmdRequestsAtMost,
 			"clear-requests":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
+			"hardlink":         cmdHardlink,
+			"lsdir":            cmdLsdir,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -268,5 +281,45 @@ func cmdCheckFile(ts *testscript.TestScript, neg bool, args []string) {
 	want := hex.EncodeToString(h.Sum(nil))
 	if (got == want) == neg {
 		ts.Fatalf("%s: sha256 %s, catalog file %d has %s", args[0], got, id, want)
+	}
+}
+
+// symlinksVisible reports whether a symbolic link can be made and Lstat
+// sees it as one (the [symlinks-visible] condition).
+var symlinksVisible = sync.OnceValue(func() bool {
+	dir, err := os.MkdirTemp("", "civit-symlink")
+	if err != nil {
+		return false
+	}
+	defer os.RemoveAll(dir)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink("target", link); err != nil {
+		return false
+	}
+	fi, err := os.Lstat(link)
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
+})
+
+// cmdHardlink makes NEW a hard link to OLD, as `ln OLD NEW` does (Windows
+// has no ln): hardlink OLD NEW
+func cmdHardlink(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: hardlink OLD NEW")
+	}
+	ts.Check(os.Link(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
+}
+
+// cmdLsdir prints the names in each folder, dot files too, one a line and
+// sorted, as `ls -A` does (Windows has no ls): lsdir DIR...
+func cmdLsdir(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: lsdir DIR...")
+	}
+	for _, dir := range args {
+		entries, err := os.ReadDir(ts.MkAbs(dir))
+		ts.Check(err)
+		for _, e := range entries {
+			fmt.Fprintln(ts.Stdout(), e.Name())
+		}
 	}
 }
