@@ -27,7 +27,7 @@ func preallocate(f *os.File, size int64) error {
 	}
 	var st syscall.Statfs_t
 	if syscall.Fstatfs(int(f.Fd()), &st) == nil && st.Type == tmpfsMagic {
-		if free := int64(st.Bavail) * st.Bsize; st.Blocks > 0 && free < size {
+		if free := int64(st.Bavail) * int64(st.Bsize); st.Blocks > 0 && free < size {
 			return &os.PathError{Op: "preallocate", Path: f.Name(), Err: syscall.ENOSPC}
 		}
 		return f.Truncate(size)
