@@ -81,7 +81,7 @@ for pkg in $(go list -f '{{if .TestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end
     echo "ok   $path $((SECONDS - start))s"
   else
     echo "FAIL $path $((SECONDS - start))s (log: $exe.log)"
-    grep -E '^\s*--- FAIL|^\s+\S+_test\.go:[0-9]+:|^\s+testscript.go|FAIL: testdata' "$exe.log" | head -40 | sed 's/^/     /'
+    grep -E '^\s*--- FAIL|^\s+\S+_test\.go:[0-9]+:|^\s+testscript.go|FAIL: testdata' "$exe.log" | head -40 | sed 's/^/     /' || true
     failed+=("$path")
   fi
 done
