@@ -93,7 +93,7 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 	if err != nil || row.SHA256 == "" {
 		return libraryRecord{}, false
 	}
-	ino, dev := library.InodeOf(fi)
+	ino, dev := library.FileID(path, fi)
 	if row.Size != fi.Size() || sameTimes && (!row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev) {
 		return libraryRecord{}, false
 	}

@@ -66,7 +66,7 @@ func downloadedFile(it *item) *store.File {
 	f := &store.File{Path: path, Source: store.SourceDownloaded, State: store.StateIdentified, ModelName: it.Model, ModelType: it.Type}
 	if fi, err := os.Stat(path); err == nil {
 		f.Size, f.MTime = fi.Size(), fi.ModTime()
-		f.Inode, f.Dev = library.InodeOf(fi)
+		f.Inode, f.Dev = library.FileID(path, fi)
 	}
 	f.SHA256 = it.SHA256
 	library.ApplyVersion(f, it.Version, it.SHA256, time.Now())

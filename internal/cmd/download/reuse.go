@@ -35,7 +35,7 @@ func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from 
 		if err != nil {
 			continue
 		}
-		ino, dev := library.InodeOf(fi)
+		ino, dev := library.FileID(src, fi)
 		if ino != 0 && refused[[2]uint64{dev, ino}] {
 			continue
 		}
@@ -93,13 +93,13 @@ func sameDeviceFirst(paths []string, dir string) []string {
 	if err != nil {
 		return paths
 	}
-	_, dev := library.InodeOf(di)
+	_, dev := library.FileID(dir, di)
 	same := func(p string) bool {
 		fi, err := os.Stat(p)
 		if err != nil {
 			return false
 		}
-		_, d := library.InodeOf(fi)
+		_, d := library.FileID(p, fi)
 		return d == dev
 	}
 	out := slices.Clone(paths)
