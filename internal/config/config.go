@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/civit/civit/internal/layout"
@@ -170,7 +171,17 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Hint says how to get going again; every command prints it.
 func (e *FileError) Hint() string {
-	return fmt.Sprintf("fix it in an editor, or remove it to start over (`rm '%s'`)", e.Path)
+	return fileHint(e.Path, runtime.GOOS)
+}
+
+// fileHint: cmd.exe has no rm and takes no ” quotes; del "..." works
+// there and in PowerShell.
+func fileHint(path, goos string) string {
+	rm := fmt.Sprintf("rm '%s'", path)
+	if goos == "windows" {
+		rm = fmt.Sprintf("del \"%s\"", path)
+	}
+	return fmt.Sprintf("fix it in an editor, or remove it to start over (`%s`)", rm)
 }
 
 // DefaultPath is where LoadDefault reads the file.

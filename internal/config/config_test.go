@@ -205,3 +205,17 @@ func TestSaveThroughSymlink(t *testing.T) {
 		t.Errorf("target = %s", b)
 	}
 }
+
+// The hint for a broken config file names a command the user's shell has.
+func TestFileHint(t *testing.T) {
+	t.Parallel()
+	for goos, want := range map[string]string{
+		"linux":   "(`rm '/home/u/.config/civit/config.json'`)",
+		"darwin":  "(`rm '/home/u/.config/civit/config.json'`)",
+		"windows": "(`del \"/home/u/.config/civit/config.json\"`)",
+	} {
+		if got := fileHint("/home/u/.config/civit/config.json", goos); !strings.HasSuffix(got, want) {
+			t.Errorf("%s: %q, want it to end in %q", goos, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -67,7 +68,10 @@ $ civit hash D18E887B63
 $ civit hash 5C3CBC1B7C8B3A22D6F95A9E9A3D1E0C6B0E6A0B7A2F3F7D0C1A8E3B6D2C4F1A --json`),
 		Args: cmdutil.MinimumArgs(1, "a file or hash"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Args = args
+			var err error
+			if opts.Args, err = cmdutil.PathArgs(args); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -128,7 +132,7 @@ func run(ctx context.Context, o *Options) error {
 		case err == nil:
 			what, hint := "not a regular file", "give a model file or a hash"
 			if st.IsDir() {
-				what, hint = "a folder", fmt.Sprintf("give its files (`civit hash %s/*.safetensors`), or identify everything in it with `civit scan %s`", strings.TrimRight(a, "/"), a)
+				what, hint = "a folder", fmt.Sprintf("give its files (`civit hash %s`), or identify everything in it with `civit scan %s`", filepath.Join(a, "*.safetensors"), a)
 			}
 			if len(o.Args) == 1 {
 				return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("%s is %s", a, what), hint)}

@@ -79,7 +79,10 @@ $ civit ls --type lora,locon
 $ civit ls --sort size | head
 $ civit ls ~/ComfyUI/models/checkpoints --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dirs = args
+			var err error
+			if opts.Dirs, err = cmdutil.PathArgs(args); err != nil {
+				return err
+			}
 			if !contains(sortKeys(), opts.Sort) {
 				return cmdutil.EnumError("sort", opts.Sort, sortKeys())
 			}

@@ -93,14 +93,17 @@ EXIT STATUS
 # index two UIs' model folders
 $ civit scan ~/ComfyUI/models ~/stable-diffusion-webui/models
 
-# set the default folders once
+# set the default folders once (separated by :, on Windows by ; and quoted: "D:\ComfyUI\models;E:\models")
 $ civit config set roots ~/ComfyUI/models:/mnt/big/models
 $ civit scan
 
 # ask CivitAI again about files it did not know, and write sidecars
 $ civit scan --recheck --write-sidecars`),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Dirs = args
+			var err error
+			if opts.Dirs, err = cmdutil.PathArgs(args); err != nil {
+				return err
+			}
 			if opts.Jobs < 0 || opts.Jobs > 64 {
 				return cmdutil.FlagErrorf("`--jobs` must be between 1 and 64, got %d", opts.Jobs)
 			}
@@ -164,7 +167,7 @@ func Run(ctx context.Context, o *Options) error {
 		}
 		if len(dirs) == 0 {
 			return cmdutil.WithHint(cmdutil.FlagErrorf("no folder to scan"),
-				"give folders (`civit scan ~/ComfyUI/models`), or set them once with `civit config set roots DIR1"+string(filepath.ListSeparator)+"DIR2`")
+				"give folders (`civit scan "+filepath.Join("~", "ComfyUI", "models")+"`), or set them once with `civit config set roots \"DIR1"+string(filepath.ListSeparator)+"DIR2\"`")
 		}
 	}
 	st, err := o.Factory.Store()
