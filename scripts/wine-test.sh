@@ -34,7 +34,9 @@ mkdir -p "$work/bin"
 
 if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get install -y -q wine64 gcc-mingw-w64-x86-64 >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq wine64 gcc-mingw-w64-x86-64 >/dev/null
   else
     echo "wine-test: install wine64 and gcc-mingw-w64-x86-64 first" >&2
     exit 1
