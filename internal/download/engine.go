@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -804,7 +803,7 @@ func (j *job) observe(s *stream, moved int64) {
 
 // writeErr classifies a file write or allocation failure.
 func (j *job) writeErr(err error, need int64) error {
-	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+	if isDiskFull(err) {
 		return &DiskFullError{Path: j.part, Need: need, Err: err}
 	}
 	return fmt.Errorf("write %s: %w", j.part, err)
@@ -953,6 +952,7 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		j.removePart()
 		return nil, &HashMismatchError{Path: j.r.Dest, Algo: algo, Expected: want, Got: sums[algo]}
 	}
+	finishAllocation(j.f)
 	if err := j.f.Sync(); err != nil {
 		return nil, fmt.Errorf("sync %s: %w", j.part, err)
 	}

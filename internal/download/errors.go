@@ -144,7 +144,8 @@ func (e *StallError) Error() string {
 }
 
 // DiskFullError means the destination file system has no room. It wraps
-// syscall.ENOSPC (or EDQUOT), so errors.Is(err, syscall.ENOSPC) works.
+// the system's error: syscall.ENOSPC or EDQUOT, on Windows ERROR_DISK_FULL
+// or a quota error.
 // Permanent.
 type DiskFullError struct {
 	Path string
@@ -270,8 +271,7 @@ func classify(err error) errClass {
 		return classTransient
 	case isCertOrNameError(err):
 		return classPermanent
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT),
-		errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
+	case isDiskFull(err), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),
 		errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EISDIR):
 		return classPermanent
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),

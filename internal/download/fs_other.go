@@ -2,7 +2,11 @@
 
 package download
 
-import "os"
+import (
+	"errors"
+	"os"
+	"syscall"
+)
 
 // lockFile is a no-op where flock is unavailable.
 func lockFile(*os.File) error { return nil }
@@ -21,3 +25,11 @@ func openPartFile(name string, create bool) (*os.File, error) {
 }
 
 func transientRenameError(error) bool { return false }
+
+// noRoomErrno is the system's "no space left" error.
+const noRoomErrno = syscall.ENOSPC
+
+// isDiskFull reports the system's disk-full and quota errors.
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}

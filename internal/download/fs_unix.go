@@ -47,3 +47,11 @@ func openPartFile(name string, create bool) (*os.File, error) {
 
 // transientRenameError: nothing holds a name on Unix.
 func transientRenameError(error) bool { return false }
+
+// noRoomErrno is the system's "no space left" error.
+const noRoomErrno = syscall.ENOSPC
+
+// isDiskFull reports the system's disk-full and quota errors.
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}

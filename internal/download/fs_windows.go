@@ -85,3 +85,13 @@ func transientRenameError(err error) bool {
 		errors.Is(err, windows.ERROR_ACCESS_DENIED) ||
 		errors.Is(err, windows.ERROR_LOCK_VIOLATION)
 }
+
+// noRoomErrno is the system's "disk full" error.
+const noRoomErrno = windows.ERROR_DISK_FULL
+
+// isDiskFull reports the system's disk-full and quota errors. Windows has
+// its own (a full NTFS volume answers ERROR_DISK_FULL, not ENOSPC).
+func isDiskFull(err error) bool {
+	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL) ||
+		errors.Is(err, windows.ERROR_DISK_QUOTA_EXCEEDED)
+}

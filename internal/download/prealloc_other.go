@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !windows
 
 package download
 
@@ -12,3 +12,6 @@ func preallocate(f *os.File, size int64) error {
 	}
 	return f.Truncate(size)
 }
+
+// finishAllocation: nothing to undo here.
+func finishAllocation(*os.File) {}

@@ -1,0 +1,51 @@
+package download
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/sys/windows"
+)
+
+// TestWindowsDiskFullErrors: a full NTFS volume answers ERROR_DISK_FULL
+// (or a quota error), not ENOSPC; they are disk-full errors too, with the
+// hint that goes with them, not an unexplained write failure.
+func TestWindowsDiskFullErrors(t *testing.T) {
+	t.Parallel()
+	for _, errno := range []windows.Errno{windows.ERROR_DISK_FULL, windows.ERROR_HANDLE_DISK_FULL, windows.ERROR_DISK_QUOTA_EXCEEDED} {
+		err := fmt.Errorf("write: %w", &os.PathError{Op: "write", Path: "m.part", Err: errno})
+		var df *DiskFullError
+		if werr := (&job{part: "m.part"}).writeErr(err, 1); !errors.As(werr, &df) || !IsPermanent(werr) {
+			t.Errorf("%v: writeErr = %v, want a permanent *DiskFullError", errno, werr)
+		}
+	}
+}
+
+// TestPreallocateSparse: the .part gets its size (sparse where the file
+// system allows, see preallocate) and finishAllocation leaves it whole.
+func TestPreallocateSparse(t *testing.T) {
+	t.Parallel()
+	f, err := openPartFile(filepath.Join(t.TempDir(), "m.part"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const size = 64 << 20
+	if err := preallocate(f, size); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("tail"), size-4); err != nil {
+		t.Fatal(err)
+	}
+	finishAllocation(f)
+	if fi, err := f.Stat(); err != nil || fi.Size() != size {
+		t.Fatalf("size %v, %v; want %d", fi.Size(), err, size)
+	}
+	buf := make([]byte, 4)
+	if _, err := f.ReadAt(buf, size-4); err != nil || string(buf) != "tail" {
+		t.Errorf("read %q, %v", buf, err)
+	}
+}
