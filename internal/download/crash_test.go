@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -47,9 +46,6 @@ func crashHelper() int {
 // lags the transfer, which depends on fsync latency, which the other tests'
 // writes would inflate.
 func TestCrashResume(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("SIGKILL semantics")
-	}
 	body := testBody(6<<20, 30)
 	size := int64(len(body))
 	rs := newRangeServer(t, body)
