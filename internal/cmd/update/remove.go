@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/sidecar"
 	"github.com/civit/civit/internal/store"
@@ -34,7 +35,11 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 			continue // the new version's file, in another case (Windows)
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("remove %s: %w", p, err))
+			err = fmt.Errorf("remove %s: %w", p, err)
+			if cmdutil.FileInUse(err) {
+				err = cmdutil.WithHint(err, fmt.Sprintf("close the program that has it open (a UI with the model loaded), then run `civit update %d --remove-old` again", u.ModelID))
+			}
+			errs = append(errs, err)
 			continue
 		}
 		gone = append(gone, p)
