@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64 || riscv64 || loong64 || ppc64 || ppc64le || s390x || mips64 || mips64le)
+
 package download
 
 import (
@@ -9,7 +11,10 @@ import (
 	"unsafe"
 )
 
-// rawIO: this platform has the raw calls below (see rawio.go).
+// rawIO: this platform has the raw calls below (see rawio.go). They pass
+// the file offset in one register, hence 64-bit Linux only: on 32-bit
+// systems pwrite64 takes it split in two, and uintptr(off) cut it to 32
+// bits (a file past 4 GiB was written over its own start).
 const rawIO = true
 
 // rawConn is a TCP connection whose reads use RawSyscall (see rawio.go).
