@@ -806,6 +806,9 @@ func (j *job) writeErr(err error, need int64) error {
 	if isDiskFull(err) {
 		return &DiskFullError{Path: j.part, Need: need, Err: err}
 	}
+	if isFileTooBig(err) {
+		return &FileTooBigError{Path: j.part, Size: need, Err: err}
+	}
 	return fmt.Errorf("write %s: %w", j.part, err)
 }
 

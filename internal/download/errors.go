@@ -185,6 +185,28 @@ func binaryBytes(n int64) string {
 // Unwrap returns the system error.
 func (e *DiskFullError) Unwrap() error { return e.Err }
 
+// FileTooBigError: the destination's file system cannot hold a file this
+// big (FAT32, common on USB drives, stops at 4 GiB). Permanent.
+type FileTooBigError struct {
+	Path string
+	Size int64 // the file's size, -1 if unknown
+	Err  error
+}
+
+func (e *FileTooBigError) Error() string {
+	if e.Size >= 0 {
+		return fmt.Sprintf("%s: the file system cannot hold a file of %s", e.Path, binaryBytes(e.Size))
+	}
+	return fmt.Sprintf("%s: the file system cannot hold a file this big", e.Path)
+}
+
+func (e *FileTooBigError) Unwrap() error { return e.Err }
+
+// Hint says what to do (the CLI prints it as civit: hint:).
+func (e *FileTooBigError) Hint() string {
+	return "FAT32 drives stop at 4 GiB a file: download to a drive formatted NTFS, exFAT, APFS or ext4"
+}
+
 // notRegularError: Request.Dest is a folder or a special file. It is an
 // ErrInvalidRequest whose message the user can act on.
 type notRegularError struct{ path string }
@@ -253,6 +275,7 @@ func classify(err error) errClass {
 		rc *RemoteChangedError
 		st *StallError
 		df *DiskFullError
+		tb *FileTooBigError
 		ex *ExistsError
 		ne net.Error
 		ue *url.Error
@@ -264,7 +287,7 @@ func classify(err error) errClass {
 		}
 		return classPermanent
 	case errors.As(err, &hm), errors.As(err, &sm), errors.As(err, &uc),
-		errors.As(err, &df), errors.As(err, &ex),
+		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb),
 		errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrBadFilename):
 		return classPermanent
 	case errors.As(err, &rc), errors.As(err, &st), errors.Is(err, ErrBusy):

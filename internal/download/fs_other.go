@@ -33,3 +33,6 @@ const noRoomErrno = syscall.ENOSPC
 func isDiskFull(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
+
+// isFileTooBig reports the file system's refusal of a file this big.
+func isFileTooBig(err error) bool { return errors.Is(err, syscall.EFBIG) }

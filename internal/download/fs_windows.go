@@ -95,3 +95,7 @@ func isDiskFull(err error) bool {
 	return errors.Is(err, windows.ERROR_DISK_FULL) || errors.Is(err, windows.ERROR_HANDLE_DISK_FULL) ||
 		errors.Is(err, windows.ERROR_DISK_QUOTA_EXCEEDED)
 }
+
+// isFileTooBig reports the file system's refusal of a file this big
+// (FAT32 stops at 4 GiB).
+func isFileTooBig(err error) bool { return errors.Is(err, windows.ERROR_FILE_TOO_LARGE) }

@@ -10,6 +10,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// fileTooBigErrno is the system's refusal of a file too big for the file
+// system (see isFileTooBig).
+const fileTooBigErrno = windows.ERROR_FILE_TOO_LARGE
+
 // TestWindowsDiskFullErrors: a full NTFS volume answers ERROR_DISK_FULL
 // (or a quota error), not ENOSPC; they are disk-full errors too, with the
 // hint that goes with them, not an unexplained write failure.

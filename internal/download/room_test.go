@@ -2,6 +2,8 @@ package download
 
 import (
 	"errors"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -27,5 +29,16 @@ func TestRoomFor(t *testing.T) {
 	var df *DiskFullError
 	if werr := j.writeErr(err, 100); !errors.As(werr, &df) || df.Need != 100 {
 		t.Errorf("writeErr = %v, want a *DiskFullError needing 100 B", werr)
+	}
+}
+
+// TestFileTooBig: a file system that cannot hold the file (EFBIG from a
+// FAT32 drive) is a permanent *FileTooBigError with a hint naming the cause.
+func TestFileTooBig(t *testing.T) {
+	t.Parallel()
+	err := (&job{part: "m.part"}).writeErr(&os.PathError{Op: "fallocate", Path: "m.part", Err: fileTooBigErrno}, 6<<30)
+	var tb *FileTooBigError
+	if !errors.As(err, &tb) || !IsPermanent(err) || !strings.Contains(tb.Hint(), "FAT32") || !strings.Contains(err.Error(), "6.0 GiB") {
+		t.Fatalf("err = %v (%T), want a permanent *FileTooBigError for 6.0 GiB", err, err)
 	}
 }
