@@ -219,3 +219,18 @@ func TestFileHint(t *testing.T) {
 		}
 	}
 }
+
+// `-o "D:\Models\"` in cmd.exe or Windows PowerShell reaches civit as
+// D:\Models" (\" escapes the quote); on Windows the quote is dropped.
+func TestTrimQuote(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, goos, want string }{
+		{`D:\Models"`, "windows", `D:\Models`},
+		{`D:\Models`, "windows", `D:\Models`},
+		{`/tmp/odd"name"`, "linux", `/tmp/odd"name"`},
+	} {
+		if got := trimQuote(tt.in, tt.goos); got != tt.want {
+			t.Errorf("trimQuote(%q, %s) = %q, want %q", tt.in, tt.goos, got, tt.want)
+		}
+	}
+}

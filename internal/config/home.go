@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -13,6 +14,7 @@ import (
 // is refused: civit does not look other users up. It is for path values
 // that no shell expanded, such as config values and `--flag=~/dir`.
 func ExpandHome(path string) (string, error) {
+	path = trimQuote(path, runtime.GOOS)
 	if !strings.HasPrefix(path, "~") {
 		return path, nil
 	}
@@ -24,6 +26,17 @@ func ExpandHome(path string) (string, error) {
 		return "", fmt.Errorf("expand %q: %w", path, err)
 	}
 	return filepath.Join(home, path[1:]), nil
+}
+
+// trimQuote drops, on Windows, the quote that ends what cmd.exe and
+// Windows PowerShell pass for "D:\Models\": there \" escapes the closing
+// quote, and the program gets D:\Models". A Windows path cannot hold a ",
+// so the user meant the folder.
+func trimQuote(path, goos string) string {
+	if goos == "windows" {
+		return strings.TrimRight(path, `"`)
+	}
+	return path
 }
 
 // checkHome refuses, when a value is set, the "~user" forms ExpandHome
