@@ -72,7 +72,7 @@ sed 's/return err.(NTStatus).Errno()/return deleteatFallback(h) \/\/ Wine 8: not
 printf '{"Replace":{"%s":"%s"}}\n' "$at" "$work/at_windows.go" >"$work/overlay.json"
 
 failed=()
-for pkg in $(go list -f '{{if .TestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' $PKGS | tr '\t' '|'); do
+for pkg in $(GOOS=windows go list -f '{{if .TestGoFiles}}{{.ImportPath}}{{"\t"}}{{.Dir}}{{end}}' $PKGS | tr '\t' '|'); do
   path=${pkg%%|*} dir=${pkg#*|}
   exe="$work/bin/$(echo "$path" | tr '/' '_').exe"
   GOOS=windows GOARCH=amd64 go test -overlay "$work/overlay.json" -c -o "$exe" "$path"

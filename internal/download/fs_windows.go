@@ -6,9 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/civit/civit/internal/winfs"
 )
 
 // lockOffset is where the lock byte sits: far past any file's data. Windows
@@ -47,7 +48,7 @@ func openPartFile(name string, create bool) (*os.File, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
-	p, err := windows.UTF16PtrFromString(longPath(abs))
+	p, err := windows.UTF16PtrFromString(winfs.LongPath(abs))
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: name, Err: err}
 	}
@@ -64,27 +65,10 @@ func openPartFile(name string, create bool) (*os.File, error) {
 	return os.NewFile(uintptr(h), name), nil
 }
 
-// longPath gives an absolute path the \\?\ prefix past MAX_PATH, as the os
-// package does for its own calls (a model folder deep in a UI's tree plus a
-// 200-character file name is over 260).
-func longPath(abs string) string {
-	if len(abs) < 248 || strings.HasPrefix(abs, `\\?\`) {
-		return abs
-	}
-	if strings.HasPrefix(abs, `\\`) { // \\server\share\...
-		return `\\?\UNC\` + abs[2:]
-	}
-	return `\\?\` + abs
-}
-
 // transientRenameError: an antivirus, the search indexer or a backup tool
 // often holds a freshly written file open for a moment, and a UI that has
 // the old file loaded holds it for as long as it runs.
-func transientRenameError(err error) bool {
-	return errors.Is(err, windows.ERROR_SHARING_VIOLATION) ||
-		errors.Is(err, windows.ERROR_ACCESS_DENIED) ||
-		errors.Is(err, windows.ERROR_LOCK_VIOLATION)
-}
+func transientRenameError(err error) bool { return winfs.InUse(err) }
 
 // noRoomErrno is the system's "disk full" error.
 const noRoomErrno = windows.ERROR_DISK_FULL

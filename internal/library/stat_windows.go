@@ -2,10 +2,10 @@ package library
 
 import (
 	"io/fs"
-	"path/filepath"
-	"strings"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/civit/civit/internal/winfs"
 )
 
 // idsFromStat is false: what FindNextFile and GetFileAttributesEx return
@@ -24,7 +24,7 @@ func InodeOf(fs.FileInfo) (inode, dev uint64) { return 0, 0 }
 // which another program's lock does not refuse, and the link itself when
 // it is one, as Lstat does.
 func FileID(path string, _ fs.FileInfo) (inode, dev uint64) {
-	p, err := windows.UTF16PtrFromString(longPath(path))
+	p, err := windows.UTF16PtrFromString(winfs.LongPath(path))
 	if err != nil {
 		return 0, 0
 	}
@@ -39,18 +39,4 @@ func FileID(path string, _ fs.FileInfo) (inode, dev uint64) {
 		return 0, 0
 	}
 	return uint64(i.FileIndexHigh)<<32 | uint64(i.FileIndexLow), uint64(i.VolumeSerialNumber)
-}
-
-// longPath gives an absolute path past MAX_PATH the \\?\ prefix that lets
-// CreateFile open it (the os package does the same for its own calls).
-func longPath(p string) string {
-	const maxDir = 248 // MAX_PATH less room for an 8.3 name
-	if len(p) < maxDir || !filepath.IsAbs(p) || strings.HasPrefix(p, `\\?\`) {
-		return p
-	}
-	p = filepath.Clean(p)
-	if strings.HasPrefix(p, `\\`) {
-		return `\\?\UNC\` + p[2:]
-	}
-	return `\\?\` + p
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/sidecar"
 	"github.com/civit/civit/internal/store"
+	"github.com/civit/civit/internal/winfs"
 )
 
 // removeOld deletes the old files of u (not those that now hold the new
@@ -36,7 +37,7 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			err = fmt.Errorf("remove %s: %w", p, err)
-			if cmdutil.FileInUse(err) {
+			if winfs.InUse(err) {
 				err = cmdutil.WithHint(err, fmt.Sprintf("close the program that has it open (a UI with the model loaded), then run `civit update %d --remove-old` again", u.ModelID))
 			}
 			errs = append(errs, err)
