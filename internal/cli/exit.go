@@ -102,7 +102,9 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 		return err.Error(), nil, ExitUsage
 	case errors.As(err, &apiErr):
 		return classifyAPI(err, apiErr, hasKey)
-	case errors.Is(err, os.ErrPermission):
+	case errors.Is(err, os.ErrPermission) && hint == nil && hinter == nil:
+		// Windows says "Access denied" also for a file another program
+		// has open; an error that knows better carries its own hint.
 		return err.Error(), []string{"check the permissions of the file or folder named above"}, ExitError
 	}
 	return err.Error(), nil, ExitError

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -81,3 +82,25 @@ func TestClassifyForbidden(t *testing.T) {
 		t.Errorf("key sent: hints %q", hints)
 	}
 }
+
+// Windows says "Access denied" also for a file another program has open:
+// an error that carries its own hint (close the program) does not get the
+// generic advice to check permissions besides.
+func TestClassifyPermissionWithOwnHint(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("rename: %w", hintedPerm{})
+	_, hints, code := classify(err, false)
+	if code != ExitError || len(hints) != 1 || hints[0] != "close the program" {
+		t.Errorf("hints %q, exit %d; want only the error's own hint", hints, code)
+	}
+	_, hints, _ = classify(fmt.Errorf("open x: %w", os.ErrPermission), false)
+	if len(hints) != 1 || !strings.Contains(hints[0], "permissions") {
+		t.Errorf("a bare permission error: hints %q", hints)
+	}
+}
+
+type hintedPerm struct{}
+
+func (hintedPerm) Error() string        { return "access denied" }
+func (hintedPerm) Hint() string         { return "close the program" }
+func (hintedPerm) Is(target error) bool { return target == os.ErrPermission }

@@ -1,14 +1,18 @@
 package download
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/target"
 )
@@ -263,5 +267,22 @@ func TestDedupeFoldsCase(t *testing.T) {
 	out = dedupe(items(), true)
 	if len(out) != 2 || out[1].Status != "failed" || out[1].Err == nil {
 		t.Fatalf("case folded: %d items, second %q %v; want it refused", len(out), out[1].Status, out[1].Err)
+	}
+}
+
+// A verified file that cannot take its name because a UI holds the old
+// one (Windows) is not blamed on the server or the network: the only
+// advice is InUseError's own (close the program, run the command again).
+func TestExplainInUse(t *testing.T) {
+	t.Parallel()
+	held := &dl.InUseError{Path: filepath.Join("models", "lora.safetensors"), Err: &os.LinkError{Op: "rename", Old: "lora.safetensors.part", New: "lora.safetensors", Err: syscall.EBUSY}}
+	err := explain(&item{Target: "101", Err: held})
+	var he *cmdutil.HintError
+	if errors.As(err, &he) {
+		t.Errorf("explain added the hint %q to %v", he.Hint, held)
+	}
+	var iu *dl.InUseError
+	if !errors.As(err, &iu) {
+		t.Errorf("explain(%v) = %v, want the InUseError", held, err)
 	}
 }

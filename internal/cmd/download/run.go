@@ -380,7 +380,10 @@ func explain(it *item) error {
 	var full *dl.DiskFullError
 	var he *dl.HTTPError
 	var ae *api.Error
+	var iu *dl.InUseError
 	switch {
+	case errors.As(err, &iu):
+		return err // its Hint says to close the program; neither server nor network failed
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
 	case errors.As(err, &ex):
