@@ -36,7 +36,7 @@ func MinimumArgs(n int, what string) cobra.PositionalArgs {
 // NoArgs refuses positional arguments.
 func NoArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return FlagErrorf("unexpected argument %q", args[0])
+		return FlagErrorf("unexpected argument %s", Quote(args[0]))
 	}
 	return nil
 }

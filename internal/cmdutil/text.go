@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"strconv"
+	"strings"
+	"unicode"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // TextReader returns r as UTF-8 text without a byte order mark: lists
@@ -46,4 +50,15 @@ func LineScanner(r io.Reader) *bufio.Scanner {
 	sc := bufio.NewScanner(TextReader(r))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	return sc
+}
+
+// Quote puts s in double quotes for a message. Unlike %q it leaves
+// backslashes alone, so a Windows path reads as the user typed it
+// ("C:\models\x", not "C:\\models\\x"); only a string with a quote or a
+// control character in it is escaped as Go would.
+func Quote(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r == '"' || unicode.IsControl(r) || r == utf8.RuneError }) {
+		return strconv.Quote(s)
+	}
+	return `"` + s + `"`
 }

@@ -53,3 +53,19 @@ func TestLineScanner(t *testing.T) {
 		})
 	}
 }
+
+// A Windows path in a message reads as typed: single backslashes.
+func TestQuote(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`C:\ComfyUI\models\x.safetensors`: `"C:\ComfyUI\models\x.safetensors"`,
+		`models\Lora\*.safetensors`:       `"models\Lora\*.safetensors"`,
+		"Samurai 裸絞め":                     `"Samurai 裸絞め"`,
+		`say "hi"`:                        `"say \"hi\""`,
+		"line\r":                          `"line\r"`,
+	} {
+		if got := Quote(in); got != want {
+			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

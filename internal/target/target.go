@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Target is a parsed reference to a model, a version or a file.
@@ -35,7 +37,16 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("%q is not a model id, CivitAI URL or AIR: %s", e.Input, e.Reason)
+	return fmt.Sprintf("%s is not a model id, CivitAI URL or AIR: %s", quote(e.Input), e.Reason)
+}
+
+// quote is cmdutil.Quote (which this package is below): a Windows path
+// keeps its single backslashes ("C:\models\x" in a message misleads).
+func quote(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return r == '"' || unicode.IsControl(r) || r == utf8.RuneError }) {
+		return strconv.Quote(s)
+	}
+	return `"` + s + `"`
 }
 
 // Expected is the one-line description of valid targets, for hints.

@@ -129,3 +129,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A Windows path given where a model is expected is named as typed.
+func TestErrorQuotesAPathAsTyped(t *testing.T) {
+	t.Parallel()
+	_, err := Parse(`C:\models\x.safetensors`)
+	if err == nil || !strings.HasPrefix(err.Error(), `"C:\models\x.safetensors" is not a model id`) {
+		t.Errorf("err = %v", err)
+	}
+}

@@ -142,8 +142,8 @@ func run(ctx context.Context, o *Options) error {
 		case validHash(strings.TrimSpace(a)):
 			it.Lookup = strings.ToUpper(strings.TrimSpace(a))
 		default:
-			return cmdutil.WithHint(cmdutil.FlagErrorf("%q is neither an existing file nor a hash", a),
-				"give a file path, or a SHA-256 (64 hex digits), AutoV2 (10), AutoV3 (12), AutoV1 or CRC32 (8)")
+			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("%s is neither an existing file nor a hash", cmdutil.Quote(a)),
+				"give a file path, or a SHA-256 (64 hex digits), AutoV2 (10), AutoV3 (12), AutoV1 or CRC32 (8)")}
 		}
 	}
 	// Hash files first (local work, may take a while for big checkpoints).
