@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/civit/civit/internal/winfs"
 )
 
 // Reasons LinkCopies leaves a copy alone (wrapped with the path).
@@ -41,6 +43,12 @@ func LinkCopies(ctx context.Context, keep string, copies []string, want string, 
 	if got != want {
 		return fmt.Errorf("%s: %w", keep, ErrChanged)
 	}
+	// Windows: a link to a file a program holds open (a UI with the model
+	// loaded) can be made but neither renamed over a copy nor deleted, so
+	// it would stay beside the copy.
+	if err := winfs.Unheld(keep); err != nil {
+		return err
+	}
 	_, kdev := FileID(keep, kfi)
 	for _, c := range copies {
 		if ctx.Err() != nil {
@@ -71,6 +79,9 @@ func linkCopy(ctx context.Context, keep string, kfi os.FileInfo, kdev uint64, pa
 	}
 	if got != want {
 		return ErrChanged
+	}
+	if err := winfs.Unheld(path); err != nil {
+		return err
 	}
 	tmpf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.link")
 	if err != nil {

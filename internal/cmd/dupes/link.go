@@ -12,6 +12,7 @@ import (
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/store"
 	"github.com/civit/civit/internal/tableprinter"
+	"github.com/civit/civit/internal/winfs"
 )
 
 // link replaces the extra copies of each group by hard links to its first
@@ -19,6 +20,7 @@ import (
 func link(ctx context.Context, o *Options, st *store.Store, groups []Group) error {
 	ios := o.Factory.IOStreams
 	var linked, skipped, failed int
+	held := false // a failure was a file another program holds (Windows)
 	var freed int64
 	for _, g := range groups {
 		keep := g.Paths[0]
@@ -44,6 +46,7 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 				fmt.Fprintf(ios.ErrOut, "civit: note: left %s alone: %v (run `civit scan` to update the library)\n", path, err)
 			default:
 				failed++
+				held = held || winfs.InUse(err)
 				fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", path, err)
 			}
 		})
@@ -52,6 +55,7 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 				return ctx.Err()
 			}
 			failed++
+			held = held || winfs.InUse(err)
 			fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
 			continue
 		}
@@ -70,7 +74,11 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 	}
 	fmt.Fprintf(ios.ErrOut, "%d linked, %d left alone, %d failed; %s freed\n", linked, skipped, failed, tableprinter.Bytes(freed))
 	if failed > 0 {
-		return &cmdutil.PartialError{Failed: failed, Total: linked + skipped + failed, What: "copies"}
+		err := error(&cmdutil.PartialError{Failed: failed, Total: linked + skipped + failed, What: "copies"})
+		if held {
+			err = cmdutil.WithHint(err, "a program has a file named above open (a UI with the model loaded); close it, then run `civit dupes --link` again")
+		}
+		return err
 	}
 	return nil
 }
