@@ -36,7 +36,7 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 			continue // the new version's file, in another case (Windows)
 		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			err = fmt.Errorf("remove %s: %w", p, err)
+			// err is "remove PATH: ..." already.
 			if winfs.InUse(err) {
 				err = cmdutil.WithHint(err, fmt.Sprintf("close the program that has it open (a UI with the model loaded), then run `civit update %d --remove-old` again", u.ModelID))
 			}

@@ -41,6 +41,9 @@ func TestRemoveOldFileInUse(t *testing.T) {
 	if !errors.As(err, &he) || !strings.Contains(he.Hint, "civit update 7 --remove-old") {
 		t.Fatalf("err = %v, want a hint to close the program and run update 7 --remove-old again", err)
 	}
+	if n := strings.Count(err.Error(), old); n != 1 {
+		t.Errorf("err = %v: names the file %d times, want once", err, n)
+	}
 	if _, err := os.Stat(old); err != nil {
 		t.Errorf("the old file: %v", err)
 	}
