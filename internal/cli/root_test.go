@@ -32,6 +32,13 @@ func TestEveryCommandHasHelp(t *testing.T) {
 					t.Errorf("%s: Long help has no EXIT STATUS section", sub.CommandPath())
 				}
 			}
+			// cmd.exe passes single quotes on as part of the value
+			// ('~/models' makes a folder named so): examples quote with ".
+			for _, line := range strings.Split(sub.Example, "\n") {
+				if strings.HasPrefix(line, "$ ") && strings.Contains(line, "'") {
+					t.Errorf("%s: example %q uses single quotes, which cmd.exe does not understand", sub.CommandPath(), line)
+				}
+			}
 			walk(sub, depth+1)
 		}
 	}

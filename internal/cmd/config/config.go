@@ -31,9 +31,10 @@ func NewCmdConfig(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Use:   "config <command>",
 		Short: "Read and change civit's settings",
 		Long: strings.TrimSpace(`
-Read and change settings stored in $XDG_CONFIG_HOME/civit/config.json
-(mode 0600). Environment variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win
-over the file. In the folder settings (output_dir, root, roots) a leading ~
+Read and change settings stored in civit's config file, readable by you
+only: $XDG_CONFIG_HOME/civit/config.json, on Windows
+%AppData%\civit\config.json ('civit config path' prints it). Environment
+variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win over the file. In the folder settings (output_dir, root, roots) a leading ~
 stands for your home folder, in a file edited by hand too.
 
 Keys:
@@ -42,7 +43,7 @@ Keys:
 # store the API key (read from stdin so it stays out of the shell history)
 $ civit config set api_key -
 $ civit config set base_url https://civitai.red
-$ civit config set output_dir '~/models'
+$ civit config set output_dir "~/models"
 $ civit config list`),
 	}
 	run := func(opts *Options) func(*cobra.Command, []string) error {

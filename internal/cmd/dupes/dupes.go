@@ -53,7 +53,7 @@ EXIT STATUS
   could not be replaced (each is listed).`),
 		Example: strings.TrimSpace(`
 $ civit dupes
-$ civit dupes --json | jq '.[] | .paths[1:][]'
+$ civit dupes --json | jq ".[] | .paths[1:][]"
 $ civit dupes --link`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
