@@ -276,6 +276,7 @@ func classify(err error) errClass {
 		st *StallError
 		df *DiskFullError
 		tb *FileTooBigError
+		iu *InUseError // a UI holds the name for as long as it runs
 		ex *ExistsError
 		ne net.Error
 		ue *url.Error
@@ -287,7 +288,7 @@ func classify(err error) errClass {
 		}
 		return classPermanent
 	case errors.As(err, &hm), errors.As(err, &sm), errors.As(err, &uc),
-		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb),
+		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb), errors.As(err, &iu),
 		errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrBadFilename):
 		return classPermanent
 	case errors.As(err, &rc), errors.As(err, &st), errors.Is(err, ErrBusy):

@@ -3,6 +3,7 @@ package download
 import (
 	"context"
 	"errors"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -12,7 +13,7 @@ import (
 // over, which gives an *InUseError; any other error is returned at once.
 func TestRetryRename(t *testing.T) {
 	t.Parallel()
-	errHeld := errors.New("held")
+	var errHeld error = syscall.EBUSY // an Errno, as Windows gives (which looks like a net.Error)
 	errOther := errors.New("other")
 	held := func(err error) bool { return errors.Is(err, errHeld) }
 	tests := []struct {
@@ -53,6 +54,9 @@ func TestRetryRename(t *testing.T) {
 				}
 				if iu.Hint() == "" {
 					t.Error("no hint")
+				}
+				if !IsPermanent(err) {
+					t.Error("an InUseError is not permanent: the program holds the file until it is closed")
 				}
 			case tt.wantErr != nil:
 				if !errors.Is(err, tt.wantErr) || errors.As(err, &iu) {
