@@ -413,7 +413,7 @@ func run(ctx context.Context, o *Options) error {
 				ok = false
 				fail(err)
 			} else if len(p.remove) > 0 {
-				note("%s (%d) is up to date; removed %d older files", u.Model, u.ModelID, len(gone))
+				note("%s (%d) is up to date; removed %s", u.Model, u.ModelID, plural(len(gone), "older file"))
 			}
 		}
 		switch {
