@@ -235,3 +235,16 @@ func Partial(dest, identity string) (done, size int64, ok bool) {
 	}
 	return c.doneBytes(), c.Size, true
 }
+
+// Busy reports whether another process (another civit) is downloading to
+// dest right now: it holds the lock on dest's .part. The lock is tried and
+// let go at once.
+func Busy(dest string) bool {
+	part, _ := partPaths(dest)
+	f, err := openPartFile(part, false)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return errors.Is(lockFile(f), ErrBusy)
+}

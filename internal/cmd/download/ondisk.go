@@ -28,7 +28,12 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 	}
 	if err != nil {
 		done, total, ok := dl.Partial(it.Dest, identity(it))
-		if !ok {
+		switch {
+		case dl.Busy(it.Dest) && ok:
+			return fmt.Sprintf("being downloaded by another civit (%s of %s so far)", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
+		case dl.Busy(it.Dest):
+			return "being downloaded by another civit", size
+		case !ok:
 			return "", size
 		}
 		return fmt.Sprintf("partial: resumes at %s of %s", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
