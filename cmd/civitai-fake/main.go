@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&opts.DownloadLimit, "download-limit", 0, "downloads allowed per key and minute (0: unlimited)")
 	fs.BoolVar(&opts.RequireAuthForDownloads, "require-auth", false, "every download needs a valid key")
 	fs.BoolVar(&opts.CountPageTotals, "count-page-totals", false, "/tags and /creators report exact totalItems and totalPages instead of 0")
-	fs.Var(&faults, "fault", "fault `rule` such as 'host=storage,path=/model,bytes-per-sec=20000000' (repeatable)")
+	fs.Var(&faults, "fault", "fault `rule` such as 'host=storage,path=/model,bytes-per-sec=20000000' or 'host=storage,max-concurrent=4,status=503' (repeatable)")
 	fs.BoolVar(&printFixtures, "print-fixtures", false, "print the fixtures after the ready line")
 	fs.BoolVar(&quiet, "quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {

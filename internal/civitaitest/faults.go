@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -61,6 +62,13 @@ type FaultRule struct {
 	// answer (a storage that names the file differently from the signed
 	// URL's response-content-disposition, or names it "../../x").
 	Disposition string `json:"disposition,omitempty"`
+	// MaxConcurrent > 0 makes the rule apply only to a request that
+	// arrives while MaxConcurrent matching requests are already being
+	// answered: with Status 503 it is a storage that takes at most that
+	// many connections at once and refuses the others (S3's and R2's
+	// "SlowDown", B2's "too busy"), as object stores and CDNs do per
+	// client.
+	MaxConcurrent int `json:"maxConcurrent,omitempty"`
 }
 
 // UnmarshalJSON accepts durations as Go duration strings ("250ms") or as
@@ -105,7 +113,7 @@ func jsonDuration(raw json.RawMessage) (time.Duration, error) {
 // --fault flag: comma-separated keys host, path, times, skip, latency,
 // status, retry-after (seconds, a date, or "none"), html-maintenance,
 // reset, drop-after-bytes, stall, stall-after-bytes, ignore-range,
-// bytes-per-sec, body, content-type, disposition.
+// bytes-per-sec, body, content-type, disposition, max-concurrent.
 // Boolean keys may appear without a value. Example:
 // "host=storage,path=/model,bytes-per-sec=20000000".
 func ParseFaultRule(s string) (FaultRule, error) {
@@ -169,6 +177,8 @@ func ParseFaultRule(s string) (FaultRule, error) {
 			r.BytesPerSec, err = nonNegInt64(v)
 		case "disposition":
 			r.Disposition = v
+		case "max-concurrent":
+			r.MaxConcurrent, err = nonNegInt(v)
 		default:
 			return r, fmt.Errorf("unknown fault key %q", k)
 		}
@@ -204,9 +214,10 @@ func nonNegDuration(s string) (time.Duration, error) {
 }
 
 type faultState struct {
-	rule    FaultRule
-	seen    int
-	applied int
+	rule     FaultRule
+	seen     int
+	applied  int
+	inflight int // matching requests being answered (MaxConcurrent rules)
 }
 
 // AddFault appends a fault rule.
@@ -235,17 +246,36 @@ func (s *Server) Faults() []FaultRule {
 }
 
 // activeFaults counts the request against every matching rule and returns
-// the rules that apply to it.
-func (s *Server) activeFaults(host string, r *http.Request) []FaultRule {
+// the rules that apply to it, and a function to call (once or more) when
+// the request has been answered.
+func (s *Server) activeFaults(host string, r *http.Request) ([]FaultRule, func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []FaultRule
+	var counted []*faultState
+	var once sync.Once
+	done := func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			for _, f := range counted {
+				f.inflight--
+			}
+		})
+	}
 	for _, f := range s.faults {
 		if f.rule.Host != "" && f.rule.Host != host {
 			continue
 		}
 		if !strings.HasPrefix(r.URL.Path, f.rule.PathPrefix) {
 			continue
+		}
+		if f.rule.MaxConcurrent > 0 {
+			f.inflight++
+			counted = append(counted, f)
+			if f.inflight <= f.rule.MaxConcurrent {
+				continue
+			}
 		}
 		f.seen++
 		if f.seen <= f.rule.Skip {
@@ -257,18 +287,21 @@ func (s *Server) activeFaults(host string, r *http.Request) []FaultRule {
 		f.applied++
 		out = append(out, f.rule)
 	}
-	return out
+	return out, done
 }
 
 func (s *Server) withFaults(host string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rules := s.activeFaults(host, r)
+		rules, done := s.activeFaults(host, r)
+		defer done()
 		if len(rules) == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx := r.Context()
-		sw := &shapedWriter{ResponseWriter: w, ctx: ctx}
+		// A request stops counting for max-concurrent when its last byte
+		// is sent, as on a real server, not when the handler returns.
+		sw := &shapedWriter{ResponseWriter: w, ctx: ctx, onSent: done}
 		var terminal *FaultRule
 		for i := range rules {
 			fr := &rules[i]
@@ -424,6 +457,9 @@ type shapedWriter struct {
 	// disposition, when set, replaces Content-Disposition on 2xx answers.
 	disposition string
 	wroteHeader bool
+	// onSent, if set, is called when the body's last byte (per
+	// Content-Length) has been written.
+	onSent func()
 }
 
 func (w *shapedWriter) WriteHeader(code int) {
@@ -492,6 +528,10 @@ func (w *shapedWriter) Write(p []byte) (int, error) {
 		if err != nil {
 			return total, err
 		}
+		if w.onSent != nil && strconv.FormatInt(w.written, 10) == w.Header().Get("Content-Length") {
+			w.Flush()
+			w.onSent()
+		}
 		if w.bps > 0 {
 			w.Flush()
 		}
@@ -529,5 +569,6 @@ func (r FaultRule) String() string {
 	add(r.IgnoreRange, "ignore-range")
 	add(r.BytesPerSec != 0, "bytes-per-sec="+strconv.FormatInt(r.BytesPerSec, 10))
 	add(r.Disposition != "" && !strings.Contains(r.Disposition, ","), "disposition="+r.Disposition)
+	add(r.MaxConcurrent != 0, "max-concurrent="+strconv.Itoa(r.MaxConcurrent))
 	return strings.Join(p, ",")
 }

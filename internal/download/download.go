@@ -162,6 +162,7 @@ type Result struct {
 	Retries  int   // failed requests that were retried
 	Steals   int   // ranges taken over from a slower connection
 	Ahead    int   // requests sent before the previous piece had ended
+	Refused  int   // requests the host refused while others streamed (busy.go)
 	Restarts int   // clean restarts (remote changed, resume state unusable)
 	ReadBack int64 // bytes hashed by reading them back from the page cache
 }
@@ -236,6 +237,10 @@ const (
 	EventVerify
 	// EventDone: the file is complete under its final name.
 	EventDone
+	// EventBusy: the host refused one more request (Err, a 429 or 503)
+	// while others to it were in flight: from now on the downloads send it
+	// no more at once than it took (see busy.go).
+	EventBusy
 )
 
 // Event is a progress report of one download.
@@ -256,6 +261,7 @@ type Downloader struct {
 	client *http.Client
 	bufs   sync.Pool // *[]byte of opts.BufferSize
 	raw    rawWriters
+	hosts  hostSlots // requests in flight per host, and learned limits (busy.go)
 }
 
 // New returns a Downloader with opts completed by defaults.

@@ -1163,7 +1163,9 @@ func TestFailedEarlyRequestsAreRetries(t *testing.T) {
 		// mostly sent ahead (TestRequestsSentAhead).
 		if n > 4 && failed.Load() < 4 {
 			failed.Add(1)
-			return &fault{Status: 503, Body: "busy", RetryAfter: "0"}
+			// 500, not 503: a 503 while other requests are in flight is
+			// the host's limit (busy.go), handled without a retry.
+			return &fault{Status: 500, Body: "oops", RetryAfter: "0"}
 		}
 		return nil
 	})

@@ -69,6 +69,7 @@ type job struct {
 	requests  atomic.Int64
 	ahead     atomic.Int64
 	retries   atomic.Int64
+	refused   atomic.Int64
 	restarts  int
 	discarded int
 	resumed   bool
@@ -290,7 +291,18 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 	var first *stream
 	if st == nil || seg0 != nil {
 		var err error
-		first, st, err = j.probe(ctx, st, seg0)
+		// A host that caps connections may refuse the probe and answer
+		// some of the requests sent with it: those would hold its slots,
+		// unread, until the probe gets one. Close them and hand their
+		// pieces to the workers.
+		onRefusal := func() {
+			for _, p := range early {
+				p.discard()
+				sched.giveBack(p.seg)
+			}
+			early = nil
+		}
+		first, st, err = j.probe(ctx, st, seg0, onRefusal)
 		if err != nil {
 			discardEarly()
 			var rs *restartError
@@ -412,7 +424,9 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 // probe sends the first request, with retries, and settles size, validator
 // and mode from its answer. It returns the open response (for the first
 // range) and the state, which is nil when a saved state was discarded.
-func (j *job) probe(ctx context.Context, st *control, seg0 *segment) (*stream, *control, error) {
+// onRefusal, if not nil, is called once when the host refuses the probe
+// (429, 503).
+func (j *job) probe(ctx context.Context, st *control, seg0 *segment, onRefusal func()) (*stream, *control, error) {
 	attempts := 0
 	noRange := false
 	for {
@@ -427,7 +441,7 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment) (*stream, *
 		if st != nil && !noRange {
 			ifRange = ifRangeValue(st.ETag, st.LastModified)
 		}
-		s, gen, err := j.open(ctx, from, to, ifRange)
+		s, gen, err := j.open(ctx, from, to, ifRange, nil)
 		if err == nil {
 			st, err = j.accept(s, st)
 			if err == nil {
@@ -448,6 +462,10 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment) (*stream, *
 				noRange = true // e.g. an empty file: ask without Range
 				continue
 			}
+		}
+		if onRefusal != nil && isRefusal(err) {
+			onRefusal()
+			onRefusal = nil
 		}
 		retry, err := j.retryable(ctx, err, gen, &attempts)
 		if !retry {
@@ -572,6 +590,7 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream, next *prefetc
 		buf.next.discard()
 	}()
 	var early *prefetched // the early request's failure, if it failed
+	refusals := 0         // in a row (busy.go)
 	for {
 		if seg == nil && buf.next != nil {
 			var r prefetched
@@ -581,16 +600,38 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream, next *prefetc
 				early = &r
 			}
 		}
+		var sl *slot
 		if seg == nil {
+			// The host's slot first: a worker waiting for one holds no
+			// piece that the others would have to steal (busy.go).
+			u, _ := j.urls.current()
+			var err error
+			if sl, err = j.d.hosts.acquire(ctx, hostOf(u), j.sched.complete()); err != nil || sl == nil {
+				return err
+			}
 			if seg = j.sched.next(); seg == nil {
+				sl.release()
 				return nil
 			}
 		}
 		buf.asked = false
-		if err := j.fetch(ctx, seg, s, early, buf); err != nil {
-			return err
-		}
+		err := j.fetch(ctx, seg, s, early, buf, sl)
 		seg, s, early = nil, nil, nil
+		var y *errYield
+		switch {
+		case errors.As(err, &y):
+			refusals++
+			if buf.next != nil {
+				continue // a request already answered: take it
+			}
+			if err := j.pause(ctx, y, refusals); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		default:
+			refusals = 0
+		}
 	}
 }
 
@@ -605,12 +646,16 @@ type workBuf struct {
 
 // fetch downloads one segment, retrying from the last written byte. s is
 // the segment's already open response, or nil; early, when not nil, is the
-// failure of the request sent ahead for it, handled like fetch's own.
-func (j *job) fetch(ctx context.Context, seg *segment, s *stream, early *prefetched, buf *workBuf) error {
+// failure of the request sent ahead for it, handled like fetch's own. sl,
+// when not nil, is the host's slot for the first request.
+func (j *job) fetch(ctx context.Context, seg *segment, s *stream, early *prefetched, buf *workBuf, sl *slot) error {
 	attempts := 0
 	defer func() {
 		if s != nil {
 			s.close()
+		}
+		if sl != nil {
+			sl.release()
 		}
 	}()
 	for {
@@ -625,9 +670,13 @@ func (j *job) fetch(ctx context.Context, seg *segment, s *stream, early *prefetc
 			if early != nil {
 				gen, err, early = early.gen, early.err, nil
 			} else {
-				ns, gen, err = j.openRange(ctx, seg, pos, end)
+				ns, gen, err = j.openRange(ctx, seg, pos, end, sl)
+				sl = nil
 			}
 			if err != nil {
+				if j.refusedBusy(err) {
+					return j.yield(seg, err)
+				}
 				retry, rerr := j.retryable(ctx, err, gen, &attempts)
 				if retry {
 					continue
@@ -657,7 +706,7 @@ func (j *job) fetch(ctx context.Context, seg *segment, s *stream, early *prefetc
 
 // openRange requests [pos, end) for seg and checks that the answer belongs
 // to the same object.
-func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64) (*stream, int, error) {
+func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64, sl *slot) (*stream, int, error) {
 	from, to := pos, end-1
 	if end == math.MaxInt64 {
 		to = -1
@@ -665,7 +714,7 @@ func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64) (*str
 	if j.streamMode && pos == 0 {
 		from = -1 // the server ignores ranges anyway: a plain GET
 	}
-	s, gen, err := j.open(ctx, from, to, ifRangeValue(j.etag, j.lastMod))
+	s, gen, err := j.open(ctx, from, to, ifRangeValue(j.etag, j.lastMod), sl)
 	if err != nil {
 		return nil, gen, err
 	}
@@ -993,6 +1042,7 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		BytesFetched: j.fetched.Load(),
 		Requests:     int(j.requests.Load()),
 		Retries:      int(j.retries.Load()),
+		Refused:      int(j.refused.Load()),
 		Steals:       steals,
 		Ahead:        int(j.ahead.Load()),
 		Restarts:     j.restarts + j.discarded,

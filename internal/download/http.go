@@ -76,6 +76,8 @@ type stream struct {
 	cancel context.CancelCauseFunc
 	timer  *time.Timer
 	stall  time.Duration
+	// slot is the request's place at the host (busy.go).
+	slot *slot
 }
 
 // read fills p as far as the body allows. The watchdog runs only while
@@ -118,11 +120,28 @@ func (s *stream) read(p []byte) (int, error) {
 // to the pool (keep-alive); otherwise the connection is dropped, which is
 // what we want for a range that was cut short.
 func (s *stream) close() {
+	if s.slot != nil {
+		if s.cutShort() {
+			// The host goes on sending, and counting the request, until
+			// it notices the connection is gone: free the slot then.
+			time.AfterFunc(min(max(4*s.wait, 100*time.Millisecond), 2*time.Second), s.slot.release)
+		} else {
+			s.slot.release()
+		}
+	}
 	s.timer.Stop()
 	if s.resp != nil {
 		s.resp.Body.Close()
 	}
 	s.cancel(nil)
+}
+
+// cutShort reports whether the body is closed before its end.
+func (s *stream) cutShort() bool {
+	if s.eof || s.resp == nil {
+		return false
+	}
+	return s.end < 0 || s.start+s.consumed < s.end
 }
 
 // urlState is the current signed URL, shared by all connections of one
@@ -184,14 +203,24 @@ func (e *errRangeUnsatisfiable) Error() string {
 
 // open sends one GET for [from, to] (to < 0: open-ended; from < 0: no Range
 // header) and checks the status. ifRange is the validator for If-Range, ""
-// for none.
-func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream, int, error) {
+// for none. sl is the request's slot of the host (busy.go), nil to wait
+// for one here; the response holds it until closed.
+func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot) (*stream, int, error) {
 	u, gen := j.urls.current()
 	if u == "" {
 		if err := j.urls.refresh(ctx, gen, errors.New("no download URL")); err != nil {
+			if sl != nil {
+				sl.release()
+			}
 			return nil, gen, err
 		}
 		u, gen = j.urls.current()
+	}
+	if sl == nil {
+		var err error
+		if sl, err = j.d.hosts.acquire(ctx, hostOf(u), nil); err != nil {
+			return nil, gen, err
+		}
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	stall := j.d.opts.StallTimeout
@@ -211,6 +240,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 		cancel(&StallError{Timeout: stall})
 	})
 	fail := func(err error) (*stream, int, error) {
+		sl.release()
 		timer.Stop()
 		cancel(nil)
 		return nil, gen, err
@@ -252,7 +282,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	s := &stream{
 		resp: resp, body: resp.Body, ctx: rctx, cancel: cancel, timer: timer, stall: stall,
 		etag: resp.Header.Get("ETag"), lastMod: resp.Header.Get("Last-Modified"),
-		total: -1, end: -1, mark: mk,
+		total: -1, end: -1, mark: mk, slot: sl,
 	}
 	if resp.ProtoMajor == 1 { // an HTTP/2 connection carries other streams too
 		mk.attach(conn)
@@ -280,12 +310,14 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 			s.close()
 			return nil, gen, fmt.Errorf("Content-Length %d does not match Content-Range %q", resp.ContentLength, resp.Header.Get("Content-Range"))
 		}
+		j.d.hosts.answered(sl)
 		return s, gen, nil
 	case http.StatusOK:
 		s.full = true
 		s.start = 0
 		s.end = resp.ContentLength // -1 when unknown
 		s.total = resp.ContentLength
+		j.d.hosts.answered(sl)
 		return s, gen, nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		total := int64(-1)
@@ -306,7 +338,11 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string) (*stream
 	he.Body = errorBody(snip[:n], resp.StatusCode)
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	s.eof = true
+	busy := (he.StatusCode == 429 || he.StatusCode == 503) && j.d.hosts.refused(sl)
 	s.close()
+	if busy {
+		return nil, gen, &errBusy{he}
+	}
 	return nil, gen, he
 }
 

@@ -60,7 +60,7 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 	j := &job{d: d, urls: &urlState{url: rs.URL()}}
 	ctx := context.Background()
 
-	s, _, err := j.open(ctx, 0, int64(len(body))-1, "")
+	s, _, err := j.open(ctx, 0, int64(len(body))-1, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func testLowWaterMark(t *testing.T, useTLS bool) {
 
 	rs.configure(func(rs *rangeServer) { rs.rate = 0 })
 	start := time.Now()
-	s2, _, err := j.open(ctx, 0, 99, "")
+	s2, _, err := j.open(ctx, 0, 99, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestSlowdownUnderARaisedMarkIsNotAStall(t *testing.T) {
 	opts := testOptions()
 	opts.StallTimeout = 300 * time.Millisecond
 	j := &job{d: New(opts), urls: &urlState{url: srv.URL}}
-	s, _, err := j.open(context.Background(), -1, -1, "")
+	s, _, err := j.open(context.Background(), -1, -1, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

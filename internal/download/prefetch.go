@@ -30,9 +30,15 @@ type prefetched struct {
 // rest of its current piece (own) arrives within about one request wait,
 // lead bytes. When no piece is pending it steals early, from a range that
 // has more than two waits' worth of bytes left. It returns nil when there
-// is nothing worth taking.
+// is nothing worth taking, or when the host takes no more requests at once
+// (busy.go).
 func (j *job) sendAhead(ctx context.Context, own *segment, lead int64) *prefetch {
 	if j.streamMode {
+		return nil
+	}
+	u, _ := j.urls.current()
+	slot := j.d.hosts.tryAcquire(hostOf(u), 1, 0)
+	if len(slot) == 0 {
 		return nil
 	}
 	seg := j.sched.nextPending()
@@ -40,13 +46,14 @@ func (j *job) sendAhead(ctx context.Context, own *segment, lead int64) *prefetch
 		seg = j.sched.stealAhead(2*lead, own)
 	}
 	if seg == nil {
+		slot[0].release()
 		return nil
 	}
 	j.ahead.Add(1)
 	p := &prefetch{seg: seg, done: make(chan prefetched, 1)}
 	go func() {
 		pos, end := j.sched.position(seg)
-		s, gen, err := j.openRange(ctx, seg, pos, end)
+		s, gen, err := j.openRange(ctx, seg, pos, end, slot[0])
 		p.done <- prefetched{s, gen, err}
 	}()
 	return p
@@ -70,21 +77,29 @@ func (p *prefetch) take(j *job) (*segment, prefetched) {
 // while the probe's is in flight (the file's size is known from the API or
 // from the saved state). ifRange comes from the saved state, if any; the
 // answers are checked against the probe's when the workers take them.
+// Where the host takes few requests at once (busy.go), it sends only as
+// many as are free now, less one for the probe: the answers wait unread
+// until the probe's arrives, and must not keep it from its slot.
 func (j *job) sendWithProbe(ctx context.Context, sched *scheduler, n int, st *control) []*prefetch {
 	ifRange := ""
 	if st != nil {
 		ifRange = ifRangeValue(st.ETag, st.LastModified)
 	}
+	u, _ := j.urls.current()
+	slots := j.d.hosts.tryAcquire(hostOf(u), n, 1)
 	var out []*prefetch
-	for range n {
+	for i, slot := range slots {
 		seg := sched.nextPending()
 		if seg == nil {
+			for _, free := range slots[i:] {
+				free.release()
+			}
 			break
 		}
 		p := &prefetch{seg: seg, done: make(chan prefetched, 1), unchecked: true}
 		go func() {
 			pos, end := sched.position(seg)
-			s, gen, err := j.open(ctx, pos, end-1, ifRange)
+			s, gen, err := j.open(ctx, pos, end-1, ifRange, slot)
 			p.done <- prefetched{s, gen, err}
 		}()
 		out = append(out, p)

@@ -49,6 +49,8 @@ type scheduler struct {
 	active       []*segment
 	steals       int
 	segments     int // ranges handed out
+	// completed is closed when every byte of a known size is written.
+	completed chan struct{}
 }
 
 // newScheduler plans [0,size) minus done. size < 0 means unknown: a single
@@ -217,6 +219,24 @@ func (s *scheduler) commit(seg *segment, k int64) {
 	}
 }
 
+// giveBack ends seg at what was written and returns the rest of it to the
+// pending ranges, in order, for another worker (a connection the host
+// refused, see busy.go).
+func (s *scheduler) giveBack(seg *segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rest := (span{seg.written, seg.end}); rest.end > rest.start {
+		i := 0
+		for i < len(s.pending) && s.pending[i].start < rest.start {
+			i++
+		}
+		s.pending = append(s.pending[:i], append([]span{rest}, s.pending[i:]...)...)
+		s.pendingBytes += rest.end - rest.start
+	}
+	seg.claimed, seg.end = seg.written, seg.written
+	s.retire(seg)
+}
+
 // release gives back claimed-but-unwritten bytes after a failed write.
 func (s *scheduler) release(seg *segment) {
 	s.mu.Lock()
@@ -252,6 +272,32 @@ func (s *scheduler) setSize(seg *segment, n int64) {
 	}
 }
 
+// complete returns a channel closed once every byte is written (never,
+// while the size is unknown).
+func (s *scheduler) complete() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checkComplete()
+	return s.completed
+}
+
+// checkComplete closes completed when done covers the file. Caller holds
+// s.mu.
+func (s *scheduler) checkComplete() {
+	if s.completed == nil {
+		s.completed = make(chan struct{})
+	}
+	select {
+	case <-s.completed:
+		return
+	default:
+	}
+	if s.size >= 0 && len(s.pending) == 0 && len(s.active) == 0 &&
+		(s.size == 0 || len(s.done) == 1 && s.done[0] == span{0, s.size}) {
+		close(s.completed)
+	}
+}
+
 // retire moves a finished segment to the done list. Caller holds s.mu.
 func (s *scheduler) retire(seg *segment) {
 	for i, a := range s.active {
@@ -263,6 +309,7 @@ func (s *scheduler) retire(seg *segment) {
 	if seg.end > seg.start {
 		s.done = mergeSpans(append(s.done, span{seg.start, seg.end}))
 	}
+	s.checkComplete()
 }
 
 // reset forgets everything written (single-stream restart from byte 0).

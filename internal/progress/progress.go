@@ -33,6 +33,8 @@ type Tracker struct {
 	finished   atomic.Int64
 	failed     atomic.Int64
 
+	busy sync.Once // Busy prints once
+
 	start time.Time
 	mu    sync.Mutex // guards output in plain mode and bar creation
 	p     *mpb.Progress
@@ -119,6 +121,24 @@ func (t *Tracker) Warn(format string, args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	fmt.Fprint(t.w, msg)
+}
+
+// Busy reports, once per run, that the download host refused more
+// connections (err) and the downloads go on with those it takes.
+func (t *Tracker) Busy(err error) {
+	if t.quiet {
+		return
+	}
+	t.busy.Do(func() {
+		msg := fmt.Sprintf("civit: note: the download host refused more connections (%v); going on with those it takes\n", err)
+		if t.tty && t.p != nil {
+			t.p.Write([]byte(msg))
+			return
+		}
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		fmt.Fprint(t.w, msg)
+	})
 }
 
 // File is one download's progress.

@@ -127,6 +127,29 @@ func TestLocalCopyLines(t *testing.T) {
 	}
 }
 
+// A host that caps connections refuses many requests of a run: the user is
+// told once, and not at all with --quiet.
+func TestBusyIsReportedOnce(t *testing.T) {
+	t.Parallel()
+	for _, quiet := range []bool{false, true} {
+		var b safeBuffer
+		tr := New(&b, Options{Quiet: quiet})
+		f := tr.File("x.safetensors")
+		for range 8 {
+			tr.Busy(errors.New("503 Service Unavailable: SlowDown"))
+		}
+		f.Finish(nil, "")
+		tr.Wait()
+		want := 1
+		if quiet {
+			want = 0
+		}
+		if n := strings.Count(b.String(), "civit: note: the download host refused more connections (503 Service Unavailable: SlowDown); going on with those it takes\n"); n != want {
+			t.Errorf("quiet=%v: %d notes, want %d:\n%s", quiet, n, want, b.String())
+		}
+	}
+}
+
 // A server that answers errors must not leave the user with silence or a
 // "0 B of 0 B" line: the status says civit waits, and a retry is reported,
 // once per file per retryEvery even when every connection fails at once.

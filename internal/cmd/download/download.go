@@ -106,7 +106,8 @@ server's, made safe (no paths, no control characters, no reserved names).
 The engine splits each file over -x connections (default 8, at most 16),
 runs -j files at once (default 5), resumes after Ctrl-C, a crash or a reboot
 (re-run the same command), and verifies the published SHA-256 while the
-bytes arrive. Until a file is complete and verified it lives in NAME.part
+bytes arrive. A storage host that refuses some connections (503 or 429
+while others stream) gets only as many at once as it takes. Until a file is complete and verified it lives in NAME.part
 beside a small NAME.part.civit control file: a wrong or partial file never
 has the final name. A file already there with the right hash is skipped; a
 different file is not replaced without --force. A file the library (see

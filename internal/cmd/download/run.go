@@ -124,6 +124,8 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 			f.Restart(ev.Err)
 		case dl.EventRetry:
 			f.Retry(ev.Err, ev.Attempt, ev.Wait)
+		case dl.EventBusy:
+			tr.Busy(ev.Err)
 		}
 	}
 	engine := dl.New(eopts)
