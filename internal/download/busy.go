@@ -146,15 +146,14 @@ func (h *hostSlots) acquire(ctx context.Context, host string, done <-chan struct
 	}
 }
 
-// tryAcquire takes up to n slots for host without waiting, leaving keep
-// free.
-func (h *hostSlots) tryAcquire(host string, n, keep int) []*slot {
+// tryAcquire takes up to n slots for host without waiting.
+func (h *hostSlots) tryAcquire(host string, n int) []*slot {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.get(host)
 	h.regrow(s)
 	var out []*slot
-	for len(out) < n && len(s.waiters) == 0 && (s.limit == 0 || s.inflight+keep < s.limit) {
+	for len(out) < n && len(s.waiters) == 0 && (s.limit == 0 || s.inflight < s.limit) {
 		out = append(out, h.grant(s, host))
 	}
 	return out

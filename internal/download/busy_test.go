@@ -40,7 +40,7 @@ func TestHostSlots(t *testing.T) {
 	if got := h.limitOf(host); got != 2 {
 		t.Fatalf("limit after the burst = %d, want 2 (what the host took)", got)
 	}
-	if got := h.tryAcquire(host, 4, 0); len(got) != 0 {
+	if got := h.tryAcquire(host, 4); len(got) != 0 {
 		t.Fatalf("tryAcquire at the limit got %d slots", len(got))
 	}
 
@@ -119,7 +119,7 @@ func TestHostSlots(t *testing.T) {
 
 	// After regrowEvery one more request at once is tried.
 	now = now.Add(regrowEvery)
-	if got := h.tryAcquire(host, 4, 0); len(got) != 2 {
+	if got := h.tryAcquire(host, 4); len(got) != 2 {
 		t.Errorf("after regrowEvery tryAcquire got %d slots, want 2", len(got))
 	}
 	h.mu.Lock()
@@ -205,6 +205,30 @@ func TestHostConnectionLimit(t *testing.T) {
 		t.Errorf("learned limit %d, want 1 or 2", l)
 	}
 	t.Logf("503s %d, yields %d, limit %d", n503, refused, d.hosts.limitOf(host))
+
+	// The next file of the run starts within the learned limit: its
+	// probe has a slot before the requests sent with it take the rest,
+	// and the host refuses (next to) nothing.
+	id := files[0]
+	ff, _ := srv.Catalog.File(id)
+	u, err := srv.SignedURL(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := d.Download(t.Context(), Request{Source: Source{URL: u}, Dest: filepath.Join(t.TempDir(), ff.Name),
+		Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: 8})
+	if err != nil {
+		t.Fatalf("third download: %v", err)
+	}
+	more := -n503
+	for _, r := range srv.Requests() {
+		if r.Host == "storage" && r.Status == 503 {
+			more++
+		}
+	}
+	if more > 1 {
+		t.Errorf("third download: %d more requests refused (%d yields), want at most 1", more, res.Refused)
+	}
 }
 
 // A storage that refuses everything is a failure, not a limit: the

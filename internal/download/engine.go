@@ -284,12 +284,24 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 		}
 		early = nil
 	}
+	probing := st == nil || seg0 != nil
+	var probeSlot *slot
+	if probing {
+		// The probe's slot of the host first (busy.go): where the host
+		// takes few requests at once, the probe must not wait for a slot
+		// that the requests sent with it hold, unread, until it returns.
+		u, _ := j.urls.current()
+		var err error
+		if probeSlot, err = j.d.hosts.acquire(ctx, hostOf(u), nil); err != nil {
+			return nil, err
+		}
+	}
 	if seg0 != nil && conns > 1 {
 		early = j.sendWithProbe(ctx, sched, conns-1, st)
 	}
 
 	var first *stream
-	if st == nil || seg0 != nil {
+	if probing {
 		var err error
 		// A host that caps connections may refuse the probe and answer
 		// some of the requests sent with it: those would hold its slots,
@@ -302,7 +314,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 			}
 			early = nil
 		}
-		first, st, err = j.probe(ctx, st, seg0, onRefusal)
+		first, st, err = j.probe(ctx, st, seg0, probeSlot, onRefusal)
 		if err != nil {
 			discardEarly()
 			var rs *restartError
@@ -424,9 +436,9 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 // probe sends the first request, with retries, and settles size, validator
 // and mode from its answer. It returns the open response (for the first
 // range) and the state, which is nil when a saved state was discarded.
-// onRefusal, if not nil, is called once when the host refuses the probe
-// (429, 503).
-func (j *job) probe(ctx context.Context, st *control, seg0 *segment, onRefusal func()) (*stream, *control, error) {
+// sl is the host's slot for the first request. onRefusal, if not nil, is
+// called once when the host refuses the probe (429, 503).
+func (j *job) probe(ctx context.Context, st *control, seg0 *segment, sl *slot, onRefusal func()) (*stream, *control, error) {
 	attempts := 0
 	noRange := false
 	for {
@@ -441,7 +453,8 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment, onRefusal f
 		if st != nil && !noRange {
 			ifRange = ifRangeValue(st.ETag, st.LastModified)
 		}
-		s, gen, err := j.open(ctx, from, to, ifRange, nil)
+		s, gen, err := j.open(ctx, from, to, ifRange, sl)
+		sl = nil
 		if err == nil {
 			st, err = j.accept(s, st)
 			if err == nil {

@@ -37,7 +37,7 @@ func (j *job) sendAhead(ctx context.Context, own *segment, lead int64) *prefetch
 		return nil
 	}
 	u, _ := j.urls.current()
-	slot := j.d.hosts.tryAcquire(hostOf(u), 1, 0)
+	slot := j.d.hosts.tryAcquire(hostOf(u), 1)
 	if len(slot) == 0 {
 		return nil
 	}
@@ -78,15 +78,15 @@ func (p *prefetch) take(j *job) (*segment, prefetched) {
 // from the saved state). ifRange comes from the saved state, if any; the
 // answers are checked against the probe's when the workers take them.
 // Where the host takes few requests at once (busy.go), it sends only as
-// many as are free now, less one for the probe: the answers wait unread
-// until the probe's arrives, and must not keep it from its slot.
+// many as are free now (the probe has its slot already): the answers wait
+// unread until the probe's arrives.
 func (j *job) sendWithProbe(ctx context.Context, sched *scheduler, n int, st *control) []*prefetch {
 	ifRange := ""
 	if st != nil {
 		ifRange = ifRangeValue(st.ETag, st.LastModified)
 	}
 	u, _ := j.urls.current()
-	slots := j.d.hosts.tryAcquire(hostOf(u), n, 1)
+	slots := j.d.hosts.tryAcquire(hostOf(u), n)
 	var out []*prefetch
 	for i, slot := range slots {
 		seg := sched.nextPending()
