@@ -81,8 +81,9 @@ CIVITAI_API_KEY      API key for downloads that need an account and for
                      newlines around the key are ignored. The key is sent only
                      as "Authorization: Bearer" to the API host, never to file
                      storage, and never printed.
-CIVITAI_BASE_URL     API base URL (default https://civitai.com; https://civitai.red
-                     works the same; a fake server such as http://127.0.0.1:8787).
+CIVITAI_BASE_URL     API base URL (default https://civitai.com;
+                     https://civitai.red works the same; a fake server such
+                     as http://127.0.0.1:8787).
 HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
                      proxies, as in any Go program (http://, https:// and
                      socks5:// URLs).

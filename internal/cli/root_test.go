@@ -3,6 +3,7 @@ package cli
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -37,6 +38,14 @@ func TestEveryCommandHasHelp(t *testing.T) {
 			for _, line := range strings.Split(sub.Example, "\n") {
 				if strings.HasPrefix(line, "$ ") && strings.Contains(line, "'") {
 					t.Errorf("%s: example %q uses single quotes, which cmd.exe does not understand", sub.CommandPath(), line)
+				}
+			}
+			// The long help is prose wrapped for an 80-column terminal
+			// (lines a hand edit left long read badly there); tables
+			// (| rows) may be wider.
+			for _, line := range strings.Split(sub.Long, "\n") {
+				if n := utf8.RuneCountInString(line); n > 80 && !strings.HasPrefix(line, "|") {
+					t.Errorf("%s: Long help line of %d characters: %q", sub.CommandPath(), n, line)
 				}
 			}
 			walk(sub, depth+1)

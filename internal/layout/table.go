@@ -60,11 +60,12 @@ func describe(modelTypes, fileTypes []string) string {
 func Markdown(l Layout) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s (`--layout %s`)\n\n", l.Title(), l)
-	fmt.Fprintf(&b, "Root (`--root`): %s.", RootHelp(l))
+	root := fmt.Sprintf("Root (`--root`): %s.", RootHelp(l))
 	if l == InvokeAI {
-		b.WriteString(" `<base>` is the InvokeAI base of the model's CivitAI base model: " +
-			"`sd-1`, `sd-2`, `sdxl` (also Pony, Illustrious, NoobAI), `sd-3`, `flux`, `flux2`, `z-image`, `qwen-image`, else `any`.")
+		root += " `<base>` is the InvokeAI base of the model's CivitAI base model: " +
+			"`sd-1`, `sd-2`, `sdxl` (also Pony, Illustrious, NoobAI), `sd-3`, `flux`, `flux2`, `z-image`, `qwen-image`, else `any`."
 	}
+	b.WriteString(wrap(root))
 	if l == Flat {
 		b.WriteString("\n")
 		return b.String()
@@ -102,13 +103,35 @@ func MarkdownAll() string {
 func subdirMarkdown() string {
 	var b strings.Builder
 	b.WriteString("### Subfolders (`--subdir TEMPLATE`)\n\n")
-	b.WriteString("Folders under the one above (or under `-o DIR`), named from the model; `/` nests them. ")
-	b.WriteString("Each value becomes a safe folder name (a `/` in it cannot add a folder; an empty value is `unknown`). ")
-	b.WriteString("Example: `--subdir \"{base}/{creator}\"` puts an SDXL LoRA in `models/loras/SDXL 1.0/<creator>/`. ")
-	b.WriteString("`civit config set subdir TEMPLATE` sets a default for `civit download`.\n\n")
+	b.WriteString(wrap("Folders under the one above (or under `-o DIR`), named from the model; `/` nests them. " +
+		"Each value becomes a safe folder name (a `/` in it cannot add a folder; an empty value is `unknown`). " +
+		"Example: `--subdir \"{base}/{creator}\"` puts an SDXL LoRA in `models/loras/SDXL 1.0/<creator>/`. " +
+		"`civit config set subdir TEMPLATE` sets a default for `civit download`."))
+	b.WriteString("\n\n")
 	b.WriteString("| placeholder | value |\n|---|---|\n")
 	for _, p := range placeholders {
 		fmt.Fprintf(&b, "| `{%s}` | %s |\n", p.name, p.help)
+	}
+	return b.String()
+}
+
+// wrap breaks a paragraph into lines of at most 76 characters at spaces,
+// for 'civit help layouts' in a terminal (Markdown joins them again).
+func wrap(s string) string {
+	var b strings.Builder
+	n := 0
+	for i, w := range strings.Fields(s) {
+		switch {
+		case i == 0:
+		case n+1+len(w) > 76:
+			b.WriteString("\n")
+			n = 0
+		default:
+			b.WriteString(" ")
+			n++
+		}
+		b.WriteString(w)
+		n += len(w)
 	}
 	return b.String()
 }

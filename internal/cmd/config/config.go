@@ -34,8 +34,9 @@ func NewCmdConfig(f *cmdutil.Factory, runF func(context.Context, *Options) error
 Read and change settings stored in civit's config file, readable by you
 only: $XDG_CONFIG_HOME/civit/config.json, on Windows
 %AppData%\civit\config.json ('civit config path' prints it). Environment
-variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win over the file. In the folder settings (output_dir, root, roots) a leading ~
-stands for your home folder, in a file edited by hand too.
+variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win over the file. In the
+folder settings (output_dir, root, roots) a leading ~ stands for your home
+folder, in a file edited by hand too.
 
 Keys:
 ` + keyHelp()),
@@ -90,8 +91,14 @@ func keyHelp() string {
 	for _, k := range cfgpkg.Keys {
 		width = max(width, len(k.Name))
 	}
+	indent := strings.Repeat(" ", width+3)
 	for _, k := range cfgpkg.Keys {
-		fmt.Fprintf(&b, "  %-*s %s\n", width, k.Name, k.Help)
+		// Wrapped for an 80-column terminal, continued under the text.
+		lines := wrapWords(k.Help, 78-len(indent))
+		fmt.Fprintf(&b, "  %-*s %s\n", width, k.Name, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "%s%s\n", indent, l)
+		}
 	}
 	return b.String()
 }
@@ -207,4 +214,23 @@ func effectiveSource(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) (string
 		return v, string(src)
 	}
 	return cfg.Get(key), string(cfgpkg.SourceFile)
+}
+
+// wrapWords splits s into lines of at most width characters, at spaces
+// (a longer word gets a line of its own).
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	return append(lines, line)
 }

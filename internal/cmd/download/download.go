@@ -80,10 +80,10 @@ is not in early access), a civitai.com or civitai.red URL (model page with or
 without ?modelVersionId=, version page, or /api/download/models/ID link), or
 an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
 directly; beside model ids each picks the version of one of them, as in
-show ("civit download 101 102 --version 10203"). -i FILE reads targets one per line (# comments and blank lines are
-skipped; "-i -" reads stdin, where the piped output of 'civit search' works
-as it is; UTF-8, or UTF-16 with its mark as PowerShell's > writes it).
-Targets are de-duplicated.
+show ("civit download 101 102 --version 10203"). -i FILE reads targets one
+per line (# comments and blank lines are skipped; "-i -" reads stdin, where
+the piped output of 'civit search' works as it is; UTF-8, or UTF-16 with
+its mark as PowerShell's > writes it). Targets are de-duplicated.
 
 Each version's primary file is downloaded unless --file (a file id or name),
 --type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
@@ -106,14 +106,15 @@ server's, made safe (no paths, no control characters, no reserved names).
 The engine splits each file over -x connections (default 8, at most 16),
 runs -j files at once (default 5), resumes after Ctrl-C, a crash or a reboot
 (re-run the same command), and verifies the published SHA-256 while the
-bytes arrive. A storage host that refuses some connections (503 or 429
-while others stream) gets only as many at once as it takes. Until a file is complete and verified it lives in NAME.part
-beside a small NAME.part.civit control file: a wrong or partial file never
-has the final name. A file already there with the right hash is skipped; a
-different file is not replaced without --force. A file the library (see
-'civit scan') already has elsewhere, with the published SHA-256, is not
-downloaded again: it is hard-linked where the file system allows, else
-copied, and hashed before it gets its name (--no-reuse downloads anyway).
+bytes arrive. A storage host that refuses some connections (503 or 429 while
+others stream) gets only as many at once as it takes. Until a file is
+complete and verified it lives in NAME.part beside a small NAME.part.civit
+control file: a wrong or partial file never has the final name. A file
+already there with the right hash is skipped; a different file is not
+replaced without --force. A file the library (see 'civit scan') already has
+elsewhere, with the published SHA-256, is not downloaded again: it is
+hard-linked where the file system allows, else copied, and hashed before it
+gets its name (--no-reuse downloads anyway).
 
 Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and

@@ -62,9 +62,10 @@ embedding, ...); an unknown type is refused with the valid ones.
 
 CivitAI is asked for the models 100 at a time (a model the list does not
 return, such as one deleted from CivitAI, is then asked for alone), at most
-3 requests at once and --rate requests per second; the answers are kept for an hour in the library (and
-in the response cache), so running it again is instant. --refresh asks
-again; --offline uses what was fetched before and asks nothing.
+3 requests at once and --rate requests per second; the answers are kept for
+an hour in the library (and in the response cache), so running it again is
+instant. --refresh asks again; --offline uses what was fetched before and
+asks nothing.
 
 --json prints an array with one object per model that has a newer version:
   modelId, model, modelType

@@ -62,17 +62,17 @@ exists only for another base). --any-base updates across base models.
 
 Each file on disk of the old version is replaced by the new version's file
 that matches it: the same file type (Model, VAE, Config, Training Data,
-...), preferring the same format (SafeTensor, PickleTensor, GGUF, ...),
-then the same fp, size and quantisation; a GGUF only by a GGUF. The new file goes into the folder of the file
-it replaces, so a VAE stays in the VAE folder and a model kept for two UIs
-is updated in both (downloaded once, then taken from the library). A file
-whose type the new version does not have is neither updated nor removed;
-a note says so. Files of an older version than the newest on disk, in a
-folder with nothing newer (the model kept for another UI at an older
-version), are updated too. A named model whose newest version is on disk
-also gets the files its older files still lack (an update cut short);
-with --all, so does any model with a folder left at an older version, so
-running an interrupted 'civit update --all' again finishes it.
+...), preferring the same format (SafeTensor, PickleTensor, GGUF, ...), then
+the same fp, size and quantisation; a GGUF only by a GGUF. The new file goes
+into the folder of the file it replaces, so a VAE stays in the VAE folder
+and a model kept for two UIs is updated in both (downloaded once, then taken
+from the library). A file whose type the new version does not have is
+neither updated nor removed; a note says so. Files of an older version than
+the newest on disk, in a folder with nothing newer (the model kept for
+another UI at an older version), are updated too. A named model whose newest
+version is on disk also gets the files its older files still lack (an update
+cut short); with --all, so does any model with a folder left at an older
+version, so running an interrupted 'civit update --all' again finishes it.
 
 Old versions are kept (--keep-old, the default). --remove-old deletes each
 old file and its sidecars once its replacement is downloaded and verified,
