@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -465,6 +466,9 @@ func PathKey(p string) string {
 	return p
 }
 
+// under is Under with case folded or not. Folding is Unicode's simple case
+// folding (strings.EqualFold), which is what NTFS's upcase table does for
+// the letters of names (É and é, Ä and ä, Σ and σ).
 func under(path, dir string, fold bool) bool {
 	eq, prefix := func(a, b string) bool { return a == b }, strings.HasPrefix
 	if fold {
@@ -502,14 +506,15 @@ func (s *Store) list(ctx context.Context, f Filter, fold bool) ([]*File, error) 
 		where []string
 		args  []any
 	)
-	if len(f.Under) > 0 {
-		// Where case does not matter, NOCASE compares paths with the
-		// ASCII letters folded (C: and c:, Models and models); other
-		// letters (É and é) are compared as they are.
-		collate := ""
-		if fold {
-			collate = " COLLATE NOCASE"
+	var dirs []string // where case does not matter, filtered below
+	if len(f.Under) > 0 && fold {
+		// SQLite's NOCASE folds ASCII letters only (Models and models,
+		// not ÉTUDE and étude), unlike NTFS: the folders are compared in
+		// Go, as Under does, over the rows the other conditions select.
+		for _, dir := range f.Under {
+			dirs = append(dirs, filepath.Clean(dir))
 		}
+	} else if len(f.Under) > 0 {
 		var ors []string
 		for _, dir := range f.Under {
 			dir = filepath.Clean(dir)
@@ -523,7 +528,7 @@ func (s *Store) list(ctx context.Context, f Filter, fold bool) ([]*File, error) 
 			// its last byte (the separator) incremented; folding the
 			// letters' case moves neither the separator nor that byte.
 			end := prefix[:len(prefix)-1] + string(rune(prefix[len(prefix)-1]+1))
-			ors = append(ors, `(path = ?`+collate+` OR (path >= ?`+collate+` AND path < ?`+collate+`))`)
+			ors = append(ors, `(path = ? OR (path >= ? AND path < ?))`)
 			args = append(args, dir, prefix, end)
 		}
 		where = append(where, "("+strings.Join(ors, " OR ")+")")
@@ -567,6 +572,9 @@ func (s *Store) list(ctx context.Context, f Filter, fold bool) ([]*File, error) 
 		f, err := scanFile(rows)
 		if err != nil {
 			return nil, err
+		}
+		if dirs != nil && !slices.ContainsFunc(dirs, func(d string) bool { return under(f.Path, d, true) }) {
+			continue
 		}
 		out = append(out, f)
 	}

@@ -281,6 +281,8 @@ func TestListUnderFoldsCase(t *testing.T) {
 		{Path: abs("/m/models/loras_/d.safetensors"), SHA256: sha(4)},
 		{Path: abs("/m/models/loras[/e.safetensors"), SHA256: sha(5)},
 		{Path: abs("/m/models/Loras.safetensors"), SHA256: sha(6)},
+		{Path: abs("/m/Études/Модели/f.safetensors"), SHA256: sha(7)},
+		{Path: abs("/m/études/модели/g.safetensors"), SHA256: sha(8)},
 	}
 	if err := s.Upsert(ctx, rows...); err != nil {
 		t.Fatal(err)
@@ -295,6 +297,9 @@ func TestListUnderFoldsCase(t *testing.T) {
 		{true, "/m/models/loras.safetensors", []string{"/m/models/Loras.safetensors"}},
 		{false, "/m/models/loras", []string{"/m/models/loras/b.safetensors"}},
 		{false, "/M/Models/Loras", []string{"/M/Models/Loras/a.safetensors"}},
+		// Beyond ASCII, as NTFS compares names (SQLite's NOCASE did not).
+		{true, "/m/ÉTUDES/МОДЕЛИ", []string{"/m/Études/Модели/f.safetensors", "/m/études/модели/g.safetensors"}},
+		{false, "/m/études/модели", []string{"/m/études/модели/g.safetensors"}},
 	} {
 		got, err := s.list(ctx, Filter{Under: []string{abs(tt.dir)}}, tt.fold)
 		if err != nil {
