@@ -909,7 +909,13 @@ func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) 
 		wait = he.RetryAfter
 	}
 	j.retries.Add(1)
-	j.emit(Event{Kind: EventRetry, Attempt: *attempts, Wait: wait, Err: err})
+	kind := EventRetry
+	if j.refusedBusy(err) {
+		// The host's limit (the probe refused while the requests sent
+		// with it were answered): a note, not a warning.
+		kind = EventBusy
+	}
+	j.emit(Event{Kind: kind, Attempt: *attempts, Wait: wait, Err: err})
 	if serr := backoff.Sleep(ctx, wait); serr != nil {
 		return false, serr
 	}
