@@ -2,6 +2,7 @@ package download
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -99,6 +100,11 @@ func (j *job) sendWithProbe(ctx context.Context, sched *scheduler, n int, st *co
 		p := &prefetch{seg: seg, done: make(chan prefetched, 1), unchecked: true}
 		go func() {
 			pos, end := sched.position(seg)
+			if pos >= end { // given back already: the probe was refused
+				slot.release()
+				p.done <- prefetched{err: errGivenBack}
+				return
+			}
 			s, gen, err := j.open(ctx, pos, end-1, ifRange, slot)
 			p.done <- prefetched{s, gen, err}
 		}()
@@ -106,6 +112,10 @@ func (j *job) sendWithProbe(ctx context.Context, sched *scheduler, n int, st *co
 	}
 	return out
 }
+
+// errGivenBack: the request was not sent, its piece went back to the
+// scheduler before it could be (see attempt's onRefusal).
+var errGivenBack = errors.New("piece given back before its request was sent")
 
 // discard closes an early response nobody will read. It does not wait for
 // it: a worker that fails must not be held up by a request in flight
