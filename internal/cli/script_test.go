@@ -158,9 +158,12 @@ func TestScripts(t *testing.T) {
 			// requests-at-most N [PATH-PREFIX]: the fake got at most N API
 			// requests (under PATH-PREFIX) since the last clear-requests.
 			"requests-at-most": cmdRequestsAtMost,
-			"clear-requests":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
-			"hardlink":         cmdHardlink,
-			"lsdir":            cmdLsdir,
+			// answered-before A B: a request whose path starts with A was
+			// answered before the last one whose path starts with B.
+			"answered-before": cmdAnsweredBefore,
+			"clear-requests":  func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
+			"hardlink":        cmdHardlink,
+			"lsdir":           cmdLsdir,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -203,6 +206,27 @@ func cmdRequestsAtMost(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d API requests, want at most %d", n, limit)
 	}
 	ts.Logf("%d API requests", n)
+}
+
+func cmdAnsweredBefore(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: answered-before PATH-PREFIX-A PATH-PREFIX-B")
+	}
+	firstA, lastB := -1, -1
+	for i, r := range server(ts).Requests() { // in the order they were answered
+		if firstA < 0 && strings.HasPrefix(r.Path, args[0]) {
+			firstA = i
+		}
+		if strings.HasPrefix(r.Path, args[1]) {
+			lastB = i
+		}
+	}
+	if firstA < 0 || lastB < 0 {
+		ts.Fatalf("no request under %s or %s", args[0], args[1])
+	}
+	if got := firstA < lastB; got == neg {
+		ts.Fatalf("first %s answered as request %d, last %s as %d", args[0], firstA, args[1], lastB)
+	}
 }
 
 // cmdFixture sets an env var to a property of a fixture: fixture VAR sha256 <file-id>

@@ -123,6 +123,26 @@ func (t *Tracker) Warn(format string, args ...any) {
 	fmt.Fprint(t.w, msg)
 }
 
+// Note prints "civit: note: " and the formatted message (not with
+// Quiet), above the bars on a terminal.
+func (t *Tracker) Note(format string, args ...any) {
+	if t.quiet {
+		return
+	}
+	t.print(fmt.Sprintf("civit: note: "+format+"\n", args...))
+}
+
+// print writes msg above the bars on a terminal, else as a line.
+func (t *Tracker) print(msg string) {
+	if t.tty && t.p != nil {
+		t.p.Write([]byte(msg))
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprint(t.w, msg)
+}
+
 // Busy reports, once per run, that the download host refused more
 // connections (err) and the downloads go on with those it takes.
 func (t *Tracker) Busy(err error) {
@@ -130,14 +150,7 @@ func (t *Tracker) Busy(err error) {
 		return
 	}
 	t.busy.Do(func() {
-		msg := fmt.Sprintf("civit: note: the download host refused more connections (%v); going on with those it takes\n", err)
-		if t.tty && t.p != nil {
-			t.p.Write([]byte(msg))
-			return
-		}
-		t.mu.Lock()
-		defer t.mu.Unlock()
-		fmt.Fprint(t.w, msg)
+		t.print(fmt.Sprintf("civit: note: the download host refused more connections (%v); going on with those it takes\n", err))
 	})
 }
 

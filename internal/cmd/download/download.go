@@ -75,15 +75,16 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
 		Short: "Download model files fast, resumably and verified",
 		Long: strings.TrimSpace(`
-Download CivitAI model files. A target is a model id (its newest version that
-is not in early access), a civitai.com or civitai.red URL (model page with or
-without ?modelVersionId=, version page, or /api/download/models/ID link), or
-an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names versions
-directly; beside model ids each picks the version of one of them, as in
-show ("civit download 101 102 --version 10203"). -i FILE reads targets one
-per line (# comments and blank lines are skipped; "-i -" reads stdin, where
-the piped output of 'civit search' works as it is; UTF-8, or UTF-16 with
-its mark as PowerShell's > writes it). Targets are de-duplicated.
+Download CivitAI model files. A target is a model id (its newest version
+that is not in early access), a civitai.com or civitai.red URL (model page
+with or without ?modelVersionId=, version page, or /api/download/models/ID
+link), or an AIR (urn:air:sdxl:lora:civitai:ID@VERSION). --version names
+versions directly; beside model ids each picks the version of one of them,
+as in show ("civit download 101 102 --version 10203"). -i FILE reads targets
+one per line (# comments and blank lines are skipped; "-i -" reads stdin,
+where the piped output of 'civit search' works as it is; UTF-8, or UTF-16
+with its mark as PowerShell's > writes it). Targets are de-duplicated;
+downloads start as soon as the first are looked up.
 
 Each version's primary file is downloaded unless --file (a file id or name),
 --type (Model, Pruned Model, VAE, Config, Training Data, ...), --format

@@ -138,35 +138,127 @@ const caseInsensitiveFS = runtime.GOOS == "windows" || runtime.GOOS == "darwin"
 // several files with one name, e.g. fp16 and fp8), paths compared without
 // case when foldCase.
 func dedupe(items []*item, foldCase bool) []*item {
-	byFile := map[int64]bool{}
-	byDest := map[string]*item{}
+	d := newDeduper(foldCase)
 	var out []*item
 	for _, it := range items {
-		if it.File == nil {
+		if d.keep(it) {
 			out = append(out, it)
-			continue
 		}
-		if byFile[it.File.ID] {
-			continue
-		}
-		byFile[it.File.ID] = true
-		key := it.Dest
-		if foldCase {
-			key = strings.ToLower(key)
-		}
-		if other, ok := byDest[key]; ok {
-			fix := "choose one with `--file ID`"
-			if other.Version.ID != it.Version.ID {
-				fix = "give each version its own folder with `--subdir '{version}'`"
-			}
-			it.Status, it.Err = "failed", fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s; %s",
-				it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest, fix)
-		} else {
-			byDest[key] = it
-		}
-		out = append(out, it)
 	}
 	return out
+}
+
+// deduper is dedupe one item at a time, in plan order (stream uses it as
+// targets are planned).
+type deduper struct {
+	foldCase bool
+	byFile   map[int64]bool
+	byDest   map[string]*item
+}
+
+func newDeduper(foldCase bool) *deduper {
+	return &deduper{foldCase: foldCase, byFile: map[int64]bool{}, byDest: map[string]*item{}}
+}
+
+// keep reports whether it is kept: false for a file planned already; a
+// different file for a path planned already is kept, failed.
+func (d *deduper) keep(it *item) bool {
+	if it.File == nil {
+		return true
+	}
+	if d.byFile[it.File.ID] {
+		return false
+	}
+	d.byFile[it.File.ID] = true
+	key := it.Dest
+	if d.foldCase {
+		key = strings.ToLower(key)
+	}
+	if other, ok := d.byDest[key]; ok {
+		fix := "choose one with `--file ID`"
+		if other.Version.ID != it.Version.ID {
+			fix = "give each version its own folder with `--subdir '{version}'`"
+		}
+		it.Status, it.Err = "failed", fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s; %s",
+			it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest, fix)
+	} else {
+		d.byDest[key] = it
+	}
+	return true
+}
+
+// stream plans the targets as plan does, a few at a time, and sends their
+// items on the returned channel in target order as soon as every earlier
+// target is planned, so that downloads start after the first lookup
+// rather than after all of them (a list of 200 versions is 50 rounds of
+// API calls). The channel is closed at the end, or when ctx ends; wait
+// then returns ctx's error, if any. Not for --version picks beside model
+// ids, which need every target planned first (plan).
+func (p *planner) stream(ctx context.Context) (items <-chan *item, wait func() error) {
+	out := make(chan *item)
+	errc := make(chan error, 1)
+	go func() {
+		defer close(out)
+		errc <- p.emit(ctx, out)
+	}()
+	return out, func() error { return <-errc }
+}
+
+func (p *planner) emit(ctx context.Context, out chan<- *item) error {
+	p.prefetchModels(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	n := len(p.o.Targets)
+	planned := make([][]*item, n)
+	ready := make([]chan struct{}, n)
+	for i := range ready {
+		ready[i] = make(chan struct{})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(planConcurrency)
+	submitted := make(chan struct{})
+	// Every lookup has ended when emit returns, also when interrupted.
+	defer func() {
+		<-submitted
+		_ = g.Wait()
+	}()
+	go func() {
+		defer close(submitted)
+		for i, t := range p.o.Targets {
+			g.Go(func() error {
+				defer close(ready[i])
+				got, err := p.planTarget(gctx, t)
+				if err != nil {
+					if ctx.Err() != nil {
+						return ctx.Err()
+					}
+					got = []*item{{Target: t.Input, Status: "failed", Err: err}}
+				}
+				planned[i] = got
+				return nil
+			})
+		}
+	}()
+	d := newDeduper(caseInsensitiveFS)
+	for i := range n {
+		select {
+		case <-ready[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, it := range planned[i] {
+			if !d.keep(it) {
+				continue
+			}
+			select {
+			case out <- it:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return ctx.Err()
 }
 
 // pick applies --version beside model ids: each picked version replaces its

@@ -67,6 +67,13 @@ func Run(ctx context.Context, o *Options) error {
 			fmt.Fprintf(ios.ErrOut, "civit: note: "+format+"\n", args...)
 		}
 	}}
+	if len(o.Targets) > 1 && len(o.picks) == 0 && !o.DryRun {
+		// Downloads start as the targets are planned (planner.stream).
+		return execute(ctx, o, c, len(o.Targets), func(note func(string, ...any)) (<-chan *item, func() error) {
+			p.warn = note
+			return p.stream(ctx)
+		})
+	}
 	items, err := p.plan(ctx)
 	if err != nil {
 		return err
@@ -74,7 +81,14 @@ func Run(ctx context.Context, o *Options) error {
 	if o.DryRun {
 		return dryRun(ctx, o, c, items)
 	}
-	return execute(ctx, o, c, items)
+	return execute(ctx, o, c, concurrent(o.Jobs, items), func(func(string, ...any)) (<-chan *item, func() error) {
+		ch := make(chan *item, len(items))
+		for _, it := range items {
+			ch <- it
+		}
+		close(ch)
+		return ch, func() error { return nil }
+	})
 }
 
 // linkKey returns c with the API key that a pasted download link carried
@@ -97,11 +111,15 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 	return c.WithAPIKey(tok)
 }
 
-// execute downloads the planned items, -j at a time.
-func execute(ctx context.Context, o *Options, c *api.Client, items []*item) error {
+// execute downloads the items that start sends, -j at a time, each as
+// soon as it arrives. start begins the planning, with its notes printed
+// through the progress display, and returns the items and a function that
+// returns the planning's error once they are all sent. files is about how
+// many files there are (for the read buffers' size).
+func execute(ctx context.Context, o *Options, c *api.Client, files int, start func(note func(string, ...any)) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
-	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(concurrent(o.Jobs, items))}
+	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	if o.LimitRate > 0 {
 		eopts.Limiter = rate.NewLimiter(rate.Limit(o.LimitRate), int(max(min(o.LimitRate, 4<<20), 256<<10)))
 	}
@@ -133,7 +151,14 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(o.Jobs)
-	for _, it := range items {
+	feed, planned := start(func(format string, args ...any) {
+		if !o.Quiet {
+			tr.Note(format, args...)
+		}
+	})
+	var items []*item
+	for it := range feed {
+		items = append(items, it)
 		if it.Status == "failed" {
 			continue
 		}
@@ -171,6 +196,9 @@ func execute(ctx context.Context, o *Options, c *api.Client, items []*item) erro
 		})
 	}
 	werr := g.Wait()
+	if err := planned(); werr == nil {
+		werr = err
+	}
 	totals := tr.Wait()
 	if werr != nil || ctx.Err() != nil {
 		if o.JSON { // a script still learns what finished and what did not
