@@ -249,23 +249,23 @@ func (j *job) yield(seg *segment, err error) error {
 	return &errYield{cause: err}
 }
 
-// pause waits before a worker that yielded asks for a piece again:
-// exponential in its refusals in a row (from RetryPolicy.BaseDelay up to
-// MaxDelay), at least the host's Retry-After (up to MaxRetryAfter), and no
-// longer than until the file is complete. The pause keeps the worker from
-// taking, at once, a slot the host may still count as busy.
-func (j *job) pause(ctx context.Context, y *errYield, refusals int) error {
-	wait := j.d.opts.Retry.backoff(refusals)
-	var he *HTTPError
-	if errors.As(y.cause, &he) && he.RetryAfter > wait {
-		wait = min(he.RetryAfter, j.d.opts.Retry.MaxRetryAfter)
-	}
-	t := time.NewTimer(wait)
+// pause waits after a refusal that was the host's limit, before asking
+// again (a worker for a piece, the probe for the file's first answer):
+// exponential in the refusals in a row (from RetryPolicy.BaseDelay up to
+// MaxDelay), and no longer than until done (may be nil) is closed. The
+// pause keeps the request from taking, at once, a slot the host may still
+// count as busy. The host's Retry-After is not waited for: it tells a
+// client over the limit to come back later, and the next request waits
+// for a slot anyway, which frees when one of the requests the host took
+// ends (a 100 s Retry-After kept a small file waiting 100 s after each
+// refusal while the slot was free after 7 s).
+func (j *job) pause(ctx context.Context, refusals int, done <-chan struct{}) error {
+	t := time.NewTimer(j.d.opts.Retry.backoff(refusals))
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return nil
-	case <-j.sched.complete():
+	case <-done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

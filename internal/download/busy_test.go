@@ -252,3 +252,44 @@ func TestHostRefusingEverythingFails(t *testing.T) {
 	}
 	checkAbsent(t, dest)
 }
+
+// A host that takes one request at once and sends the others a long
+// Retry-After (429, as a CDN limiting a client does): files whose first
+// request is refused while another file streams wait for the slot instead
+// of failing on the Retry-After (beyond MaxRetryAfter) or sleeping it.
+func TestHostLimitIgnoresRetryAfterOfRefusals(t *testing.T) {
+	t.Parallel()
+	srv := civitaitest.NewTestServer(t, civitaitest.Options{Models: -1, BigFileSize: 4 << 20})
+	srv.AddFault(civitaitest.FaultRule{Host: "storage", MaxConcurrent: 1, Status: 429, RetryAfter: "100000"})
+	srv.AddFault(civitaitest.FaultRule{Host: "storage", BytesPerSec: 16 << 20})
+	d := New(testOptions())
+	id := civitaitest.FixtureBig*10000 + 101
+	ff, _ := srv.Catalog.File(id)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range 3 {
+		u, err := srv.SignedURL(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := d.Download(t.Context(), Request{Source: Source{URL: u}, Dest: filepath.Join(t.TempDir(), ff.Name),
+				Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: 4})
+			if err != nil {
+				t.Errorf("download: %v", err)
+				return
+			}
+			if res.SHA256 != ff.SHA256() {
+				t.Errorf("sha %s, want %s", res.SHA256, ff.SHA256())
+			}
+		}()
+	}
+	wg.Wait()
+	// 12 MiB over one 16 MiB/s connection: under a second of transfer;
+	// the Retry-After alone would be 1000 s (test seconds are 10 ms).
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("took %s: the refusals' Retry-After was waited for", el)
+	}
+}

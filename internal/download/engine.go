@@ -439,7 +439,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 // sl is the host's slot for the first request. onRefusal, if not nil, is
 // called once when the host refuses the probe (429, 503).
 func (j *job) probe(ctx context.Context, st *control, seg0 *segment, sl *slot, onRefusal func()) (*stream, *control, error) {
-	attempts := 0
+	attempts, refusals := 0, 0
 	noRange := false
 	for {
 		from, to := int64(0), int64(-1)
@@ -479,6 +479,17 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment, sl *slot, o
 		if onRefusal != nil && isRefusal(err) {
 			onRefusal()
 			onRefusal = nil
+		}
+		if j.refusedBusy(err) {
+			// The host's limit, with other requests of the run in
+			// flight: not a failed attempt, whatever its Retry-After.
+			refusals++
+			j.refused.Add(1)
+			j.emit(Event{Kind: EventBusy, Err: err})
+			if err := j.pause(ctx, refusals, nil); err != nil {
+				return nil, st, err
+			}
+			continue
 		}
 		retry, err := j.retryable(ctx, err, gen, &attempts)
 		if !retry {
@@ -637,7 +648,7 @@ func (j *job) worker(ctx context.Context, seg *segment, s *stream, next *prefetc
 			if buf.next != nil {
 				continue // a request already answered: take it
 			}
-			if err := j.pause(ctx, y, refusals); err != nil {
+			if err := j.pause(ctx, refusals, j.sched.complete()); err != nil {
 				return err
 			}
 		case err != nil:
@@ -909,13 +920,7 @@ func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) 
 		wait = he.RetryAfter
 	}
 	j.retries.Add(1)
-	kind := EventRetry
-	if j.refusedBusy(err) {
-		// The host's limit (the probe refused while the requests sent
-		// with it were answered): a note, not a warning.
-		kind = EventBusy
-	}
-	j.emit(Event{Kind: kind, Attempt: *attempts, Wait: wait, Err: err})
+	j.emit(Event{Kind: EventRetry, Attempt: *attempts, Wait: wait, Err: err})
 	if serr := backoff.Sleep(ctx, wait); serr != nil {
 		return false, serr
 	}
