@@ -176,6 +176,14 @@ func (c *Client) Fresh() *Client {
 	return &cc
 }
 
+// WithOnRetry returns a copy of c that reports retries to f instead (nil:
+// not at all), e.g. through a progress display that owns the terminal.
+func (c *Client) WithOnRetry(f func(req string, attempt int, wait time.Duration, err error)) *Client {
+	cc := *c
+	cc.onRetry = f
+	return &cc
+}
+
 // HasAPIKey reports whether requests carry an API key.
 func (c *Client) HasAPIKey() bool { return c.apiKey != "" }
 

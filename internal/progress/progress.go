@@ -123,6 +123,15 @@ func (t *Tracker) Warn(format string, args ...any) {
 	fmt.Fprint(t.w, msg)
 }
 
+// Warnf prints "civit: warning: " and the formatted message (not with
+// Quiet, unlike Warn), above the bars on a terminal.
+func (t *Tracker) Warnf(format string, args ...any) {
+	if t.quiet {
+		return
+	}
+	t.print(fmt.Sprintf("civit: warning: "+format+"\n", args...))
+}
+
 // Note prints "civit: note: " and the formatted message (not with
 // Quiet), above the bars on a terminal.
 func (t *Tracker) Note(format string, args ...any) {

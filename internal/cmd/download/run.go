@@ -67,10 +67,14 @@ func Run(ctx context.Context, o *Options) error {
 			fmt.Fprintf(ios.ErrOut, "civit: note: "+format+"\n", args...)
 		}
 	}}
+	if o.Quiet { // only errors and the summary: no retry warnings
+		c = c.WithOnRetry(nil)
+		p.c = c
+	}
 	if len(o.Targets) > 1 && len(o.picks) == 0 && !o.DryRun {
 		// Downloads start as the targets are planned (planner.stream).
-		return execute(ctx, o, c, len(o.Targets), func(note func(string, ...any)) (<-chan *item, func() error) {
-			p.warn = note
+		return execute(ctx, o, c, len(o.Targets), func(note func(string, ...any), c *api.Client) (<-chan *item, func() error) {
+			p.warn, p.c = note, c
 			return p.stream(ctx)
 		})
 	}
@@ -81,7 +85,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.DryRun {
 		return dryRun(ctx, o, c, items)
 	}
-	return execute(ctx, o, c, concurrent(o.Jobs, items), func(func(string, ...any)) (<-chan *item, func() error) {
+	return execute(ctx, o, c, concurrent(o.Jobs, items), func(func(string, ...any), *api.Client) (<-chan *item, func() error) {
 		ch := make(chan *item, len(items))
 		for _, it := range items {
 			ch <- it
@@ -112,13 +116,17 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 }
 
 // execute downloads the items that start sends, -j at a time, each as
-// soon as it arrives. start begins the planning, with its notes printed
-// through the progress display, and returns the items and a function that
-// returns the planning's error once they are all sent. files is about how
-// many files there are (for the read buffers' size).
-func execute(ctx context.Context, o *Options, c *api.Client, files int, start func(note func(string, ...any)) (<-chan *item, func() error)) error {
+// soon as it arrives. start begins the planning, with its notes and the
+// client's retry warnings printed through the progress display (which owns
+// the terminal), and returns the items and a function that returns the
+// planning's error once they are all sent. files is about how many files
+// there are (for the read buffers' size).
+func execute(ctx context.Context, o *Options, c *api.Client, files int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
+	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
+		tr.Warnf("%v; retrying in %s (attempt %d)", err, wait.Round(100*time.Millisecond), attempt+1)
+	})
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	if o.LimitRate > 0 {
 		eopts.Limiter = rate.NewLimiter(rate.Limit(o.LimitRate), int(max(min(o.LimitRate, 4<<20), 256<<10)))
@@ -155,7 +163,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 		if !o.Quiet {
 			tr.Note(format, args...)
 		}
-	})
+	}, c)
 	var items []*item
 	for it := range feed {
 		items = append(items, it)
