@@ -228,7 +228,7 @@ func TestChooseVersions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p := &planner{o: &tt.o, warn: func(string, ...any) {}}
-			got, err := p.chooseVersions(m)
+			got, err := p.chooseVersions(m, p.warn)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -102,20 +102,18 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 		return nil, err
 	}
 	// Targets are looked up a few at a time (API calls), kept in order.
-	planned := make([][]*item, len(p.o.Targets))
+	// Their notes wait for pick: a model target that a --version replaces
+	// has nothing to say (its newest version being in early access, say).
+	n := len(p.o.Targets)
+	planned, notes := make([][]*item, n), make([][]string, n)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(planConcurrency)
 	for i, t := range p.o.Targets {
 		g.Go(func() error {
-			got, err := p.planTarget(gctx, t)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				got = []*item{{Target: t.Input, Status: "failed", Err: err}}
-			}
+			note := func(format string, args ...any) { notes[i] = append(notes[i], fmt.Sprintf(format, args...)) }
+			got, err := p.lookup(ctx, gctx, t, note)
 			planned[i] = got
-			return nil
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -123,10 +121,28 @@ func (p *planner) plan(ctx context.Context) ([]*item, error) {
 	}
 	p.pick(planned)
 	var items []*item
-	for _, got := range planned {
+	for i, got := range planned {
+		if got != nil { // nil: replaced by a pick
+			for _, msg := range notes[i] {
+				p.warn("%s", msg)
+			}
+		}
 		items = append(items, got...)
 	}
 	return dedupe(items, caseInsensitiveFS), nil
+}
+
+// lookup plans target t with planTarget; a failure other than ctx's
+// (gctx's parent) becomes a failed item.
+func (p *planner) lookup(ctx, gctx context.Context, t target.Target, note func(string, ...any)) ([]*item, error) {
+	got, err := p.planTarget(gctx, t, note)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		got = []*item{{Target: t.Input, Status: "failed", Err: err}}
+	}
+	return got, nil
 }
 
 // caseInsensitiveFS is true where the usual file systems ignore case
@@ -228,15 +244,9 @@ func (p *planner) emit(ctx context.Context, out chan<- *item) error {
 		for i, t := range p.o.Targets {
 			g.Go(func() error {
 				defer close(ready[i])
-				got, err := p.planTarget(gctx, t)
-				if err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					got = []*item{{Target: t.Input, Status: "failed", Err: err}}
-				}
+				got, err := p.lookup(ctx, gctx, t, p.warn)
 				planned[i] = got
-				return nil
+				return err
 			})
 		}
 	}()
@@ -301,7 +311,7 @@ func (p *planner) pick(planned [][]*item) {
 	}
 }
 
-func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, error) {
+func (p *planner) planTarget(ctx context.Context, t target.Target, note func(string, ...any)) ([]*item, error) {
 	var versions []*api.ModelVersion
 	var model *api.Model
 	switch {
@@ -313,7 +323,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if t.ModelID != 0 && v.ModelID != 0 && v.ModelID != t.ModelID {
 			return nil, fmt.Errorf("version %d belongs to model %d, not %d", v.ID, v.ModelID, t.ModelID)
 		}
-		p.namedDirectly(t, v)
+		p.namedDirectly(t, v, note)
 		versions = []*api.ModelVersion{v}
 	default:
 		m, err := p.models[t.ModelID], error(nil)
@@ -323,8 +333,8 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if errors.Is(err, api.ErrNotFound) {
 			// A version id where a model id was expected (as show does).
 			if v, verr := p.c.GetModelVersion(ctx, t.ModelID); verr == nil {
-				p.warn("%d is a version id, not a model id: downloading version %d (%s) of model %d (`civit download --version %d` says so)", t.ModelID, v.ID, v.Name, v.ModelID, v.ID)
-				p.namedDirectly(t, v)
+				note("%d is a version id, not a model id: downloading version %d (%s) of model %d (`civit download --version %d` says so)", t.ModelID, v.ID, v.Name, v.ModelID, v.ID)
+				p.namedDirectly(t, v, note)
 				versions = []*api.ModelVersion{v}
 				break
 			}
@@ -336,7 +346,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if m.Mode == "Archived" {
 			return nil, &api.Error{Kind: api.KindArchived, Message: fmt.Sprintf("model %d (%s) is archived: its files can no longer be downloaded", m.ID, m.Name)}
 		}
-		chosen, err := p.chooseVersions(m)
+		chosen, err := p.chooseVersions(m, note)
 		if err != nil {
 			return nil, err
 		}
@@ -361,7 +371,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target) ([]*item, err
 		if err != nil && len(versions) > 1 {
 			// --all-versions with a file choice: the versions that have
 			// a match are downloaded, the others noted.
-			p.warn("%s: version %d (%s) skipped: %v", t.Input, v.ID, v.Name, firstLine(err))
+			note("%s: version %d (%s) skipped: %v", t.Input, v.ID, v.Name, firstLine(err))
 			if firstErr == nil {
 				firstErr = err
 			}
@@ -405,7 +415,7 @@ func firstLine(err error) string {
 // chooseVersions picks the versions of a model to download: all with
 // --all-versions, else the newest that is not in early access (telling the
 // user when a newer early-access version was passed over).
-func (p *planner) chooseVersions(m *api.Model) ([]*api.ModelVersion, error) {
+func (p *planner) chooseVersions(m *api.Model, note func(string, ...any)) ([]*api.ModelVersion, error) {
 	if len(m.ModelVersions) == 0 {
 		return nil, fmt.Errorf("model %d (%s) has no published version", m.ID, m.Name)
 	}
@@ -431,7 +441,7 @@ func (p *planner) chooseVersions(m *api.Model) ([]*api.ModelVersion, error) {
 		if !inEarlyAccess(v) {
 			if v != versions[0] {
 				newest := versions[0]
-				p.warn("model %d: newest version %d (%s) is in early access%s; downloading version %d (%s); use `--version %d` to try the newer one",
+				note("model %d: newest version %d (%s) is in early access%s; downloading version %d (%s); use `--version %d` to try the newer one",
 					m.ID, newest.ID, newest.Name, until(newest), v.ID, v.Name, newest.ID)
 			}
 			return []*api.ModelVersion{v}, nil
@@ -442,12 +452,12 @@ func (p *planner) chooseVersions(m *api.Model) ([]*api.ModelVersion, error) {
 
 // namedDirectly notes the version choices that do not apply to a version
 // the user named (--base-model, --all-versions choose among a model's).
-func (p *planner) namedDirectly(t target.Target, v *api.ModelVersion) {
+func (p *planner) namedDirectly(t target.Target, v *api.ModelVersion, note func(string, ...any)) {
 	if b := p.o.BaseModel; b != "" && !sameBase(v.BaseModel, b) {
-		p.warn("%s: version %d (%s) is for %s, not %s: a version named directly is taken as it is", t.Input, v.ID, v.Name, v.BaseModel, b)
+		note("%s: version %d (%s) is for %s, not %s: a version named directly is taken as it is", t.Input, v.ID, v.Name, v.BaseModel, b)
 	}
 	if p.o.AllVersions {
-		p.warn("%s: --all-versions does not apply to version %d, named directly", t.Input, v.ID)
+		note("%s: --all-versions does not apply to version %d, named directly", t.Input, v.ID)
 	}
 }
 
