@@ -207,23 +207,34 @@ func (d *deduper) keep(it *item) bool {
 // items on the returned channel in target order as soon as every earlier
 // target is planned, so that downloads start after the first lookup
 // rather than after all of them (a list of 200 versions is 50 rounds of
-// API calls). The channel is closed at the end, or when ctx ends; wait
-// then returns ctx's error, if any. Not for --version picks beside model
-// ids, which need every target planned first (plan).
+// API calls). The channel is closed at the end, or when ctx ends (after
+// an "interrupted" item for each target not sent yet, so that the --json
+// report lists every target); wait then returns ctx's error, if any. The
+// reader must read until the channel is closed. Not for --version picks
+// beside model ids, which need every target planned first (plan).
 func (p *planner) stream(ctx context.Context) (items <-chan *item, wait func() error) {
 	out := make(chan *item)
 	errc := make(chan error, 1)
 	go func() {
 		defer close(out)
-		errc <- p.emit(ctx, out)
+		sent, err := p.emit(ctx, out)
+		if err != nil {
+			for _, t := range p.o.Targets[sent:] {
+				out <- &item{Target: t.Input, Status: "interrupted"}
+			}
+		}
+		errc <- err
 	}()
 	return out, func() error { return <-errc }
 }
 
-func (p *planner) emit(ctx context.Context, out chan<- *item) error {
+// emit is stream's work. It returns how many targets, from the first,
+// were sent (a target counts once one of its items was, or it had none
+// left after de-duplication).
+func (p *planner) emit(ctx context.Context, out chan<- *item) (sent int, err error) {
 	p.prefetchModels(ctx)
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	n := len(p.o.Targets)
 	planned := make([][]*item, n)
@@ -255,7 +266,7 @@ func (p *planner) emit(ctx context.Context, out chan<- *item) error {
 		select {
 		case <-ready[i]:
 		case <-ctx.Done():
-			return ctx.Err()
+			return i, ctx.Err()
 		}
 		for _, it := range planned[i] {
 			if !d.keep(it) {
@@ -263,12 +274,14 @@ func (p *planner) emit(ctx context.Context, out chan<- *item) error {
 			}
 			select {
 			case out <- it:
+				sent = i + 1
 			case <-ctx.Done():
-				return ctx.Err()
+				return sent, ctx.Err()
 			}
 		}
+		sent = i + 1
 	}
-	return ctx.Err()
+	return n, ctx.Err()
 }
 
 // pick applies --version beside model ids: each picked version replaces its

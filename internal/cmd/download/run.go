@@ -167,7 +167,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	var items []*item
 	for it := range feed {
 		items = append(items, it)
-		if it.Status == "failed" {
+		if it.Status != "planned" { // failed, or never looked up (interrupted)
 			continue
 		}
 		g.Go(func() error {
