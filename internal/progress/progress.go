@@ -33,7 +33,8 @@ type Tracker struct {
 	finished   atomic.Int64
 	failed     atomic.Int64
 
-	busy sync.Once // Busy prints once
+	busy    sync.Once   // Busy prints once
+	aborted atomic.Bool // a file was aborted (Ctrl-C): the total is not complete
 
 	start time.Time
 	mu    sync.Mutex // guards output in plain mode and bar creation
@@ -312,6 +313,7 @@ func (f *File) Unstart(reason error) {
 
 // Abort removes the file's bar without counting it (interrupted).
 func (f *File) Abort() {
+	f.t.aborted.Store(true)
 	if f.bar != nil {
 		f.bar.Abort(true)
 	}
@@ -370,7 +372,11 @@ type Totals struct {
 // Wait stops rendering and returns the totals.
 func (t *Tracker) Wait() Totals {
 	if t.p != nil {
-		t.total.SetTotal(-1, true)
+		if t.aborted.Load() {
+			t.total.Abort(false) // stays as it was: "40.0 MiB / 63.7 MiB", not full
+		} else {
+			t.total.SetTotal(-1, true)
+		}
 		t.p.Wait()
 	}
 	close(t.stop)

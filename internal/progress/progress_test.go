@@ -175,3 +175,31 @@ func TestRetriesAreReportedSparingly(t *testing.T) {
 		t.Errorf("%d retry lines, want 1:\n%s", n, out)
 	}
 }
+
+// Interrupted on a terminal, the total bar stays as it was ("40 of 100"),
+// rather than being completed at what arrived ("40 of 40" reads as done).
+func TestInterruptedTotalIsNotShownComplete(t *testing.T) {
+	t.Parallel()
+	for _, abort := range []bool{false, true} {
+		var b safeBuffer
+		tr := New(&b, Options{TTY: true})
+		f := tr.File("x.safetensors")
+		f.Start(100<<20, 0)
+		f.Add(40 << 20)
+		if abort {
+			f.Abort()
+		} else {
+			f.Finish(errors.New("failed"), "")
+		}
+		tr.Wait()
+		out := b.String()
+		last := out[strings.LastIndex(out, "total"):]
+		full := strings.Contains(last, "40.0 MiB / 40.0 MiB")
+		if abort && (full || !strings.Contains(last, "40.0 MiB / 100.0 MiB")) {
+			t.Errorf("interrupted: last total line %q, want 40.0 MiB / 100.0 MiB", strings.TrimSpace(last))
+		}
+		if !abort && !full {
+			t.Errorf("finished: last total line %q, want it complete at 40.0 MiB", strings.TrimSpace(last))
+		}
+	}
+}
