@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Interleaved A/B of case C (20 files x 100 MiB, 5 at a time): civit built
+# from OLD (a git worktree, default /tmp/wt-old), civit built from this
+# tree, and aria2c -j5 with the signed URLs resolved beforehand, in turn,
+# ROUNDS times (default 6); wall times to /dev/shm. FAKE_FAULT adds a
+# fault rule to the fake (e.g. host=api,latency=300ms: CivitAI's API
+# latency), REFRESH=--refresh makes civit ask the API instead of its cache.
+#   git worktree add /tmp/wt-old <commit>
+#   REFRESH=--refresh FAKE_FAULT=host=api,latency=300ms bash bench/ab-c.sh
+set -euo pipefail
+OLD=${OLD:-/tmp/wt-old}
+cd "$(dirname "$0")"
+source ./lib.sh
+tmp=$(mktemp -d)
+trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-ab' EXIT
+(cd "$OLD" && go build -o "$tmp/civit-old" ./cmd/civit)
+(cd .. && go build -o "$tmp/civit-new" ./cmd/civit && go build -o "$tmp/civitai-fake" ./cmd/civitai-fake)
+export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data
+start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB ${FAKE_FAULT:+--fault "$FAKE_FAULT"}
+export CIVITAI_BASE_URL=$API
+resolve() { curl -s -o /dev/null -w '%{redirect_url}' "$API/api/download/models/$1"; }
+"$tmp/civit-new" search --limit 80 --nsfw --json | python3 -c '
+import json, sys
+ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
+vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
+for v in vs:
+    if ok(v): print(v["id"])' >"$tmp/candidates"
+: >"$tmp/versions"
+while read -r v && [ "$(wc -l <"$tmp/versions")" -lt 20 ]; do
+  if [ -n "$(resolve "$v")" ]; then echo "$v" >>"$tmp/versions"; fi
+done <"$tmp/candidates"
+: >"$tmp/urls"
+while read -r v; do
+  curl -s -o /dev/null "$API/api/v1/model-versions/$v"
+  printf '%s\n  out=%s.bin\n' "$(resolve "$v")" "$v" >>"$tmp/urls"
+done <"$tmp/versions"
+out=/dev/shm/civit-ab
+args=$(sed 's/^/--version=/' "$tmp/versions")
+t() { rm -rf $out; mkdir -p $out; sync; local s=$(date +%s.%N); "$@" >/dev/null 2>&1; local e=$(date +%s.%N); awk -v s=$s -v e=$e 'BEGIN{printf "%.2f", e-s}'; }
+for v in old new; do "$tmp/civit-$v" download -o $out --no-sidecars --no-reuse -q -j 5 $args >/dev/null 2>&1 || true; done # warm caches
+for r in $(seq ${ROUNDS:-6}); do
+  o=$(t "$tmp/civit-old" download -o $out --no-sidecars --no-reuse -q -j 5 ${REFRESH:-} $args)
+  n=$(t "$tmp/civit-new" download -o $out --no-sidecars --no-reuse -q -j 5 ${REFRESH:-} $args)
+  a=$(t aria2c -q -j5 --file-allocation=none -d "$out" -i "$tmp/urls")
+  echo "round $r: old $o new $n aria2c $a"
+done
