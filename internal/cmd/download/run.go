@@ -125,7 +125,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	ios := o.Factory.IOStreams
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
 	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
-		tr.Warnf("%v; retrying in %s (attempt %d)", err, wait.Round(100*time.Millisecond), attempt+1)
+		tr.Warnf("%s; retrying in %s (attempt %d)", strings.TrimSuffix(err.Error(), "."), wait.Round(100*time.Millisecond), attempt+1)
 	})
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	if o.LimitRate > 0 {
@@ -209,6 +209,16 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	}
 	totals := tr.Wait()
 	if werr != nil || ctx.Err() != nil {
+		// What failed before the interrupt is said now, not only on the
+		// next run (an archived model, a key needed).
+		fails := cmdutil.NewFailures(o.Factory)
+		for _, it := range items {
+			if it.Status == "failed" {
+				fails.Add(label(it), explain(it))
+			}
+		}
+		// Err prints the hints; the exit code stays 130.
+		_ = fails.Err(fails.Len(), len(items), "downloads")
 		if o.JSON { // a script still learns what finished and what did not
 			for _, it := range items {
 				if it.Status == "planned" {
