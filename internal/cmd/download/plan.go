@@ -452,8 +452,9 @@ func (p *planner) chooseVersions(m *api.Model, note func(string, ...any)) ([]*ap
 	}
 	for _, v := range versions {
 		if !inEarlyAccess(v) {
-			if v != versions[0] {
-				newest := versions[0]
+			// (Not said when another target names the newest version: the
+			// user asked for it already, and hears about it there.)
+			if newest := versions[0]; v != newest && !slices.ContainsFunc(p.o.Targets, func(t target.Target) bool { return t.VersionID == newest.ID }) {
 				note("model %d: newest version %d (%s) is in early access%s; downloading version %d (%s); use `--version %d` to try the newer one",
 					m.ID, newest.ID, newest.Name, until(newest), v.ID, v.Name, newest.ID)
 			}
