@@ -16,9 +16,10 @@ import (
 // failures, give up the whole file after a minute. Instead, a request
 // refused while other requests to the same host are in flight teaches the
 // Downloader the host's limit: that many requests at once, for all the
-// downloads of the run. The refused connection gives its piece back and
-// waits, without polling, until a request to the host ends; every
-// regrowEvery the limit grows by one, in case the host takes more again.
+// downloads of the run. The refused connection gives its piece back,
+// pauses briefly, and waits for a slot, which frees when a request to
+// the host ends; every regrowEvery the limit grows by one, in case the
+// host takes more again.
 // A refusal with nothing else in flight is a failure like any other
 // (retried, counted, given up on).
 
@@ -163,12 +164,11 @@ func (h *hostSlots) tryAcquire(host string, n int) []*slot {
 // and reports whether that is its limit: other requests were in flight.
 // The host then takes that many at once. Refusals of requests sent before
 // the limit changed (the first burst) lower it only to what was in flight
-// besides them. Under the
-// limit, one refusal can be the host still counting a request the client
-// has finished with (it counts until its own end of the exchange is
-// done); a second one before any request is answered lowers the limit by
-// one. It reports false when nothing else was in flight: a failure, not a
-// limit.
+// besides them. Under the limit, one refusal can be the host still
+// counting a request the client has finished with (it counts until its
+// own end of the exchange is done); a second one before any request is
+// answered lowers the limit by one. It reports false when nothing else
+// was in flight: a failure, not a limit.
 func (h *hostSlots) refused(sl *slot) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
