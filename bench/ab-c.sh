@@ -9,6 +9,8 @@
 #   REFRESH=--refresh FAKE_FAULT=host=api,latency=300ms bash bench/ab-c.sh
 set -euo pipefail
 OLD=${OLD:-/tmp/wt-old}
+[ -d "$OLD" ] || { echo "ab-c.sh: no checkout of the old commit at $OLD (git worktree add $OLD <commit>)" >&2; exit 2; }
+FAKE_PID=
 cd "$(dirname "$0")"
 source ./lib.sh
 tmp=$(mktemp -d)
@@ -18,22 +20,7 @@ trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-ab' EXIT
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data
 start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB ${FAKE_FAULT:+--fault "$FAKE_FAULT"}
 export CIVITAI_BASE_URL=$API
-resolve() { curl -s -o /dev/null -w '%{redirect_url}' "$API/api/download/models/$1"; }
-"$tmp/civit-new" search --limit 80 --nsfw --json | python3 -c '
-import json, sys
-ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
-vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
-for v in vs:
-    if ok(v): print(v["id"])' >"$tmp/candidates"
-: >"$tmp/versions"
-while read -r v && [ "$(wc -l <"$tmp/versions")" -lt 20 ]; do
-  if [ -n "$(resolve "$v")" ]; then echo "$v" >>"$tmp/versions"; fi
-done <"$tmp/candidates"
-: >"$tmp/urls"
-while read -r v; do
-  curl -s -o /dev/null "$API/api/v1/model-versions/$v"
-  printf '%s\n  out=%s.bin\n' "$(resolve "$v")" "$v" >>"$tmp/urls"
-done <"$tmp/versions"
+case_c_files "$tmp/civit-new" "$tmp"
 out=/dev/shm/civit-ab
 args=$(sed 's/^/--version=/' "$tmp/versions")
 t() { rm -rf $out; mkdir -p $out; sync; local s=$(date +%s.%N); "$@" >/dev/null 2>&1; local e=$(date +%s.%N); awk -v s=$s -v e=$e 'BEGIN{printf "%.2f", e-s}'; }

@@ -37,7 +37,6 @@ export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/
 echo "Commit: $(commit). Machine: $(machine); fake server on the same machine; runs: $RUNS (single-connection peers in A: $SLOW_RUNS)"
 echo "Peers: $(curl --version | head -1 | cut -d' ' -f1-2), $(wget --version | head -1 | cut -d' ' -f1-3), $(aria2c --version | head -1)"
 
-resolve() { curl -s -o /dev/null -w '%{redirect_url}' "$API/api/download/models/$1"; }
 
 header() {
   echo
@@ -132,24 +131,7 @@ for where in ${DESTS:-/dev/shm $DISK_DIR}; do
   if [[ $CASES == *C* ]]; then
     start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB
     export CIVITAI_BASE_URL=$API
-    # Twenty generated models' newest versions (ids above the fixtures)
-    # that download without a key (the catalog has some that need one).
-    "$tmp/civit" search --limit 80 --nsfw --json | python3 -c '
-import json, sys
-ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
-vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
-for v in vs:
-    if ok(v): print(v["id"])' >"$tmp/candidates"
-    : >"$tmp/versions"
-    while read -r v && [ "$(wc -l <"$tmp/versions")" -lt 20 ]; do
-      if [ -n "$(resolve "$v")" ]; then echo "$v" >>"$tmp/versions"; fi
-    done <"$tmp/candidates"
-    [ "$(wc -l <"$tmp/versions")" = 20 ] || { echo "could not find 20 versions" >&2; exit 1; }
-    : >"$tmp/urls"
-    while read -r v; do
-      curl -s -o /dev/null "$API/api/v1/model-versions/$v"
-      printf '%s\n  out=%s.bin\n' "$(resolve "$v")" "$v" >>"$tmp/urls"
-    done <"$tmp/versions"
+    case_c_files "$tmp/civit" "$tmp"
     total=$((20 * 100 * 1024 * 1024))
     header "C. 20 files × 100 MiB, 5 at a time ($where)" "aria2c"
     bench "aria2c -j5 (-x1)" "$total" "" "$RUNS" aria2c -q -j5 --file-allocation=none -d "$out" -i "$tmp/urls"; aria=$LAST_WALL

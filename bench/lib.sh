@@ -63,3 +63,31 @@ commit() {
 machine() {
   echo "$(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -sr), $(go version | cut -d' ' -f3)"
 }
+
+# resolve VERSION: the signed storage URL the fake's download endpoint
+# redirects to (needs API from start_fake).
+resolve() { curl -s -o /dev/null -w '%{redirect_url}' "$API/api/download/models/$1"; }
+
+# case_c_files CIVIT DIR: picks twenty generated models' newest versions
+# that download without a key (the fake catalog has some that need one)
+# and writes DIR/versions (one id per line) and DIR/urls (aria2c input
+# with the signed URLs resolved now). Needs API from start_fake.
+case_c_files() {
+  local civit=$1 dir=$2 v
+  "$civit" search --limit 80 --nsfw --json | python3 -c '
+import json, sys
+ok = lambda v: v.get("availability") != "EarlyAccess" and not v.get("earlyAccessDeadline")
+vs = [m["modelVersions"][0] for m in json.load(sys.stdin) if m["id"] > 1000 and m["modelVersions"]]
+for v in vs:
+    if ok(v): print(v["id"])' >"$dir/candidates"
+  : >"$dir/versions"
+  while read -r v && [ "$(wc -l <"$dir/versions")" -lt 20 ]; do
+    if [ -n "$(resolve "$v")" ]; then echo "$v" >>"$dir/versions"; fi
+  done <"$dir/candidates"
+  [ "$(wc -l <"$dir/versions")" = 20 ] || { echo "could not find 20 versions" >&2; exit 1; }
+  : >"$dir/urls"
+  while read -r v; do
+    curl -s -o /dev/null "$API/api/v1/model-versions/$v"
+    printf '%s\n  out=%s.bin\n' "$(resolve "$v")" "$v" >>"$dir/urls"
+  done <"$dir/versions"
+}
