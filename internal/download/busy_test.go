@@ -153,39 +153,7 @@ func TestHostConnectionLimit(t *testing.T) {
 	opts.Retry.Attempts = 3
 	d := New(opts)
 	// The big file twice, to two places: two downloads sharing the host.
-	files := []int64{civitaitest.FixtureBig*10000 + 101, civitaitest.FixtureBig*10000 + 101}
-	var wg sync.WaitGroup
-	var refused int
-	var mu sync.Mutex
-	for _, id := range files {
-		ff, ok := srv.Catalog.File(id)
-		if !ok {
-			t.Fatalf("no fixture file %d", id)
-		}
-		u, err := srv.SignedURL(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			res, err := d.Download(t.Context(), Request{
-				Source: Source{URL: u}, Dest: filepath.Join(t.TempDir(), ff.Name),
-				Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: 8,
-			})
-			if err != nil {
-				t.Errorf("file %d: %v", id, err)
-				return
-			}
-			if res.SHA256 != ff.SHA256() {
-				t.Errorf("file %d: sha %s, want %s", id, res.SHA256, ff.SHA256())
-			}
-			mu.Lock()
-			refused += res.Refused
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
+	refused := downloadBig(t, d, srv, 2, 8)
 	n503 := 0
 	for _, r := range srv.Requests() {
 		if r.Host == "storage" && r.Status == 503 {
@@ -209,17 +177,7 @@ func TestHostConnectionLimit(t *testing.T) {
 	// The next file of the run starts within the learned limit: its
 	// probe has a slot before the requests sent with it take the rest,
 	// and the host refuses (next to) nothing.
-	id := files[0]
-	ff, _ := srv.Catalog.File(id)
-	u, err := srv.SignedURL(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := d.Download(t.Context(), Request{Source: Source{URL: u}, Dest: filepath.Join(t.TempDir(), ff.Name),
-		Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: 8})
-	if err != nil {
-		t.Fatalf("third download: %v", err)
-	}
+	yields := downloadBig(t, d, srv, 1, 8)
 	more := -n503
 	for _, r := range srv.Requests() {
 		if r.Host == "storage" && r.Status == 503 {
@@ -227,7 +185,7 @@ func TestHostConnectionLimit(t *testing.T) {
 		}
 	}
 	if more > 1 {
-		t.Errorf("third download: %d more requests refused (%d yields), want at most 1", more, res.Refused)
+		t.Errorf("third download: %d more requests refused (%d yields), want at most 1", more, yields)
 	}
 }
 
@@ -262,12 +220,29 @@ func TestHostLimitIgnoresRetryAfterOfRefusals(t *testing.T) {
 	srv := civitaitest.NewTestServer(t, civitaitest.Options{Models: -1, BigFileSize: 4 << 20})
 	srv.AddFault(civitaitest.FaultRule{Host: "storage", MaxConcurrent: 1, Status: 429, RetryAfter: "100000"})
 	srv.AddFault(civitaitest.FaultRule{Host: "storage", BytesPerSec: 16 << 20})
-	d := New(testOptions())
-	id := civitaitest.FixtureBig*10000 + 101
-	ff, _ := srv.Catalog.File(id)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for range 3 {
+	downloadBig(t, New(testOptions()), srv, 3, 4)
+	// 12 MiB over one 16 MiB/s connection: under a second of transfer;
+	// the Retry-After alone would be 1000 s (test seconds are 10 ms).
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("took %s: the refusals' Retry-After was waited for", el)
+	}
+}
+
+// downloadBig downloads the fake's big file n times at once to n places
+// with d, conns connections each, checks each file's hash, and returns
+// the requests the host refused while others streamed (Result.Refused).
+func downloadBig(t *testing.T, d *Downloader, srv *civitaitest.Server, n, conns int) int {
+	t.Helper()
+	id := civitaitest.FixtureBig*10000 + 101
+	ff, ok := srv.Catalog.File(id)
+	if !ok {
+		t.Fatalf("no fixture file %d", id)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	refused := 0
+	for range n {
 		u, err := srv.SignedURL(id)
 		if err != nil {
 			t.Fatal(err)
@@ -276,7 +251,7 @@ func TestHostLimitIgnoresRetryAfterOfRefusals(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			res, err := d.Download(t.Context(), Request{Source: Source{URL: u}, Dest: filepath.Join(t.TempDir(), ff.Name),
-				Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: 4})
+				Size: ff.Size, SHA256: ff.SHA256(), Identity: "f:" + itoa(id), Connections: conns})
 			if err != nil {
 				t.Errorf("download: %v", err)
 				return
@@ -284,12 +259,11 @@ func TestHostLimitIgnoresRetryAfterOfRefusals(t *testing.T) {
 			if res.SHA256 != ff.SHA256() {
 				t.Errorf("sha %s, want %s", res.SHA256, ff.SHA256())
 			}
+			mu.Lock()
+			refused += res.Refused
+			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	// 12 MiB over one 16 MiB/s connection: under a second of transfer;
-	// the Retry-After alone would be 1000 s (test seconds are 10 ms).
-	if el := time.Since(start); el > 20*time.Second {
-		t.Errorf("took %s: the refusals' Retry-After was waited for", el)
-	}
+	return refused
 }
