@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -91,7 +90,7 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 			Cache:      responseCache(),
 			Refresh:    refresh,
 			OnRetry: func(req string, attempt int, wait time.Duration, err error) {
-				fmt.Fprintf(ios.ErrOut, "civit: warning: %s; retrying in %s (attempt %d)\n", strings.TrimSuffix(err.Error(), "."), wait.Round(100*time.Millisecond), attempt+1)
+				fmt.Fprintf(ios.ErrOut, "civit: warning: %s\n", cmdutil.Retrying(err, attempt, wait))
 			},
 		})
 	}

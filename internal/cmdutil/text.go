@@ -3,9 +3,11 @@ package cmdutil
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -61,4 +63,12 @@ func Quote(s string) string {
 		return strconv.Quote(s)
 	}
 	return `"` + s + `"`
+}
+
+// Retrying is the text of a warning that a request failed with err and is
+// tried again after wait (attempt counts the failures so far): "GET ...:
+// 503 Server busy, please retry shortly; retrying in 2s (attempt 2)". A
+// server message's final period is dropped so that it reads as one line.
+func Retrying(err error, attempt int, wait time.Duration) string {
+	return fmt.Sprintf("%s; retrying in %s (attempt %d)", strings.TrimSuffix(err.Error(), "."), wait.Round(100*time.Millisecond), attempt+1)
 }

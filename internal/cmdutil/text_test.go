@@ -2,8 +2,10 @@ package cmdutil
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -66,6 +68,21 @@ func TestQuote(t *testing.T) {
 	} {
 		if got := Quote(in); got != want {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestRetrying(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		err  string
+		want string
+	}{
+		{"GET /x: 503 Server busy, please retry shortly.", "GET /x: 503 Server busy, please retry shortly; retrying in 2s (attempt 2)"},
+		{"GET /x: 500 oops", "GET /x: 500 oops; retrying in 2s (attempt 2)"},
+	} {
+		if got := Retrying(errors.New(tt.err), 1, 2*time.Second+30*time.Millisecond); got != tt.want {
+			t.Errorf("Retrying(%q) = %q, want %q", tt.err, got, tt.want)
 		}
 	}
 }

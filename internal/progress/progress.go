@@ -114,14 +114,7 @@ func (t *Tracker) printf(format string, args ...any) {
 
 // Warn prints a warning line above the bars (or as a plain line).
 func (t *Tracker) Warn(format string, args ...any) {
-	msg := fmt.Sprintf("civit: warning: "+format+"\n", args...)
-	if t.tty && t.p != nil {
-		t.p.Write([]byte(msg))
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprint(t.w, msg)
+	t.print(fmt.Sprintf("civit: warning: "+format+"\n", args...))
 }
 
 // Warnf prints "civit: warning: " and the formatted message (not with

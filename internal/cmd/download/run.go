@@ -125,7 +125,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	ios := o.Factory.IOStreams
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
 	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
-		tr.Warnf("%s; retrying in %s (attempt %d)", strings.TrimSuffix(err.Error(), "."), wait.Round(100*time.Millisecond), attempt+1)
+		tr.Warnf("%s", cmdutil.Retrying(err, attempt, wait))
 	})
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	if o.LimitRate > 0 {
