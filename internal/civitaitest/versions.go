@@ -119,7 +119,9 @@ func isHex64(s string) bool {
 }
 
 // handleByHashBulk is POST /api/v1/model-versions/by-hash: ≤100 SHA256,
-// misses dropped, one version object per hit (§2.4).
+// misses dropped, one version object per hit (§2.4). Only published
+// SHA-256s match: a BLAKE3, also 64 hex digits, is a miss here although
+// GET by-hash finds it.
 func (s *Server) handleByHashBulk(w http.ResponseWriter, r *http.Request) {
 	if !s.headers(w, r, classMixed, hashCache, http.MethodPost) {
 		return
@@ -134,7 +136,10 @@ func (s *Server) handleByHashBulk(w http.ResponseWriter, r *http.Request) {
 	seen := map[int64]bool{}
 	for _, h := range hashes {
 		f := s.byHashFile(h)
-		if f == nil || seen[f.version.ID] || f.version.PrimaryFile() == nil {
+		if f == nil || !strings.EqualFold(f.PublishedHashes()["SHA256"], h) {
+			continue
+		}
+		if seen[f.version.ID] || f.version.PrimaryFile() == nil {
 			continue
 		}
 		seen[f.version.ID] = true

@@ -75,7 +75,9 @@ func TestByHashBulk(t *testing.T) {
 	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 6, Models: 5})
 	a := mustFile(t, s, fid(vid(FixturePublicLoRA, 1), 1)).SHA256()
 	b := strings.ToLower(mustFile(t, s, fid(vid(FixtureCheckpoint, 2), 1)).SHA256())
-	body, _ := json.Marshal([]string{a, strings.Repeat("0", 64), b})
+	// A BLAKE3 is 64 hex digits too, but the bulk call matches SHA-256s.
+	b3 := mustFile(t, s, fid(vid(FixtureCheckpoint, 1), 1)).BLAKE3()
+	body, _ := json.Marshal([]string{a, strings.Repeat("0", 64), b, b3})
 	r := call(t, "POST", s.URL+"/api/v1/model-versions/by-hash", body, "Content-Type: application/json")
 	if r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)

@@ -229,10 +229,10 @@ func cmdAnsweredBefore(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdFixture sets an env var to a property of a fixture: fixture VAR sha256 <file-id>
+// cmdFixture sets an env var to a property of a fixture: fixture VAR sha256|blake3 <file-id>
 func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
-		ts.Fatalf("usage: fixture VAR sha256 FILEID")
+		ts.Fatalf("usage: fixture VAR sha256|blake3 FILEID")
 	}
 	id, err := strconv.ParseInt(args[2], 10, 64)
 	ts.Check(err)
@@ -243,6 +243,8 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[1] {
 	case "sha256":
 		ts.Setenv(args[0], f.SHA256())
+	case "blake3":
+		ts.Setenv(args[0], f.BLAKE3())
 	default:
 		ts.Fatalf("fixture: unknown property %q", args[1])
 	}

@@ -176,6 +176,8 @@ func run(ctx context.Context, o *Options) error {
 }
 
 // lookup resolves every item: SHA-256s in bulk, the rest one by one.
+// The bulk endpoint matches SHA-256 only, so a typed 64-digit hash it
+// does not know is asked alone (it may be a BLAKE3).
 func lookup(ctx context.Context, c *api.Client, items []*item) error {
 	var bulk []string
 	for _, it := range items {
@@ -211,8 +213,13 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 		if bulkOK && len(it.Lookup) == 64 {
 			if v, ok := found[it.Lookup]; ok {
 				it.Version, it.Found = v, true
+				continue
 			}
-			continue
+			if it.SHA256 != nil {
+				continue // a file's SHA-256: the bulk answer is final
+			}
+			// A typed 64-digit hash may be a BLAKE3, which the bulk
+			// endpoint does not match (civitai-api.md §2.4): ask alone.
 		}
 		v, err := c.GetModelVersionByHash(ctx, it.Lookup)
 		switch {
