@@ -33,17 +33,25 @@ type renderCtx struct {
 }
 
 // imageAccount is the account segment of CivitAI image URLs
-// (https://image.civitai.com/<key>/<uuid>/original=true/<id>.jpeg).
+// (https://image.civitai.com/<key>/<uuid>/width=832/<id>.jpeg).
 const imageAccount = "xG1nkqKTMzGDvpLrqFT7WA"
 
 // imageURL has the real URL's shape, on the fake storage host (base is
-// StorageURL + "/image"), which serves small images for previews.
-func imageURL(base string, im *FakeImage) string {
+// StorageURL + "/image"), which serves small images for previews. The
+// version views rewrite the transform segment to original=true (§2.3); the
+// list, the model and /images keep width=<the image's width>, as every
+// sample of those views does (model-single-2/3, models-list-2,
+// images-list-1).
+func imageURL(base string, im *FakeImage, original bool) string {
 	ext := "jpeg"
 	if im.Type == "video" {
 		ext = "mp4"
 	}
-	return base + "/" + imageAccount + "/" + im.UUID + "/original=true/" + strconv.FormatInt(im.ID, 10) + "." + ext
+	size := "width=" + strconv.Itoa(im.Width)
+	if original || im.Width <= 0 {
+		size = "original=true"
+	}
+	return base + "/" + imageAccount + "/" + im.UUID + "/" + size + "/" + strconv.FormatInt(im.ID, 10) + "." + ext
 }
 
 // downloadURL is createModelFileDownloadUrl (§2.10 [S-dlurl]): the primary
@@ -153,6 +161,9 @@ func renderModel(m *FakeModel, vw view, rc renderCtx) obj {
 }
 
 // removeEmpty drops null values and empty arrays ([S-model-id] removeEmpty).
+// civitai-api.md §2.2 names only null/undefined, but model-single-3.json
+// has 24 versions without trainedWords where the list views of the
+// samples send "trainedWords": []: empty arrays go too.
 func removeEmpty(o obj) obj {
 	out := o[:0:0]
 	for _, e := range o {
@@ -247,7 +258,7 @@ func renderListVersion(v *FakeVersion, rc renderCtx) obj {
 			}
 			images = append(images, obj{
 				{"id", im.ID},
-				{"url", imageURL(rc.imageBase, im)},
+				{"url", imageURL(rc.imageBase, im, false)},
 				{"nsfwLevel", im.NSFWLevel},
 				{"width", im.Width},
 				{"height", im.Height},
@@ -317,7 +328,7 @@ func renderModelVersion(v *FakeVersion, rc renderCtx) obj {
 	if m.Mode != "TakenDown" {
 		for _, im := range v.Images {
 			images = append(images, obj{
-				{"url", imageURL(rc.imageBase, im)},
+				{"url", imageURL(rc.imageBase, im, false)},
 				{"nsfwLevel", im.NSFWLevel},
 				{"width", im.Width},
 				{"height", im.Height},
@@ -364,6 +375,9 @@ func renderFile(f *FakeFile, vw view, origin string) obj {
 		meta = obj{{"format", nullStr(f.Format)}, {"size", nullStr(f.SizeKind)}, {"fp", nullStr(f.FP)}}
 		meta.setIf(f.QuantType != "", "quantType", f.QuantType)
 	default:
+		// The model view: the stored metadata minus empties (§2.2). The
+		// version views: reduceToBasicFileMetadata's {format, size, fp},
+		// where a key the file lacks is undefined, so not sent.
 		meta = removeEmpty(obj{{"format", nullStr(f.Format)}, {"size", nullStr(f.SizeKind)}, {"fp", nullStr(f.FP)}, {"quantType", nullStr(f.QuantType)}})
 	}
 	o.set("metadata", meta)
@@ -476,7 +490,7 @@ func renderVersionDetail(v *FakeVersion, vw view, rc renderCtx) obj {
 				break
 			}
 			images = append(images, obj{
-				{"url", imageURL(rc.imageBase, im)},
+				{"url", imageURL(rc.imageBase, im, true)},
 				{"nsfwLevel", im.NSFWLevel},
 				{"width", im.Width},
 				{"height", im.Height},
@@ -542,7 +556,7 @@ func renderImageItem(im *FakeImage, ir imageRender, imageBase string) obj {
 	nsfwName := legacyNSFWName(im.NSFWLevel)
 	o := obj{
 		{"id", im.ID},
-		{"url", imageURL(imageBase, im)},
+		{"url", imageURL(imageBase, im, false)},
 		{"hash", im.Hash},
 		{"width", im.Width},
 		{"height", im.Height},
