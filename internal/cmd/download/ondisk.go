@@ -45,12 +45,11 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 	if o.Force {
 		differs = "a different file is there: replaced (--force)"
 	}
-	if sha, ok := recorded(ctx, o, it.Dest, fi); ok {
-		want := it.File.Hashes.SHA256()
-		switch {
-		case want != "" && strings.EqualFold(sha.sha256, want), want == "" && sha.fileID == it.File.ID:
+	if rec, ok := recorded(ctx, o, it.Dest, fi); ok {
+		if presentPerRecord(o, it, rec) {
 			return "already present", 0
-		case want != "":
+		}
+		if it.File.Hashes.SHA256() != "" && rec.sha256 != "" {
 			return differs, size
 		}
 	}
@@ -67,10 +66,27 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 	return "a file is there: compared by its hash when run", size
 }
 
-// libraryRecord is what the library knows of a file on disk.
+// libraryRecord is what the library knows of a file on disk: its SHA-256
+// ("" for a download made with --no-verify) and the CivitAI file it was
+// downloaded or identified as.
 type libraryRecord struct {
 	sha256 string
 	fileID int64
+}
+
+// presentPerRecord reports whether the library's record of the unchanged
+// file at it.Dest says it is it.File: by the published SHA-256; or, where
+// that cannot tell (no SHA-256 published, or --no-verify asked not to
+// check it), by the file id it was downloaded as.
+func presentPerRecord(o *Options, it *item, rec libraryRecord) bool {
+	want := it.File.Hashes.SHA256()
+	switch {
+	case want != "" && rec.sha256 != "" && strings.EqualFold(rec.sha256, want):
+		return true
+	case want == "" || o.NoVerify:
+		return rec.fileID != 0 && rec.fileID == it.File.ID
+	}
+	return false
 }
 
 // recorded returns the library's record of path when the file is still the
@@ -95,7 +111,7 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 		return libraryRecord{}, false
 	}
 	row, err := st.Get(ctx, abs)
-	if err != nil || row.SHA256 == "" {
+	if err != nil || row.SHA256 == "" && row.FileID == 0 {
 		return libraryRecord{}, false
 	}
 	ino, dev := library.FileID(path, fi)

@@ -27,6 +27,27 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 	}
 }
 
+// knownPresent reports whether it.Dest is it.File by the library's record
+// of it, unchanged since (same size, modification time and inode), as
+// --dry-run judges it: re-running a finished command then costs a stat per
+// file instead of hashing gigabytes again. With --force the file is
+// hashed instead: the user doubts what is there. It sets it.SHA256.
+func knownPresent(ctx context.Context, o *Options, it *item) bool {
+	if o.Force || it.File == nil {
+		return false
+	}
+	fi, err := os.Stat(it.Dest)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	rec, ok := recorded(ctx, o, it.Dest, fi)
+	if !ok || !presentPerRecord(o, it, rec) {
+		return false
+	}
+	it.SHA256 = strings.ToUpper(rec.sha256)
+	return true
+}
+
 // downloadedBefore reports whether it.Dest is the file civit downloaded
 // there for it.File and nobody changed since (same size, modification time
 // and inode as the library recorded): the only way to recognise a file

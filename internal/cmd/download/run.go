@@ -239,6 +239,11 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		return err
 	}
 	start := time.Now()
+	if knownPresent(ctx, o, it) {
+		it.Status, it.Elapsed = "present", time.Since(start)
+		placed(ctx, o, hc, it, tr)
+		return nil
+	}
 	if from, linked, ok := reuse(ctx, o, it, bar); ok {
 		it.Status, it.ReusedFrom, it.Linked = "reused", from, linked
 		it.SHA256 = strings.ToUpper(it.File.Hashes.SHA256())
