@@ -113,10 +113,11 @@ complete and verified it lives in NAME.part beside a small NAME.part.civit
 control file: a wrong or partial file never has the final name. A file
 already there with the right hash is skipped (one the library recorded and
 nobody changed since, same size, time and inode, is not even read again;
---force hashes it); a different file is not replaced without --force. A file the library (see 'civit scan') already has
-elsewhere, with the published SHA-256, is not downloaded again: it is
-hard-linked where the file system allows, else copied, and hashed before it
-gets its name (--no-reuse downloads anyway).
+--force hashes it); a different file is not replaced without --force. A
+file the library (see 'civit scan') already has elsewhere, with the
+published SHA-256, is not downloaded again: it is hard-linked where the file
+system allows, else copied, and hashed before it gets its name (--no-reuse
+downloads anyway).
 
 Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and
