@@ -534,7 +534,7 @@ func (j *job) accept(s *stream, st *control) (*control, error) {
 		}
 		if j.r.ServerName {
 			name, ok := FilenameFromContentDisposition(s.resp.Header.Get("Content-Disposition"))
-			if ok && name != filepath.Base(j.r.Dest) {
+			if base := filepath.Base(j.r.Dest); ok && name != base && AcceptServerName(base, name) {
 				return st, &ServerNameError{Dest: j.r.Dest, Name: name}
 			}
 		}

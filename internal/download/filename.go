@@ -3,6 +3,7 @@ package download
 import (
 	"errors"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
@@ -241,6 +242,12 @@ func sanitizeOnce(s string) string {
 		switch {
 		case unicode.IsControl(r), r == utf8.RuneError:
 			return '_'
+		case unicode.Is(unicode.Cf, r) && r != zwnj && r != zwj:
+			// Invisible format characters: U+202E (right-to-left
+			// override) makes "a\u202Esrotnefas.exe" show as
+			// "aexe.safetensors". The two joiners stay: scripts and
+			// emoji need them.
+			return '_'
 		case strings.ContainsRune(`<>:"|?*`, r):
 			return '_'
 		}
@@ -258,6 +265,18 @@ func sanitizeOnce(s string) string {
 		s = shorten(s, MaxFilenameBytes)
 	}
 	return s
+}
+
+// The zero-width non-joiner and joiner, format characters that scripts
+// such as Persian and emoji sequences need.
+const zwnj, zwj = '\u200c', '\u200d'
+
+// AcceptServerName reports whether the storage's name for a file may
+// replace the API's files[].name: only when it keeps the extension. A
+// storage answer that would turn model.safetensors into model.exe, or into
+// any other kind of file, is not followed.
+func AcceptServerName(apiName, serverName string) bool {
+	return strings.EqualFold(filepath.Ext(apiName), filepath.Ext(serverName))
 }
 
 // shorten cuts s to at most max bytes at a rune boundary, keeping a short

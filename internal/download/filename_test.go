@@ -39,6 +39,12 @@ func TestFilenameFromContentDisposition(t *testing.T) {
 		{``, "", false},
 		{`inline; name="x"`, "", false},
 		{`attachment; filename="unterminated.bin`, "unterminated.bin", true},
+		// A right-to-left override would show "a\u202Esrotnefas.exe" as
+		// "aexe.safetensors"; bidi and other invisible format characters
+		// become visible underscores, the joiners stay.
+		{"attachment; filename*=UTF-8''a%E2%80%AEsrotnefas.exe", "a_srotnefas.exe", true},
+		{"attachment; filename*=UTF-8''x%E2%81%A6y%E2%80%8Bz%EF%BB%BF.bin", "x_y_z_.bin", true},
+		{"attachment; filename*=UTF-8''%F0%9F%91%A9%E2%80%8D%F0%9F%94%AC%E2%80%8C.bin", "👩\u200d🔬\u200c.bin", true},
 	} {
 		got, ok := FilenameFromContentDisposition(tc.header)
 		if got != tc.want || ok != tc.ok {
@@ -111,8 +117,8 @@ func checkSafeName(t *testing.T, in, s string) {
 		t.Fatalf("%q -> %q has leading/trailing dots or spaces", in, s)
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
-			t.Fatalf("%q -> %q contains control character %U", in, s, r)
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) && r != zwnj && r != zwj {
+			t.Fatalf("%q -> %q contains control or format character %U", in, s, r)
 		}
 	}
 	stem, _, _ := strings.Cut(s, ".")
@@ -157,4 +163,24 @@ func FuzzFilenameFromContentDisposition(f *testing.F) {
 		}
 		checkSafeName(t, h, s)
 	})
+}
+
+func TestAcceptServerName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		api, server string
+		want        bool
+	}{
+		{"model.safetensors", "Model V2.safetensors", true},
+		{"model.safetensors", "model.SafeTensors", true},
+		{"model.safetensors", "model.exe", false},
+		{"model.safetensors", "model.safetensors.exe", false},
+		{"model.safetensors", "model", false},
+		{"data.zip", "training data.zip", true},
+		{"noext", "other", true},
+	} {
+		if got := AcceptServerName(tc.api, tc.server); got != tc.want {
+			t.Errorf("AcceptServerName(%q, %q) = %v, want %v", tc.api, tc.server, got, tc.want)
+		}
+	}
 }

@@ -301,7 +301,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 			return err
 		}
 		req.Source.URL = loc.URL
-		if name, err := dl.SanitizeFilename(loc.Filename); err == nil && loc.Filename != "" && name != filepath.Base(it.Dest) {
+		if name, err := dl.SanitizeFilename(loc.Filename); err == nil && loc.Filename != "" && name != filepath.Base(it.Dest) && dl.AcceptServerName(filepath.Base(it.Dest), name) {
 			it.Dest = filepath.Join(filepath.Dir(it.Dest), name)
 			req.Dest = it.Dest
 		}
