@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/civit/civit/internal/api"
@@ -106,6 +107,8 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 		// Windows says "Access denied" also for a file another program
 		// has open; an error that knows better carries its own hint.
 		return err.Error(), []string{"check the permissions of the file or folder named above"}, ExitError
+	case errors.Is(err, syscall.ENOTDIR) && hint == nil && hinter == nil:
+		return err.Error(), []string{"a file is in the way: part of the path named above is a file, not a folder; choose another folder or move the file"}, ExitError
 	}
 	return err.Error(), nil, ExitError
 }

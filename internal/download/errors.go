@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -280,6 +282,8 @@ func classify(err error) errClass {
 		ex *ExistsError
 		ne net.Error
 		ue *url.Error
+		pe *fs.PathError
+		le *os.LinkError
 	)
 	switch {
 	case errors.As(err, &he):
@@ -304,6 +308,12 @@ func classify(err error) errClass {
 		errors.Is(err, syscall.ETIMEDOUT), errors.Is(err, syscall.EHOSTUNREACH),
 		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, net.ErrClosed):
 		return classTransient
+	case errors.As(err, &pe), errors.As(err, &le):
+		// A file system's answer (not a directory, name too long, I/O
+		// error, ...) stays the same on a retry. This case comes before
+		// net.Error, which *fs.PathError satisfies (it has Timeout and
+		// Temporary methods).
+		return classPermanent
 	case errors.As(err, &ne), errors.As(err, &ue):
 		return classTransient
 	}

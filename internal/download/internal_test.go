@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net"
 	"net/url"
@@ -223,6 +224,11 @@ func TestClassify(t *testing.T) {
 		{&url.Error{Op: "Get", URL: "https://x", Err: &net.DNSError{Err: "timeout", IsTimeout: true}}, true, false},
 		{&url.Error{Op: "Get", URL: "https://x", Err: syscall.ECONNRESET}, true, false},
 		{io.ErrUnexpectedEOF, true, false},
+		// File system errors (*fs.PathError satisfies net.Error) do not
+		// go away on a retry; network errors wrapping a syscall do.
+		{&fs.PathError{Op: "mkdir", Path: "afile", Err: syscall.ENOTDIR}, false, true},
+		{&os.LinkError{Op: "rename", Old: "a", New: "b", Err: syscall.EXDEV}, false, true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, true, false},
 		{context.Canceled, false, false},
 		{fmt.Errorf("wrapped: %w", context.Canceled), false, false},
 		{nil, false, false},
