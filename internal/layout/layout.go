@@ -132,12 +132,19 @@ func RootHelp(l Layout) string {
 // to the VAE folder; a Negative file to the embeddings), Model, Pruned
 // Model, Config, Archive and Other files stay beside the model, and Training
 // Data goes to a training_data folder that no UI scans. baseModel is
-// CivitAI's base model; only InvokeAI uses it (see InvokeAIBase). Matching
-// is case-insensitive and ignores spaces, '-' and '_'. Flat always returns "".
-func Dir(l Layout, modelType, fileType, baseModel string) string {
+// CivitAI's base model; only InvokeAI uses it (see InvokeAIBase). format is
+// the file's metadata.format: a GGUF checkpoint (Flux, Wan, ... quantized)
+// is a diffusion model only, which ComfyUI (through ComfyUI-GGUF) and
+// SwarmUI load from their diffusion_models folder, not from checkpoints.
+// Matching is case-insensitive and ignores spaces, '-' and '_'. Flat always
+// returns "".
+func Dir(l Layout, modelType, fileType, format, baseModel string) string {
 	k := modelKind(modelType)
 	if fk, ok := fileKind(fileType); ok {
 		k = fk
+	}
+	if k == kCheckpoint && normType(format) == "gguf" {
+		k = kUNet
 	}
 	d := dirFor(l, k)
 	if l == InvokeAI {

@@ -139,7 +139,7 @@ func TestDirModelTypes(t *testing.T) {
 			t.Run(tc.l.String()+"/"+mt, func(t *testing.T) {
 				t.Parallel()
 				for _, ft := range []string{"", "Model", "Pruned Model"} {
-					if got := Dir(tc.l, mt, ft, "SDXL 1.0"); got != tc.want {
+					if got := Dir(tc.l, mt, ft, "", "SDXL 1.0"); got != tc.want {
 						t.Errorf("Dir(%s, %q, %q, SDXL 1.0) = %q, want %q", tc.l, mt, ft, got, tc.want)
 					}
 				}
@@ -192,7 +192,7 @@ func TestDirFileTypes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.l.String()+"/"+tt.modelType+"/"+tt.fileType, func(t *testing.T) {
 			t.Parallel()
-			if got := Dir(tt.l, tt.modelType, tt.fileType, tt.base); got != tt.want {
+			if got := Dir(tt.l, tt.modelType, tt.fileType, "", tt.base); got != tt.want {
 				t.Errorf("Dir(%s, %q, %q, %q) = %q, want %q", tt.l, tt.modelType, tt.fileType, tt.base, got, tt.want)
 			}
 		})
@@ -239,7 +239,7 @@ func TestTableConsistentWithDir(t *testing.T) {
 					for _, ft := range r.FileTypes {
 						for _, mt := range modelTypes {
 							for _, base := range bases {
-								if got, want := Dir(l, mt, ft, base), Dir(l, mt, "", base); got != want {
+								if got, want := Dir(l, mt, ft, "", base), Dir(l, mt, "", "", base); got != want {
 									t.Errorf("Dir(%s, %s, %s, %s) = %q, want beside the model %q", l, mt, ft, base, got, want)
 								}
 							}
@@ -251,13 +251,13 @@ func TestTableConsistentWithDir(t *testing.T) {
 					want := strings.ReplaceAll(r.Dir, basePlaceholder, InvokeAIBase(base))
 					for _, mt := range r.ModelTypes {
 						seen[mt]++
-						if got := Dir(l, mt, "Model", base); got != want {
+						if got := Dir(l, mt, "Model", "", base); got != want {
 							t.Errorf("row %q: Dir(%s, %s, Model, %s) = %q, want %q", r.Kind, l, mt, base, got, want)
 						}
 					}
 					for _, ft := range r.FileTypes {
 						for _, mt := range modelTypes {
-							if got := Dir(l, mt, ft, base); got != want {
+							if got := Dir(l, mt, ft, "", base); got != want {
 								t.Errorf("row %q: Dir(%s, %s, %s, %s) = %q, want %q", r.Kind, l, mt, ft, base, got, want)
 							}
 						}
@@ -282,8 +282,8 @@ func TestTableConsistentWithDir(t *testing.T) {
 				}
 			}
 			// Unknown types go to the row holding "Other".
-			other := Dir(l, "Other", "", "")
-			if got := Dir(l, "BrandNewType", "", ""); got != other {
+			other := Dir(l, "Other", "", "", "")
+			if got := Dir(l, "BrandNewType", "", "", ""); got != other {
 				t.Errorf("unknown type goes to %q, want the Other row %q", got, other)
 			}
 		})
@@ -317,6 +317,32 @@ func TestMarkdownGolden(t *testing.T) {
 		}
 		if n := strings.Count(md, "\n| "); n != want {
 			t.Errorf("Markdown(%s) has %d table rows, want %d", l, n, want)
+		}
+	}
+}
+
+// A GGUF checkpoint is a quantized diffusion model: ComfyUI-GGUF's loader
+// and SwarmUI list diffusion_models (and unet), never checkpoints. A1111,
+// Forge and InvokeAI keep both kinds in one folder.
+func TestDirGGUF(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		l                        Layout
+		modelType, fileType, fmt string
+		want                     string
+	}{
+		{ComfyUI, "Checkpoint", "Model", "GGUF", "models/diffusion_models"},
+		{ComfyUI, "Checkpoint", "Pruned Model", "gguf", "models/diffusion_models"},
+		{SwarmUI, "Checkpoint", "Model", "GGUF", "Models/diffusion_models"},
+		{Forge, "Checkpoint", "Model", "GGUF", "models/Stable-diffusion"},
+		{InvokeAI, "Checkpoint", "Model", "GGUF", "models/flux/main"},
+		{ComfyUI, "Checkpoint", "Model", "SafeTensor", "models/checkpoints"},
+		{ComfyUI, "Checkpoint", "VAE", "GGUF", "models/vae"},
+		{ComfyUI, "TextEncoder", "Model", "GGUF", "models/text_encoders"},
+		{ComfyUI, "LORA", "Model", "GGUF", "models/loras"},
+	} {
+		if got := Dir(tt.l, tt.modelType, tt.fileType, tt.fmt, "Flux.1 D"); got != tt.want {
+			t.Errorf("Dir(%s, %q, %q, %q) = %q, want %q", tt.l, tt.modelType, tt.fileType, tt.fmt, got, tt.want)
 		}
 	}
 }

@@ -26,13 +26,17 @@ type Route struct {
 }
 
 // Table returns the full routing table of a layout for documentation
-// (README and --help). Dir(l, mt, ft, base) agrees with it for every row;
+// (README and --help). Dir(l, mt, ft, format, base) agrees with it for every row;
 // model types not listed go to the row holding "Other".
 func Table(l Layout) []Route {
 	routes := make([]Route, 0, int(numKinds)+1)
 	for k := range numKinds {
 		mts, fts := kindTypes(k)
-		routes = append(routes, Route{Kind: describe(mts, fts), Dir: dirFor(l, k), ModelTypes: mts, FileTypes: fts})
+		kind := describe(mts, fts)
+		if k == kUNet {
+			kind += "; Checkpoint files in GGUF format"
+		}
+		routes = append(routes, Route{Kind: kind, Dir: dirFor(l, k), ModelTypes: mts, FileTypes: fts})
 	}
 	fts := besideFileTypes()
 	return append(routes, Route{Kind: describe(nil, fts), FileTypes: fts, Beside: true})

@@ -636,7 +636,7 @@ func (p *planner) dest(v *api.ModelVersion, f *api.File, fields layout.Fields) (
 	if p.o.Layout == layout.Flat {
 		return filepath.Join(p.o.OutputDir, sub, name), nil
 	}
-	dir := layout.Dir(p.o.Layout, fields.Type, f.Type, v.BaseModel)
+	dir := layout.Dir(p.o.Layout, fields.Type, f.Type, f.Metadata.Format, v.BaseModel)
 	return filepath.Join(p.o.Root, dir, sub, name), nil
 }
 
