@@ -153,6 +153,23 @@ func Dir(l Layout, modelType, fileType, format, baseModel string) string {
 	return d
 }
 
+// ExtraNetwork reports whether A1111 and Forge show a file of this model
+// and file type as a card in their extra networks tabs (checkpoints, Lora,
+// textual inversion, hypernetworks), whose user metadata is NAME.json
+// beside it. Other kinds get no such .json: in a workflows or wildcards
+// folder one would be read as a workflow or a wildcard file.
+func ExtraNetwork(modelType, fileType string) bool {
+	k := modelKind(modelType)
+	if fk, ok := fileKind(fileType); ok {
+		k = fk
+	}
+	switch k {
+	case kCheckpoint, kUNet, kLora, kEmbedding, kHypernetwork:
+		return true
+	}
+	return false
+}
+
 // basePlaceholder stands for the InvokeAI base folder in Table rows.
 const basePlaceholder = "<base>"
 

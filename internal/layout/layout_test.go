@@ -346,3 +346,22 @@ func TestDirGGUF(t *testing.T) {
 		}
 	}
 }
+
+func TestExtraNetwork(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		modelType, fileType string
+		want                bool
+	}{
+		{"Checkpoint", "Model", true}, {"LORA", "", true}, {"LoCon", "Model", true}, {"DoRA", "", true},
+		{"TextualInversion", "", true}, {"Hypernetwork", "", true}, {"Checkpoint", "Diffusion Model", true},
+		{"LORA", "Negative", true},
+		{"Workflows", "Archive", false}, {"Wildcards", "", false}, {"Poses", "", false}, {"Other", "", false},
+		{"Checkpoint", "VAE", false}, {"Checkpoint", "Training Data", false}, {"Controlnet", "", false},
+		{"Upscaler", "", false}, {"MotionModule", "", false}, {"BrandNewType", "", false},
+	} {
+		if got := ExtraNetwork(tt.modelType, tt.fileType); got != tt.want {
+			t.Errorf("ExtraNetwork(%q, %q) = %v, want %v", tt.modelType, tt.fileType, got, tt.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/civit/civit/internal/api"
+	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/sidecar"
 	"github.com/civit/civit/internal/store"
 )
@@ -428,7 +429,9 @@ func (s *scanner) writeSidecars(ctx context.Context, entries []*entry, versions 
 			continue
 		}
 		needInfo := !exists(sidecar.InfoPath(f.Path))
-		needJSON := !exists(sidecar.JSONPath(f.Path))
+		// The library keeps no file type: the model type decides (a VAE
+		// bundled with a checkpoint is taken for the checkpoint).
+		needJSON := layout.ExtraNetwork(f.ModelType, "") && !exists(sidecar.JSONPath(f.Path))
 		needPreview := s.o.HTTPClient != nil && !hasPreview(f.Path)
 		if !needInfo && !needJSON && !needPreview {
 			continue

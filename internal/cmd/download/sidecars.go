@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/sidecar"
 )
 
 // writeSidecars writes .civitai.info, the preview and A1111's .json beside
-// a downloaded model. A failure is a warning: the model itself is fine.
+// a downloaded model (the .json only for the kinds A1111 lists as extra
+// networks: see layout.ExtraNetwork). A failure is a warning: the model itself is fine.
 func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) []string {
 	var notes []string
 	name := filepath.Base(it.Dest)
@@ -34,9 +36,11 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	if it.ModelDescription != "" {
 		desc = it.ModelDescription // what the model is; the version's is often a changelog
 	}
-	meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, v.TrainedWords, desc, it.SHA256, base)
-	if _, err := sidecar.WriteA1111(sidecar.JSONPath(it.Dest), meta, o.Force); err != nil {
-		warn("A1111 .json", err)
+	if layout.ExtraNetwork(it.Type, it.File.Type) {
+		meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, v.TrainedWords, desc, it.SHA256, base)
+		if _, err := sidecar.WriteA1111(sidecar.JSONPath(it.Dest), meta, o.Force); err != nil {
+			warn("A1111 .json", err)
+		}
 	}
 	var imgs []sidecar.Image
 	for _, im := range v.Images {
