@@ -123,7 +123,8 @@ Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and
 NAME.json (A1111's extra-networks metadata: activation text = trigger
 words; only for checkpoints, LoRAs, embeddings and hypernetworks, the kinds
-A1111 lists). Existing sidecars are kept unless --force. --no-sidecars skips them.
+A1111 lists). Existing sidecars are kept unless --force. --no-sidecars
+skips them.
 
 Downloads that need an account use CIVITAI_API_KEY, or the ?token= of a
 pasted download link when no key is configured (shown as token=REDACTED).
