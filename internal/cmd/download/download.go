@@ -238,7 +238,8 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					}
 				}
 			}
-			if len(opts.Targets) == 0 {
+			onlyInput := len(inputFiles) > 0 && len(args) == 0 && len(versions) == 0
+			if len(opts.Targets) == 0 && !onlyInput {
 				return cmdutil.FlagErrorf("nothing to download: give a model id, URL, AIR, `--version` or `-i FILE`")
 			}
 			if err := opts.parseFlags(layoutName, rate); err != nil {
@@ -246,6 +247,16 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 			}
 			if err := opts.parseSubdir(subdir, cmd.Flags().Changed("subdir")); err != nil {
 				return err
+			}
+			if len(opts.Targets) == 0 {
+				// An empty list (a search that found nothing, piped in) is
+				// not a mistake: a scheduled job must not fail on it.
+				ios := opts.Factory.IOStreams
+				fmt.Fprintln(ios.ErrOut, "nothing to download: the input has no targets")
+				if opts.JSON {
+					fmt.Fprintln(ios.Out, "[]")
+				}
+				return nil
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
