@@ -26,11 +26,12 @@ const maxBulk = 100
 
 // applySidecar takes the identity a sidecar gives, once e.row.SHA256 is
 // known. A sidecar names the file when it was written after the file last
-// changed, or when its SHA-256 is the file's; it identifies it when it
-// holds both a model and a version id.
+// changed, or when its SHA-256 is the file's, unless it lists files of the
+// model's name of other sizes only (sidecar.Info.Misfit); it identifies it
+// when it holds both a model and a version id.
 func (s *scanner) applySidecar(e *entry) {
 	r := e.row
-	if in := e.sc; in != nil {
+	if in := e.sc; in != nil && !in.Misfit {
 		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime))
 		if agrees && in.VersionID != 0 && in.ModelID != 0 {
 			r.ModelID, r.VersionID, r.FileID = in.ModelID, in.VersionID, in.FileID

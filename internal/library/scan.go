@@ -639,10 +639,14 @@ func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 		return true
 	}
 	e.sc = in
-	if in.SHA256 == "" || !sidecarFresh(in.Path, e.mtime) {
-		return true // hash the file; the sidecar may still name it
+	if in.SHA256 == "" || !sidecarFresh(in.Path, e.mtime) || !in.SizeMatches(e.size) || in.HashSource == sidecar.SuffixA1111 {
+		// Hash the file; the sidecar may still name it. A1111 rewrites
+		// its .json whenever a card is edited, so a fresh .json says
+		// nothing of the file beside it.
+		return true
 	}
-	// The sidecar was written after the file last changed: trust its hash.
+	// The sidecar was written after the file last changed, for a file of
+	// this size: trust its hash.
 	e.row.SHA256 = in.SHA256
 	e.fromSidecar = true
 	s.sum.FromSidecars++

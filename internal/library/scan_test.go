@@ -401,10 +401,12 @@ func TestScanSidecars(t *testing.T) {
 			content:    mustJSON(map[string]any{"ModelId": loraModel, "VersionId": loraVersion, "ModelName": modelName, "ModelType": "LORA", "Hashes": map[string]any{"SHA256": sha}}),
 			wantSource: "sidecar:.cminfo.json", wantState: store.StateIdentified},
 		// A1111's .json names ids but not the model: the names are filled
-		// from CivitAI, the hash is trusted.
+		// from CivitAI. Its hash is not trusted: A1111 rewrites the .json
+		// whenever a card is edited, so a fresh one says nothing of the
+		// file beside it (which may have been replaced or cut short).
 		{name: "a1111 json", suffix: ".json",
-			content:     mustJSON(map[string]any{"description": "", "activation text": "x", "modelId": loraModel, "modelVersionId": loraVersion, "sha256": lower}),
-			wantLookups: 1, wantSource: "sidecar:.json", wantState: store.StateIdentified},
+			content:    mustJSON(map[string]any{"description": "", "activation text": "x", "modelId": loraModel, "modelVersionId": loraVersion, "sha256": lower}),
+			wantHashed: 1, wantLookups: 1, wantSource: "sidecar:.json", wantState: store.StateIdentified},
 		{name: "sha256", suffix: ".sha256", content: lower + "  lora.safetensors\n",
 			wantLookups: 1, wantSource: store.SourceScanned, wantState: store.StateIdentified},
 		{name: "stale sha256", suffix: ".sha256", content: lower + "  lora.safetensors\n", stale: true,

@@ -46,6 +46,54 @@ type Info struct {
 	// Source is the suffix of the sidecar the info came from (one of the
 	// Suffix constants) and Path that file.
 	Source, Path string
+	// HashSource is the suffix of the sidecar SHA256 came from.
+	HashSource string
+	// Size is the file's size in bytes as the sidecar states it (CivitAI's
+	// sizeKB, so within a KiB), 0 when it states none.
+	Size int64
+	// Misfit: the sidecar lists files of the model's name, and none has
+	// the local file's size. It describes another file (or this one
+	// before it was cut short or replaced) and names nothing.
+	Misfit bool
+	// alts are the files of a version that carry the model's name: one
+	// version can hold fp16 and fp32 files of the same name.
+	alts []fileAlt
+}
+
+// fileAlt is one candidate file of a version object.
+type fileAlt struct {
+	id                     int64
+	size                   int64 // bytes, from sizeKB; 0 unknown
+	sha256, autoV2, blake3 string
+}
+
+// SizeMatches reports whether a file of n bytes can be the one the
+// sidecar describes: its size is unknown, or within the KiB that
+// CivitAI's sizeKB leaves open.
+func (in *Info) SizeMatches(n int64) bool {
+	return in.Size == 0 || n >= in.Size-1024 && n <= in.Size+1024
+}
+
+// pick sets the file fields from the candidate whose size fits a local
+// file of n bytes (n < 0: unknown, the first candidate). No fit, or two
+// (same name, same size): no file and no hashes, rather than another
+// file's; the version still names the model.
+func (in *Info) pick(n int64) {
+	if len(in.alts) == 0 {
+		return
+	}
+	var fit []fileAlt
+	for _, a := range in.alts {
+		if n < 0 || a.size == 0 || n >= a.size-1024 && n <= a.size+1024 {
+			fit = append(fit, a)
+		}
+	}
+	in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = 0, "", "", "", 0
+	in.Misfit = len(fit) == 0
+	if len(fit) == 1 || n < 0 && len(fit) > 0 {
+		a := fit[0]
+		in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.sha256, a.autoV2, a.blake3, a.size
+	}
 }
 
 // score weighs how much an Info knows, to pick the most informative.
@@ -85,7 +133,10 @@ func (in *Info) fill(o *Info) {
 	setI(&in.ModelID, o.ModelID)
 	setI(&in.VersionID, o.VersionID)
 	setI(&in.FileID, o.FileID)
-	setS(&in.SHA256, o.SHA256)
+	if in.SHA256 == "" && o.SHA256 != "" {
+		in.SHA256, in.HashSource = o.SHA256, o.HashSource
+	}
+	setI(&in.Size, o.Size)
 	setS(&in.AutoV2, o.AutoV2)
 	setS(&in.BLAKE3, o.BLAKE3)
 	setS(&in.ModelName, o.ModelName)
@@ -139,6 +190,10 @@ func readers() []struct {
 func ReadAny(model string) (*Info, error) {
 	s := stem(model)
 	name := filepath.Base(model)
+	size := int64(-1)
+	if fi, err := os.Stat(model); err == nil {
+		size = fi.Size()
+	}
 	var (
 		found        []*Info
 		notOnCivitai bool
@@ -170,7 +225,11 @@ func ReadAny(model string) (*Info, error) {
 			}
 			continue
 		}
+		in.pick(size)
 		in.Source, in.Path = r.suffix, p
+		if in.SHA256 != "" {
+			in.HashSource = r.suffix
+		}
 		found = append(found, in)
 	}
 	if len(found) == 0 {
@@ -361,22 +420,38 @@ func parseVersion(m map[string]any, modelName string) *Info {
 		in.ModelType = str(model, "type")
 	}
 	files, _ := get(m, "files").([]any)
-	var file map[string]any
+	var named []map[string]any
 	for _, f := range files {
 		fm, _ := f.(map[string]any)
 		if fm != nil && strings.EqualFold(str(fm, "name"), modelName) {
-			file = fm
-			break
+			named = append(named, fm)
 		}
 	}
-	if file == nil && len(files) == 1 {
-		file, _ = files[0].(map[string]any)
+	if len(named) == 0 && len(files) == 1 {
+		if fm, _ := files[0].(map[string]any); fm != nil {
+			named = append(named, fm)
+		}
 	}
-	if file != nil {
-		in.FileID = id(file, "id")
-		setHashes(in, obj(file, "hashes"))
+	for _, fm := range named {
+		h := &Info{}
+		setHashes(h, obj(fm, "hashes"))
+		in.alts = append(in.alts, fileAlt{id: id(fm, "id"), size: sizeKB(fm), sha256: h.SHA256, autoV2: h.AutoV2, blake3: h.BLAKE3})
 	}
+	in.pick(-1) // ReadAny picks again by the local file's size
 	return in
+}
+
+// sizeKB returns files[].sizeKB in bytes, 0 when absent or not a number.
+func sizeKB(m map[string]any) int64 {
+	n, ok := get(m, "sizeKB").(json.Number)
+	if !ok {
+		return 0
+	}
+	f, err := n.Float64()
+	if err != nil || f <= 0 || f > 1<<50 {
+		return 0
+	}
+	return int64(f * 1024)
 }
 
 // parseCivitaiInfo reads a .civitai.info: the raw model-version JSON

@@ -65,8 +65,11 @@ The sidecars other tools keep beside models are read first: .civitai.info
 (Civitai Helper, Browser+), .cm-info.json (StabilityMatrix), .metadata.json
 (LoRA Manager), .cminfo.json (Civicomfy), A1111's .json and .sha256. A
 sidecar written after the model file last changed is trusted: its SHA-256
-spares the hashing, and its model and version ids spare the lookup. Use
---rehash to hash everything anyway.
+spares the hashing, and its model and version ids spare the lookup. Where it
+states the file's size (CivitAI's sizeKB), the size must fit, and of several
+files of the model's name the one that fits is taken. A1111's .json, which
+A1111 rewrites whenever a card is edited, names the model but its SHA-256 is
+checked by hashing. Use --rehash to hash everything anyway.
 
 Unknown hashes are looked up on CivitAI, 100 per request (with more than
 100, CivitAI is first asked which of them it knows, 10,000 per request, and
