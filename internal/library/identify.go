@@ -216,7 +216,11 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 
 // bulkRefused reports whether a failed bulk lookup should be retried one
 // hash at a time: the server refused or does not have the bulk endpoint
-// (400, 404, 405, 5xx, a web page instead of JSON).
+// (400, 404, 405, 5xx, a web page instead of JSON). A 5xx is included
+// because the single GETs are cached at CivitAI's edge for an hour
+// (civitai-api.md §2.4) and may be answered while the origin is
+// overloaded; if they fail too, the single lookups stop after
+// serverDownAfter failures in a row.
 func bulkRefused(err error) bool {
 	var ae *api.Error
 	if !errors.As(err, &ae) {
@@ -228,6 +232,11 @@ func bulkRefused(err error) bool {
 	}
 	return ae.StatusCode == 405 || ae.StatusCode == 501
 }
+
+// serverDownAfter is how many single lookups in a row may fail with a
+// server error before the rest are not asked (one failing hash may be a
+// broken version on CivitAI's side; several in a row are an outage).
+const serverDownAfter = 3
 
 // hashIDLookup is the cheap "which of these does CivitAI know" call;
 // *api.Client has it.
@@ -273,12 +282,16 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 		mu      sync.Mutex
 		single  []string
 		refused atomic.Bool
+		down    atomic.Bool // a bulk call failed for good: ask no more
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.o.LookupJobs)
 	for start := 0; start < len(hashes); start += maxBulk {
 		chunk := hashes[start:min(start+maxBulk, len(hashes))]
 		g.Go(func() error {
+			if down.Load() {
+				return nil
+			}
 			if refused.Load() {
 				mu.Lock()
 				single = append(single, chunk...)
@@ -301,11 +314,11 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 					single = append(single, chunk...)
 					return nil
 				}
-				what := fmt.Sprintf("CivitAI lookup of %d hashes", len(chunk))
-				if len(chunk) == 1 {
-					what = "CivitAI lookup of 1 hash"
+				// Network down, an outage, rate limited: the other chunks
+				// would fail alike. One error; a re-run asks again.
+				if !down.Swap(true) {
+					s.fail("CivitAI lookups", fmt.Errorf("stopped asking: %w", err))
 				}
-				s.fail(what, err)
 				return nil
 			}
 			want := map[string]bool{}
@@ -336,6 +349,7 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 		return found, missed, nil
 	}
 	var stop atomic.Bool
+	serverErrs := 0 // in a row, guarded by mu
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(s.o.LookupJobs)
 	for _, h := range single {
@@ -350,14 +364,20 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 			v, err := s.o.Client.GetModelVersionByHash(gctx, h)
 			mu.Lock()
 			defer mu.Unlock()
+			if err == nil || errors.Is(err, api.ErrNotFound) {
+				serverErrs = 0
+			}
 			switch {
+			case stop.Load() && err != nil:
+				// Asked before the stop: its failure is the same story.
 			case err == nil:
 				found[h] = v
 			case errors.Is(err, api.ErrNotFound):
 				missed[h] = true
 			case gctx.Err() != nil:
 				return gctx.Err()
-			case errors.Is(err, api.ErrServer):
+			case errors.Is(err, api.ErrServer) && serverErrs+1 < serverDownAfter:
+				serverErrs++
 				s.fail("CivitAI lookup of "+h[:10], err)
 			default:
 				// Network down, rate limited, refused: stop asking.

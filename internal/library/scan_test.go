@@ -352,6 +352,30 @@ func TestScanBulkRefusedFallsBackToSingleLookups(t *testing.T) {
 	}
 }
 
+// A CivitAI outage (every by-hash call 500, bulk and single) costs a few
+// calls and one error per kind of call, not a single lookup per file each
+// retried: a library of 150 unknown files took 500 requests and two minutes.
+func TestScanOutageStopsAsking(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/model-versions/by-hash", Status: 500})
+	for i := range 150 {
+		e.randomFile(fmt.Sprintf("m%03d.safetensors", i), 64)
+	}
+	sum := e.scan()
+	if sum.Unknown != 150 || sum.Identified != 0 || sum.NotOnCivitai != 0 {
+		t.Errorf("summary %+v: every file stays unknown, none is taken for a miss", countsOf(sum))
+	}
+	// Requests: each lookup is tried twice by this test's client, and up
+	// to 3 are in flight when the stop comes.
+	if n, most := e.requests("GET", "/api/v1/model-versions/by-hash/"), (serverDownAfter+3)*2; n > most {
+		t.Errorf("%d single lookup requests during an outage, want at most %d", n, most)
+	}
+	if sum.Errors > serverDownAfter+3+1 {
+		t.Errorf("%d errors: %+v", sum.Errors, sum.ErrorDetails)
+	}
+}
+
 func TestScanLookupFailureIsNotAMiss(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
