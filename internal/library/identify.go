@@ -315,9 +315,14 @@ func (s *scanner) lookup(ctx context.Context, hashes []string) (found map[string
 					return nil
 				}
 				// Network down, an outage, rate limited: the other chunks
-				// would fail alike. One error; a re-run asks again.
+				// would fail alike and are not sent. One error; a re-run
+				// asks again.
 				if !down.Swap(true) {
-					s.fail("CivitAI lookups", fmt.Errorf("stopped asking: %w", err))
+					what := fmt.Sprintf("CivitAI lookup of %d hashes", len(chunk))
+					if len(chunk) == 1 {
+						what = "CivitAI lookup of 1 hash"
+					}
+					s.fail(what, err)
 				}
 				return nil
 			}
