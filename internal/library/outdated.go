@@ -79,12 +79,15 @@ type OutdatedOptions struct {
 }
 
 // rateStop remembers that CivitAI refused a request of this check for rate
-// limiting beyond what the client's retries wait: the models after it are
-// not asked about (each would wait its turn of the Limiter to be refused,
-// 871 models 7 minutes), they fail with that error.
+// limiting beyond what the client's retries wait, or failed serverDownAfter
+// requests in a row with server or network errors (an outage): the models
+// after it are not asked about (each would wait its turn of the Limiter to
+// be refused, 871 models 7 minutes; during an outage each request is also
+// retried), they fail with that error.
 type rateStop struct {
-	mu  sync.Mutex
-	err error
+	mu     sync.Mutex
+	err    error
+	inARow int // server and network failures since the last answer
 }
 
 // wait waits for the limiter, or returns the rate limiting error.
@@ -98,14 +101,23 @@ func (r *rateStop) wait(ctx context.Context, lim *rate.Limiter) error {
 	return lim.Wait(ctx)
 }
 
-// note keeps err when it is rate limiting.
+// note keeps err when it is rate limiting or ends an outage's run of
+// failures; an answer (nil, or any other error) ends the run.
 func (r *rateStop) note(err error) error {
-	if errors.Is(err, api.ErrRateLimited) {
-		r.mu.Lock()
-		if r.err == nil {
-			r.err = err
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case errors.Is(err, api.ErrRateLimited):
+	case errors.Is(err, api.ErrServer), errors.Is(err, api.ErrNetwork):
+		if r.inARow++; r.inARow < serverDownAfter {
+			return err
 		}
-		r.mu.Unlock()
+	default:
+		r.inARow = 0
+		return err
+	}
+	if r.err == nil {
+		r.err = err
 	}
 	return err
 }
@@ -360,11 +372,10 @@ func prefetch(ctx context.Context, o OutdatedOptions, ids []int64, byModel map[i
 		}
 		res.Requests++
 		page, err := lister.ListModels(ctx, &api.ModelsOptions{IDs: chunk, Limit: maxIDs, NSFW: &all})
-		if err != nil {
+		if o.limited.note(err) != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			o.limited.note(err)
 			continue
 		}
 		for _, m := range page.Items {
@@ -391,8 +402,8 @@ func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time
 			return nil, nil, 0, err
 		}
 		requests = 1
-		if m, err = o.Client.GetModel(ctx, id); err != nil {
-			return nil, nil, requests, o.limited.note(err)
+		if m, err = o.Client.GetModel(ctx, id); o.limited.note(err) != nil {
+			return nil, nil, requests, err
 		}
 	}
 	mv = VersionsOf(m, now)
@@ -416,8 +427,8 @@ func planFiles(ctx context.Context, o OutdatedOptions, m *api.Model, u *Update, 
 			return 0, err
 		}
 		requests++
-		if m, err = o.Client.GetModel(ctx, u.ModelID); err != nil {
-			return requests, o.limited.note(err)
+		if m, err = o.Client.GetModel(ctx, u.ModelID); o.limited.note(err) != nil {
+			return requests, err
 		}
 	}
 	version := func(id int64) *api.ModelVersion {
