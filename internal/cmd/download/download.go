@@ -27,8 +27,10 @@ type Options struct {
 	Targets  []target.Target
 	Versions []int64
 
-	// File choice.
+	// File choice. Files holds the --file values when there are several
+	// (each chooses its file; File is the only one otherwise).
 	File        string
+	Files       []string
 	FileType    string
 	Format      string
 	FP          string
@@ -70,6 +72,8 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		layoutName, rate, subdir string
 		inputFiles               []string
 		versions                 []string
+		files                    []string
+		once                     struct{ typ, format, fp, size []string }
 	)
 	cmd := &cobra.Command{
 		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
@@ -86,15 +90,15 @@ where the piped output of 'civit search' works as it is; UTF-8, or UTF-16
 with its mark as PowerShell's > writes it). Targets are de-duplicated;
 downloads start as soon as the first are looked up.
 
-Each version's primary file is downloaded unless --file (a file id or name),
---type (Model, Pruned Model, VAE, Config, Training Data, ...), --format
-(SafeTensor, PickleTensor, GGUF, ...), --fp (fp16, bf16, fp32, fp8, ...) or
---size (full, pruned) choose others; --all-files takes every file that
-matches; --all-versions every version. -b/--base-model takes each model's
-newest version for that base model: a model with SD 1.5 and SDXL versions
-that a search for SDXL found. A choice that matches nothing lists what
-there is. Files are fetched by file id, which works where the
-server's type/format matching fails.
+Each version's primary file is downloaded unless --file (a file id or name;
+repeat it for several), --type (Model, Pruned Model, VAE, Config, Training
+Data, ...), --format (SafeTensor, PickleTensor, GGUF, ...), --fp (fp16,
+bf16, fp32, fp8, ...) or --size (full, pruned) choose others; --all-files
+takes every file that matches; --all-versions every version. -b/--base-model
+takes each model's newest version for that base model: a model with SD 1.5
+and SDXL versions that a search for SDXL found. A choice that matches
+nothing lists what there is. Files are fetched by file id, which works where
+the server's type/format matching fails.
 
 Files go to -o DIR (default: the current directory), or with --layout
 comfyui|a1111|forge|swarmui|invokeai --root PATH into the folder that UI
@@ -161,6 +165,27 @@ $ civit search --user someone -n 100 | civit download -i - -o ~/models --subdir 
 # what would happen, as JSON
 $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// --type, --format, --fp and --size filter together; a second
+			// value of one would silently replace the first.
+			for _, o := range []struct {
+				flag string
+				vals []string
+				dst  *string
+			}{{"type", once.typ, &opts.FileType}, {"format", once.format, &opts.Format}, {"fp", once.fp, &opts.FP}, {"size", once.size, &opts.Size}} {
+				switch len(o.vals) {
+				case 0:
+				case 1:
+					*o.dst = o.vals[0]
+				default:
+					return cmdutil.FlagErrorf("`--%s` can be given once (got %s); to take several files, repeat `--file ID` or use `--all-files`", o.flag, cmdutil.QuoteList(o.vals))
+				}
+			}
+			switch {
+			case len(files) == 1:
+				opts.File = files[0]
+			case len(files) > 1:
+				opts.Files = files
+			}
 			extra := cmdutil.ConfigHost(f)
 			seen := map[string]bool{}
 			add := func(s string) error {
@@ -267,11 +292,11 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&inputFiles, "input-file", "i", nil, "read targets from `file`, one per line (- for stdin; repeatable)")
 	fl.StringSliceVar(&versions, "version", nil, "download this version `id` (repeatable)")
-	fl.StringVar(&opts.File, "file", "", "choose a file by `id or name`")
-	fl.StringVar(&opts.FileType, "type", "", "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
-	fl.StringVar(&opts.Format, "format", "", "choose files of this `format` (SafeTensor, PickleTensor, GGUF, ...)")
-	fl.StringVar(&opts.FP, "fp", "", "choose files of this `precision` (fp16, bf16, fp32, fp8, ...)")
-	fl.StringVar(&opts.Size, "size", "", "choose `full` or pruned files")
+	fl.StringArrayVar(&files, "file", nil, "choose a file by `id or name` (repeatable: a checkpoint and its VAE)")
+	fl.StringArrayVar(&once.typ, "type", nil, "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
+	fl.StringArrayVar(&once.format, "format", nil, "choose files of this `format` (SafeTensor, PickleTensor, GGUF, ...)")
+	fl.StringArrayVar(&once.fp, "fp", nil, "choose files of this `precision` (fp16, bf16, fp32, fp8, ...)")
+	fl.StringArrayVar(&once.size, "size", nil, "choose `full` or pruned files")
 	fl.BoolVar(&opts.AllFiles, "all-files", false, "download every file that matches, not only the best one")
 	fl.BoolVar(&opts.AllVersions, "all-versions", false, "download every version of each model")
 	fl.StringVarP(&opts.BaseModel, "base-model", "b", "", "choose each model's newest version for this `base model` (\"SDXL 1.0\", \"Flux.1 D\", ...)")

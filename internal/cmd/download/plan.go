@@ -506,6 +506,28 @@ func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File
 		return nil, fmt.Errorf("version %d (%s) has no downloadable files", v.ID, v.Name)
 	}
 	o := p.o
+	if len(o.Files) > 1 {
+		// Several --file: each chooses its own; together, once each.
+		var out []*api.File
+		seen := map[int64]bool{}
+		for _, sel := range o.Files {
+			one := *o
+			one.File, one.Files = sel, nil
+			pp := *p
+			pp.o = &one
+			fs, err := pp.chooseFiles(v, t)
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range fs {
+				if !seen[f.ID] {
+					seen[f.ID] = true
+					out = append(out, f)
+				}
+			}
+		}
+		return out, nil
+	}
 	fileSel, typ, format, fp, size := o.File, o.FileType, o.Format, o.FP, o.Size
 	if t.FileID != 0 && fileSel == "" {
 		fileSel = strconv.FormatInt(t.FileID, 10)
