@@ -154,6 +154,17 @@ func parseAIR(t Target) (Target, error) {
 	if i := strings.IndexByte(idPart, '.'); i >= 0 { // .format suffix
 		idPart = idPart[:i]
 	}
+	// The .format suffix ends the AIR, after the id or the layer: the
+	// file's extension, which chooses the file as --format does.
+	last := parts[len(parts)-1]
+	if i := strings.LastIndexByte(last, '.'); i >= 0 {
+		ext := last[i+1:]
+		f, ok := airFormats[strings.ToLower(ext)]
+		if !ok {
+			return t, &Error{Input: t.Input, Reason: fmt.Sprintf("format %q is not one of safetensors, ckpt, pt, bin, gguf, onnx", ext)}
+		}
+		t.Format = f
+	}
 	mid, vid, hasV := strings.Cut(idPart, "@")
 	id, ok := parseID(mid)
 	if !ok {
@@ -168,6 +179,14 @@ func parseAIR(t Target) (Target, error) {
 		t.VersionID = v
 	}
 	return t, nil
+}
+
+// airFormats maps an AIR's format suffix (a file extension) to CivitAI's
+// metadata.format.
+var airFormats = map[string]string{
+	"safetensors": "SafeTensor", "sft": "SafeTensor",
+	"ckpt": "PickleTensor", "pt": "PickleTensor", "pth": "PickleTensor", "bin": "PickleTensor",
+	"gguf": "GGUF", "onnx": "ONNX",
 }
 
 func isCivitaiHost(host string, extra []string) bool {

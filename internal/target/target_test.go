@@ -28,7 +28,11 @@ func TestParse(t *testing.T) {
 		{in: "https://civitai.com/api/v1/model-versions/6", want: Target{VersionID: 6}},
 		{in: "urn:air:sdxl:lora:civitai:328553@368189", want: Target{ModelID: 328553, VersionID: 368189}},
 		{in: "urn:air:sd1:checkpoint:civitai:4201", want: Target{ModelID: 4201}},
-		{in: "URN:AIR:flux1:lora:civitai:1@2.safetensors", want: Target{ModelID: 1, VersionID: 2}},
+		// The .format suffix is the file's extension: it chooses the file.
+		{in: "urn:air:flux1:checkpoint:civitai:102@10202.gguf", want: Target{ModelID: 102, VersionID: 10202, Format: "GGUF"}},
+		{in: "urn:air:sdxl:checkpoint:civitai:102@10202.SafeTensors", want: Target{ModelID: 102, VersionID: 10202, Format: "SafeTensor"}},
+		{in: "urn:air:sd1:checkpoint:civitai:4201@1:layer.ckpt", want: Target{ModelID: 4201, VersionID: 1, Format: "PickleTensor"}},
+		{in: "URN:AIR:flux1:lora:civitai:1@2.safetensors", want: Target{ModelID: 1, VersionID: 2, Format: "SafeTensor"}},
 		{in: "http://127.0.0.1:8787/models/3", want: Target{ModelID: 3}},
 		{in: "", wantErr: "empty"},
 		{in: "abc", wantErr: "not a number, URL or AIR"},
@@ -43,6 +47,7 @@ func TestParse(t *testing.T) {
 		{in: "urn:air:sdxl:lora", wantErr: "form urn:air"},
 		{in: "civitai:102@10203", wantErr: "an AIR starts with urn:air:"},
 		{in: "urn:air:sdxl:lora:civitai:1@x", wantErr: "version id"},
+		{in: "urn:air:sdxl:lora:civitai:1@2.exe", wantErr: `format "exe" is not one of`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -193,7 +193,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 				if err != nil {
 					return err
 				}
-				key := fmt.Sprintf("%d/%d/%d", t.ModelID, t.VersionID, t.FileID)
+				key := fmt.Sprintf("%d/%d/%d/%s/%s/%s/%s", t.ModelID, t.VersionID, t.FileID, t.Type, t.Format, t.Size, t.FP)
 				if !seen[key] {
 					seen[key] = true
 					opts.Targets = append(opts.Targets, t)
@@ -254,7 +254,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 					if model != nil {
 						t.Input, t.ModelID = fmt.Sprintf("%s --version %d", model.Input, id), model.ModelID
 					}
-					if key := fmt.Sprintf("0/%d/0", id); !seen[key] {
+					if key := fmt.Sprintf("0/%d/0////", id); !seen[key] {
 						seen[key] = true
 						if picking {
 							opts.picks = append(opts.picks, len(opts.Targets))
