@@ -236,6 +236,18 @@ func Partial(dest, identity string) (done, size int64, ok bool) {
 	return c.doneBytes(), c.Size, true
 }
 
+// DiscardPartial removes what an interrupted download left for dest (its
+// .part and control file), unless another civit is downloading it now:
+// for a file that got its final name another way (from the library).
+func DiscardPartial(dest string) {
+	if Busy(dest) {
+		return
+	}
+	part, ctl := partPaths(dest)
+	os.Remove(part)
+	removeControl(ctl)
+}
+
 // Busy reports whether another process (another civit) is downloading to
 // dest right now: it holds the lock on dest's .part. The lock is tried and
 // let go at once.

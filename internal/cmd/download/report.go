@@ -148,13 +148,18 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				sha = sha[:min(len(sha), 12)] + "…"
 			}
 			acc := r.Access
-			if r.OnDisk != "" {
+			partial := strings.HasPrefix(r.OnDisk, "partial:")
+			switch {
+			case partial && r.ReusedFrom != "":
+				// The run takes the library's copy and drops the partial.
+				acc += "; in the library (the partial download is dropped)"
+			case r.OnDisk != "":
 				acc += "; " + r.OnDisk
-			} else if r.ReusedFrom != "" {
+			case r.ReusedFrom != "":
 				acc += "; in the library"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
-			if r.OnDisk == "" && r.ReusedFrom != "" {
+			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" {
 				continue // linked or copied, not fetched
 			}
 			total += toFetch[i]

@@ -245,6 +245,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		return nil
 	}
 	if from, linked, ok := reuse(ctx, o, it, bar); ok {
+		dl.DiscardPartial(it.Dest) // an interrupted download of it is moot
 		it.Status, it.ReusedFrom, it.Linked = "reused", from, linked
 		it.SHA256 = strings.ToUpper(it.File.Hashes.SHA256())
 		it.Elapsed = time.Since(start)
