@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"net/url"
 	"strings"
 
 	"github.com/civit/civit/internal/api"
@@ -64,8 +65,13 @@ func NewA1111Meta(modelID, versionID int64, modelName, versionName, baseModel st
 // WriteA1111 writes m to path, normally JSONPath(model), the way A1111's
 // editor does (json.dump(indent=4, ensure_ascii=False), UTF-8, no HTML
 // escaping). Without force an existing file, which may hold the user's own
-// notes, is kept and written is false.
+// notes, is kept and written is false. With force (a replaced or updated
+// model) what only the user can have set survives: the preferred weight,
+// the negative text and notes that are more than a CivitAI link.
 func WriteA1111(path string, m A1111Meta, force bool) (written bool, err error) {
+	if force {
+		keepUserFields(path, &m)
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -78,6 +84,39 @@ func WriteA1111(path string, m A1111Meta, force bool) (written bool, err error) 
 		_, err := w.Write(b)
 		return err
 	})
+}
+
+// keepUserFields copies into m the user's own values from the A1111
+// metadata at path, if it parses: CivitAI publishes no preferred weight or
+// negative text, and notes civit wrote are the version's link.
+func keepUserFields(path string, m *A1111Meta) {
+	data, err := readLimited(path)
+	if err != nil {
+		return
+	}
+	var old A1111Meta
+	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &old) != nil {
+		return
+	}
+	if old.PreferredWeight != 0 {
+		m.PreferredWeight = old.PreferredWeight
+	}
+	if strings.TrimSpace(old.NegativeText) != "" {
+		m.NegativeText = old.NegativeText
+	}
+	if n := strings.TrimSpace(old.Notes); n != "" && !isCivitaiLink(n) {
+		m.Notes = old.Notes
+	}
+}
+
+// isCivitaiLink reports notes that are only a link to a CivitAI page, as
+// civit and Browser+ write them.
+func isCivitaiLink(s string) bool {
+	if strings.ContainsAny(s, " \n\t") {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && strings.Contains(u.Path, "/models/")
 }
 
 // SDVersion maps a CivitAI base model to A1111's "sd version" value:

@@ -350,3 +350,40 @@ func TestVersionURL(t *testing.T) {
 		}
 	}
 }
+
+// Replacing the .json (--force, an update in place) keeps what only the
+// user can have set: the preferred weight, the negative text, and notes
+// that are more than the CivitAI link civit writes.
+func TestWriteA1111ForceKeepsUserFields(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, old string
+		want      A1111Meta
+	}{
+		{"user fields", `{"description": "old", "preferred weight": 0.65, "negative text": "blurry", "notes": "my notes"}`,
+			A1111Meta{Description: "new", PreferredWeight: 0.65, NegativeText: "blurry", Notes: "my notes"}},
+		{"civit's link", `{"preferred weight": 0, "notes": "https://civitai.com/models/1?modelVersionId=2"}`,
+			A1111Meta{Description: "new", Notes: "https://civitai.com/models/1?modelVersionId=3"}},
+		{"not json", `{`, A1111Meta{Description: "new", Notes: "https://civitai.com/models/1?modelVersionId=3"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join(t.TempDir(), "m.json")
+			if err := os.WriteFile(p, []byte(tt.old), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			m := A1111Meta{Description: "new", Notes: "https://civitai.com/models/1?modelVersionId=3"}
+			if _, err := WriteA1111(p, m, true); err != nil {
+				t.Fatal(err)
+			}
+			var got A1111Meta
+			b, _ := os.ReadFile(p)
+			if err := json.Unmarshal(b, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

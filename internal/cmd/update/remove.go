@@ -17,11 +17,12 @@ import (
 )
 
 // removeOld deletes the old files of u (not those that now hold the new
-// version) with their sidecars, and forgets them in the library.
-func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []string) error {
+// version) with their sidecars, and forgets them in the library. It
+// returns the files it deleted.
+func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []string) ([]string, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	current := map[string]bool{}
 	for _, r := range rows {
@@ -49,7 +50,7 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 	if err := st.Delete(ctx, gone...); err != nil {
 		errs = append(errs, err)
 	}
-	return errors.Join(errs...)
+	return gone, errors.Join(errs...)
 }
 
 // removeSidecars deletes the sidecars of the model file p, unless another

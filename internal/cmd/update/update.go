@@ -409,7 +409,11 @@ func run(ctx context.Context, o *Options) error {
 			}
 		}
 		if len(gone) > 0 {
-			if err := removeOld(ctx, st, u, gone); err != nil {
+			removed, err := removeOld(ctx, st, u, gone)
+			for _, r := range removed {
+				note("removed %s", r)
+			}
+			if err != nil {
 				ok = false
 				fail(err)
 			} else if len(p.remove) > 0 {

@@ -301,8 +301,12 @@ func TestRemoveOldKeepsTheNewFileInAnotherCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := &library.Update{ModelID: 1, Current: library.VersionRef{ID: 10}, Latest: &store.VersionInfo{ID: 30}}
-	if err := removeOld(ctx, st, u, []string{oldPath}); err != nil {
+	gone, err := removeOld(ctx, st, u, []string{oldPath})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if len(gone) != 0 {
+		t.Errorf("removed %q, want nothing: that path holds the new version", gone)
 	}
 	if b, err := os.ReadFile(newPath); err != nil || string(b) != "v3.0" {
 		t.Errorf("the new version's file: %q, %v", b, err)
