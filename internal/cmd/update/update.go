@@ -17,6 +17,7 @@ import (
 
 	"github.com/civit/civit/internal/cmd/download"
 	"github.com/civit/civit/internal/cmd/outdated"
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/library"
@@ -359,11 +360,19 @@ func run(ctx context.Context, o *Options) error {
 	}
 
 	updated := 0
+	var limited error // CivitAI's download limit, once reached
 	for _, p := range plans {
 		if p.failed() {
 			continue // said so above
 		}
 		u := p.u
+		if limited != nil {
+			// The per-user download limit holds for every model: asking
+			// again (each request retried) would only be refused again.
+			modelErr(p, fmt.Errorf("not tried: %w", limited))
+			failed++
+			continue
+		}
 		// Each new file into each folder where it replaces a file: after
 		// the first folder, the others get it from the library (a hard
 		// link on one file system), not from the network again.
@@ -387,6 +396,10 @@ func run(ctx context.Context, o *Options) error {
 				}
 				ok = false
 				modelErr(p, err)
+				if errors.Is(err, api.ErrRateLimited) {
+					limited = err
+					break
+				}
 				continue
 			}
 			j.done = true
