@@ -15,9 +15,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmd/download"
 	"github.com/civit/civit/internal/cmd/outdated"
-	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/library"
