@@ -19,6 +19,7 @@ import (
 	"github.com/civit/civit/internal/cmd/download"
 	"github.com/civit/civit/internal/cmd/outdated"
 	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/store"
@@ -395,6 +396,11 @@ func run(ctx context.Context, o *Options) error {
 					return err
 				}
 				ok = false
+				var ex *dl.ExistsError
+				if errors.As(err, &ex) {
+					// download's hint names its --force; update has none.
+					err = cmdutil.WithHint(err, fmt.Sprintf("another file of that name is in that folder: move, rename or delete it, then run `civit update %d` again", u.ModelID))
+				}
 				modelErr(p, err)
 				if errors.Is(err, api.ErrRateLimited) {
 					limited = err
