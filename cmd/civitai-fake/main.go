@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		opts          civitaitest.Options
 		keys, eaKeys  stringList
 		faults        stringList
+		hidden        stringList
 		printFixtures bool
 		quiet         bool
 	)
@@ -95,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&opts.RequireAuthForDownloads, "require-auth", false, "every download needs a valid key")
 	fs.BoolVar(&opts.CountPageTotals, "count-page-totals", false, "/tags and /creators report exact totalItems and totalPages instead of 0")
 	fs.Var(&faults, "fault", "fault `rule` such as 'host=storage,path=/model,bytes-per-sec=20000000' or 'host=storage,max-concurrent=4,status=503' (repeatable)")
+	fs.Var(&hidden, "hide-model", "model `id` that CivitAI hides for now, as it does new and just-edited models: 404 on /models/{id} and /model-versions/{id}, left out of lists, found by hash (repeatable)")
 	fs.BoolVar(&printFixtures, "print-fixtures", false, "print the fixtures after the ready line")
 	fs.BoolVar(&quiet, "quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {
@@ -132,6 +134,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer s.Close()
 	for _, r := range rules {
 		s.AddFault(r)
+	}
+	for _, h := range hidden {
+		id, err := strconv.ParseInt(h, 10, 64)
+		if err == nil {
+			err = s.HideModel(id, true)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "civitai-fake: --hide-model %q: %v\n", h, err)
+			return 2
+		}
 	}
 	fmt.Fprintf(stdout, "civitai-fake: api=%s storage=%s\n", s.URL, s.StorageURL)
 	if printFixtures {

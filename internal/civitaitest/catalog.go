@@ -78,6 +78,8 @@ type FakeModel struct {
 	PublishedAt         time.Time
 	// Versions is newest first (index 0) and includes unpublished versions.
 	Versions []*FakeVersion
+	// hidden: see Server.HideModel.
+	hidden atomic.Bool
 }
 
 // ModelStats are a model's counters (§3 Model.stats).
@@ -269,6 +271,15 @@ func (c *Catalog) Models() []*FakeModel { return c.models }
 
 // Visible reports whether the model is published (shown by the API).
 func (m *FakeModel) Visible() bool { return m.Status == "Published" }
+
+// nsfwLevel is the model's level as the browsing-level filters see it: 0
+// while hidden (Server.HideModel).
+func (m *FakeModel) nsfwLevel() int {
+	if m.hidden.Load() {
+		return 0
+	}
+	return m.NSFWLevel
+}
 
 // Latest returns the newest published version, or nil.
 func (m *FakeModel) Latest() *FakeVersion {

@@ -244,7 +244,7 @@ func periodStart(period string) time.Time {
 // matchesFilters applies the database-side filters (also used to
 // post-filter search hits).
 func (s *Server) matchesFilters(m *FakeModel, p listParams, browsing int) bool {
-	if !m.Visible() || m.NSFWLevel&browsing == 0 {
+	if !m.Visible() || m.nsfwLevel()&browsing == 0 {
 		return false
 	}
 	if len(m.PublishedVersions()) == 0 {
@@ -513,7 +513,7 @@ func (s *Server) handleModel(w http.ResponseWriter, r *http.Request, idStr strin
 		return
 	}
 	m, ok := s.Catalog.Model(id)
-	if !ok || !m.Visible() || m.NSFWLevel&browsingAll == 0 || len(m.PublishedVersions()) == 0 {
+	if !ok || !m.Visible() || m.nsfwLevel()&browsingAll == 0 || len(m.PublishedVersions()) == 0 {
 		s.respond(w, r, http.StatusNotFound, errBody(fmt.Sprintf("No model with id %d", id)))
 		return
 	}

@@ -176,6 +176,20 @@ func (s *Server) MutateFile(fileID int64) error {
 	return nil
 }
 
+// HideModel hides a model, or shows it again, as CivitAI hides brand-new
+// and just-edited models for hours or days (§2.2, issues #1763 and #3202;
+// their computed nsfwLevel is still 0): /models/{id} answers 404 "No model
+// with id", the lists leave it out and /model-versions/{id} answers 404,
+// while by-hash and the download endpoint still serve its versions.
+func (s *Server) HideModel(id int64, hidden bool) error {
+	m, ok := s.Catalog.Model(id)
+	if !ok {
+		return fmt.Errorf("civitaitest: no model %d", id)
+	}
+	m.hidden.Store(hidden)
+	return nil
+}
+
 func (s *Server) now() time.Time { return s.opts.Now() }
 
 func (s *Server) logf(format string, args ...any) {

@@ -24,7 +24,7 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request, idStr str
 		return
 	}
 	v, ok := s.Catalog.Version(int64(id))
-	if !ok || float64(int64(id)) != id || v.Status != "Published" || v.NSFWLevel&browsingAll == 0 {
+	if !ok || float64(int64(id)) != id || v.Status != "Published" || v.NSFWLevel&browsingAll == 0 || v.model.hidden.Load() {
 		s.respond(w, r, http.StatusNotFound, errBody("Model not found"))
 		return
 	}

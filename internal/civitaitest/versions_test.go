@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -296,5 +297,46 @@ func TestMini(t *testing.T) {
 	m := decode[map[string]any](t, r.body)
 	if r.status != 200 || m["requireAuth"] != true || m["fileName"] != "fixture_auth_required.safetensors" {
 		t.Errorf("%d %v", r.status, m)
+	}
+}
+
+// A hidden model (§2.2: CivitAI hides new and just-edited models for a
+// while) is 404 on /models/{id} and /model-versions/{id} and left out of
+// lists, while by-hash and the download endpoint still serve it.
+func TestHideModel(t *testing.T) {
+	t.Parallel()
+	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 6, Models: 5})
+	sha := mustFile(t, s, fid(vid(FixturePublicLoRA, 1), 1)).SHA256()
+	if err := s.HideModel(FixturePublicLoRA, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/api/v1/models/101", 404, `{"error":"No model with id 101"}`},
+		{"/api/v1/model-versions/10101", 404, `{"error":"Model not found"}`},
+		{"/api/v1/models?ids=101", 200, `"items":[]`},
+		{"/api/v1/model-versions/by-hash/" + sha, 200, `"modelId":101`},
+	} {
+		r := get(t, s.URL+tt.path)
+		if r.status != tt.status || !bytes.Contains(r.body, []byte(tt.body)) {
+			t.Errorf("%s: %d %s; want %d with %s", tt.path, r.status, r.body, tt.status, tt.body)
+		}
+	}
+	resp, err := noRedirect().Get(s.URL + "/api/download/models/10101")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTemporaryRedirect {
+		t.Errorf("download: %d, want 307", resp.StatusCode)
+	}
+	if err := s.HideModel(FixturePublicLoRA, false); err != nil {
+		t.Fatal(err)
+	}
+	if r := get(t, s.URL+"/api/v1/models/101"); r.status != 200 {
+		t.Errorf("shown again: %d", r.status)
 	}
 }

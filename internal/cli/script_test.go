@@ -130,6 +130,7 @@ func TestScripts(t *testing.T) {
 			"fault":      cmdFault,
 			"nofaults":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ClearFaults() },
 			"fixture":    cmdFixture,
+			"hide-model": cmdHideModel,
 			"sleep-till": cmdSleepTill,
 			"checkfile":  cmdCheckFile,
 			"corrupt":    cmdCorrupt,
@@ -248,6 +249,17 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("fixture: unknown property %q", args[1])
 	}
+}
+
+// cmdHideModel hides a model as CivitAI hides new and just-edited ones
+// (civitaitest.Server.HideModel): hide-model ID [off]
+func cmdHideModel(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 || len(args) == 2 && args[1] != "off" {
+		ts.Fatalf("usage: hide-model ID [off]")
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	ts.Check(err)
+	ts.Check(server(ts).HideModel(id, len(args) == 1))
 }
 
 // cmdSleepTill waits until a file exists (for background commands).

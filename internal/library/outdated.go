@@ -32,6 +32,52 @@ type versionClient interface {
 	GetModelVersion(ctx context.Context, id int64) (*api.ModelVersion, error)
 }
 
+// hashClient is what Outdated also uses, when the client has it, to tell
+// a model CivitAI removed from one it hides for now; *api.Client has it.
+type hashClient interface {
+	GetModelVersionByHash(ctx context.Context, hash string) (*api.ModelVersion, error)
+}
+
+// HiddenError: CivitAI answers 404 for the model, but still knows a file
+// of it by hash. It hides brand-new and just-edited models for hours or
+// days (civitai-api.md §2.2): the model is not gone.
+type HiddenError struct {
+	ModelID int64
+	Err     error // the 404
+}
+
+func (e *HiddenError) Error() string {
+	return fmt.Sprintf("CivitAI does not show model %d right now, but still knows its file by hash", e.ModelID)
+}
+
+func (e *HiddenError) Unwrap() error { return e.Err }
+
+// Hint says what to do.
+func (e *HiddenError) Hint() string {
+	return "CivitAI hides new and just-edited models for hours or days; check again later"
+}
+
+// stillKnown reports whether CivitAI finds one of files by hash although
+// the model answered 404 (one request, for the first file with a hash).
+func stillKnown(ctx context.Context, o OutdatedOptions, files []*store.File) (bool, int) {
+	hc, ok := o.Client.(hashClient)
+	if !ok {
+		return false, 0
+	}
+	for _, f := range files {
+		if f.SHA256 == "" {
+			continue
+		}
+		if o.limited.wait(ctx, o.Limiter) != nil {
+			return false, 0
+		}
+		v, err := hc.GetModelVersionByHash(ctx, f.SHA256)
+		o.limited.note(err)
+		return err == nil && v != nil && v.ModelID == f.ModelID, 1
+	}
+	return false, 0
+}
+
 // modelLister is what Outdated uses, when the client has it, to fetch up
 // to 100 models in one request (/api/v1/models?ids=...); *api.Client has
 // it.
@@ -266,6 +312,13 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		files := byModel[id]
 		g.Go(func() error {
 			mv, m, requests, err := versionsFor(gctx, o, id, now, prefetched[id])
+			if errors.Is(err, api.ErrNotFound) {
+				known, n := stillKnown(gctx, o, files)
+				requests += n
+				if known {
+					err = &HiddenError{ModelID: id, Err: err}
+				}
+			}
 			var us []*Update
 			if err == nil {
 				us = compareLines(mv, files, now, o.AnyBase)
@@ -289,7 +342,9 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 				if gctx.Err() != nil {
 					return gctx.Err()
 				}
-				res.Errors = append(res.Errors, ModelError{ModelID: id, Model: files[0].ModelName, Err: err.Error(), Gone: errors.Is(err, api.ErrNotFound), Cause: err})
+				var hidden *HiddenError
+				gone := errors.Is(err, api.ErrNotFound) && !errors.As(err, &hidden)
+				res.Errors = append(res.Errors, ModelError{ModelID: id, Model: files[0].ModelName, Err: err.Error(), Gone: gone, Cause: err})
 				return nil
 			}
 			res.Checked++

@@ -2,6 +2,7 @@ package library
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -39,8 +40,8 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	// One list request for the four models, one more for the one the list
-	// does not return (gone).
-	if res.Checked != 3 || res.Requests != 2 || len(res.Outdated) != 2 || len(res.Errors) != 1 || !res.Errors[0].Gone || res.Errors[0].ModelID != 111 {
+	// does not return, and a by-hash lookup that tells it gone, not hidden.
+	if res.Checked != 3 || res.Requests != 3 || len(res.Outdated) != 2 || len(res.Errors) != 1 || !res.Errors[0].Gone || res.Errors[0].ModelID != 111 {
 		t.Fatalf("result %+v, errors %+v", res, res.Errors)
 	}
 	ck, ea := res.Outdated[0], res.Outdated[1]
@@ -63,10 +64,11 @@ func TestOutdatedAgainstFakeServer(t *testing.T) {
 	if ea.ModelID != 104 || ea.Latest != nil || ea.EarlyAccess == nil || ea.EarlyAccess.ID != 10401 || ea.EarlyAccess.EarlyAccessEndsAt.IsZero() || ea.Command != "" {
 		t.Errorf("early access: %+v", ea)
 	}
-	// Cached for an hour: the gone model is asked again, and the outdated
-	// one once for its files (the cached version list does not have them).
-	// Offline works from the cache, without the files.
-	if res, err := Outdated(ctx, o); err != nil || res.Requests != 2 || len(res.Outdated) != 2 || len(res.Outdated[0].Files) != 2 {
+	// Cached for an hour: the gone model is asked again (with its by-hash
+	// check), and the outdated one once for its files (the cached version
+	// list does not have them). Offline works from the cache, without the
+	// files.
+	if res, err := Outdated(ctx, o); err != nil || res.Requests != 3 || len(res.Outdated) != 2 || len(res.Outdated[0].Files) != 2 {
 		t.Errorf("cached: %+v %v", res, err)
 	}
 	o.Client = nil
@@ -446,5 +448,33 @@ func TestOutdatedStopsAskingDuringAnOutage(t *testing.T) {
 	// The list call, then single calls, 3 in flight when the stop comes.
 	if most := 1 + serverDownAfter + 2; res.Requests > most || len(rows) <= most {
 		t.Errorf("%d requests for %d models, want at most %d", res.Requests, len(rows), most)
+	}
+}
+
+// A model CivitAI hides for now (404, but a file of it is still found by
+// hash: civitai-api.md §2.2) is not reported gone: it fails this check,
+// with a hint to try later.
+func TestOutdatedHiddenModelIsNotGone(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	ff, _ := e.srv.Catalog.File(1010101)
+	rows := []*store.File{
+		{Path: "/m/lora.safetensors", SHA256: strings.ToUpper(ff.SHA256()), ModelID: 101, VersionID: 10101, ModelName: "L", ModelType: "LORA", State: store.StateIdentified},
+	}
+	if err := e.st.Upsert(ctx, rows...); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.HideModel(101, true); err != nil {
+		t.Fatal(err)
+	}
+	o := OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(rate.Inf, 1), OnDisk: func(string) bool { return true }}
+	res, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hidden *HiddenError
+	if len(res.Errors) != 1 || res.Errors[0].Gone || !errors.As(res.Errors[0].Cause, &hidden) || hidden.Hint() == "" {
+		t.Fatalf("errors %+v, want one hidden, not gone", res.Errors)
 	}
 }

@@ -684,7 +684,10 @@ func (p *planner) creator(ctx context.Context, model *api.Model, versions []*api
 
 func notFound(err error, what string, id int64) error {
 	if errors.Is(err, api.ErrNotFound) {
-		return fmt.Errorf("%s %d not found on CivitAI (a model id and a version id are different numbers)", what, id)
+		// CivitAI's API hides brand-new and just-edited models for hours
+		// or days while the site shows them (civitai-api.md §2.2).
+		return cmdutil.WithHint(fmt.Errorf("%s %d not found on CivitAI (a model id and a version id are different numbers)", what, id),
+			"if civitai.com shows it, its API may still be hiding a new or just-edited model: try again later")
 	}
 	return err
 }
