@@ -277,7 +277,9 @@ func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorK
 		return KindRateLimited
 	case status == http.StatusBadRequest:
 		return KindBadRequest
-	case status == http.StatusRequestTimeout, status >= 500 && status <= 599:
+	case status == http.StatusRequestTimeout, status == 499, status >= 500 && status <= 599:
+		// 499: the request was cut off on CivitAI's side (an empty answer;
+		// civitai-api.md §6): as worth a retry as a timeout.
 		return KindServer
 	}
 	return KindUnknown

@@ -22,7 +22,7 @@ const (
 	KindArchived                      // 410 (archived model)
 	KindRateLimited                   // 429 that is real throttling
 	KindPageCap                       // 429 for page*limit > 1000; never retried
-	KindServer                        // 5xx, Cloudflare 52x, 408
+	KindServer                        // 5xx, Cloudflare 52x, 408, 499
 	KindNetwork                       // transport failure (DNS, connect, reset, timeout)
 	KindNotJSON                       // 2xx whose body is HTML, empty or not JSON
 	KindBadRequest                    // 400

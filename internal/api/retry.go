@@ -65,7 +65,7 @@ func (p RetryPolicy) delay(n int, err error) time.Duration {
 }
 
 // retryable reports whether a failed attempt may be repeated: network
-// errors, 408, 429 (not the page cap), 500, 502, 503, 504, 520-524 and 2xx
+// errors, 408, 429 (not the page cap), 499, 500, 502, 503, 504, 520-524 and 2xx
 // answers that were not JSON (maintenance pages, challenges).
 func retryable(err error) bool {
 	var e *Error
@@ -85,7 +85,7 @@ func retryable(err error) bool {
 		return true
 	case KindServer:
 		switch s := e.StatusCode; {
-		case s == 408, s == 500, s == 502, s == 503, s == 504, s >= 520 && s <= 524:
+		case s == 408, s == 499, s == 500, s == 502, s == 503, s == 504, s >= 520 && s <= 524:
 			return true
 		}
 	}

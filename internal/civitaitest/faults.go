@@ -41,6 +41,10 @@ type FaultRule struct {
 	// Body and ContentType override the body sent with Status.
 	Body        string `json:"body,omitempty"`
 	ContentType string `json:"contentType,omitempty"`
+	// EmptyBody sends Status with no body at all: the 499 of an aborted
+	// request, or the empty 200 a stale Cloudflare cache once served
+	// (§6, civitai/civitai#583).
+	EmptyBody bool `json:"emptyBody,omitempty"`
 	// HTMLMaintenance answers 200 (or Status) with the text/html page "We're
 	// adjusting a few things, be back in a few minutes..." (§6).
 	HTMLMaintenance bool `json:"htmlMaintenance,omitempty"`
@@ -161,6 +165,8 @@ func ParseFaultRule(s string) (FaultRule, error) {
 			r.Body = v
 		case "content-type":
 			r.ContentType = v
+		case "empty-body":
+			r.EmptyBody, err = boolVal()
 		case "html-maintenance", "maintenance":
 			r.HTMLMaintenance, err = boolVal()
 		case "reset", "reset-connection":
@@ -383,6 +389,14 @@ func faultJSONBody(status int, path string) string {
 		return `{"error":"Forbidden"}`
 	case status == 500 && dl:
 		return `{"error":"Error getting file"}`
+	case status == 500 && strings.HasPrefix(path, "/api/v1/model-versions/"):
+		// Any exception of the version endpoints (§2.3; by-hash answers
+		// through the same resModelVersionDetails, §2.4).
+		return `{"error":"Failed to fetch model version details"}`
+	case status == 500 && strings.HasPrefix(path, "/api/v1/images"):
+		// The image search's other failures: the message and its TRPC code
+		// (§2.6).
+		return `{"error":"Internal server error","code":"INTERNAL_SERVER_ERROR"}`
 	case status == 500:
 		return `{"message":"An unexpected error occurred","error":"URI malformed"}`
 	}
@@ -431,6 +445,9 @@ func (s *Server) writeFault(w http.ResponseWriter, r *http.Request, host string,
 	if fr.Body != "" {
 		body = fr.Body
 		ctype = jsonContentType
+	}
+	if fr.EmptyBody {
+		body = ""
 	}
 	if fr.ContentType != "" {
 		ctype = fr.ContentType

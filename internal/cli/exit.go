@@ -149,6 +149,9 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return err.Error(), []string{"CivitAI sent a broken or cut-off answer; try again later"}, ExitError
 		}
+		if strings.HasPrefix(e.Message, "empty response body") {
+			return err.Error(), []string{"CivitAI sent an empty answer (a stale cache on its side, civitai/civitai#583); try again later"}, ExitError
+		}
 		return err.Error(), []string{"CivitAI answered with a web page instead of data (maintenance or a Cloudflare check); try again later"}, ExitError
 	case api.KindServer:
 		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError
