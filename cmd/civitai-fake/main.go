@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&opts.URLTTL, "url-ttl", civitaitest.DefaultURLTTL, "validity of signed storage URLs")
 	fs.IntVar(&opts.DownloadLimit, "download-limit", 0, "downloads allowed per key and minute (0: unlimited)")
 	fs.BoolVar(&opts.RequireAuthForDownloads, "require-auth", false, "every download needs a valid key")
-	fs.BoolVar(&opts.CountPageTotals, "count-page-totals", false, "/tags and /creators report exact totalItems and totalPages instead of 0")
+	fs.BoolVar(&opts.CountPageTotals, "count-page-totals", false, "/tags reports exact totalItems and totalPages instead of 0 (/creators always does)")
 	fs.Var(&faults, "fault", "fault `rule` such as 'host=storage,path=/model,bytes-per-sec=20000000' or 'host=storage,max-concurrent=4,status=503' (repeatable)")
 	fs.Var(&hidden, "hide-model", "model `id` that CivitAI hides for now, as it does new and just-edited models: 404 on /models/{id} and /model-versions/{id}, left out of lists, found by hash (repeatable)")
 	fs.BoolVar(&printFixtures, "print-fixtures", false, "print the fixtures after the ready line")

@@ -76,8 +76,9 @@
 //     earlyAccessConfig; by-hash renders ISO with Z and has both.
 //   - limit=0 means the default limit on /models and /images; on /tags
 //     and /creators (limit 1..200) it is a 400.
-//   - /tags and /creators report totalItems and totalPages as 0 (§2.8;
+//   - /tags reports totalItems and totalPages as 0 (§2.8;
 //     Options.CountPageTotals gives the exact ones): page by nextPage.
+//     /creators reports them (§2.7).
 //
 // # Faults
 //

@@ -49,8 +49,8 @@ func pageParams(q query, defLimit, maxLimit int) (limit, page int, issues []zodI
 
 // pagedMetadata is getPagingData + getPaginationLinks (§2.7, §5.5). The
 // links follow the real number of items, but totalItems and totalPages are
-// reported as 0 unless count is set: §2.8 says they may be 0 and clients
-// must page by nextPage.
+// reported as 0 unless count is set: for tags §2.8 says they may be 0 and
+// clients must page by nextPage.
 func pagedMetadata(r *http.Request, q query, total, limit, page int, count bool) obj {
 	totalPages := 1
 	if total > 0 && limit > 0 {
@@ -140,7 +140,9 @@ func (s *Server) handleCreators(w http.ResponseWriter, r *http.Request) {
 		it.setIf(images[u] != "", "image", images[u])
 		items = append(items, it)
 	}
-	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(names), limit, page, s.opts.CountPageTotals)}})
+	// Creators report their totals (§2.7; lower bounds when searching);
+	// only tags may say 0 (§2.8).
+	s.respond(w, r, http.StatusOK, obj{{"items", items}, {"metadata", pagedMetadata(r, q, len(names), limit, page, true)}})
 }
 
 // handleEnums is GET /api/v1/enums (§2.9).

@@ -48,9 +48,10 @@ type Options struct {
 	// differs from the API's 127.0.0.1 on purpose: clients must see two
 	// hosts, so that Authorization is not forwarded to storage.
 	StorageHost string
-	// CountPageTotals makes /tags and /creators report the exact
-	// totalItems and totalPages. By default both are 0, as §2.8 says they
-	// may be on the real server: clients must page by nextPage.
+	// CountPageTotals makes /tags report the exact totalItems and
+	// totalPages. By default both are 0, as §2.8 says they may be on the
+	// real server: clients must page by nextPage. /creators always
+	// reports them (§2.7).
 	CountPageTotals bool
 	// Logf, when set, receives one line per request.
 	Logf func(format string, args ...any)
