@@ -440,7 +440,9 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 		fi, err := os.Stat(a)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
-				err = errors.New("no such file or folder (its library entries are kept)")
+				// Kept: it may be on a drive that is not mounted. A folder
+				// deleted for good is forgotten by scanning its parent.
+				err = errors.New("no such file or folder (its library entries are kept: if it was deleted, scan the folder it was in to forget them)")
 			}
 			s.fail(a, err)
 			continue

@@ -256,7 +256,7 @@ func (o *Options) print(ctx context.Context, ios *iostreams.IOStreams, st *store
 		if missing > 1 {
 			what = fmt.Sprintf("%d files are", missing)
 		}
-		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk; `civit scan` on the folder forgets deleted files\n", what)
+		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk; `civit scan` on a folder above them forgets deleted files\n", what)
 	}
 	if ios.IsStderrTTY() {
 		gone := ""

@@ -191,7 +191,7 @@ func run(ctx context.Context, o *Options) error {
 		if n > 1 {
 			what = fmt.Sprintf("%d files of the library are", n)
 		}
-		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk and not checked; `civit scan` on the folder forgets deleted files\n", what)
+		fmt.Fprintf(ios.ErrOut, "civit: warning: %s no longer on disk and not checked; `civit scan` on a folder above them forgets deleted files\n", what)
 	}
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, res.Outdated); err != nil {
