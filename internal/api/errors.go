@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -170,6 +171,15 @@ func pathOf(u string) string {
 		return "/"
 	}
 	return u
+}
+
+// IsDownloadsDisabled reports the download endpoint's answer for a version
+// whose creator allows it only for generation on CivitAI (usageControl not
+// Download): 401 "The creator of this asset has disabled downloads on this
+// file" (civitai-api.md §2.10). No key can download it.
+func IsDownloadsDisabled(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindAuthRequired && strings.Contains(strings.ToLower(e.Message), "disabled downloads")
 }
 
 // statusText is http.StatusText plus the Cloudflare 52x codes.

@@ -116,7 +116,7 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 	switch e.Kind {
 	case api.KindAuthRequired:
-		if strings.Contains(strings.ToLower(e.Message), "disabled downloads") {
+		if api.IsDownloadsDisabled(e) {
 			return err.Error(), []string{"the creator allows this model only for generation on CivitAI; no API key can download it"}, ExitError
 		}
 		if hasKey || e.KeySent {

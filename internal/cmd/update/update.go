@@ -395,6 +395,12 @@ func run(ctx context.Context, o *Options) error {
 				if ctx.Err() != nil || errors.Is(err, context.Canceled) {
 					return err
 				}
+				if o.All && api.IsDownloadsDisabled(err) {
+					// Nothing the user can do: a scheduled `update --all`
+					// must not fail for it on every run.
+					note("skipped %s (%d): the creator allows %s only for generation on CivitAI; no key can download it", u.Model, u.ModelID, u.Latest.Name)
+					break
+				}
 				ok = false
 				var ex *dl.ExistsError
 				if errors.As(err, &ex) {
