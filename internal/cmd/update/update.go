@@ -86,6 +86,11 @@ an answer). When a new file has the same name as the old one, only
 --dry-run shows, per model, the new files, the folders they go into, the
 files kept and the old files removed, and does nothing.
 
+With --all, a model whose newest version its creator allows only for
+generation on CivitAI (no key can download it) is skipped with a note, and
+CivitAI's download limit (429) stops the run: the models after it fail
+with it at once.
+
 EXIT STATUS
   0 done (also when everything is up to date), 1 error, 2 bad flags or
   --remove-old without --yes off a terminal, 3 some models failed (each is
