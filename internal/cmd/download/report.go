@@ -14,27 +14,29 @@ import (
 
 // fileReport is one entry of the --json plan or report.
 type fileReport struct {
-	Target       string   `json:"target"`
-	Status       string   `json:"status"`
-	ModelID      int64    `json:"modelId,omitempty"`
-	Model        string   `json:"model,omitempty"`
-	ModelType    string   `json:"modelType,omitempty"`
-	VersionID    int64    `json:"versionId,omitempty"`
-	Version      string   `json:"version,omitempty"`
-	BaseModel    string   `json:"baseModel,omitempty"`
-	FileID       int64    `json:"fileId,omitempty"`
-	File         string   `json:"file,omitempty"`
-	Size         int64    `json:"size,omitempty"`
-	SHA256       string   `json:"sha256,omitempty"`
-	Path         string   `json:"path,omitempty"`
-	Access       string   `json:"access,omitempty"`
-	OnDisk       string   `json:"onDisk,omitempty"` // --dry-run: what is at path already
-	BytesFetched int64    `json:"bytesFetched,omitempty"`
-	Seconds      float64  `json:"seconds,omitempty"`
-	Resumed      bool     `json:"resumed,omitempty"`
-	ReusedFrom   string   `json:"reusedFrom,omitempty"`
-	Error        string   `json:"error,omitempty"`
-	Notes        []string `json:"notes,omitempty"`
+	Target       string  `json:"target"`
+	Status       string  `json:"status"`
+	ModelID      int64   `json:"modelId,omitempty"`
+	Model        string  `json:"model,omitempty"`
+	ModelType    string  `json:"modelType,omitempty"`
+	VersionID    int64   `json:"versionId,omitempty"`
+	Version      string  `json:"version,omitempty"`
+	BaseModel    string  `json:"baseModel,omitempty"`
+	FileID       int64   `json:"fileId,omitempty"`
+	File         string  `json:"file,omitempty"`
+	Size         int64   `json:"size,omitempty"`
+	SHA256       string  `json:"sha256,omitempty"`
+	Path         string  `json:"path,omitempty"`
+	Access       string  `json:"access,omitempty"`
+	OnDisk       string  `json:"onDisk,omitempty"` // --dry-run: what is at path already
+	BytesFetched int64   `json:"bytesFetched,omitempty"`
+	Seconds      float64 `json:"seconds,omitempty"`
+	Resumed      bool    `json:"resumed,omitempty"`
+	ReusedFrom   string  `json:"reusedFrom,omitempty"`
+	Error        string  `json:"error,omitempty"`
+	// Hints say what to do about Error, as the error lines do.
+	Hints []string `json:"hints,omitempty"`
+	Notes []string `json:"notes,omitempty"`
 }
 
 // absPaths makes the paths of reps absolute, for --json: its readers may
@@ -49,7 +51,9 @@ func absPaths(reps []fileReport) []fileReport {
 	return reps
 }
 
-func report(items []*item) []fileReport {
+// report lists items for --json; explain, if not nil, gives each failure
+// its hints (cmdutil.Factory.Explain).
+func report(items []*item, explainErr func(error) (string, []string, int)) []fileReport {
 	out := make([]fileReport, 0, len(items))
 	for _, it := range items {
 		r := fileReport{Target: it.Target, Status: it.Status, ModelID: it.ModelID, Model: it.Model, ModelType: it.Type, Path: it.Dest,
@@ -65,6 +69,9 @@ func report(items []*item) []fileReport {
 		}
 		if it.Err != nil {
 			r.Error = it.Err.Error()
+			if explainErr != nil {
+				_, r.Hints, _ = explainErr(explain(it))
+			}
 		}
 		out = append(out, r)
 	}
@@ -111,7 +118,7 @@ func access(ctx context.Context, c *api.Client, it *item) (string, error) {
 func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error {
 	ios := o.Factory.IOStreams
 	failed := 0
-	reps := report(items)
+	reps := report(items, o.Factory.Explain)
 	toFetch := make([]int64, len(items))
 	unknown := make([]error, len(items)) // access CivitAI did not tell
 	for i, it := range items {

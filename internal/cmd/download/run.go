@@ -225,7 +225,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 					it.Status = "interrupted"
 				}
 			}
-			if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items))); err != nil {
+			if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items, o.Factory.Explain))); err != nil {
 				return err
 			}
 		}
@@ -381,7 +381,7 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 		}
 	}
 	if o.JSON {
-		if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items))); err != nil {
+		if err := cmdutil.WriteJSON(ios.Out, absPaths(report(items, o.Factory.Explain))); err != nil {
 			return err
 		}
 	}
