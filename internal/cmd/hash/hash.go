@@ -139,6 +139,10 @@ func run(ctx context.Context, o *Options) error {
 			}
 			// One of several (a glob that caught a folder): fail that one.
 			it.File, it.err = true, fmt.Errorf("is %s", what)
+		case len(o.Args) > 1 && danglingLink(a):
+			// One of several (a glob that caught a broken link): fail that
+			// one, not the whole run.
+			it.File, it.err = true, errors.New("is a symbolic link to a missing file")
 		case validHash(strings.TrimSpace(a)):
 			it.Lookup = strings.ToUpper(strings.TrimSpace(a))
 		default:
@@ -233,6 +237,15 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 		}
 	}
 	return nil
+}
+
+// danglingLink reports a symbolic link whose target does not exist.
+func danglingLink(p string) bool {
+	if _, err := os.Stat(p); err == nil {
+		return false
+	}
+	li, err := os.Lstat(p)
+	return err == nil && li.Mode()&os.ModeSymlink != 0
 }
 
 // bigFile is the size from which a terminal is told a file is being hashed.
