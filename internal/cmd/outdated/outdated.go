@@ -281,12 +281,16 @@ func run(ctx context.Context, o *Options) error {
 	default:
 		summary += fmt.Sprintf("; %d more have one for another base model only (--any-base)", other)
 	}
-	fmt.Fprintln(ios.ErrOut, summary)
 	failed := 0
 	for _, e := range res.Errors {
 		if !e.Gone {
 			failed++
 		}
 	}
+	if failed > 0 {
+		// "0 of 0 models have a newer version" alone reads as all is well.
+		summary += fmt.Sprintf("; %d could not be checked", failed)
+	}
+	fmt.Fprintln(ios.ErrOut, summary)
 	return fails.Err(failed, res.Checked+len(res.Errors), "model checks")
 }
