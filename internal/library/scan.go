@@ -264,6 +264,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	// The roots, then the folders (and model files) that symbolic links
 	// in them point to, each walked once at its real path.
 	walked := slices.Clone(roots)
+	var fileLinks []store.Link
 	for i := 0; i < len(walked); i++ {
 		got, bad, links, err := s.walk(ctx, walked[i], seen)
 		if err != nil {
@@ -271,6 +272,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		}
 		entries = append(entries, got...)
 		badDirs = append(badDirs, bad...)
+		fileLinks = append(fileLinks, modelLinks(links)...)
 		for _, t := range followLinks(links, walked) {
 			walked = append(walked, t)
 			s.sum.Followed = append(s.sum.Followed, t)
@@ -359,6 +361,11 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		if e.gone {
 			delete(seen, e.path)
 		}
+	}
+	// The links to model files: an update puts the new version's link
+	// beside them (and --remove-old never leaves one dangling).
+	if err := opts.Store.ReplaceLinks(ctx, walked, fileLinks); err != nil {
+		return nil, err
 	}
 	if err := s.prune(ctx, known, seen, badDirs); err != nil {
 		return nil, err
@@ -468,6 +475,21 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 		}
 	}
 	return roots, aliases
+}
+
+// modelLinks returns the links among links that reach a model file, with
+// the file's real path.
+func modelLinks(links []string) []store.Link {
+	var out []store.Link
+	for _, l := range links {
+		t := Canonical(l)
+		fi, err := os.Stat(t)
+		if err != nil || !fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)) && !IsModelFile(filepath.Base(l)) {
+			continue
+		}
+		out = append(out, store.Link{Path: l, Target: t})
+	}
+	return out
 }
 
 // followLinks returns the real paths of the symbolic links found by a walk

@@ -555,3 +555,39 @@ func TestOpenNotADatabase(t *testing.T) {
 		t.Errorf("DBError %+v, hint %q", dbe, dbe.Hint())
 	}
 }
+
+func TestLinks(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "lib.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	root, other := filepath.FromSlash("/ui/models"), filepath.FromSlash("/other")
+	a := Link{Path: filepath.Join(root, "a.safetensors"), Target: filepath.FromSlash("/store/a.safetensors")}
+	b := Link{Path: filepath.Join(root, "sub", "b.safetensors"), Target: a.Target}
+	c := Link{Path: filepath.Join(other, "c.safetensors"), Target: a.Target}
+	if err := s.ReplaceLinks(ctx, []string{root, other}, []Link{a, b, c}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LinksTo(ctx, a.Target)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("LinksTo = %v, %v; want 3", got, err)
+	}
+	// A rescan of root that no longer finds b forgets it; other's link
+	// stays (it was not scanned).
+	if err := s.ReplaceLinks(ctx, []string{root}, []Link{a}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.LinksTo(ctx, a.Target)
+	if diff := cmp.Diff([]Link{c, a}, got); diff != "" { // sorted by path
+		t.Errorf("after the rescan (-want +got):\n%s", diff)
+	}
+	if err := s.DeleteLinks(ctx, a.Path); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = s.LinksTo(ctx, a.Target); len(got) != 1 || got[0] != c {
+		t.Errorf("after DeleteLinks: %v", got)
+	}
+}

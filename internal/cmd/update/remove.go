@@ -17,8 +17,8 @@ import (
 )
 
 // removeOld deletes the old files of u (not those that now hold the new
-// version) with their sidecars, and forgets them in the library. It
-// returns the files it deleted.
+// version) with their sidecars and the symbolic links to them the library
+// knows, and forgets them in the library. It returns what it deleted.
 func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []string) ([]string, error) {
 	rows, err := st.List(ctx, store.Filter{ModelIDs: []int64{u.ModelID}})
 	if err != nil {
@@ -46,6 +46,11 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 		}
 		gone = append(gone, p)
 		removeSidecars(p, current)
+		links, err := removeLinks(ctx, st, p, current)
+		gone = append(gone, links...)
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := st.Delete(ctx, gone...); err != nil {
 		errs = append(errs, err)

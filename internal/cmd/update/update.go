@@ -83,6 +83,11 @@ elsewhere it needs --yes (without it civit refuses instead of waiting for
 an answer). When a new file has the same name as the old one, only
 --remove-old can replace it; until then nothing of that model is updated.
 
+A file a UI's folder reaches through a symbolic link (models kept in one
+place, linked into each UI) is updated where it is kept, and a link to the
+new version goes beside the old link ('civit scan' of the UI's folder
+records the links); --remove-old removes the old link with the old file.
+
 --dry-run shows, per model, the new files, the folders they go into, the
 files kept and the old files removed, and does nothing.
 
@@ -421,6 +426,14 @@ func run(ctx context.Context, o *Options) error {
 			}
 			j.done = true
 			done++
+			links, err := linkBeside(ctx, st, j.olds, j.dest)
+			for _, l := range links {
+				note("linked %s -> %s (as the old version was)", l, j.dest)
+			}
+			if err != nil {
+				// The update itself is done: the UI folder lacks a link.
+				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s (%d): %v", u.Model, u.ModelID, err)))
+			}
 		}
 		// An old file goes only once its replacement is in place.
 		gone := slices.Clone(p.remove)
