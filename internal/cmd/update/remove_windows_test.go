@@ -36,7 +36,7 @@ func TestRemoveOldFileInUse(t *testing.T) {
 	}
 	defer held.Close()
 	u := &library.Update{ModelID: 7, Current: library.VersionRef{ID: 10}, Latest: &store.VersionInfo{ID: 30}}
-	err = removeOld(ctx, st, u, []string{old})
+	_, err = removeOld(ctx, st, u, []string{old})
 	var he *cmdutil.HintError
 	if !errors.As(err, &he) || !strings.Contains(he.Hint, "civit update 7 --remove-old") {
 		t.Fatalf("err = %v, want a hint to close the program and run update 7 --remove-old again", err)
