@@ -3,6 +3,7 @@ package update
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -460,4 +461,50 @@ func behindFiles(ctx context.Context, st *store.Store, c versionGetter, u *libra
 		from[r.Path] = library.VersionRef{ID: r.VersionID, Name: r.VersionName}
 	}
 	return out, from, nil
+}
+
+// nameTaken refuses, while planning, a new file whose name another file
+// already holds in its folder (one it does not replace), when the library
+// knows that file as another, unchanged since: the run would be refused
+// there anyway (the download does not overwrite a different file), and
+// the dry run now says so. One the library does not know is left to the
+// run, which hashes it.
+//
+// A file of an older version of the same model is treated as the files
+// the new one replaces: replaced with --remove-old, refused without it.
+// Another file of the new version itself (its fp32 beside the fp16) is
+// never replaced.
+func nameTaken(ctx context.Context, st *store.Store, p *plan, removeOld bool) {
+	for _, j := range p.jobs {
+		if j.err != nil || j.dest == "" || j.inPlace || j.file == nil || j.file.SHA256 == "" {
+			continue
+		}
+		fi, err := os.Stat(j.dest)
+		if err != nil {
+			continue
+		}
+		row, err := st.Get(ctx, library.Canonical(j.dest))
+		if err != nil || row.SHA256 == "" || row.Size != fi.Size() || !row.MTime.Equal(fi.ModTime()) || strings.EqualFold(row.SHA256, j.file.SHA256) {
+			continue
+		}
+		if row.ModelID == p.u.ModelID && row.VersionID != 0 && (p.u.Latest == nil || row.VersionID != p.u.Latest.ID) {
+			if removeOld {
+				j.inPlace = true
+				j.olds = append(j.olds, j.dest)
+			} else {
+				j.err = cmdutil.WithHint(fmt.Errorf("the new version's file %s has the name of %s's file %s", filepath.Base(j.dest), row.VersionName, j.dest),
+					"use `--remove-old` to replace it")
+			}
+			continue
+		}
+		what := "another file"
+		if row.VersionName != "" {
+			what = fmt.Sprintf("the file of %s", row.VersionName)
+			if row.FileID != 0 {
+				what = fmt.Sprintf("another file of %s (file %d)", row.VersionName, row.FileID)
+			}
+		}
+		j.err = cmdutil.WithHint(fmt.Errorf("the new version's file %s would overwrite %s, %s", filepath.Base(j.dest), j.dest, what),
+			fmt.Sprintf("move, rename or delete it, then run `civit update %d` again", p.u.ModelID))
+	}
 }

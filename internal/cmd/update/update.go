@@ -288,6 +288,9 @@ func run(ctx context.Context, o *Options) error {
 	}
 	// An up-to-date model with only such files has nothing left to do.
 	plans = slices.DeleteFunc(plans, func(p *plan) bool { return p.upToDate && p.units() == 0 })
+	for _, p := range plans {
+		nameTaken(ctx, st, p, o.RemoveOld)
+	}
 
 	// One outcome in all: its failure is returned, for the CLI to print
 	// with its hint and exit code. Several: each failure is printed as it
