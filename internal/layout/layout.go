@@ -14,8 +14,11 @@ package layout
 
 import (
 	"fmt"
-	"github.com/civit/civit/internal/api"
+	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/civit/civit/internal/api"
 )
 
 // Layout names a UI folder convention. The zero value is Flat.
@@ -122,6 +125,43 @@ func RootHelp(l Layout) string {
 		return "the InvokeAI root folder (the one holding invokeai.yaml and models/); use Model Manager > Scan Folder to register the files"
 	}
 	return "the output folder; every file goes straight into it"
+}
+
+// CheckRoot says why root does not look like the folder RootHelp names
+// for the layout ("" when it does, and for Flat): it does not exist yet,
+// or it holds none of the UI's own files and folders, or it is the UI's
+// models folder itself (files would go to models/models/loras). A typo'd
+// --root would otherwise fill a folder no UI reads.
+func CheckRoot(l Layout, root string) string {
+	var marks []string
+	switch l {
+	case ComfyUI:
+		marks = []string{"main.py", "models", "custom_nodes"}
+	case A1111, Forge:
+		marks = []string{"webui.py", "models", "extensions"}
+	case SwarmUI:
+		marks = []string{"Models", "Data", "launchtools"}
+	case InvokeAI:
+		marks = []string{"invokeai.yaml", "models"}
+	default:
+		return ""
+	}
+	fi, err := os.Stat(root)
+	if err != nil {
+		return "does not exist yet"
+	}
+	if !fi.IsDir() {
+		return "is not a folder"
+	}
+	for _, m := range marks {
+		if _, err := os.Stat(filepath.Join(root, m)); err == nil {
+			return ""
+		}
+	}
+	if strings.EqualFold(filepath.Base(filepath.Clean(root)), "models") {
+		return "is a models folder itself, not " + RootHelp(l)
+	}
+	return fmt.Sprintf("holds none of %s", strings.Join(marks, ", "))
 }
 
 // Dir returns the folder, relative to the UI's root and slash-separated,

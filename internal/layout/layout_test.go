@@ -365,3 +365,36 @@ func TestExtraNetwork(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRoot(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	comfy := filepath.Join(dir, "ComfyUI")
+	for _, p := range []string{"ComfyUI/models/loras", "ComfyUI/custom_nodes", "webui/extensions", "Swarm/Models", "empty"} {
+		if err := os.MkdirAll(filepath.Join(dir, filepath.FromSlash(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(comfy, "main.py"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		l    Layout
+		root string
+		want string // a part of the answer; "" for none
+	}{
+		{ComfyUI, comfy, ""},
+		{A1111, filepath.Join(dir, "webui"), ""},
+		{SwarmUI, filepath.Join(dir, "Swarm"), ""},
+		{Flat, filepath.Join(dir, "nowhere"), ""},
+		{ComfyUI, filepath.Join(comfy, "models"), "is a models folder itself"},
+		{ComfyUI, filepath.Join(dir, "ComfyUl"), "does not exist yet"},
+		{InvokeAI, filepath.Join(dir, "empty"), "holds none of invokeai.yaml, models"},
+		{ComfyUI, filepath.Join(comfy, "main.py"), "is not a folder"},
+	} {
+		got := CheckRoot(tt.l, tt.root)
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("CheckRoot(%s, %s) = %q, want %q", tt.l, tt.root, got, tt.want)
+		}
+	}
+}

@@ -102,8 +102,9 @@ the server's type/format matching fails.
 
 Files go to -o DIR (default: the current directory), or with --layout
 comfyui|a1111|forge|swarmui|invokeai --root PATH into the folder that UI
-reads for the model's type (see 'civit help layouts'). --subdir TEMPLATE
-adds folders under it named from the model: {base} (base model), {type},
+reads for the model's type (see 'civit help layouts'); a --root that does
+not look like that UI's folder gets a warning. --subdir TEMPLATE adds
+folders under it named from the model: {base} (base model), {type},
 {creator}, {model}, {model_id}, {version}, {version_id}; "/" nests them
 (default: config subdir; --subdir '' for none). The file name is the
 server's, made safe (no paths, no control characters, no reserved names).

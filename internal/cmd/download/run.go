@@ -17,6 +17,7 @@ import (
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
 	dl "github.com/civit/civit/internal/download"
+	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/tableprinter"
 )
@@ -40,6 +41,12 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	ios := o.Factory.IOStreams
+	if why := layout.CheckRoot(o.Layout, o.Root); why != "" && !o.Quiet {
+		// A typo'd --root, or the models folder given for the UI's own,
+		// fills a folder no UI reads: said before the first byte.
+		fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: the --root folder %s %s; --layout %s expects %s",
+			o.Root, why, o.Layout, layout.RootHelp(o.Layout))))
+	}
 	c, err := o.Factory.APIClient(o.Refresh)
 	if err != nil {
 		return err
