@@ -458,6 +458,22 @@ func TestDownloadErrors(t *testing.T) {
 			check: wantStatus(403),
 		},
 		{
+			// An empty answer where the API announced a size: never kept
+			// (with NoVerify nothing else would notice), retried, and
+			// given up on as a transient failure.
+			name: "empty answer forever gives up",
+			req:  func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash, r.SHA256 = int64(len(body)), true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.setBody(nil)
+			},
+			check: func(t *testing.T, err error) {
+				var ea *EmptyAnswerError
+				if !errors.As(err, &ea) || ea.Expected != int64(len(body)) {
+					t.Errorf("err = %v, want *EmptyAnswerError", err)
+				}
+			},
+		},
+		{
 			name:      "500 forever gives up",
 			fault:     func(int, *http.Request) *fault { return &fault{Status: 500} },
 			check:     wantStatus(500),
@@ -491,7 +507,10 @@ func TestDownloadErrors(t *testing.T) {
 			if got := IsTransient(err); got == IsPermanent(err) {
 				t.Errorf("IsTransient %v and IsPermanent %v for %v", got, IsPermanent(err), err)
 			}
-			if tc.name != "500 forever gives up" && !IsPermanent(err) {
+			if transient := tc.name == "500 forever gives up" || tc.name == "empty answer forever gives up"; transient != IsTransient(err) {
+				t.Errorf("%v: transient %v, want %v", err, IsTransient(err), transient)
+			}
+			if tc.name != "500 forever gives up" && tc.name != "empty answer forever gives up" && !IsPermanent(err) {
 				t.Errorf("%v should be permanent", err)
 			}
 		})

@@ -542,6 +542,11 @@ func (j *job) accept(s *stream, st *control) (*control, error) {
 	if j.r.Size > 0 && j.size >= 0 && j.size != j.r.Size {
 		return st, &SizeMismatchError{Expected: j.r.Size, Got: j.size}
 	}
+	if j.size == 0 && max(j.r.Size, j.r.SizeHint) > 0 {
+		// Nothing to verify an empty file against under --no-verify: it
+		// would be kept as the model, and found "present" ever after.
+		return st, &EmptyAnswerError{Expected: max(j.r.Size, j.r.SizeHint)}
+	}
 	return st, nil
 }
 

@@ -100,6 +100,18 @@ func (e *SizeMismatchError) Error() string {
 	return fmt.Sprintf("size mismatch: expected %d bytes, server has %d", e.Expected, e.Got)
 }
 
+// EmptyAnswerError means the storage answered 2xx with no bytes where the
+// API announced a file of about Expected bytes (a stale cache, a storage
+// hiccup). Transient: retried, and never saved as the file.
+type EmptyAnswerError struct {
+	Expected int64
+}
+
+// Error implements error.
+func (e *EmptyAnswerError) Error() string {
+	return fmt.Sprintf("the file's server sent an empty answer where about %d bytes were expected", e.Expected)
+}
+
 // UnexpectedContentError means the server answered 2xx with something that
 // is clearly not the file: an HTML page or a JSON error document (the
 // classic 106-byte {"error":"Unauthorized"} saved as a model). Permanent.
@@ -280,6 +292,7 @@ func classify(err error) errClass {
 		tb *FileTooBigError
 		iu *InUseError // a UI holds the name for as long as it runs
 		ex *ExistsError
+		ea *EmptyAnswerError
 		ne net.Error
 		ue *url.Error
 		pe *fs.PathError
@@ -295,7 +308,7 @@ func classify(err error) errClass {
 		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb), errors.As(err, &iu),
 		errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrBadFilename):
 		return classPermanent
-	case errors.As(err, &rc), errors.As(err, &st), errors.Is(err, ErrBusy):
+	case errors.As(err, &rc), errors.As(err, &st), errors.As(err, &ea), errors.Is(err, ErrBusy):
 		return classTransient
 	case isCertOrNameError(err):
 		return classPermanent
