@@ -86,6 +86,28 @@ func WriteA1111(path string, m A1111Meta, force bool) (written bool, err error) 
 	})
 }
 
+// CarryUserFields copies the user's own values (see keepUserFields) from
+// the A1111 metadata at from into the one at to: a model replaced by its
+// new version under another name keeps its card's weight, negative text
+// and notes. Nothing happens when either file is missing or not metadata.
+func CarryUserFields(from, to string) error {
+	data, err := readLimited(to)
+	if err != nil {
+		return nil
+	}
+	var m A1111Meta
+	if json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &m) != nil {
+		return nil
+	}
+	before := m
+	keepUserFields(from, &m)
+	if m == before {
+		return nil
+	}
+	_, err = WriteA1111(to, m, true)
+	return err
+}
+
 // keepUserFields copies into m the user's own values from the A1111
 // metadata at path, if it parses: CivitAI publishes no preferred weight or
 // negative text, and notes civit wrote are the version's link.

@@ -22,6 +22,7 @@ import (
 	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/sidecar"
 	"github.com/civit/civit/internal/store"
 	"github.com/civit/civit/internal/tableprinter"
 	"github.com/civit/civit/internal/target"
@@ -429,6 +430,13 @@ func run(ctx context.Context, o *Options) error {
 			}
 			j.done = true
 			done++
+			if old := j.olds[0]; store.PathKey(old) != store.PathKey(j.dest) {
+				// The card of the old file keeps its user's settings on the
+				// new one (the same name was handled by the download).
+				if err := sidecar.CarryUserFields(sidecar.JSONPath(old), sidecar.JSONPath(j.dest)); err != nil {
+					fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s (%d): %v", u.Model, u.ModelID, err)))
+				}
+			}
 			links, err := linkBeside(ctx, st, j.olds, j.dest)
 			for _, l := range links {
 				note("linked %s -> %s (as the old version was)", l, j.dest)
