@@ -32,6 +32,7 @@ const maxBulk = 100
 func (s *scanner) applySidecar(e *entry) {
 	r := e.row
 	if in := e.sc; in != nil && !in.Misfit {
+		in.PickByHash(r.SHA256) // same-name files of one size: the hash tells
 		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime))
 		if agrees && in.VersionID != 0 && in.ModelID != 0 {
 			r.ModelID, r.VersionID, r.FileID = in.ModelID, in.VersionID, in.FileID

@@ -241,6 +241,16 @@ func ReadAny(model string) (*Info, error) {
 		}
 		return nil, fmt.Errorf("no sidecar for %s: %w", model, fs.ErrNotExist)
 	}
+	// Files of one name that the size could not tell apart: another
+	// sidecar's SHA-256 (A1111's .json, a .sha256) picks among them.
+	for _, in := range found {
+		for _, o := range found {
+			if o != in && o.SHA256 != "" && in.PickByHash(o.SHA256) {
+				in.HashSource = in.Source
+				break
+			}
+		}
+	}
 	best := found[0]
 	for _, in := range found[1:] {
 		if in.score() > best.score() {
@@ -439,6 +449,23 @@ func parseVersion(m map[string]any, modelName string) *Info {
 	}
 	in.pick(-1) // ReadAny picks again by the local file's size
 	return in
+}
+
+// PickByHash takes, among files of the model's name that its size could
+// not tell apart, the one whose published SHA-256 is sha (a hash the file
+// was found to have, or another sidecar states). It reports whether one
+// was taken.
+func (in *Info) PickByHash(sha string) bool {
+	if in.SHA256 != "" || in.Misfit || sha == "" {
+		return false
+	}
+	for _, a := range in.alts {
+		if a.sha256 != "" && strings.EqualFold(a.sha256, sha) {
+			in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.sha256, a.autoV2, a.blake3, a.size
+			return true
+		}
+	}
+	return false
 }
 
 // sizeKB returns files[].sizeKB in bytes, 0 when absent or not a number.

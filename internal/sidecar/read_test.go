@@ -374,3 +374,32 @@ func TestReadAnySameNameFiles(t *testing.T) {
 		})
 	}
 }
+
+// Two files of one name and one size: another sidecar's SHA-256 (A1111's
+// .json) picks among them; without one, PickByHash does with the file's
+// own hash.
+func TestReadAnySameSizePickedByHash(t *testing.T) {
+	t.Parallel()
+	c, d := strings.Repeat("C", 64), strings.Repeat("D", 64)
+	info := `{"id": 7, "modelId": 3, "files": [
+		{"id": 73, "name": "m.safetensors", "sizeKB": 500, "hashes": {"SHA256": "` + c + `"}},
+		{"id": 74, "name": "m.safetensors", "sizeKB": 500.5, "hashes": {"SHA256": "` + d + `"}}]}`
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.safetensors")
+	write(t, filepath.Join(dir, "m.civitai.info"), info)
+	if err := os.WriteFile(model, make([]byte, 500*1024), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadAny(model)
+	if err != nil || in.FileID != 0 || in.SHA256 != "" {
+		t.Fatalf("alone: %+v, %v; want no file, no hash", in, err)
+	}
+	if !in.PickByHash(strings.ToLower(d)) || in.FileID != 74 || in.SHA256 != d {
+		t.Errorf("PickByHash: file %d sha %s, want 74", in.FileID, in.SHA256)
+	}
+	write(t, filepath.Join(dir, "m.json"), `{"activation text": "", "sha256": "`+strings.ToLower(c)+`"}`)
+	in, err = ReadAny(model)
+	if err != nil || in.FileID != 73 || in.SHA256 != c || in.Source != SuffixInfo || in.HashSource != SuffixInfo {
+		t.Errorf("with the .json: %+v, %v; want file 73 from the .civitai.info", in, err)
+	}
+}
