@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/api"
@@ -129,21 +130,13 @@ func RootHelp(l Layout) string {
 
 // CheckRoot says why root does not look like the folder RootHelp names
 // for the layout ("" when it does, and for Flat): it does not exist yet,
-// or it holds none of the UI's own files and folders, or it is the UI's
-// models folder itself (files would go to models/models/loras). A typo'd
-// --root would otherwise fill a folder no UI reads.
+// it is the UI's models folder itself (files would go to
+// models/models/loras), it is another UI's folder, or it holds none of the
+// UI's own files and folders. A typo'd --root would otherwise fill a
+// folder no UI reads.
 func CheckRoot(l Layout, root string) string {
-	var marks []string
-	switch l {
-	case ComfyUI:
-		marks = []string{"main.py", "models", "custom_nodes"}
-	case A1111, Forge:
-		marks = []string{"webui.py", "models", "extensions"}
-	case SwarmUI:
-		marks = []string{"Models", "Data", "launchtools"}
-	case InvokeAI:
-		marks = []string{"invokeai.yaml", "models"}
-	default:
+	own, ok := rootMarks[l]
+	if !ok {
 		return ""
 	}
 	fi, err := os.Stat(root)
@@ -153,15 +146,35 @@ func CheckRoot(l Layout, root string) string {
 	if !fi.IsDir() {
 		return "is not a folder"
 	}
-	for _, m := range marks {
-		if _, err := os.Stat(filepath.Join(root, m)); err == nil {
-			return ""
+	has := func(m string) bool {
+		_, err := os.Stat(filepath.Join(root, m))
+		return err == nil
+	}
+	if slices.ContainsFunc(own.distinct, has) {
+		return ""
+	}
+	for _, other := range all() {
+		if m, ok := rootMarks[other]; ok && other.Title() != l.Title() && slices.ContainsFunc(m.distinct, has) {
+			return "looks like the folder of " + other.Title()
 		}
 	}
-	if strings.EqualFold(filepath.Base(filepath.Clean(root)), "models") {
-		return "is a models folder itself, not " + RootHelp(l)
+	if slices.ContainsFunc(own.shared, has) {
+		return ""
 	}
-	return fmt.Sprintf("holds none of %s", strings.Join(marks, ", "))
+	if strings.EqualFold(filepath.Base(filepath.Clean(root)), "models") {
+		return "is a models folder itself"
+	}
+	return fmt.Sprintf("holds none of %s", strings.Join(append(slices.Clone(own.distinct), own.shared...), ", "))
+}
+
+// rootMarks are the files and folders a UI's root holds: distinct ones
+// (only that UI has them) and shared ones (models/, which several have).
+var rootMarks = map[Layout]struct{ distinct, shared []string }{
+	ComfyUI:  {[]string{"main.py", "custom_nodes"}, []string{"models"}},
+	A1111:    {[]string{"webui.py", "extensions"}, []string{"models"}},
+	Forge:    {[]string{"webui.py", "extensions"}, []string{"models"}},
+	SwarmUI:  {[]string{"launchtools", "Data"}, []string{"Models"}},
+	InvokeAI: {[]string{"invokeai.yaml"}, []string{"models"}},
 }
 
 // Dir returns the folder, relative to the UI's root and slash-separated,

@@ -391,6 +391,10 @@ func TestCheckRoot(t *testing.T) {
 		{ComfyUI, filepath.Join(dir, "ComfyUl"), "does not exist yet"},
 		{InvokeAI, filepath.Join(dir, "empty"), "holds none of invokeai.yaml, models"},
 		{ComfyUI, filepath.Join(comfy, "main.py"), "is not a folder"},
+		// Another UI's folder: models/ alone does not make it this one's.
+		{A1111, comfy, "looks like the folder of ComfyUI"},
+		{InvokeAI, comfy, "looks like the folder of ComfyUI"},
+		{Forge, filepath.Join(dir, "webui"), ""},
 	} {
 		got := CheckRoot(tt.l, tt.root)
 		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
