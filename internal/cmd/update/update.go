@@ -229,6 +229,19 @@ func run(ctx context.Context, o *Options) error {
 			continue
 		}
 		checked[u.ModelID] = true
+		if v, err := c.GetModelVersion(ctx, u.Latest.ID); err == nil && v.UsageControl != "" && !strings.EqualFold(v.UsageControl, "Download") {
+			// Generation on CivitAI only: no key can download it. --all
+			// (a scheduled run) skips it; a model named alone fails with
+			// the reason, as the download would.
+			if o.All {
+				waiting++
+				note("skipped %s (%d): the creator allows %s only for generation on CivitAI; no key can download it", u.Model, u.ModelID, u.Latest.Name)
+				continue
+			}
+			plans = append(plans, &plan{u: u, err: cmdutil.WithHint(fmt.Errorf("the creator allows %s only for generation on CivitAI (downloads disabled)", u.Latest.Name),
+				"no API key can download it; use it on civitai.com")})
+			continue
+		}
 		files, err := filesFor(ctx, st, c, u)
 		if err != nil {
 			if ctx.Err() != nil {
