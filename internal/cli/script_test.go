@@ -131,6 +131,7 @@ func TestScripts(t *testing.T) {
 			"nofaults":   func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ClearFaults() },
 			"fixture":    cmdFixture,
 			"hide-model": cmdHideModel,
+			"readlink":   cmdReadlink,
 			"sleep-till": cmdSleepTill,
 			"checkfile":  cmdCheckFile,
 			"corrupt":    cmdCorrupt,
@@ -249,6 +250,16 @@ func cmdFixture(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("fixture: unknown property %q", args[1])
 	}
+}
+
+// cmdReadlink prints the target of a symbolic link: readlink PATH
+func cmdReadlink(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: readlink PATH")
+	}
+	t, err := os.Readlink(ts.MkAbs(args[0]))
+	ts.Check(err)
+	fmt.Fprintln(ts.Stdout(), t)
 }
 
 // cmdHideModel hides a model as CivitAI hides new and just-edited ones

@@ -37,7 +37,15 @@ func linkBeside(ctx context.Context, st *store.Store, olds []string, dest string
 			if _, err := os.Lstat(link); err == nil {
 				continue // something has that name already: left alone
 			}
-			if err := os.Symlink(target, link); err != nil {
+			to := target
+			if t, err := os.Readlink(l.Path); err == nil && !filepath.IsAbs(t) {
+				// The old link was relative (it survives moving the tree):
+				// so is the new one.
+				if rel, err := filepath.Rel(filepath.Dir(link), target); err == nil {
+					to = rel
+				}
+			}
+			if err := os.Symlink(to, link); err != nil {
 				errs = append(errs, fmt.Errorf("link the new version beside %s: %w", l.Path, err))
 				continue
 			}

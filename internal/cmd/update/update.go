@@ -468,6 +468,9 @@ func run(ctx context.Context, o *Options) error {
 			for _, old := range j.olds {
 				switch {
 				case store.PathKey(old) == store.PathKey(j.dest): // overwritten by the new file
+					if j.inPlace {
+						note("replaced %s (%s) with %s", old, j.from.Name, u.Latest.Name)
+					}
 				case o.RemoveOld:
 					gone = append(gone, old)
 				default:
