@@ -266,7 +266,13 @@ func run(ctx context.Context, o *Options) error {
 			other++
 		}
 	}
-	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked)
+	failed := 0
+	for _, e := range res.Errors {
+		if !e.Gone {
+			failed++
+		}
+	}
+	summary := fmt.Sprintf("%d of %d models have a newer version", updatable, res.Checked+failed)
 	switch ea {
 	case 0:
 	case 1:
@@ -280,12 +286,6 @@ func run(ctx context.Context, o *Options) error {
 		summary += "; 1 more has one for another base model only (--any-base)"
 	default:
 		summary += fmt.Sprintf("; %d more have one for another base model only (--any-base)", other)
-	}
-	failed := 0
-	for _, e := range res.Errors {
-		if !e.Gone {
-			failed++
-		}
 	}
 	if failed > 0 {
 		// "0 of 0 models have a newer version" alone reads as all is well.
