@@ -139,7 +139,10 @@ func run(ctx context.Context, o *Options) error {
 			}
 			// One of several (a glob that caught a folder): fail that one.
 			it.File, it.err = true, fmt.Errorf("is %s", what)
-		case len(o.Args) > 1 && danglingLink(a):
+		case danglingLink(a):
+			if len(o.Args) == 1 {
+				return cmdutil.WithHint(fmt.Errorf("%s is a symbolic link to a missing file", a), "give the file it should point to, or fix the link")
+			}
 			// One of several (a glob that caught a broken link): fail that
 			// one, not the whole run.
 			it.File, it.err = true, errors.New("is a symbolic link to a missing file")
