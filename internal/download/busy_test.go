@@ -164,8 +164,9 @@ func TestHostConnectionLimit(t *testing.T) {
 		t.Fatal("the storage refused nothing: the limit was not exercised")
 	}
 	// The first burst (up to 7 per file) and a few while the limit
-	// settles; not one per piece.
-	if n503 > 20 {
+	// settles; not one per piece (64 pieces of 512 KiB). 14-19 here;
+	// under Wine's slower timers 21-22.
+	if n503 > 32 {
 		t.Errorf("%d requests refused, want few", n503)
 	}
 	host := hostOf(srv.StorageURL)
