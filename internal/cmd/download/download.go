@@ -271,6 +271,9 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 			if err := opts.parseFlags(layoutName, rate); err != nil {
 				return err
 			}
+			if err := conflictingChoice(opts); err != nil {
+				return err
+			}
 			if err := opts.parseSubdir(subdir, cmd.Flags().Changed("subdir")); err != nil {
 				return err
 			}

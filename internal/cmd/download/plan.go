@@ -596,6 +596,20 @@ func or(a, b string) string {
 
 func norm(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "") }
 
+// conflictingChoice reports a target whose own file choice (an AIR's
+// .format, a download link's ?type=&fp=) differs from the flag's: neither
+// may silently win.
+func conflictingChoice(o *Options) error {
+	for _, t := range o.Targets {
+		for _, c := range [][3]string{{"type", o.FileType, t.Type}, {"format", o.Format, t.Format}, {"fp", o.FP, t.FP}, {"size", o.Size, t.Size}} {
+			if c[1] != "" && c[2] != "" && norm(c[1]) != norm(c[2]) {
+				return cmdutil.FlagErrorf("%s asks for %s %s, `--%s` for %s: give one", t.Input, c[0], c[2], c[0], c[1])
+			}
+		}
+	}
+	return nil
+}
+
 func fileMatches(f *api.File, sel string) bool {
 	if id, err := strconv.ParseInt(sel, 10, 64); err == nil && id == f.ID {
 		return true
