@@ -182,7 +182,15 @@ func run(ctx context.Context, o *Options) error {
 	checked := map[int64]bool{} // named models that need no second look
 	for _, e := range res.Errors {
 		checked[e.ModelID] = true
-		early = append(early, fmt.Errorf("model %d (%s): %s", e.ModelID, e.Model, e.Err))
+		if e.Gone { // as outdated says it: nothing to update, not a failure
+			note("civit: warning: model %d (%s) is no longer on CivitAI", e.ModelID, e.Model)
+			continue
+		}
+		cause := e.Cause // keeps its hint (a hidden model: try later)
+		if cause == nil {
+			cause = errors.New(e.Err)
+		}
+		early = append(early, fmt.Errorf("model %d (%s): %w", e.ModelID, e.Model, cause))
 	}
 	if len(o.ModelIDs) > 0 {
 		rows, err := st.List(ctx, store.Filter{ModelIDs: o.ModelIDs, State: store.StateIdentified})
