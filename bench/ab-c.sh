@@ -8,17 +8,14 @@
 #   git worktree add /tmp/wt-old <commit>
 #   REFRESH=--refresh FAKE_FAULT=host=api,latency=300ms bash bench/ab-c.sh
 set -euo pipefail
-OLD=${OLD:-/tmp/wt-old}
-[ -d "$OLD" ] || { echo "ab-c.sh: no checkout of the old commit at $OLD (git worktree add $OLD <commit>)" >&2; exit 2; }
 FAKE_PID=
 cd "$(dirname "$0")"
 source ./lib.sh
 tmp=$(mktemp -d)
 trap 'kill $FAKE_PID 2>/dev/null || true; rm -rf "$tmp" /dev/shm/civit-ab' EXIT
-(cd "$OLD" && go build -o "$tmp/civit-old" ./cmd/civit)
-(cd .. && go build -o "$tmp/civit-new" ./cmd/civit && go build -o "$tmp/civitai-fake" ./cmd/civitai-fake)
+build_old_new "$tmp"
 export XDG_CONFIG_HOME=$tmp/config XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data
-start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB ${FAKE_FAULT:+--fault "$FAKE_FAULT"}
+start_fake_c "$tmp/civitai-fake" ${FAKE_FAULT:+--fault "$FAKE_FAULT"}
 export CIVITAI_BASE_URL=$API
 case_c_files "$tmp/civit-new" "$tmp"
 out=/dev/shm/civit-ab

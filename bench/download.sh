@@ -129,7 +129,7 @@ for where in ${DESTS:-/dev/shm $DISK_DIR}; do
   fi
 
   if [[ $CASES == *C* ]]; then
-    start_fake "$tmp/civitai-fake" --models 40 --min-file-size 100MiB --max-file-size 100MiB
+    start_fake_c "$tmp/civitai-fake"
     export CIVITAI_BASE_URL=$API
     case_c_files "$tmp/civit" "$tmp"
     total=$((20 * 100 * 1024 * 1024))

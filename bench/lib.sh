@@ -91,3 +91,22 @@ for v in vs:
     printf '%s\n  out=%s.bin\n' "$(resolve "$v")" "$v" >>"$dir/urls"
   done <"$dir/versions"
 }
+
+# build_old_new DIR: for the A/B scripts, civit from the checkout OLD
+# (default /tmp/wt-old; `git worktree add /tmp/wt-old <commit>`) as
+# DIR/civit-old, and civit and civitai-fake from this tree as DIR/civit-new
+# and DIR/civitai-fake.
+build_old_new() {
+  local dir=$1
+  OLD=${OLD:-/tmp/wt-old}
+  [ -d "$OLD" ] || { echo "$(basename "$0"): no checkout of the old commit at $OLD (git worktree add $OLD <commit>)" >&2; exit 2; }
+  (cd "$OLD" && go build -o "$dir/civit-old" ./cmd/civit)
+  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && go build -o "$dir/civit-new" ./cmd/civit && go build -o "$dir/civitai-fake" ./cmd/civitai-fake)
+}
+
+# start_fake_c BIN ARGS...: the fake with case C's catalog (40 generated
+# models with 100 MiB files), then as start_fake.
+start_fake_c() {
+  local bin=$1; shift
+  start_fake "$bin" --models 40 --min-file-size 100MiB --max-file-size 100MiB "$@"
+}

@@ -387,16 +387,7 @@ func TestOutdatedStopsAskingWhenRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	var rows []*store.File
-	for _, m := range e.srv.Catalog.Models() {
-		if m.Status == "Published" && len(m.Versions) > 0 {
-			rows = append(rows, &store.File{Path: fmt.Sprintf("/m/%d.safetensors", m.ID), SHA256: fmt.Sprintf("%064x", m.ID),
-				ModelID: m.ID, VersionID: m.Versions[0].ID, ModelName: m.Name, ModelType: m.Type, State: store.StateIdentified})
-		}
-	}
-	if err := e.st.Upsert(ctx, rows...); err != nil {
-		t.Fatal(err)
-	}
+	rows := e.everyModelInLibrary()
 	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models", Status: 429, RetryAfter: "600"})
 	o := OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(2, 1), OnDisk: func(string) bool { return true }}
 	start := time.Now()
@@ -423,16 +414,7 @@ func TestOutdatedStopsAskingDuringAnOutage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := t.Context()
-	var rows []*store.File
-	for _, m := range e.srv.Catalog.Models() {
-		if m.Status == "Published" && len(m.Versions) > 0 {
-			rows = append(rows, &store.File{Path: fmt.Sprintf("/m/%d.safetensors", m.ID), SHA256: fmt.Sprintf("%064x", m.ID),
-				ModelID: m.ID, VersionID: m.Versions[0].ID, ModelName: m.Name, ModelType: m.Type, State: store.StateIdentified})
-		}
-	}
-	if err := e.st.Upsert(ctx, rows...); err != nil {
-		t.Fatal(err)
-	}
+	rows := e.everyModelInLibrary()
 	e.srv.AddFault(civitaitest.FaultRule{Host: "api", PathPrefix: "/api/v1/models", Status: 500})
 	o := OutdatedOptions{Store: e.st, Client: e.c, Limiter: rate.NewLimiter(rate.Inf, 1), OnDisk: func(string) bool { return true }}
 	res, err := Outdated(ctx, o)
@@ -477,4 +459,21 @@ func TestOutdatedHiddenModelIsNotGone(t *testing.T) {
 	if len(res.Errors) != 1 || res.Errors[0].Gone || !errors.As(res.Errors[0].Cause, &hidden) || hidden.Hint() == "" {
 		t.Fatalf("errors %+v, want one hidden, not gone", res.Errors)
 	}
+}
+
+// everyModelInLibrary records a file of the newest version of every
+// published model of the catalog, and returns the rows.
+func (e *env) everyModelInLibrary() []*store.File {
+	e.t.Helper()
+	var rows []*store.File
+	for _, m := range e.srv.Catalog.Models() {
+		if m.Status == "Published" && len(m.Versions) > 0 {
+			rows = append(rows, &store.File{Path: fmt.Sprintf("/m/%d.safetensors", m.ID), SHA256: fmt.Sprintf("%064x", m.ID),
+				ModelID: m.ID, VersionID: m.Versions[0].ID, ModelName: m.Name, ModelType: m.Type, State: store.StateIdentified})
+		}
+	}
+	if err := e.st.Upsert(e.t.Context(), rows...); err != nil {
+		e.t.Fatal(err)
+	}
+	return rows
 }
