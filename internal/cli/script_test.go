@@ -88,10 +88,13 @@ func TestScripts(t *testing.T) {
 		// [symlinks-visible]: a symbolic link can be made and Lstat sees
 		// it as one. Wine 8 makes them but shows them to Lstat as the
 		// files they point to; Windows without the privilege cannot make
-		// them at all.
+		// them at all. [tinyfs]: the tinyfs command can mount.
 		Condition: func(cond string) (bool, error) {
-			if cond == "symlinks-visible" {
+			switch cond {
+			case "symlinks-visible":
 				return symlinksVisible(), nil
+			case "tinyfs": // root on Linux: scripts can mount a small tmpfs
+				return canMount(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -165,6 +168,7 @@ func TestScripts(t *testing.T) {
 			"answered-before": cmdAnsweredBefore,
 			"clear-requests":  func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
 			"hardlink":        cmdHardlink,
+			"tinyfs":          cmdTinyfs,
 			"lsdir":           cmdLsdir,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])

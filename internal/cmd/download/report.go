@@ -121,6 +121,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	reps := report(items, o.Factory.Explain)
 	toFetch := make([]int64, len(items))
 	unknown := make([]error, len(items)) // access CivitAI did not tell
+	dests := destChecks{}
 	for i, it := range items {
 		if it.Status == "failed" {
 			failed++
@@ -134,7 +135,20 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		if from := libraryCopies(ctx, o, it); len(from) > 0 {
 			reps[i].ReusedFrom = from[0] // to be checked by its hash then
 		}
+		if reps[i].OnDisk != "already present" {
+			need := toFetch[i]
+			if strings.HasPrefix(reps[i].OnDisk, "partial:") || reps[i].ReusedFrom != "" {
+				need = 0 // allocated already, or linked or copied (checked when run)
+			}
+			if err := dests.check(filepath.Dir(it.Dest), need); err != nil {
+				reps[i].Error = err.Error()
+				if o.Factory.Explain != nil {
+					_, reps[i].Hints, _ = o.Factory.Explain(err)
+				}
+			}
+		}
 	}
+	dests.warnSpace(o)
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, absPaths(reps)); err != nil {
 			return err
@@ -165,6 +179,9 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			case r.ReusedFrom != "":
 				acc += "; in the library"
 			}
+			if r.Error != "" {
+				acc += "; cannot be written there (see below)"
+			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
 			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" {
 				continue // linked or copied, not fetched
@@ -190,13 +207,13 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		case unknown[i] != nil:
 			failed++
 			fails.Add(label(it), fmt.Errorf("cannot tell whether it can be downloaded: %w", unknown[i]))
+		case dests.errs[filepath.Dir(it.Dest)] != nil:
+			failed++
+			fails.Add(label(it), dests.errs[filepath.Dir(it.Dest)])
 		}
 	}
 	return fails.Err(failed, len(items), "planned downloads")
 }
-
-var _ = strings.TrimSpace
-var _ = filepath.Base
 
 // plural is "1 file", "2 files".
 func plural(n int, noun string) string {

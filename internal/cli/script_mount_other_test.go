@@ -1,0 +1,11 @@
+//go:build !linux
+
+package cli
+
+import "github.com/rogpeppe/go-internal/testscript"
+
+func canMount() bool { return false }
+
+func cmdTinyfs(ts *testscript.TestScript, _ bool, _ []string) {
+	ts.Fatalf("tinyfs: Linux only (guard the script with [tinyfs])")
+}
