@@ -53,6 +53,11 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	if f.Close != nil {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("close the library: %w", cerr)
+		}
+	}
 	// cobra's own "unknown command" is a usage error too.
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
 		err = cmdutil.WithHint(&cmdutil.FlagError{Err: err}, "run `civit --help` for the list of commands")

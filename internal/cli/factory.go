@@ -27,13 +27,29 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 	f.Config = sync.OnceValues(config.LoadDefault)
 
 	// Store depends on nothing but the environment (XDG_DATA_HOME).
+	var mu sync.Mutex
+	var opened *store.Store
 	f.Store = sync.OnceValues(func() (*store.Store, error) {
 		path, err := store.DefaultPath(getenv)
 		if err != nil {
 			return nil, err
 		}
-		return store.Open(context.Background(), path)
+		s, err := store.Open(context.Background(), path)
+		mu.Lock()
+		opened = s
+		mu.Unlock()
+		return s, err
 	})
+	f.Close = func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if opened == nil {
+			return nil
+		}
+		s := opened
+		opened = nil
+		return s.Close()
+	}
 
 	// Explain depends on Config and the environment (the keys to redact).
 	f.Explain = func(err error) (string, []string, int) { return explain(err, secrets(f)) }

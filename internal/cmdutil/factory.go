@@ -33,6 +33,10 @@ type Factory struct {
 	// the message (secrets redacted), the hints and the exit code. Nil in
 	// tests that do not need it.
 	Explain func(err error) (msg string, hints []string, code int)
+	// Close releases what the command opened (the library database, whose
+	// write-ahead log SQLite folds into the file on close). Run calls it
+	// when the command ends. Nil in tests that do not need it.
+	Close func() error
 }
 
 // ConfigHost is the host of the configured API base URL ("" when unknown),
