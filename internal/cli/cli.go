@@ -53,6 +53,10 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	cmd, err := root.ExecuteContextC(ctx)
+	if werr := f.IOStreams.OutErr(); err == nil && werr != nil {
+		// A result lost to a full disk or a closed pipe is a failure.
+		err = fmt.Errorf("write the results: %w", werr)
+	}
 	if f.Close != nil {
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close the library: %w", cerr)

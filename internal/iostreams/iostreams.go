@@ -44,6 +44,7 @@ func System() *IOStreams {
 		return w
 	})
 	ios.dropColourWithoutVT(outTTY && !enableVT(os.Stdout), errTTY && !enableVT(os.Stderr))
+	ios.TrackOutErrors()
 	return ios
 }
 
