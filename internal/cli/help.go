@@ -108,9 +108,11 @@ The environment wins over the config file ('civit config').`
 
 const exitCodesHelp = `
 0    success
-1    error (not found, server error, network error, bad file...)
+1    error (not found, server error, network error, bad file...), also
+     when every one of several items failed
 2    usage error: bad flag or argument; the usage is printed
-3    partial failure: some of several items failed (each is listed)
+3    partial failure: some, not all, of several items failed (each is
+     listed)
 4    authentication needed or refused: set CIVITAI_API_KEY, or the model is
      in early access (also when every one of several items failed so)
 130  interrupted (Ctrl-C or SIGTERM)`

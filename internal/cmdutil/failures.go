@@ -63,8 +63,9 @@ func (l *Failures) Len() int { return l.n }
 // Err prints the hints and returns the error the command exits with: nil
 // when nothing failed, else a *PartialError: failed of total items (an
 // item, a model say, may have had several failures). When every item
-// failed, each added here and for a reason with its own exit code (4: an
-// API key is needed or refused), that is the code.
+// failed, the exit code is 1, not 3; when each was added here and for a
+// reason with its own exit code (4: an API key is needed or refused),
+// that code.
 func (l *Failures) Err(failed, total int, what string) error {
 	if failed == 0 && l.n == 0 {
 		return nil
@@ -78,8 +79,12 @@ func (l *Failures) Err(failed, total int, what string) error {
 	}
 	failed = max(failed, 1)
 	e := &PartialError{Failed: failed, Total: max(total, failed), What: what}
-	if failed >= e.Total && len(l.codes) >= failed && l.codes[0] > 3 && !slices.ContainsFunc(l.codes, func(c int) bool { return c != l.codes[0] }) {
+	switch {
+	case failed < e.Total: // some, not all: ExitPartial
+	case len(l.codes) >= failed && l.codes[0] > 3 && !slices.ContainsFunc(l.codes, func(c int) bool { return c != l.codes[0] }):
 		e.Code = l.codes[0]
+	default:
+		e.Code = 1 // nothing succeeded: not a partial failure
 	}
 	return e
 }
