@@ -93,8 +93,11 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	case errors.Is(err, context.Canceled):
 		return "interrupted", nil, ExitInterrupt
 	case errors.As(err, &partial):
-		if partial.Code != 0 {
+		switch {
+		case partial.Code != 0:
 			return err.Error(), nil, partial.Code
+		case partial.Failed >= partial.Total:
+			return err.Error(), nil, ExitError // none succeeded
 		}
 		return err.Error(), nil, ExitPartial
 	case errors.As(err, &tgtErr):

@@ -104,3 +104,22 @@ type hintedPerm struct{}
 func (hintedPerm) Error() string        { return "access denied" }
 func (hintedPerm) Hint() string         { return "close the program" }
 func (hintedPerm) Is(target error) bool { return target == os.ErrPermission }
+
+// Exit 3 means some, not all, failed; none succeeding is exit 1 unless
+// the failures chose their code (4 when each needed a key).
+func TestClassifyPartial(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  *cmdutil.PartialError
+		want int
+	}{
+		{&cmdutil.PartialError{Failed: 1, Total: 3, What: "files"}, ExitPartial},
+		{&cmdutil.PartialError{Failed: 3, Total: 3, What: "files"}, ExitError},
+		{&cmdutil.PartialError{Failed: 1, Total: 1, What: "files"}, ExitError},
+		{&cmdutil.PartialError{Failed: 2, Total: 2, What: "files", Code: ExitAuth}, ExitAuth},
+	} {
+		if _, _, code := classify(tc.err, false); code != tc.want {
+			t.Errorf("%v: exit %d, want %d", tc.err, code, tc.want)
+		}
+	}
+}

@@ -225,8 +225,8 @@ func Run(ctx context.Context, o *Options) error {
 	return scanError(sum, len(dirs))
 }
 
-// scanError is the error a scan with failures exits with: 1 when the only
-// item failed (one folder given, holding at most one file), 3 when some of
+// scanError is the error a scan with failures exits with: 1 when every
+// item failed (one folder given, holding at most one file, say), 3 when some of
 // several did, as `civit download` and `civit hash` decide. A failed folder
 // counts as an item. The failures are already listed.
 func scanError(sum *library.Summary, folders int) error {
@@ -237,7 +237,7 @@ func scanError(sum *library.Summary, folders int) error {
 	if total <= 1 {
 		return cmdutil.ErrSilent
 	}
-	return &cmdutil.PartialError{Failed: sum.Errors, Total: total, What: "files or lookups"}
+	return &cmdutil.PartialError{Failed: sum.Errors, Total: total, What: "files, folders or lookups"}
 }
 
 // SummaryLine is the one-line summary printed at the end of a scan.

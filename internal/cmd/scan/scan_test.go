@@ -96,10 +96,10 @@ func TestScanError(t *testing.T) {
 		{name: "no errors", sum: library.Summary{Scanned: 3}, folders: 1, want: ""},
 		{name: "the one folder is missing", sum: library.Summary{Errors: 1}, folders: 1, want: "silent"},
 		{name: "the one file failed", sum: library.Summary{Scanned: 1, Errors: 1}, folders: 1, want: "silent"},
-		{name: "one of two folders missing", sum: library.Summary{Errors: 1}, folders: 2, want: "1 of 2 files or lookups failed"},
-		{name: "both folders missing", sum: library.Summary{Errors: 2}, folders: 2, want: "2 of 2 files or lookups failed"},
-		{name: "one of several files", sum: library.Summary{Scanned: 3, Errors: 1}, folders: 1, want: "1 of 3 files or lookups failed"},
-		{name: "a file and a subfolder", sum: library.Summary{Scanned: 3, FailedFolders: 1, Errors: 2}, folders: 1, want: "2 of 4 files or lookups failed"},
+		{name: "one of two folders missing", sum: library.Summary{Errors: 1}, folders: 2, want: "1 of 2 files, folders or lookups failed"},
+		{name: "both folders missing", sum: library.Summary{Errors: 2}, folders: 2, want: "2 of 2 files, folders or lookups failed"},
+		{name: "one of several files", sum: library.Summary{Scanned: 3, Errors: 1}, folders: 1, want: "1 of 3 files, folders or lookups failed"},
+		{name: "a file and a subfolder", sum: library.Summary{Scanned: 3, FailedFolders: 1, Errors: 2}, folders: 1, want: "2 of 4 files, folders or lookups failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
