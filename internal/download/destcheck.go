@@ -2,6 +2,7 @@ package download
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -43,9 +44,9 @@ func nearestDir(dir string) (string, error) {
 		case err == nil && fi.IsDir():
 			return d, nil
 		case err == nil:
-			return "", &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
-		case !errors.Is(err, fs.ErrNotExist):
-			return "", err
+			return "", &NotFolderError{Dir: dir, File: d}
+		case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+			return "", err // ENOTDIR: the file is further up
 		}
 		up := filepath.Dir(d)
 		if up == d {
@@ -54,3 +55,16 @@ func nearestDir(dir string) (string, error) {
 		d = up
 	}
 }
+
+// NotFolderError: a file is where a folder must be made. It is
+// syscall.ENOTDIR, which Windows spells "Path not found".
+type NotFolderError struct {
+	Dir  string // the folder to be made
+	File string // the file in its way: Dir or one of its ancestors
+}
+
+func (e *NotFolderError) Error() string {
+	return fmt.Sprintf("cannot make the folder %s: %s is a file, not a folder", e.Dir, e.File)
+}
+
+func (e *NotFolderError) Unwrap() error { return syscall.ENOTDIR }

@@ -31,6 +31,10 @@ func TestCheckDest(t *testing.T) {
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
 				t.Fatalf("CheckDest(%s) = %v, want %v", tc.dir, err, tc.wantErr)
 			}
+			var nf *NotFolderError
+			if tc.wantErr != nil && (!errors.As(err, &nf) || nf.File != file) {
+				t.Errorf("error %v does not name the file in the way, %s", err, file)
+			}
 			if err == nil && v.Dir != tc.wantDir {
 				t.Errorf("Dir = %s, want %s", v.Dir, tc.wantDir)
 			}
