@@ -84,6 +84,9 @@ type Group struct {
 func Groups(dups [][]*store.File) []Group {
 	var out []Group
 	for _, rows := range dups {
+		if rows[0].Size == 0 {
+			continue // empty files: nothing stored twice, nothing to link
+		}
 		g := Group{SHA256: rows[0].SHA256, Size: rows[0].Size}
 		inodes := map[[2]uint64]bool{}
 		for _, f := range rows {

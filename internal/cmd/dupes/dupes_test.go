@@ -34,6 +34,9 @@ func TestGroups(t *testing.T) {
 		{{Path: a, SHA256: "BB", Size: 5}, {Path: gone, SHA256: "BB", Size: 5}},
 		// Two hard links to one file: nothing stored twice.
 		{{Path: c, SHA256: "CC", Size: 7, Inode: 3, Dev: 1}, {Path: link, SHA256: "CC", Size: 7, Inode: 3, Dev: 1}},
+		// Empty files (placeholders, failed downloads) share the hash of
+		// nothing: not copies of one model, and linking them saves nothing.
+		{{Path: a, SHA256: "E3B0", Size: 0, Inode: 1, Dev: 1}, {Path: b, SHA256: "E3B0", Size: 0, Inode: 2, Dev: 1}},
 	}
 	want := []Group{{SHA256: "AA", Name: "Model", Size: 100, Copies: 3, Wasted: 200, Paths: []string{a, b, c, link}}}
 	if diff := cmp.Diff(want, Groups(in)); diff != "" {
