@@ -6,6 +6,7 @@
 package progress
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"sync"
@@ -49,7 +50,14 @@ type Options struct {
 	TTY      bool          // stderr is a terminal: draw bars
 	Quiet    bool          // print nothing but errors
 	Interval time.Duration // plain mode status line period (default 10s)
+	// Width is the line's width where the output is not a real terminal
+	// (CIVIT_FORCE_TTY=WIDTH); a terminal's own width wins. 0: 80.
+	Width int
 }
+
+// barWidth is the width of the bars themselves; names and counters take
+// the rest of the line.
+const barWidth = 40
 
 // New starts a tracker writing to w.
 func New(w io.Writer, opts Options) *Tracker {
@@ -59,8 +67,8 @@ func New(w io.Writer, opts Options) *Tracker {
 	}
 	t.start = t.now()
 	if t.tty {
-		t.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
-		t.total = t.p.AddBar(0, mpb.BarPriority(1<<30),
+		t.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
+		t.total = t.p.AddBar(0, mpb.BarPriority(1<<30), mpb.BarWidth(barWidth),
 			mpb.PrependDecorators(decor.Name("total ", decor.WCSyncSpaceR), decor.Any(func(decor.Statistics) string {
 				return fmt.Sprintf("%d/%d files", t.finished.Load(), t.files.Load())
 			}, decor.WCSyncSpace)),
@@ -202,7 +210,7 @@ func (f *File) start(size, done int64, from string) {
 		f.t.doneBytes.Add(done)
 		if f.t.tty {
 			f.t.mu.Lock()
-			f.bar = f.t.p.AddBar(max(size, 0), mpb.BarRemoveOnComplete(),
+			f.bar = f.t.p.AddBar(max(size, 0), mpb.BarRemoveOnComplete(), mpb.BarWidth(barWidth),
 				mpb.PrependDecorators(decor.Name(shorten(f.name, 36), decor.WCSyncSpaceR)),
 				mpb.AppendDecorators(
 					decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace),

@@ -203,3 +203,21 @@ func TestInterruptedTotalIsNotShownComplete(t *testing.T) {
 		}
 	}
 }
+
+// With CIVIT_FORCE_TTY=WIDTH the bars go to what is not a terminal: they
+// get the width given, not mpb's 40 columns for the whole line, which cut
+// every file's line after its name.
+func TestForcedTerminalWidth(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	tr := New(&b, Options{TTY: true, Width: 130})
+	f := tr.File("fixtureCheckpointXL_v30.safetensors")
+	f.Start(4<<20, 0)
+	f.Add(1 << 20)
+	time.Sleep(400 * time.Millisecond) // a few refreshes
+	f.Finish(nil, "")
+	tr.Wait()
+	if !regexp.MustCompile(`fixtureCheckpointXL_v30.safetensors +\S.*MiB / 4\.0 MiB`).MatchString(b.String()) {
+		t.Errorf("the file's bar lacks its counters:\n%q", b.String())
+	}
+}

@@ -130,7 +130,7 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 // there are (for the read buffers' size).
 func execute(ctx context.Context, o *Options, c *api.Client, files int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
-	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet})
+	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet, Width: ios.TerminalWidth()})
 	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
 		tr.Warnf("%s", cmdutil.Retrying(err, attempt, wait))
 	})
