@@ -77,17 +77,19 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	return report(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, usage, secrets(f)...)
 }
 
-// secrets are the API keys civit may know, to be kept out of its messages.
+// secrets are the API keys civit may know, to be kept out of its messages:
+// trimmed as civit uses them (a value with a trailing newline is never
+// found whole in a message).
 func secrets(f *cmdutil.Factory) []string {
 	var out []string
 	if f.Getenv != nil {
 		for _, k := range []string{"CIVITAI_API_KEY", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN"} {
-			out = append(out, f.Getenv(k))
+			out = append(out, strings.TrimSpace(f.Getenv(k)))
 		}
 	}
 	if f.Config != nil {
 		if c, cerr := f.Config(); cerr == nil {
-			out = append(out, c.Get("api_key"))
+			out = append(out, strings.TrimSpace(c.Get("api_key")))
 		}
 	}
 	return out

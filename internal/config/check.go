@@ -83,3 +83,27 @@ func checkPreviewRating(s string) error {
 	_, err := PreviewMaxNSFW(s)
 	return err
 }
+
+// RedactURL hides the user information of a URL (a user name can be a
+// token as well as a password), for showing a base URL: in
+// http://user:pass@host it is http://REDACTED@host. A URL that does not
+// parse loses everything between "://" and its last '@'.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err == nil {
+		if u.User == nil {
+			return s
+		}
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s
+	}
+	from := 0
+	if i := strings.Index(s, "://"); i >= 0 && i < at {
+		from = i + len("://")
+	}
+	return s[:from] + "REDACTED" + s[at:]
+}

@@ -73,7 +73,7 @@ The API key is masked unless --show-secret is given.
 
 EXIT STATUS
   0 printed, 1 not set (nothing is printed), 2 unknown key.`)}
-	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print the API key instead of a masked form")
+	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print secrets (the API key, a base URL's password) unmasked")
 	set := &Options{Factory: f, Action: "set"}
 	setCmd := &cobra.Command{Use: "set <key> {<value> | -}", Short: "Change a setting (- reads the value from stdin)", Args: cmdutil.ExactArgs(2, "a key and a value"), RunE: run(set)}
 	unsetCmd := &cobra.Command{Use: "unset <key>", Short: "Remove a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(&Options{Factory: f, Action: "unset"})}
@@ -120,8 +120,8 @@ func runConfig(_ context.Context, o *Options) error {
 		fmt.Fprintln(ios.Out, cfg.Path())
 	case "get":
 		v := effective(o.Factory, cfg, o.Key)
-		if k, _ := cfgpkg.LookupKey(o.Key); k.Secret && !o.Show {
-			v = cfgpkg.Mask(v)
+		if !o.Show {
+			v = masked(o.Key, v)
 		}
 		if v == "" {
 			return cmdutil.ErrSilent
@@ -164,13 +164,24 @@ func runConfig(_ context.Context, o *Options) error {
 			if v == "" {
 				continue
 			}
-			if k.Secret {
-				v = cfgpkg.Mask(v)
-			}
+			v = masked(k.Name, v)
 			fmt.Fprintf(ios.Out, "%s=%s\t(%s)\n", k.Name, v, src)
 		}
 	}
 	return nil
+}
+
+// masked is the value of key as it may be shown: the API key masked, the
+// user name and password of a base URL (set in the environment, where
+// nothing checks it) hidden.
+func masked(key, v string) string {
+	if k, _ := cfgpkg.LookupKey(key); k.Secret {
+		return cfgpkg.Mask(v)
+	}
+	if key == "base_url" {
+		return cfgpkg.RedactURL(v)
+	}
+	return v
 }
 
 // warnEnvWins says when the environment overrides the key just changed in
