@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
 )
 
@@ -78,18 +79,18 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 }
 
 // secrets are the API keys civit may know, to be kept out of its messages:
-// trimmed as civit uses them (a value with a trailing newline is never
+// cleaned as civit uses them (a value with a trailing newline is never
 // found whole in a message).
 func secrets(f *cmdutil.Factory) []string {
 	var out []string
 	if f.Getenv != nil {
 		for _, k := range []string{"CIVITAI_API_KEY", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN"} {
-			out = append(out, strings.TrimSpace(f.Getenv(k)))
+			out = append(out, config.CleanKey(f.Getenv(k)))
 		}
 	}
 	if f.Config != nil {
 		if c, cerr := f.Config(); cerr == nil {
-			out = append(out, strings.TrimSpace(c.Get("api_key")))
+			out = append(out, config.CleanKey(c.Get("api_key")))
 		}
 	}
 	return out

@@ -92,7 +92,10 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 			return nil, err
 		}
 		base, _ := cfg.BaseURL(getenv)
-		key, _, _ := cfg.APIKey(getenv)
+		key, err := cfg.ValidAPIKey(getenv)
+		if err != nil {
+			return nil, err
+		}
 		retry := api.DefaultRetryPolicy()
 		if testOnlyRetry != nil {
 			retry = *testOnlyRetry

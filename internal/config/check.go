@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/civit/civit/internal/layout"
 )
@@ -20,6 +21,16 @@ func checkURL(s string) error {
 		return fmt.Errorf("%q is not an http(s) URL", s)
 	case u.RawQuery != "" || u.Fragment != "":
 		return fmt.Errorf("%q: a base URL has no query or fragment", s)
+	}
+	return nil
+}
+
+// checkAPIKey refuses what cannot be sent in an Authorization header:
+// spaces or control characters inside the key. The error does not show
+// the key.
+func checkAPIKey(s string) error {
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return fmt.Errorf("it has spaces or control characters inside (a key is one word: paste the key alone)")
 	}
 	return nil
 }

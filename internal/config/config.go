@@ -40,13 +40,16 @@ type Key struct {
 	Path bool
 	// List marks a Path key that holds several folders separated by the
 	// OS path list separator.
-	List  bool
+	List bool
+	// Clean, when set, turns a value into the form civit stores and uses
+	// (the API key without a pasted "Bearer ").
+	Clean func(string) string
 	Check func(string) error
 }
 
 // Keys lists every setting `civit config` accepts, in display order.
 var Keys = []Key{
-	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true},
+	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true, Clean: CleanKey, Check: checkAPIKey},
 	{Name: "base_url", Help: "API base URL (https://civitai.com, https://civitai.red, or a fake server)", Check: checkURL},
 	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
 	{Name: "limit", Help: "default number of search results (1 to 1000, as `--limit`)", Check: checkLimit},
@@ -239,6 +242,9 @@ func (c *Config) Set(key, value string) error {
 		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
 	}
 	value = strings.TrimSpace(value)
+	if k.Clean != nil {
+		value = k.Clean(value)
+	}
 	if k.Check != nil {
 		if err := k.Check(value); err != nil {
 			return fmt.Errorf("invalid value for %s: %w", key, err)
@@ -319,18 +325,66 @@ const (
 )
 
 // APIKey resolves the API key: CIVITAI_API_KEY, CIVITAI_TOKEN,
-// CIVITAI_API_TOKEN, then the file. Whitespace and newlines are trimmed
-// (a key pasted with a trailing newline breaks the header otherwise).
+// CIVITAI_API_TOKEN, then the file. The third result names where it came
+// from: the variable, or the file's path. The key is cleaned (CleanKey);
+// it is not checked (ValidAPIKey does).
 func (c *Config) APIKey(getenv func(string) string) (string, Source, string) {
 	for _, name := range []string{EnvAPIKey, EnvToken, EnvAPIToken} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
+		if v := CleanKey(getenv(name)); v != "" {
 			return v, SourceEnv, name
 		}
 	}
-	if v := strings.TrimSpace(c.Get("api_key")); v != "" {
+	if v := CleanKey(c.Get("api_key")); v != "" {
 		return v, SourceFile, c.path
 	}
 	return "", SourceNone, ""
+}
+
+// ValidAPIKey is APIKey for sending: a key civit cannot send (spaces or
+// control characters inside) is a *KeyError naming where it came from.
+func (c *Config) ValidAPIKey(getenv func(string) string) (string, error) {
+	key, src, from := c.APIKey(getenv)
+	if err := checkAPIKey(key); err != nil {
+		return "", &KeyError{Source: src, From: from, Err: err}
+	}
+	return key, nil
+}
+
+// CleanKey is an API key as civit uses it: trimmed of whitespace and
+// newlines (a key pasted with a trailing newline breaks the header
+// otherwise), and without a leading "Bearer " in any case (pasted with the
+// key from a curl example).
+func CleanKey(s string) string {
+	s = strings.TrimSpace(s)
+	if f := strings.Fields(s); len(f) > 1 && strings.EqualFold(f[0], "bearer") {
+		s = strings.TrimSpace(s[len(f[0]):])
+	}
+	return s
+}
+
+// KeyError is an API key civit cannot send, with where it came from.
+// It never holds the key.
+type KeyError struct {
+	Source Source
+	From   string // the variable's name, or the config file's path
+	Err    error
+}
+
+func (e *KeyError) Error() string {
+	if e.Source == SourceEnv {
+		return fmt.Sprintf("the API key in %s is not valid: %v", e.From, e.Err)
+	}
+	return fmt.Sprintf("the API key in the config file %s is not valid: %v", e.From, e.Err)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the key where it is.
+func (e *KeyError) Hint() string {
+	if e.Source == SourceEnv {
+		return fmt.Sprintf("set %s to the key alone (from https://civitai.com/user/account), or unset it", e.From)
+	}
+	return "store the key alone with `civit config set api_key -`, or remove it with `civit config unset api_key`"
 }
 
 // BaseURL resolves the API base URL: CIVITAI_BASE_URL, the file, the default.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,6 +65,11 @@ func TestSetValidation(t *testing.T) {
 		{"roots", "/a" + string(filepath.ListSeparator) + "~bob/b", "not ~user"},
 		{"output_dir", "~/models", ""},
 		{"roots", "~/a" + string(filepath.ListSeparator) + "/b", ""},
+		{"api_key", "abcd efgh", "spaces or control characters inside"},
+		{"api_key", "abcd\x1befgh", "spaces or control characters inside"},
+		{"api_key", "Bearer abcd efgh", "spaces or control characters inside"},
+		{"api_key", "Bearer abcdefgh", ""},
+		{"api_key", " abcdefgh\r\n", ""},
 	}
 	for _, tt := range tests {
 		err := c.Set(tt.key, tt.value)
@@ -99,6 +105,64 @@ func TestAPIKeyPrecedence(t *testing.T) {
 	env[EnvAPIKey] = " key1 "
 	if k, src, _ := c.APIKey(getenv); k != "key1" || src != SourceEnv {
 		t.Errorf("CIVITAI_API_KEY: %q %v", k, src)
+	}
+}
+
+// A pasted "Bearer " goes; what is left is the key, checked apart.
+func TestCleanKey(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"abc", "abc"},
+		{" abc\n", "abc"},
+		{"Bearer abc", "abc"},
+		{"bearer  abc\n", "abc"},
+		{"BEARER\tabc", "abc"},
+		{"Bearer", "Bearer"},
+		{"Bearerabc", "Bearerabc"},
+		{"Bearer abc def", "abc def"},
+		{"", ""},
+	} {
+		if got := CleanKey(tt.in); got != tt.want {
+			t.Errorf("CleanKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A key civit cannot send is an error naming where it came from and
+// never holding the key.
+func TestValidAPIKey(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(p, []byte(`{"api_key": "Bearer filekey"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		env, want, wantErr, wantHint string
+	}{
+		{env: "", want: "filekey"},
+		{env: "Bearer envkey\n", want: "envkey"},
+		{env: "env key", wantErr: "the API key in CIVITAI_API_KEY is not valid", wantHint: "set CIVITAI_API_KEY to the key alone"},
+	} {
+		got, err := c.ValidAPIKey(func(k string) string {
+			if k == EnvAPIKey {
+				return tt.env
+			}
+			return ""
+		})
+		if tt.wantErr == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("env %q: %q, %v; want %q", tt.env, got, err, tt.want)
+			}
+			continue
+		}
+		var ke *KeyError
+		if !errors.As(err, &ke) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(ke.Hint(), tt.wantHint) || strings.Contains(err.Error(), "env key") {
+			t.Errorf("env %q: %v, want %q", tt.env, err, tt.wantErr)
+		}
 	}
 }
 
