@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
 	cfgpkg "github.com/civit/civit/internal/config"
+	"github.com/civit/civit/internal/iostreams"
 )
 
 // Options are the parsed arguments of `civit config`.
@@ -103,7 +105,7 @@ func keyHelp() string {
 	return b.String()
 }
 
-func runConfig(_ context.Context, o *Options) error {
+func runConfig(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	cfg, err := o.Factory.Config()
 	var fileErr *cfgpkg.FileError
@@ -130,12 +132,9 @@ func runConfig(_ context.Context, o *Options) error {
 	case "set":
 		value := o.Value
 		if value == "-" {
-			sc := bufio.NewScanner(ios.In)
-			sc.Buffer(make([]byte, 4096), 1<<20)
-			if !sc.Scan() {
-				return cmdutil.FlagErrorf("no value on standard input for %s", o.Key)
+			if value, err = readValue(ctx, ios, o.Key); err != nil {
+				return err
 			}
-			value = sc.Text()
 		}
 		if strings.TrimSpace(value) == "" {
 			return cmdutil.FlagErrorf("empty value for %s (use `civit config unset %s` to remove it)", o.Key, o.Key)
@@ -169,6 +168,42 @@ func runConfig(_ context.Context, o *Options) error {
 		}
 	}
 	return nil
+}
+
+// readValue reads the value of `config set KEY -` from stdin. On a
+// terminal it asks for it on stderr ("API key: "), not to look hung, and
+// reads a secret without echo, so the key stays off the screen and out of
+// the scrollback as well as out of the shell history. Piped, it takes the
+// first line.
+func readValue(ctx context.Context, ios *iostreams.IOStreams, key string) (string, error) {
+	k, _ := cfgpkg.LookupKey(key)
+	if ios.IsStdinTTY() {
+		prompt := key
+		if key == "api_key" {
+			prompt = "API key"
+		}
+		fmt.Fprintf(ios.ErrOut, "%s: ", prompt)
+	}
+	var value string
+	var err error
+	if k.Secret && ios.IsStdinTTY() {
+		value, err = ios.ReadSecret(ctx)
+	} else {
+		sc := bufio.NewScanner(ios.In)
+		sc.Buffer(make([]byte, 4096), 1<<20)
+		if sc.Scan() {
+			value = sc.Text()
+		} else if err = sc.Err(); err == nil {
+			err = io.EOF
+		}
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		return "", cmdutil.FlagErrorf("no value on standard input for %s", key)
+	case err != nil:
+		return "", err
+	}
+	return value, nil
 }
 
 // masked is the value of key as it may be shown: the API key masked, the
