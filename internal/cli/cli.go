@@ -80,6 +80,9 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)
 	}
+	if err == nil {
+		return ExitOK // (secrets would read the config file, which may warn)
+	}
 	usage := ""
 	if cmd != nil {
 		usage = cmd.UsageString()

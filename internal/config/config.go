@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/layout"
@@ -91,6 +92,8 @@ type Config struct {
 	// other holds the values that are not strings (objects, arrays) of
 	// keys civit does not know, written back unchanged.
 	other map[string]json.RawMessage
+	// unknown are the keys of the file civit does not know, sorted.
+	unknown []string
 }
 
 // Dir returns civit's configuration directory.
@@ -120,6 +123,9 @@ func Load(path string) (*Config, error) {
 		return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
 	}
 	for k, msg := range raw {
+		if _, known := LookupKey(k); !known {
+			c.unknown = append(c.unknown, k)
+		}
 		var v any
 		if err := json.Unmarshal(msg, &v); err != nil {
 			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
@@ -144,7 +150,102 @@ func Load(path string) (*Config, error) {
 			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s: the value of %s must be a string, not %s", path, k, strings.TrimSpace(string(msg)))}
 		}
 	}
+	slices.Sort(c.unknown)
 	return c, nil
+}
+
+// Unknown returns the keys of the file civit does not know (a typo such
+// as "apikey"), sorted. They are kept, and ignored.
+func (c *Config) Unknown() []string { return c.unknown }
+
+// Suggest returns the known key closest to an unknown one ("" when none
+// is close): same letters but for case, '-' and '_', or at most two edits.
+func Suggest(name string) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+	}
+	best, bestD := "", 3
+	for _, k := range Keys {
+		if norm(k.Name) == norm(name) {
+			return k.Name
+		}
+		if d := editDistance(strings.ToLower(name), k.Name); d < bestD {
+			best, bestD = k.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// UnknownWarning is the warning about an unknown key of the file, with
+// the known key meant when one is close. It does not show the value (the
+// key "apikey" holds an API key).
+func (c *Config) UnknownWarning(key string) string {
+	w := fmt.Sprintf("config file %s: unknown key %q is ignored", c.path, key)
+	if s := Suggest(key); s != "" {
+		w += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return w
+}
+
+// ValueError is a value of the file civit cannot use (a hand edit such as
+// "nsfw": "yes" or "limit": 5000): it names the file, the key and, unless
+// the key is a secret, the value.
+type ValueError struct {
+	Path string
+	Key  string
+	Err  error
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("config file %s: invalid value for %s: %v", e.Path, e.Key, e.Err)
+}
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the value.
+func (e *ValueError) Hint() string {
+	return fmt.Sprintf("set a valid one with `civit config set %s VALUE`, or remove it with `civit config unset %s`", e.Key, e.Key)
+}
+
+// Check reports a value of the file civit cannot use as a *ValueError;
+// nil for a value that is good, or not set.
+func (c *Config) Check(key string) error {
+	v := c.values[key]
+	k, ok := LookupKey(key)
+	if !ok || v == "" {
+		return nil
+	}
+	v = strings.TrimSpace(v)
+	if k.Clean != nil {
+		v = k.Clean(v)
+	}
+	if k.Check != nil {
+		if err := k.Check(v); err != nil {
+			return &ValueError{Path: c.path, Key: key, Err: err}
+		}
+	}
+	return nil
 }
 
 // stringList returns v as a list of strings when it is a JSON array of them.
@@ -210,27 +311,38 @@ func (c *Config) Path() string { return c.path }
 
 // Get returns the value of key in the file ("" when unset). The value of
 // a path key has a leading ~ expanded; when that fails (a ~user form in a
-// hand-edited file, no home directory) Get returns it as written, and
-// GetPath says why.
+// hand-edited file, no home directory) or the value is not valid, Get
+// returns it as written, and Value says why.
 func (c *Config) Get(key string) string {
-	if v, err := c.GetPath(key); err == nil {
+	if v, err := c.Value(key); err == nil {
 		return v
 	}
 	return c.values[key]
 }
 
-// GetPath returns the value of key with a leading ~ expanded to the home
-// directory (in each folder of a path list, such as roots). Keys that are
-// not paths are returned as they are.
-func (c *Config) GetPath(key string) (string, error) {
-	v := c.values[key]
+// Value returns the value of key as a command uses it: checked as `config
+// set` checks it (a bad value in a hand-edited file is a *ValueError, not
+// silently ignored or clamped), trimmed, and for a folder with a leading ~
+// expanded to the home directory (in each folder of a path list, such as
+// roots).
+func (c *Config) Value(key string) (string, error) {
+	if err := c.Check(key); err != nil {
+		return "", err
+	}
+	v := strings.TrimSpace(c.values[key])
 	k, ok := LookupKey(key)
-	if !ok || !k.Path || v == "" {
+	if !ok || v == "" {
+		return v, nil
+	}
+	if k.Clean != nil {
+		v = k.Clean(v)
+	}
+	if !k.Path {
 		return v, nil
 	}
 	e, err := expandValue(k, v)
 	if err != nil {
-		return "", fmt.Errorf("config %s: %w", key, err)
+		return "", &ValueError{Path: c.path, Key: key, Err: err}
 	}
 	return e, nil
 }

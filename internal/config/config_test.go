@@ -298,3 +298,47 @@ func TestTrimQuote(t *testing.T) {
 		}
 	}
 }
+
+// A hand-edited value is checked as `config set` checks it, where a
+// command reads it; unknown keys are listed with the key meant.
+func TestValueChecksTheFile(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(`{"nsfw": "yes", "limit": 5000, "layout": " flat ", "cache_ttl": "5m", "apikey": "k", "Base-URL": "x", "zzz": 1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ key, want, wantErr string }{
+		{key: "nsfw", wantErr: `invalid value for nsfw: "yes" is not true or false`},
+		{key: "limit", wantErr: `invalid value for limit: "5000" is not a whole number from 1 to 1000`},
+		{key: "layout", want: "flat"},
+		{key: "cache_ttl", want: "5m"},
+		{key: "subdir", want: ""},
+	} {
+		got, err := c.Value(tt.key)
+		if tt.wantErr != "" {
+			var ve *ValueError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) || !strings.Contains(ve.Hint(), "civit config unset "+tt.key) {
+				t.Errorf("Value(%s) = %q, %v; want %q", tt.key, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Value(%s) = %q, %v; want %q", tt.key, got, err, tt.want)
+		}
+	}
+	if got, want := strings.Join(c.Unknown(), ","), "Base-URL,apikey,zzz"; got != want {
+		t.Errorf("Unknown() = %s, want %s", got, want)
+	}
+	for in, want := range map[string]string{"apikey": "api_key", "Base-URL": "base_url", "API_KEY": "api_key", "limt": "limit", "roots_dir": "", "zzz": ""} {
+		if got := Suggest(in); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if w := c.UnknownWarning("apikey"); !strings.Contains(w, `unknown key "apikey" is ignored; did you mean "api_key"?`) || strings.Contains(w, `"k"`) {
+		t.Errorf("UnknownWarning = %q", w)
+	}
+}

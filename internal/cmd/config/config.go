@@ -38,7 +38,9 @@ only: $XDG_CONFIG_HOME/civit/config.json, on Windows
 %AppData%\civit\config.json ('civit config path' prints it). Environment
 variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win over the file. In the
 folder settings (output_dir, root, roots) a leading ~ stands for your home
-folder, in a file edited by hand too.
+folder, in a file edited by hand too. A hand-edited value civit cannot use
+is an error where a command reads it; an unknown key is a warning; 'civit
+config list' marks both.
 
 Keys:
 ` + keyHelp()),
@@ -164,7 +166,18 @@ func runConfig(ctx context.Context, o *Options) error {
 				continue
 			}
 			v = masked(k.Name, v)
+			if why := invalid(o.Factory, cfg, k.Name); why != "" {
+				src += ", invalid: " + why
+			}
 			fmt.Fprintf(ios.Out, "%s=%s\t(%s)\n", k.Name, v, src)
+		}
+		// Unknown keys without their values ("apikey" holds a key).
+		for _, k := range cfg.Unknown() {
+			note := "config file, unknown key: ignored"
+			if s := cfgpkg.Suggest(k); s != "" {
+				note += fmt.Sprintf("; did you mean %s?", s)
+			}
+			fmt.Fprintf(ios.Out, "%s\t(%s)\n", k, note)
 		}
 	}
 	return nil
@@ -204,6 +217,33 @@ func readValue(ctx context.Context, ios *iostreams.IOStreams, key string) (strin
 		return "", err
 	}
 	return value, nil
+}
+
+// invalid says why the value of key civit would use is not valid ("" when
+// it is), so that `config list` does not show it as in effect.
+func invalid(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) string {
+	var err error
+	switch key {
+	case "api_key":
+		_, err = cfg.ValidAPIKey(f.Getenv)
+	case "base_url":
+		if _, src := cfg.BaseURL(f.Getenv); src == cfgpkg.SourceFile {
+			err = cfg.Check(key)
+		}
+	default:
+		err = cfg.Check(key)
+	}
+	var ke *cfgpkg.KeyError
+	var ve *cfgpkg.ValueError
+	switch {
+	case errors.As(err, &ke):
+		return ke.Err.Error()
+	case errors.As(err, &ve):
+		return ve.Err.Error()
+	case err != nil:
+		return err.Error()
+	}
+	return ""
 }
 
 // masked is the value of key as it may be shown: the API key masked, the
