@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
 )
 
@@ -52,6 +53,13 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetArgs(args)
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
+	// cobra adds these on Execute; the unknown command check needs them,
+	// and the completion command takes its output stream when made.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd(args...)
+	if err := unknownCommand(root, args); err != nil {
+		return report(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, "", secrets(f)...)
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if werr := f.IOStreams.OutErr(); err == nil && werr != nil {
 		// A result lost to a full disk or a closed pipe is a failure.
@@ -62,13 +70,18 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 			err = fmt.Errorf("close the library: %w", cerr)
 		}
 	}
-	// cobra's own "unknown command" is a usage error too.
+	// cobra's own "unknown command" (which unknownCommand should have
+	// caught first) is a usage error too, its suggestions left out.
 	if err != nil && strings.HasPrefix(err.Error(), "unknown command ") {
-		err = cmdutil.WithHint(&cmdutil.FlagError{Err: err}, "run `civit --help` for the list of commands")
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		err = cmdutil.WithHint(&cmdutil.FlagError{Err: errors.New(first)}, "run `civit --help` for the list of commands")
 		cmd = nil
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)
+	}
+	if err == nil {
+		return ExitOK // (secrets would read the config file, which may warn)
 	}
 	usage := ""
 	if cmd != nil {
@@ -77,20 +90,82 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	return report(f.IOStreams.ErrOut, f.IOStreams.ErrColorScheme(), err, usage, secrets(f)...)
 }
 
-// secrets are the API keys civit may know, to be kept out of its messages.
+// secrets are the API keys civit may know, to be kept out of its messages:
+// cleaned as civit uses them (a value with a trailing newline is never
+// found whole in a message).
 func secrets(f *cmdutil.Factory) []string {
 	var out []string
 	if f.Getenv != nil {
 		for _, k := range []string{"CIVITAI_API_KEY", "CIVITAI_TOKEN", "CIVITAI_API_TOKEN"} {
-			out = append(out, f.Getenv(k))
+			out = append(out, config.CleanKey(f.Getenv(k)))
 		}
 	}
 	if f.Config != nil {
 		if c, cerr := f.Config(); cerr == nil {
-			out = append(out, c.Get("api_key"))
+			out = append(out, config.CleanKey(c.Get("api_key")))
 		}
 	}
 	return out
+}
+
+// unknownCommand is the usage error for a command line naming a command
+// that does not exist: at the top (`civit serch`) or under a command that
+// only groups others (`civit config st`, `civit completion zhs`), which
+// cobra answers with the group's help and exit 0. The hint suggests the
+// command meant and lists the valid ones.
+func unknownCommand(root *cobra.Command, args []string) error {
+	cmd, rest, err := root.Find(args)
+	if err != nil { // cobra refuses an unknown top-level command so
+		cmd, rest = root, args
+	}
+	if cmd.Runnable() || !cmd.HasAvailableSubCommands() {
+		return nil
+	}
+	name := firstArg(rest)
+	if name == "" || strings.HasPrefix(name, "__") { // cobra's completion requests
+		return nil
+	}
+	var valid []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() {
+			valid = append(valid, c.Name())
+		}
+	}
+	hint := fmt.Sprintf("the commands of `%s` are %s", cmd.CommandPath(), strings.Join(valid, ", "))
+	if !cmd.HasParent() {
+		hint = "run `civit --help` for the list of commands"
+	}
+	// The closest commands only: "st" is one edit from set, two from get
+	// and list.
+	var sug []string
+	for d := 1; d <= 2 && len(sug) == 0; d++ {
+		cmd.SuggestionsMinimumDistance = d
+		sug = cmd.SuggestionsFor(name)
+	}
+	if len(sug) > 0 {
+		for i, s := range sug {
+			sug[i] = "`" + cmd.CommandPath() + " " + s + "`"
+		}
+		hint = fmt.Sprintf("did you mean %s? (%s)", strings.Join(sug, " or "), hint)
+	}
+	return cmdutil.WithHint(cmdutil.FlagErrorf("unknown command %q for %q", name, cmd.CommandPath()), hint)
+}
+
+// firstArg is the first argument that is not a flag. (Commands that only
+// group others have no flags taking a value.)
+func firstArg(args []string) string {
+	for i, a := range args {
+		if a == "--" {
+			if i+1 < len(args) {
+				return args[i+1]
+			}
+			return ""
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			return a
+		}
+	}
+	return ""
 }
 
 // flagErrorFunc makes cobra's own flag parsing failures usage errors.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
 	"github.com/civit/civit/internal/target"
 )
@@ -87,6 +88,7 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	var tgtErr *target.Error
 	var valErr *api.ValidationError
 	var apiErr *api.Error
+	var keyErr *config.KeyError
 	switch {
 	case errors.Is(err, cmdutil.ErrSilent):
 		return "", nil, ExitError
@@ -102,6 +104,10 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 		return err.Error(), nil, ExitPartial
 	case errors.As(err, &tgtErr):
 		return err.Error(), []string{"expected " + target.Expected}, ExitUsage
+	case errors.As(err, &keyErr):
+		// Not a usage error: the key comes from the environment or the
+		// config file, and its hint says which.
+		return err.Error(), nil, ExitAuth
 	case errors.As(err, &flagErr), errors.As(err, &valErr):
 		return err.Error(), nil, ExitUsage
 	case errors.As(err, &apiErr):

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
 )
 
@@ -121,5 +123,45 @@ func TestClassifyPartial(t *testing.T) {
 		if _, _, code := classify(tc.err, false); code != tc.want {
 			t.Errorf("%v: exit %d, want %d", tc.err, code, tc.want)
 		}
+	}
+}
+
+// A key is redacted as civit uses it, trimmed: a variable set with a
+// trailing newline (CIVITAI_API_KEY="$(cat key.txt)"-like mistakes) or a
+// config file value with spaces around it is not printed either.
+func TestSecretsAreRedactedTrimmed(t *testing.T) {
+	t.Parallel()
+	const key = "0123456789abcdef"
+	for _, tc := range []struct {
+		name, env, value, file string
+	}{
+		{name: "api key newline", env: "CIVITAI_API_KEY", value: key + "\n"},
+		{name: "token spaces", env: "CIVITAI_TOKEN", value: "  " + key + " \r\n"},
+		{name: "api token tab", env: "CIVITAI_API_TOKEN", value: "\t" + key},
+		{name: "config file", file: `{"api_key": " ` + key + `\n"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "config.json")
+			if tc.file != "" {
+				if err := os.WriteFile(path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ios, _, _, _ := iostreams.Test()
+			f := &cmdutil.Factory{IOStreams: ios,
+				Getenv: func(k string) string {
+					if k == tc.env {
+						return tc.value
+					}
+					return ""
+				},
+				Config: func() (*config.Config, error) { return config.Load(path) },
+			}
+			msg, hints, _ := explain(cmdutil.WithHint(fmt.Errorf("%q is not a model id", key), "not "+key), secrets(f))
+			if strings.Contains(msg, key) || strings.Contains(strings.Join(hints, " "), key) {
+				t.Errorf("the key was printed: %q %q", msg, hints)
+			}
+		})
 	}
 }

@@ -23,8 +23,18 @@ var testOnlyRetry *api.RetryPolicy
 func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string) string) *cmdutil.Factory {
 	f := &cmdutil.Factory{AppVersion: appVersion, IOStreams: ios, Getenv: getenv}
 
-	// Config depends on nothing (the XDG dirs come from the environment).
-	f.Config = sync.OnceValues(config.LoadDefault)
+	// Config depends on IOStreams (warnings) and the environment (the XDG
+	// dirs). A key of the file civit does not know (a typo such as
+	// "apikey") is named once, when a command first reads the file.
+	f.Config = sync.OnceValues(func() (*config.Config, error) {
+		c, err := config.LoadDefault()
+		if err == nil {
+			for _, k := range c.Unknown() {
+				fmt.Fprintf(ios.ErrOut, "civit: warning: %s\n", c.UnknownWarning(k))
+			}
+		}
+		return c, err
+	})
 
 	// Store depends on nothing but the environment (XDG_DATA_HOME).
 	var mu sync.Mutex
@@ -64,10 +74,8 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 	responseCache := sync.OnceValue(func() api.Cache {
 		ttl := cache.DefaultTTL
 		if cfg, err := f.Config(); err == nil {
-			if v := cfg.Get("cache_ttl"); v != "" {
-				if d, err := time.ParseDuration(v); err == nil {
-					ttl = d
-				}
+			if v, err := cfg.Value("cache_ttl"); err == nil && v != "" {
+				ttl, _ = time.ParseDuration(v) // checked by APIClient
 			}
 		}
 		dir, err := cache.Dir()
@@ -91,8 +99,19 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		if err != nil {
 			return nil, err
 		}
-		base, _ := cfg.BaseURL(getenv)
-		key, _, _ := cfg.APIKey(getenv)
+		// Values of the file it uses, checked: a bad one is an error
+		// naming the file (cobra's usage would blame a flag).
+		if _, err := cfg.Value("cache_ttl"); err != nil {
+			return nil, err
+		}
+		base, src := cfg.BaseURL(getenv)
+		if _, err := cfg.Value("base_url"); err != nil && src == config.SourceFile {
+			return nil, err
+		}
+		key, err := cfg.ValidAPIKey(getenv)
+		if err != nil {
+			return nil, err
+		}
 		retry := api.DefaultRetryPolicy()
 		if testOnlyRetry != nil {
 			retry = *testOnlyRetry

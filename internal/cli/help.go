@@ -78,9 +78,10 @@ CIVITAI_API_KEY      API key for downloads that need an account and for
                      early-access or private models. Create one at
                      https://civitai.com/user/account. CIVITAI_TOKEN and
                      CIVITAI_API_TOKEN are accepted too. Whitespace and
-                     newlines around the key are ignored. The key is sent only
-                     as "Authorization: Bearer" to the API host, never to file
-                     storage, and never printed.
+                     newlines around the key, and a "Bearer " before it, are
+                     ignored. The key is sent only as "Authorization: Bearer"
+                     to the API host, never to file storage, and never
+                     printed.
 CIVITAI_BASE_URL     API base URL (default https://civitai.com;
                      https://civitai.red works the same; a fake server such
                      as http://127.0.0.1:8787).

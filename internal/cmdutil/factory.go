@@ -58,15 +58,20 @@ func ConfigHost(f *Factory) string {
 }
 
 // PreviewMaxNSFW is the preview_max_rating setting as the largest nsfwLevel
-// of an image saved as a model's preview (0: any).
-func PreviewMaxNSFW(f *Factory) int {
+// of an image saved as a model's preview (0: any). A value civit does not
+// know is an error (taken as any, it would save the images it was meant
+// to keep out).
+func PreviewMaxNSFW(f *Factory) (int, error) {
 	if f.Config == nil {
-		return 0
+		return 0, nil
 	}
 	cfg, err := f.Config()
 	if err != nil {
-		return 0
+		return 0, err
 	}
-	n, _ := config.PreviewMaxNSFW(cfg.Get("preview_max_rating"))
-	return n
+	v, err := cfg.Value("preview_max_rating")
+	if err != nil {
+		return 0, err
+	}
+	return config.PreviewMaxNSFW(v)
 }

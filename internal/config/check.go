@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/civit/civit/internal/layout"
 )
@@ -20,6 +21,16 @@ func checkURL(s string) error {
 		return fmt.Errorf("%q is not an http(s) URL", s)
 	case u.RawQuery != "" || u.Fragment != "":
 		return fmt.Errorf("%q: a base URL has no query or fragment", s)
+	}
+	return nil
+}
+
+// checkAPIKey refuses what cannot be sent in an Authorization header:
+// spaces or control characters inside the key. The error does not show
+// the key.
+func checkAPIKey(s string) error {
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return fmt.Errorf("it has spaces or control characters inside (a key is one word: paste the key alone)")
 	}
 	return nil
 }
@@ -82,4 +93,28 @@ func PreviewMaxNSFW(s string) (int, error) {
 func checkPreviewRating(s string) error {
 	_, err := PreviewMaxNSFW(s)
 	return err
+}
+
+// RedactURL hides the user information of a URL (a user name can be a
+// token as well as a password), for showing a base URL: in
+// http://user:pass@host it is http://REDACTED@host. A URL that does not
+// parse loses everything between "://" and its last '@'.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err == nil {
+		if u.User == nil {
+			return s
+		}
+		u.User = url.User("REDACTED")
+		return u.String()
+	}
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s
+	}
+	from := 0
+	if i := strings.Index(s, "://"); i >= 0 && i < at {
+		from = i + len("://")
+	}
+	return s[:from] + "REDACTED" + s[at:]
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/layout"
@@ -40,13 +41,16 @@ type Key struct {
 	Path bool
 	// List marks a Path key that holds several folders separated by the
 	// OS path list separator.
-	List  bool
+	List bool
+	// Clean, when set, turns a value into the form civit stores and uses
+	// (the API key without a pasted "Bearer ").
+	Clean func(string) string
 	Check func(string) error
 }
 
 // Keys lists every setting `civit config` accepts, in display order.
 var Keys = []Key{
-	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true},
+	{Name: "api_key", Help: "CivitAI API key (create one at civitai.com/user/account)", Secret: true, Clean: CleanKey, Check: checkAPIKey},
 	{Name: "base_url", Help: "API base URL (https://civitai.com, https://civitai.red, or a fake server)", Check: checkURL},
 	{Name: "nsfw", Help: "default for `--nsfw` in search (true or false)", Check: checkBool},
 	{Name: "limit", Help: "default number of search results (1 to 1000, as `--limit`)", Check: checkLimit},
@@ -88,6 +92,8 @@ type Config struct {
 	// other holds the values that are not strings (objects, arrays) of
 	// keys civit does not know, written back unchanged.
 	other map[string]json.RawMessage
+	// unknown are the keys of the file civit does not know, sorted.
+	unknown []string
 }
 
 // Dir returns civit's configuration directory.
@@ -117,6 +123,9 @@ func Load(path string) (*Config, error) {
 		return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
 	}
 	for k, msg := range raw {
+		if _, known := LookupKey(k); !known {
+			c.unknown = append(c.unknown, k)
+		}
 		var v any
 		if err := json.Unmarshal(msg, &v); err != nil {
 			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s is not valid JSON: %w", path, err)}
@@ -141,7 +150,102 @@ func Load(path string) (*Config, error) {
 			return nil, &FileError{Path: path, Err: fmt.Errorf("config file %s: the value of %s must be a string, not %s", path, k, strings.TrimSpace(string(msg)))}
 		}
 	}
+	slices.Sort(c.unknown)
 	return c, nil
+}
+
+// Unknown returns the keys of the file civit does not know (a typo such
+// as "apikey"), sorted. They are kept, and ignored.
+func (c *Config) Unknown() []string { return c.unknown }
+
+// Suggest returns the known key closest to an unknown one ("" when none
+// is close): same letters but for case, '-' and '_', or at most two edits.
+func Suggest(name string) string {
+	norm := func(s string) string {
+		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+	}
+	best, bestD := "", 3
+	for _, k := range Keys {
+		if norm(k.Name) == norm(name) {
+			return k.Name
+		}
+		if d := editDistance(strings.ToLower(name), k.Name); d < bestD {
+			best, bestD = k.Name, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// UnknownWarning is the warning about an unknown key of the file, with
+// the known key meant when one is close. It does not show the value (the
+// key "apikey" holds an API key).
+func (c *Config) UnknownWarning(key string) string {
+	w := fmt.Sprintf("config file %s: unknown key %q is ignored", c.path, key)
+	if s := Suggest(key); s != "" {
+		w += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return w
+}
+
+// ValueError is a value of the file civit cannot use (a hand edit such as
+// "nsfw": "yes" or "limit": 5000): it names the file, the key and, unless
+// the key is a secret, the value.
+type ValueError struct {
+	Path string
+	Key  string
+	Err  error
+}
+
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("config file %s: invalid value for %s: %v", e.Path, e.Key, e.Err)
+}
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the value.
+func (e *ValueError) Hint() string {
+	return fmt.Sprintf("set a valid one with `civit config set %s VALUE`, or remove it with `civit config unset %s`", e.Key, e.Key)
+}
+
+// Check reports a value of the file civit cannot use as a *ValueError;
+// nil for a value that is good, or not set.
+func (c *Config) Check(key string) error {
+	v := c.values[key]
+	k, ok := LookupKey(key)
+	if !ok || v == "" {
+		return nil
+	}
+	v = strings.TrimSpace(v)
+	if k.Clean != nil {
+		v = k.Clean(v)
+	}
+	if k.Check != nil {
+		if err := k.Check(v); err != nil {
+			return &ValueError{Path: c.path, Key: key, Err: err}
+		}
+	}
+	return nil
 }
 
 // stringList returns v as a list of strings when it is a JSON array of them.
@@ -207,27 +311,38 @@ func (c *Config) Path() string { return c.path }
 
 // Get returns the value of key in the file ("" when unset). The value of
 // a path key has a leading ~ expanded; when that fails (a ~user form in a
-// hand-edited file, no home directory) Get returns it as written, and
-// GetPath says why.
+// hand-edited file, no home directory) or the value is not valid, Get
+// returns it as written, and Value says why.
 func (c *Config) Get(key string) string {
-	if v, err := c.GetPath(key); err == nil {
+	if v, err := c.Value(key); err == nil {
 		return v
 	}
 	return c.values[key]
 }
 
-// GetPath returns the value of key with a leading ~ expanded to the home
-// directory (in each folder of a path list, such as roots). Keys that are
-// not paths are returned as they are.
-func (c *Config) GetPath(key string) (string, error) {
-	v := c.values[key]
+// Value returns the value of key as a command uses it: checked as `config
+// set` checks it (a bad value in a hand-edited file is a *ValueError, not
+// silently ignored or clamped), trimmed, and for a folder with a leading ~
+// expanded to the home directory (in each folder of a path list, such as
+// roots).
+func (c *Config) Value(key string) (string, error) {
+	if err := c.Check(key); err != nil {
+		return "", err
+	}
+	v := strings.TrimSpace(c.values[key])
 	k, ok := LookupKey(key)
-	if !ok || !k.Path || v == "" {
+	if !ok || v == "" {
+		return v, nil
+	}
+	if k.Clean != nil {
+		v = k.Clean(v)
+	}
+	if !k.Path {
 		return v, nil
 	}
 	e, err := expandValue(k, v)
 	if err != nil {
-		return "", fmt.Errorf("config %s: %w", key, err)
+		return "", &ValueError{Path: c.path, Key: key, Err: err}
 	}
 	return e, nil
 }
@@ -239,6 +354,9 @@ func (c *Config) Set(key, value string) error {
 		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
 	}
 	value = strings.TrimSpace(value)
+	if k.Clean != nil {
+		value = k.Clean(value)
+	}
 	if k.Check != nil {
 		if err := k.Check(value); err != nil {
 			return fmt.Errorf("invalid value for %s: %w", key, err)
@@ -319,18 +437,66 @@ const (
 )
 
 // APIKey resolves the API key: CIVITAI_API_KEY, CIVITAI_TOKEN,
-// CIVITAI_API_TOKEN, then the file. Whitespace and newlines are trimmed
-// (a key pasted with a trailing newline breaks the header otherwise).
+// CIVITAI_API_TOKEN, then the file. The third result names where it came
+// from: the variable, or the file's path. The key is cleaned (CleanKey);
+// it is not checked (ValidAPIKey does).
 func (c *Config) APIKey(getenv func(string) string) (string, Source, string) {
 	for _, name := range []string{EnvAPIKey, EnvToken, EnvAPIToken} {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
+		if v := CleanKey(getenv(name)); v != "" {
 			return v, SourceEnv, name
 		}
 	}
-	if v := strings.TrimSpace(c.Get("api_key")); v != "" {
+	if v := CleanKey(c.Get("api_key")); v != "" {
 		return v, SourceFile, c.path
 	}
 	return "", SourceNone, ""
+}
+
+// ValidAPIKey is APIKey for sending: a key civit cannot send (spaces or
+// control characters inside) is a *KeyError naming where it came from.
+func (c *Config) ValidAPIKey(getenv func(string) string) (string, error) {
+	key, src, from := c.APIKey(getenv)
+	if err := checkAPIKey(key); err != nil {
+		return "", &KeyError{Source: src, From: from, Err: err}
+	}
+	return key, nil
+}
+
+// CleanKey is an API key as civit uses it: trimmed of whitespace and
+// newlines (a key pasted with a trailing newline breaks the header
+// otherwise), and without a leading "Bearer " in any case (pasted with the
+// key from a curl example).
+func CleanKey(s string) string {
+	s = strings.TrimSpace(s)
+	if f := strings.Fields(s); len(f) > 1 && strings.EqualFold(f[0], "bearer") {
+		s = strings.TrimSpace(s[len(f[0]):])
+	}
+	return s
+}
+
+// KeyError is an API key civit cannot send, with where it came from.
+// It never holds the key.
+type KeyError struct {
+	Source Source
+	From   string // the variable's name, or the config file's path
+	Err    error
+}
+
+func (e *KeyError) Error() string {
+	if e.Source == SourceEnv {
+		return fmt.Sprintf("the API key in %s is not valid: %v", e.From, e.Err)
+	}
+	return fmt.Sprintf("the API key in the config file %s is not valid: %v", e.From, e.Err)
+}
+
+func (e *KeyError) Unwrap() error { return e.Err }
+
+// Hint says how to fix the key where it is.
+func (e *KeyError) Hint() string {
+	if e.Source == SourceEnv {
+		return fmt.Sprintf("set %s to the key alone (from https://civitai.com/user/account), or unset it", e.From)
+	}
+	return "store the key alone with `civit config set api_key -`, or remove it with `civit config unset api_key`"
 }
 
 // BaseURL resolves the API base URL: CIVITAI_BASE_URL, the file, the default.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -64,6 +65,11 @@ func TestSetValidation(t *testing.T) {
 		{"roots", "/a" + string(filepath.ListSeparator) + "~bob/b", "not ~user"},
 		{"output_dir", "~/models", ""},
 		{"roots", "~/a" + string(filepath.ListSeparator) + "/b", ""},
+		{"api_key", "abcd efgh", "spaces or control characters inside"},
+		{"api_key", "abcd\x1befgh", "spaces or control characters inside"},
+		{"api_key", "Bearer abcd efgh", "spaces or control characters inside"},
+		{"api_key", "Bearer abcdefgh", ""},
+		{"api_key", " abcdefgh\r\n", ""},
 	}
 	for _, tt := range tests {
 		err := c.Set(tt.key, tt.value)
@@ -99,6 +105,64 @@ func TestAPIKeyPrecedence(t *testing.T) {
 	env[EnvAPIKey] = " key1 "
 	if k, src, _ := c.APIKey(getenv); k != "key1" || src != SourceEnv {
 		t.Errorf("CIVITAI_API_KEY: %q %v", k, src)
+	}
+}
+
+// A pasted "Bearer " goes; what is left is the key, checked apart.
+func TestCleanKey(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"abc", "abc"},
+		{" abc\n", "abc"},
+		{"Bearer abc", "abc"},
+		{"bearer  abc\n", "abc"},
+		{"BEARER\tabc", "abc"},
+		{"Bearer", "Bearer"},
+		{"Bearerabc", "Bearerabc"},
+		{"Bearer abc def", "abc def"},
+		{"", ""},
+	} {
+		if got := CleanKey(tt.in); got != tt.want {
+			t.Errorf("CleanKey(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// A key civit cannot send is an error naming where it came from and
+// never holding the key.
+func TestValidAPIKey(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "c.json")
+	if err := os.WriteFile(p, []byte(`{"api_key": "Bearer filekey"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		env, want, wantErr, wantHint string
+	}{
+		{env: "", want: "filekey"},
+		{env: "Bearer envkey\n", want: "envkey"},
+		{env: "env key", wantErr: "the API key in CIVITAI_API_KEY is not valid", wantHint: "set CIVITAI_API_KEY to the key alone"},
+	} {
+		got, err := c.ValidAPIKey(func(k string) string {
+			if k == EnvAPIKey {
+				return tt.env
+			}
+			return ""
+		})
+		if tt.wantErr == "" {
+			if err != nil || got != tt.want {
+				t.Errorf("env %q: %q, %v; want %q", tt.env, got, err, tt.want)
+			}
+			continue
+		}
+		var ke *KeyError
+		if !errors.As(err, &ke) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(ke.Hint(), tt.wantHint) || strings.Contains(err.Error(), "env key") {
+			t.Errorf("env %q: %v, want %q", tt.env, err, tt.wantErr)
+		}
 	}
 }
 
@@ -232,5 +296,49 @@ func TestTrimQuote(t *testing.T) {
 		if got := trimQuote(tt.in, tt.goos); got != tt.want {
 			t.Errorf("trimQuote(%q, %s) = %q, want %q", tt.in, tt.goos, got, tt.want)
 		}
+	}
+}
+
+// A hand-edited value is checked as `config set` checks it, where a
+// command reads it; unknown keys are listed with the key meant.
+func TestValueChecksTheFile(t *testing.T) {
+	t.Parallel()
+	p := filepath.Join(t.TempDir(), "config.json")
+	if err := os.WriteFile(p, []byte(`{"nsfw": "yes", "limit": 5000, "layout": " flat ", "cache_ttl": "5m", "apikey": "k", "Base-URL": "x", "zzz": 1}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ key, want, wantErr string }{
+		{key: "nsfw", wantErr: `invalid value for nsfw: "yes" is not true or false`},
+		{key: "limit", wantErr: `invalid value for limit: "5000" is not a whole number from 1 to 1000`},
+		{key: "layout", want: "flat"},
+		{key: "cache_ttl", want: "5m"},
+		{key: "subdir", want: ""},
+	} {
+		got, err := c.Value(tt.key)
+		if tt.wantErr != "" {
+			var ve *ValueError
+			if !errors.As(err, &ve) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), p) || !strings.Contains(ve.Hint(), "civit config unset "+tt.key) {
+				t.Errorf("Value(%s) = %q, %v; want %q", tt.key, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("Value(%s) = %q, %v; want %q", tt.key, got, err, tt.want)
+		}
+	}
+	if got, want := strings.Join(c.Unknown(), ","), "Base-URL,apikey,zzz"; got != want {
+		t.Errorf("Unknown() = %s, want %s", got, want)
+	}
+	for in, want := range map[string]string{"apikey": "api_key", "Base-URL": "base_url", "API_KEY": "api_key", "limt": "limit", "roots_dir": "", "zzz": ""} {
+		if got := Suggest(in); got != want {
+			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if w := c.UnknownWarning("apikey"); !strings.Contains(w, `unknown key "apikey" is ignored; did you mean "api_key"?`) || strings.Contains(w, `"k"`) {
+		t.Errorf("UnknownWarning = %q", w)
 	}
 }

@@ -132,7 +132,7 @@ func FuzzSet(f *testing.F) {
 			}
 		}
 		if k.Path && homeErr == nil && home != "" {
-			if _, err := c.GetPath(k.Name); err != nil {
+			if _, err := c.Value(k.Name); err != nil {
 				t.Fatalf("Set(%s, %q) accepted, but reading it fails: %v", k.Name, value, err)
 			}
 		}

@@ -66,7 +66,7 @@ func TestGetExpandsPathKeys(t *testing.T) {
 	setHome(t, home)
 	p := filepath.Join(t.TempDir(), "config.json")
 	sep := string(filepath.ListSeparator)
-	body := `{"output_dir": "~/models", "root": "~", "roots": "~/a` + sep + ` /b ` + sep + `", "subdir": "~/{base}", "layout": "~bob"}`
+	body := `{"output_dir": "~/models", "root": "~", "roots": "~/a` + sep + ` /b ` + sep + `", "subdir": "{base}/~x"}`
 	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -78,26 +78,25 @@ func TestGetExpandsPathKeys(t *testing.T) {
 		{"output_dir", filepath.Join(home, "models")},
 		{"root", home},
 		{"roots", filepath.Join(home, "a") + sep + "/b" + sep},
-		{"subdir", "~/{base}"},
-		{"layout", "~bob"},
+		{"subdir", "{base}/~x"},
 		{"limit", ""},
 	}
 	for _, tt := range tests {
 		if got := c.Get(tt.key); got != tt.want {
 			t.Errorf("Get(%s) = %q, want %q", tt.key, got, tt.want)
 		}
-		if got, err := c.GetPath(tt.key); err != nil || got != tt.want {
-			t.Errorf("GetPath(%s) = %q, %v; want %q", tt.key, got, err, tt.want)
+		if got, err := c.Value(tt.key); err != nil || got != tt.want {
+			t.Errorf("Value(%s) = %q, %v; want %q", tt.key, got, err, tt.want)
 		}
 	}
 
-	// A ~user form cannot be expanded: GetPath says so, Get gives it as written.
+	// A ~user form cannot be expanded: Value says so, Get gives it as written.
 	os.WriteFile(p, []byte(`{"output_dir": "~bob/models"}`), 0o600)
 	if c, err = Load(p); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetPath("output_dir"); err == nil || !strings.Contains(err.Error(), "config output_dir: ") {
-		t.Errorf("GetPath(~bob/models) error = %v", err)
+	if _, err := c.Value("output_dir"); err == nil || !strings.Contains(err.Error(), "invalid value for output_dir: ") {
+		t.Errorf("Value(~bob/models) error = %v", err)
 	}
 	if got := c.Get("output_dir"); got != "~bob/models" {
 		t.Errorf("Get(~bob/models) = %q", got)

@@ -8,6 +8,7 @@ package iostreams
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"os"
 	"strconv"
@@ -27,6 +28,10 @@ type IOStreams struct {
 	colour    bool
 	errColour bool
 	width     int
+
+	// readNoEcho reads a line from the terminal without echoing it; nil
+	// unless stdin really is a terminal.
+	readNoEcho func(context.Context) ([]byte, error)
 }
 
 // System returns streams bound to the process's stdin, stdout and stderr.
@@ -44,6 +49,10 @@ func System() *IOStreams {
 		return w
 	})
 	ios.dropColourWithoutVT(outTTY && !enableVT(os.Stdout), errTTY && !enableVT(os.Stderr))
+	if isTerminal(os.Stdin) {
+		fd := int(os.Stdin.Fd())
+		ios.readNoEcho = func(ctx context.Context) ([]byte, error) { return readPassword(ctx, fd) }
+	}
 	ios.TrackOutErrors()
 	return ios
 }

@@ -1,6 +1,9 @@
 package iostreams
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestColourFacts(t *testing.T) {
 	t.Parallel()
@@ -56,5 +59,21 @@ func TestColorScheme(t *testing.T) {
 	}
 	if got := (ColorScheme{Enabled: true}).Bold("ID"); got != "\x1b[1mID\x1b[0m" {
 		t.Errorf("enabled Bold = %q", got)
+	}
+}
+
+// On a real terminal a secret is read without echo (readNoEcho), and the
+// Enter that was not echoed is printed; elsewhere it is a line of stdin.
+func TestReadSecret(t *testing.T) {
+	t.Parallel()
+	ios, in, _, errOut := Test()
+	in.WriteString("piped-key\nnext\n")
+	if got, err := ios.ReadSecret(context.Background()); err != nil || got != "piped-key" || errOut.Len() != 0 {
+		t.Errorf("piped: %q, %v, stderr %q", got, err, errOut)
+	}
+	called := false
+	ios.readNoEcho = func(context.Context) ([]byte, error) { called = true; return []byte("typed-key"), nil }
+	if got, err := ios.ReadSecret(context.Background()); err != nil || got != "typed-key" || !called || errOut.String() != "\n" {
+		t.Errorf("terminal: %q, %v, called %v, stderr %q", got, err, called, errOut)
 	}
 }

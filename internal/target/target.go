@@ -67,8 +67,9 @@ func Parse(s string, extraHosts ...string) (Target, error) {
 }
 
 // secretParam matches the value of a query parameter that carries an API
-// key: CivitAI's ?token= and the spellings other tools use.
-var secretParam = regexp.MustCompile(`(?i)([?&](?:token|api_?key|apikey)=)[^&#\s]*`)
+// key: CivitAI's ?token= and the spellings other tools use, also in the
+// fragment (#token=, as some link shorteners and notes write it).
+var secretParam = regexp.MustCompile(`(?i)([?&#](?:token|api_?key|apikey)=)[^&#\s]*`)
 
 // Redact replaces the API key in a pasted link (?token=KEY) by REDACTED,
 // so that s can be shown.

@@ -83,6 +83,8 @@ func TestParseKeepsTheLinkTokenOutOfWhatIsShown(t *testing.T) {
 		{in: "https://civitai.com/api/download/models/10202?type=Model&TOKEN=" + key + "&format=SafeTensor", wantInput: "https://civitai.com/api/download/models/10202?type=Model&TOKEN=REDACTED&format=SafeTensor", wantToken: key},
 		{in: "https://civitai.com/api/download/models/10202?api_key=" + key, wantInput: "https://civitai.com/api/download/models/10202?api_key=REDACTED", wantToken: key},
 		{in: "https://civitai.com/models/5?token=%20" + key + "%20", wantInput: "https://civitai.com/models/5?token=REDACTED", wantToken: key},
+		{in: "https://civitai.com/models/5#token=" + key, wantInput: "https://civitai.com/models/5#token=REDACTED", wantToken: key},
+		{in: "https://civitai.com/api/download/models/10202?type=Model#x=1&apikey=" + key, wantInput: "https://civitai.com/api/download/models/10202?type=Model#x=1&apikey=REDACTED", wantToken: key},
 		{in: "https://civitai.com/models/5", wantInput: "https://civitai.com/models/5"},
 		{in: "https://example.com/api/download/models/1?token=" + key, wantErr: true},
 		{in: "https://civitai.com/api/download/models/x?token=" + key, wantErr: true},

@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
 	cfgpkg "github.com/civit/civit/internal/config"
+	"github.com/civit/civit/internal/iostreams"
 )
 
 // Options are the parsed arguments of `civit config`.
@@ -36,7 +38,9 @@ only: $XDG_CONFIG_HOME/civit/config.json, on Windows
 %AppData%\civit\config.json ('civit config path' prints it). Environment
 variables (CIVITAI_API_KEY, CIVITAI_BASE_URL) win over the file. In the
 folder settings (output_dir, root, roots) a leading ~ stands for your home
-folder, in a file edited by hand too.
+folder, in a file edited by hand too. A hand-edited value civit cannot use
+is an error where a command reads it; an unknown key is a warning; 'civit
+config list' marks both.
 
 Keys:
 ` + keyHelp()),
@@ -73,7 +77,7 @@ The API key is masked unless --show-secret is given.
 
 EXIT STATUS
   0 printed, 1 not set (nothing is printed), 2 unknown key.`)}
-	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print the API key instead of a masked form")
+	getCmd.Flags().BoolVar(&get.Show, "show-secret", false, "print secrets (the API key, a base URL's password) unmasked")
 	set := &Options{Factory: f, Action: "set"}
 	setCmd := &cobra.Command{Use: "set <key> {<value> | -}", Short: "Change a setting (- reads the value from stdin)", Args: cmdutil.ExactArgs(2, "a key and a value"), RunE: run(set)}
 	unsetCmd := &cobra.Command{Use: "unset <key>", Short: "Remove a setting", Args: cmdutil.ExactArgs(1, "a key"), RunE: run(&Options{Factory: f, Action: "unset"})}
@@ -103,7 +107,7 @@ func keyHelp() string {
 	return b.String()
 }
 
-func runConfig(_ context.Context, o *Options) error {
+func runConfig(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	cfg, err := o.Factory.Config()
 	var fileErr *cfgpkg.FileError
@@ -120,8 +124,8 @@ func runConfig(_ context.Context, o *Options) error {
 		fmt.Fprintln(ios.Out, cfg.Path())
 	case "get":
 		v := effective(o.Factory, cfg, o.Key)
-		if k, _ := cfgpkg.LookupKey(o.Key); k.Secret && !o.Show {
-			v = cfgpkg.Mask(v)
+		if !o.Show {
+			v = masked(o.Key, v)
 		}
 		if v == "" {
 			return cmdutil.ErrSilent
@@ -130,12 +134,9 @@ func runConfig(_ context.Context, o *Options) error {
 	case "set":
 		value := o.Value
 		if value == "-" {
-			sc := bufio.NewScanner(ios.In)
-			sc.Buffer(make([]byte, 4096), 1<<20)
-			if !sc.Scan() {
-				return cmdutil.FlagErrorf("no value on standard input for %s", o.Key)
+			if value, err = readValue(ctx, ios, o.Key); err != nil {
+				return err
 			}
-			value = sc.Text()
 		}
 		if strings.TrimSpace(value) == "" {
 			return cmdutil.FlagErrorf("empty value for %s (use `civit config unset %s` to remove it)", o.Key, o.Key)
@@ -164,13 +165,98 @@ func runConfig(_ context.Context, o *Options) error {
 			if v == "" {
 				continue
 			}
-			if k.Secret {
-				v = cfgpkg.Mask(v)
+			v = masked(k.Name, v)
+			if why := invalid(o.Factory, cfg, k.Name); why != "" {
+				src += ", invalid: " + why
 			}
 			fmt.Fprintf(ios.Out, "%s=%s\t(%s)\n", k.Name, v, src)
 		}
+		// Unknown keys without their values ("apikey" holds a key).
+		for _, k := range cfg.Unknown() {
+			note := "config file, unknown key: ignored"
+			if s := cfgpkg.Suggest(k); s != "" {
+				note += fmt.Sprintf("; did you mean %s?", s)
+			}
+			fmt.Fprintf(ios.Out, "%s\t(%s)\n", k, note)
+		}
 	}
 	return nil
+}
+
+// readValue reads the value of `config set KEY -` from stdin. On a
+// terminal it asks for it on stderr ("API key: "), not to look hung, and
+// reads a secret without echo, so the key stays off the screen and out of
+// the scrollback as well as out of the shell history. Piped, it takes the
+// first line.
+func readValue(ctx context.Context, ios *iostreams.IOStreams, key string) (string, error) {
+	k, _ := cfgpkg.LookupKey(key)
+	if ios.IsStdinTTY() {
+		prompt := key
+		if key == "api_key" {
+			prompt = "API key"
+		}
+		fmt.Fprintf(ios.ErrOut, "%s: ", prompt)
+	}
+	var value string
+	var err error
+	if k.Secret && ios.IsStdinTTY() {
+		value, err = ios.ReadSecret(ctx)
+	} else {
+		sc := bufio.NewScanner(ios.In)
+		sc.Buffer(make([]byte, 4096), 1<<20)
+		if sc.Scan() {
+			value = sc.Text()
+		} else if err = sc.Err(); err == nil {
+			err = io.EOF
+		}
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		return "", cmdutil.FlagErrorf("no value on standard input for %s", key)
+	case err != nil:
+		return "", err
+	}
+	return value, nil
+}
+
+// invalid says why the value of key civit would use is not valid ("" when
+// it is), so that `config list` does not show it as in effect.
+func invalid(f *cmdutil.Factory, cfg *cfgpkg.Config, key string) string {
+	var err error
+	switch key {
+	case "api_key":
+		_, err = cfg.ValidAPIKey(f.Getenv)
+	case "base_url":
+		if _, src := cfg.BaseURL(f.Getenv); src == cfgpkg.SourceFile {
+			err = cfg.Check(key)
+		}
+	default:
+		err = cfg.Check(key)
+	}
+	var ke *cfgpkg.KeyError
+	var ve *cfgpkg.ValueError
+	switch {
+	case errors.As(err, &ke):
+		return ke.Err.Error()
+	case errors.As(err, &ve):
+		return ve.Err.Error()
+	case err != nil:
+		return err.Error()
+	}
+	return ""
+}
+
+// masked is the value of key as it may be shown: the API key masked, the
+// user name and password of a base URL (set in the environment, where
+// nothing checks it) hidden.
+func masked(key, v string) string {
+	if k, _ := cfgpkg.LookupKey(key); k.Secret {
+		return cfgpkg.Mask(v)
+	}
+	if key == "base_url" {
+		return cfgpkg.RedactURL(v)
+	}
+	return v
 }
 
 // warnEnvWins says when the environment overrides the key just changed in

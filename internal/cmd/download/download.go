@@ -368,7 +368,11 @@ func (o *Options) parseSubdir(flag string, given bool) error {
 		if err != nil {
 			return err
 		}
-		d, err := layout.ParseSubdir(cfg.Get("subdir"))
+		v, err := cfg.Value("subdir")
+		if err != nil {
+			return err
+		}
+		d, err := layout.ParseSubdir(v)
 		if err != nil {
 			return fmt.Errorf("config subdir: %w", err)
 		}
@@ -389,9 +393,18 @@ func (o *Options) defaults() error {
 	if err != nil {
 		return err
 	}
+	// A bad preview_max_rating fails the run before any download, not
+	// each file's preview after.
+	if _, err := cmdutil.PreviewMaxNSFW(o.Factory); err != nil {
+		return err
+	}
 	flatChosen := o.LayoutGiven
 	if !o.LayoutGiven && o.OutputDir == "" {
-		if v := cfg.Get("layout"); v != "" {
+		v, err := cfg.Value("layout")
+		if err != nil {
+			return err
+		}
+		if v != "" {
 			l, err := layout.Parse(v)
 			if err != nil {
 				return fmt.Errorf("config layout: %w", err)
@@ -404,7 +417,7 @@ func (o *Options) defaults() error {
 			return cmdutil.FlagErrorf("give either `-o` or `--layout`, not both")
 		}
 		if o.Root == "" {
-			if o.Root, err = cfg.GetPath("root"); err != nil {
+			if o.Root, err = cfg.Value("root"); err != nil {
 				return err
 			}
 		}
@@ -426,7 +439,7 @@ func (o *Options) defaults() error {
 		o.OutputDir, o.Root = o.Root, ""
 	}
 	if o.OutputDir == "" {
-		if o.OutputDir, err = cfg.GetPath("output_dir"); err != nil {
+		if o.OutputDir, err = cfg.Value("output_dir"); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,12 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	for _, im := range v.Images {
 		imgs = append(imgs, sidecar.Image{URL: im.URL, Type: im.Type, NSFWLevel: int(im.NSFWLevel.Value)})
 	}
-	if im, ok := sidecar.ChoosePreview(imgs, cmdutil.PreviewMaxNSFW(o.Factory)); ok {
+	maxNSFW, err := cmdutil.PreviewMaxNSFW(o.Factory)
+	if err != nil { // no preview rather than one the setting keeps out
+		warn("preview", err)
+		return notes
+	}
+	if im, ok := sidecar.ChoosePreview(imgs, maxNSFW); ok {
 		if _, _, err := sidecar.WritePreview(ctx, hc, im.URL, it.Dest, o.Force); err != nil && ctx.Err() == nil {
 			warn("preview", err)
 		}

@@ -142,11 +142,11 @@ func Roots(f *cmdutil.Factory) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots, err := cfg.GetPath("roots")
+	roots, err := cfg.Value("roots")
 	if err != nil {
 		return nil, err
 	}
-	root, err := cfg.GetPath("root")
+	root, err := cfg.Value("root")
 	if err != nil {
 		return nil, err
 	}
@@ -173,6 +173,10 @@ func Run(ctx context.Context, o *Options) error {
 				"give folders (`civit scan "+filepath.Join("~", "ComfyUI", "models")+"`), or set them once with `civit config set roots \"DIR1"+string(filepath.ListSeparator)+"DIR2\"`")
 		}
 	}
+	maxNSFW, err := cmdutil.PreviewMaxNSFW(o.Factory)
+	if err != nil {
+		return err
+	}
 	st, err := o.Factory.Store()
 	if err != nil {
 		return err
@@ -185,7 +189,7 @@ func Run(ctx context.Context, o *Options) error {
 		Recheck:        o.Recheck,
 		Rehash:         o.Rehash,
 		WriteSidecars:  o.WriteSidecars,
-		PreviewMaxNSFW: cmdutil.PreviewMaxNSFW(o.Factory),
+		PreviewMaxNSFW: maxNSFW,
 		Progress:       &library.Progress{},
 	}
 	if !o.NoLookup {

@@ -321,20 +321,26 @@ func (o *Options) defaults() error {
 	if err != nil {
 		return err
 	}
+	// A value the file holds is checked (Value): "nsfw": "yes" or
+	// "limit": 5000 is an error naming the file, not ignored or clamped.
 	if o.NSFW == nil {
-		if v := cfg.Get("nsfw"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err == nil {
-				o.NSFW = &b
-			}
+		v, err := cfg.Value("nsfw")
+		if err != nil {
+			return err
+		}
+		if v != "" {
+			b, _ := strconv.ParseBool(v)
+			o.NSFW = &b
 		}
 	}
 	if o.Limit == 0 {
+		v, err := cfg.Value("limit")
+		if err != nil {
+			return err
+		}
 		o.Limit = 20
-		if v := cfg.Get("limit"); v != "" {
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				o.Limit = min(n, maxLimit)
-			}
+		if v != "" {
+			o.Limit, _ = strconv.Atoi(v)
 		}
 	}
 	return nil
