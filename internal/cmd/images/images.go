@@ -212,8 +212,8 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if !ios.IsStdoutTTY() {
 		for _, im := range imgs {
-			fmt.Fprintf(ios.Out, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", im.ID, im.URL, im.Width, im.Height,
-				im.Sampler(), im.Steps(), im.CFGScale(), im.Seed(), oneLine(im.Prompt()), oneLine(im.NegativePrompt()))
+			fmt.Fprintf(ios.Out, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", im.ID, oneLine(im.URL), im.Width, im.Height,
+				oneLine(im.Sampler()), oneLine(im.Steps()), oneLine(im.CFGScale()), oneLine(im.Seed()), oneLine(im.Prompt()), oneLine(im.NegativePrompt()))
 		}
 		return nil
 	}
@@ -255,7 +255,7 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 			hint := "check the id; a model id and a version id are different numbers (use `--version` for a version id)"
 			if errors.Is(err, api.ErrNotFound) {
 				if v, verr := c.GetModelVersion(ctx, o.ModelID); verr == nil {
-					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, v.Name, v.ModelID, v.ID)
+					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, oneLine(v.Name), v.ModelID, v.ID)
 				}
 			}
 			return notFound(err, fmt.Sprintf("model %d", o.ModelID), hint)
@@ -280,13 +280,15 @@ func notFound(err error, what, hint string) error {
 	return err
 }
 
-// oneLine makes s one line of a piped row: control characters (tabs,
-// newlines, terminal escapes in a prompt) become spaces.
+// oneLine makes s one line of a piped row or of the terminal listing:
+// control characters (tabs, newlines, terminal escapes in a prompt, a URL
+// or a sampler name) become spaces. Every server-supplied string printed
+// goes through it or tableprinter.CleanText.
 func oneLine(s string) string { return tableprinter.Clean(s) }
 
 func renderImage(w io.Writer, im *api.Image) {
 	fmt.Fprintf(w, "Image %d  %dx%d\n", im.ID, im.Width, im.Height)
-	fmt.Fprintf(w, "  %s\n", im.URL)
+	fmt.Fprintf(w, "  %s\n", oneLine(im.URL))
 	if p := im.Prompt(); p != "" {
 		fmt.Fprintf(w, "  prompt:    %s\n", tableprinter.CleanText(p))
 	}
@@ -296,7 +298,7 @@ func renderImage(w io.Writer, im *api.Image) {
 	var params []string
 	for _, kv := range [][2]string{{"sampler", im.Sampler()}, {"steps", im.Steps()}, {"cfg", im.CFGScale()}, {"seed", im.Seed()}} {
 		if kv[1] != "" {
-			params = append(params, kv[0]+" "+kv[1])
+			params = append(params, kv[0]+" "+oneLine(kv[1]))
 		}
 	}
 	if len(params) > 0 {
