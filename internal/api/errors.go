@@ -27,6 +27,7 @@ const (
 	KindNetwork                       // transport failure (DNS, connect, reset, timeout)
 	KindNotJSON                       // 2xx whose body is HTML, empty or not JSON
 	KindBadRequest                    // 400
+	KindNotAPI                        // 404 answered with a web page: not the API (wrong base URL, proxy, host)
 )
 
 // String returns a short lowercase name for the kind, such as "not found".
@@ -54,6 +55,8 @@ func (k ErrorKind) String() string {
 		return "not json"
 	case KindBadRequest:
 		return "bad request"
+	case KindNotAPI:
+		return "not the api"
 	default:
 		return "unknown error"
 	}
@@ -90,6 +93,7 @@ var (
 	ErrNetwork      = &Error{Kind: KindNetwork}
 	ErrNotJSON      = &Error{Kind: KindNotJSON}
 	ErrBadRequest   = &Error{Kind: KindBadRequest}
+	ErrNotAPI       = &Error{Kind: KindNotAPI}
 )
 
 // Error returns "METHOD /path?query: STATUS message", for example

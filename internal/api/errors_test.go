@@ -42,8 +42,14 @@ func TestErrorClassification(t *testing.T) {
 		{name: "500 empty object", path: "/api/v1/models", status: 500, body: `{"message":"An unexpected error occurred","error":{}}`, wantKind: KindServer, wantMessage: "An unexpected error occurred"},
 		{name: "524 html", path: "/api/v1/models", status: 524, ctype: "text/html", body: "<!DOCTYPE html><html><head><title>civitai.com | 524: A timeout occurred</title></head><body>x</body></html>",
 			wantKind: KindServer, wantMessage: "server returned an HTML page: civitai.com | 524: A timeout occurred"},
+		// The API answers its misses in JSON; a web page 404 is a path it
+		// has no route for (wrong base URL, proxy, host): never "not found".
 		{name: "404 next.js html", path: "/api/v1/models/5", status: 404, ctype: "text/html; charset=utf-8", body: "<html><title>404: This page could not be found</title></html>",
-			wantKind: KindNotFound, wantMessage: "server returned an HTML page: 404: This page could not be found"},
+			wantKind: KindNotAPI, wantMessage: "server returned an HTML page: 404: This page could not be found", wantSent: ErrNotAPI},
+		{name: "404 html without content type", path: "/api/v1/models", status: 404, ctype: "text/plain", body: "<!DOCTYPE html><html><title>Not Found</title></html>",
+			wantKind: KindNotAPI, wantMessage: "server returned an HTML page: Not Found", wantSent: ErrNotAPI},
+		{name: "404 go mux text", path: "/api/v1/models/5", status: 404, ctype: "text/plain", body: "404 page not found\n", wantKind: KindNotAPI, wantMessage: "404 page not found", wantSent: ErrNotAPI},
+		{name: "404 empty", path: "/api/v1/models/5", status: 404, wantKind: KindNotAPI, wantMessage: "", wantSent: ErrNotAPI},
 		{name: "html without title", path: "/api/v1/models/5", status: 502, ctype: "text/html", body: "<html><body>\n<h1>Bad &amp; gateway</h1></body></html>",
 			wantKind: KindServer, wantMessage: "server returned an HTML page: Bad & gateway"},
 		{name: "plain text", path: "/api/v1/models/5", status: 503, ctype: "text/plain", body: "\n  upstream connect error\nmore", wantKind: KindServer, wantMessage: "upstream connect error"},
@@ -124,7 +130,7 @@ func TestErrorIsAndUnwrap(t *testing.T) {
 	if !errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer) || !errors.Is(err, inner) {
 		t.Error("Is/Unwrap mismatch")
 	}
-	sentinels := []*Error{ErrNotFound, ErrAuthRequired, ErrForbidden, ErrEarlyAccess, ErrArchived, ErrRateLimited, ErrPageCap, ErrServer, ErrNetwork, ErrNotJSON, ErrBadRequest}
+	sentinels := []*Error{ErrNotFound, ErrAuthRequired, ErrForbidden, ErrEarlyAccess, ErrArchived, ErrRateLimited, ErrPageCap, ErrServer, ErrNetwork, ErrNotJSON, ErrBadRequest, ErrNotAPI}
 	seen := map[ErrorKind]bool{}
 	for _, s := range sentinels {
 		if seen[s.Kind] || s.Kind == KindUnknown || s.Kind.String() == "unknown error" {
