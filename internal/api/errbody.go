@@ -263,9 +263,11 @@ func noControl(r rune) rune {
 // is KindNotAPI, so no command takes it for a model or file CivitAI does
 // not know.
 //
-// listEndpoint is true for the paginated catalog endpoints, where a 429
-// without Retry-After is the page*limit cap rather than throttling.
-func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorKind {
+// A 429 is the page*limit cap only when its body says so ("You've requested
+// too many pages, please use cursors instead", §2.1); any other 429 (the
+// download limiter, Cloudflare's edge, with or without Retry-After) is
+// rate limiting and is retried.
+func classify(status int, eb errorBody) ErrorKind {
 	switch {
 	case status == http.StatusNotFound && !eb.json:
 		return KindNotAPI
@@ -282,9 +284,6 @@ func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorK
 		return KindArchived
 	case status == http.StatusTooManyRequests:
 		if strings.Contains(strings.ToLower(eb.message), "too many pages") {
-			return KindPageCap
-		}
-		if !hasRetryAfter && listEndpoint {
 			return KindPageCap
 		}
 		return KindRateLimited

@@ -36,7 +36,13 @@ func TestErrorClassification(t *testing.T) {
 			wantKind: KindBadRequest, wantMessage: "Invalid input: nsfw: Invalid"},
 		{name: "429 page cap message", path: "/api/v1/models", status: 429, retryAfter: "5", body: `{"error":"You've requested too many pages, please use cursors instead"}`,
 			wantKind: KindPageCap, wantMessage: "You've requested too many pages, please use cursors instead", wantSent: ErrPageCap},
-		{name: "429 list no retry-after", path: "/api/v1/models", status: 429, body: `{"error":"slow down"}`, wantKind: KindPageCap, wantMessage: "slow down"},
+		// A 429 is the page cap only when it says so: an edge's or a
+		// limiter's 429 without Retry-After is rate limiting.
+		{name: "429 list no retry-after", path: "/api/v1/models", status: 429, body: `{"error":"slow down"}`, wantKind: KindRateLimited, wantMessage: "slow down", wantSent: ErrRateLimited},
+		{name: "429 list html edge", path: "/api/v1/models", status: 429, ctype: "text/html", body: "<html><head><title>Too Many Requests</title></head></html>",
+			wantKind: KindRateLimited, wantMessage: "server returned an HTML page: Too Many Requests", wantSent: ErrRateLimited},
+		{name: "429 images page cap", path: "/api/v1/images", status: 429, body: `{"error":"You've requested too many pages, please use cursors instead"}`,
+			wantKind: KindPageCap, wantMessage: "You've requested too many pages, please use cursors instead", wantSent: ErrPageCap},
 		{name: "429 single with no retry-after", path: "/api/v1/models/5", status: 429, body: `{"error":"slow down"}`, wantKind: KindRateLimited, wantMessage: "slow down", wantSent: ErrRateLimited},
 		{name: "500 code", path: "/api/v1/images", status: 500, body: `{"error":"boom","code":"INTERNAL_SERVER_ERROR"}`, wantKind: KindServer, wantMessage: "boom", wantSent: ErrServer},
 		{name: "500 empty object", path: "/api/v1/models", status: 500, body: `{"message":"An unexpected error occurred","error":{}}`, wantKind: KindServer, wantMessage: "An unexpected error occurred"},

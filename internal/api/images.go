@@ -82,7 +82,7 @@ func (c *Client) ListImages(ctx context.Context, opts *ImagesOptions) (*ImagesPa
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetch[ImagesPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/images", query: q, list: true, cache: true})
+	p, err := fetch[ImagesPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/images", query: q, cache: true})
 	if err != nil {
 		return nil, err
 	}

@@ -158,6 +158,9 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		}
 		return err.Error(), []string{"CivitAI answered with a web page instead of data (maintenance or a Cloudflare check); try again later"}, ExitError
 	case api.KindServer:
+		if e.RetryAfter > 0 {
+			return err.Error(), []string{fmt.Sprintf("CivitAI had a server error and asked to wait; try again in %s", e.RetryAfter.Round(time.Second))}, ExitError
+		}
 		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError
 	case api.KindNotAPI:
 		who := "the server"
