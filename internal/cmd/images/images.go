@@ -33,6 +33,10 @@ type Options struct {
 	Sort       string
 	JSON       bool
 	Refresh    bool
+	// FromURL: the argument was a URL or AIR, which says which number is
+	// the model's and which the version's; TypedVersion: `--version` was
+	// given (a number that may be a model id).
+	FromURL, TypedVersion bool
 }
 
 var sorts = api.ImageSorts()
@@ -75,6 +79,8 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 					return err
 				}
 				opts.ModelID, opts.VersionID, urlVersion = t.ModelID, t.VersionID, t.VersionID
+				_, numErr := target.ParseID(args[0])
+				opts.FromURL = numErr != nil
 			}
 			for _, v := range []struct {
 				name string
@@ -97,7 +103,7 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 				if urlVersion != 0 && urlVersion != id {
 					return cmdutil.FlagErrorf("the URL names version %d but `--version` says %d", urlVersion, id)
 				}
-				opts.VersionID = id
+				opts.VersionID, opts.TypedVersion = id, true
 			}
 			if opts.ModelID == 0 && opts.VersionID == 0 && opts.User == "" {
 				return cmdutil.FlagErrorf("missing a model id, URL, `--version` or `--user`")
@@ -165,7 +171,7 @@ func run(ctx context.Context, o *Options) error {
 	var version *api.ModelVersion
 	if o.ModelID != 0 && o.VersionID != 0 {
 		if version, err = c.GetModelVersion(ctx, o.VersionID); err != nil {
-			return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
+			return notFound(err, fmt.Sprintf("version %d", o.VersionID), o.versionHint())
 		}
 		if version.ModelID != 0 && version.ModelID != o.ModelID {
 			// Exit 2 without the usage: the flags are fine, the ids disagree.
@@ -241,7 +247,7 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 		if version == nil {
 			v, err := c.GetModelVersion(ctx, o.VersionID)
 			if err != nil {
-				return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
+				return notFound(err, fmt.Sprintf("version %d", o.VersionID), o.versionHint())
 			}
 			version = v
 		}
@@ -252,7 +258,10 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	case o.ModelID != 0:
 		m, err := c.GetModel(ctx, o.ModelID)
 		if err != nil {
-			hint := "check the id; a model id and a version id are different numbers (use `--version` for a version id)"
+			hint := cmdutil.HiddenModelHint
+			if !o.FromURL {
+				hint = "check the id (a model id and a version id are different numbers: use `--version` for a version id); " + hint
+			}
 			if errors.Is(err, api.ErrNotFound) {
 				if v, verr := c.GetModelVersion(ctx, o.ModelID); verr == nil {
 					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, oneLine(v.Name), v.ModelID, v.ID)
@@ -270,6 +279,15 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 		fmt.Fprintf(o.Factory.IOStreams.ErrOut, "civit: hint: %s has no PG-rated content, and images above PG are listed only with `--nsfw`; try `--nsfw`\n", what)
 	}
 	return nil
+}
+
+// versionHint is the advice for a version CivitAI does not know. A URL or
+// AIR says what its number is; a --version typed may be a model id.
+func (o *Options) versionHint() string {
+	if !o.TypedVersion {
+		return cmdutil.HiddenModelHint
+	}
+	return "check the id (a model id and a version id are different numbers: a model id goes without `--version`: `civit images ID`); " + cmdutil.HiddenModelHint
 }
 
 // notFound is the error for an id CivitAI does not know, with hint.
