@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -70,7 +71,19 @@ $ civit images --user someartist --base-model "SDXL 1.0"
 $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
+				if cmd.Flags().Changed("nsfw") {
+					for _, a := range args[1:] {
+						_, isBool := strconv.ParseBool(a)
+						if _, isLevel := api.NormalizeEnum(a, api.ImageNSFWLevels()); isBool == nil || isLevel {
+							return cmdutil.WithHint(cmdutil.FlagErrorf("`--nsfw` takes no value: %s was read as a second argument", cmdutil.Quote(a)),
+								"`--nsfw` alone lists images of every rating; `--nsfw=false` turns it off")
+						}
+					}
+				}
 				return cmdutil.FlagErrorf("expected one model id or URL, got %d arguments", len(args))
+			}
+			if err := cmdutil.RequireValues(cmd.Flags(), "version", "user", "sort", "period", "type", "base-model"); err != nil {
+				return err
 			}
 			var urlVersion int64
 			if len(args) == 1 {
@@ -94,6 +107,13 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 				if len(v.vals) == 1 && v.dst != nil {
 					*v.dst = strings.TrimSpace(v.vals[0])
 				}
+			}
+			if opts.User != "" {
+				name, err := target.ParseUser(opts.User, cmdutil.ConfigHost(f))
+				if err != nil {
+					return cmdutil.FlagErrorf("`--user`: %v", err)
+				}
+				opts.User = name
 			}
 			if len(version) == 1 {
 				id, err := target.ParseID(version[0])
@@ -133,7 +153,7 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&version, "version", nil, "images of this version `id`")
-	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `username`")
+	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `user`: a name, @name or their civitai.com/user/ URL")
 	fl.IntVarP(&opts.Limit, "limit", "n", 10, "maximum number of `images`, 1 to 200")
 	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images")
 	fl.StringArrayVarP(&sort, "sort", "s", nil, "`order`: \"Most Reactions\", \"Most Comments\", \"Most Collected\", \"Newest\", \"Oldest\", \"Random\"")

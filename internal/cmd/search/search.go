@@ -148,6 +148,10 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 					}
 				}
 			}
+			if err := cmdutil.RequireValues(cmd.Flags(), "type", "base-model", "tag", "user", "sort", "period", "period-mode",
+				"checkpoint-type", "commercial-use", "id", "limit", "batch"); err != nil {
+				return err
+			}
 			opts.limitSet = cmd.Flags().Changed("limit")
 			for _, v := range []struct {
 				name string
@@ -159,6 +163,13 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 				if err := single(v.name, v.vals, v.dst); err != nil {
 					return err
 				}
+			}
+			if opts.User != "" {
+				name, err := target.ParseUser(opts.User, cmdutil.ConfigHost(f))
+				if err != nil {
+					return cmdutil.FlagErrorf("`--user`: %v", err)
+				}
+				opts.User = name
 			}
 			var limit string
 			if err := single("limit", once.limit, &limit); err != nil {
@@ -194,7 +205,7 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "model `type` (repeatable or comma-separated): checkpoint, lora, locon, dora, embedding, vae, controlnet, upscaler, ...")
 	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "base `model` (repeatable), spelled loosely: \"SDXL 1.0\", sd15, \"Pony\", \"Flux.1 D\", \"Illustrious\", ...")
 	fl.StringArrayVar(&once.tag, "tag", nil, "only models with this `tag`")
-	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `username`")
+	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `user`: a name, @name or their civitai.com/user/ URL")
 	fl.StringArrayVarP(&once.sort, "sort", "s", nil, "`order`: \"Highest Rated\", \"Most Downloaded\", \"Most Liked\", \"Most Discussed\", \"Most Collected\", \"Most Images\", \"Newest\", \"Oldest\"")
 	fl.StringArrayVarP(&once.period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
 	fl.StringArrayVar(&once.periodMode, "period-mode", nil, "`mode` of --period (needs --period): published (by publication date, the default) or stats (the counters --sort uses)")
