@@ -155,7 +155,7 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 	fl.StringArrayVar(&version, "version", nil, "images of this version `id`")
 	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `user`: a name, @name or their civitai.com/user/ URL")
 	fl.IntVarP(&opts.Limit, "limit", "n", 10, "maximum number of `images`, 1 to 200")
-	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images")
+	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images (takes no value)")
 	fl.StringArrayVarP(&sort, "sort", "s", nil, "`order`: \"Most Reactions\", \"Most Comments\", \"Most Collected\", \"Newest\", \"Oldest\", \"Random\"")
 	fl.StringArrayVarP(&period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
 	fl.StringArrayVarP(&typ, "type", "t", nil, "only this `kind` of media: image, video, audio")
