@@ -103,3 +103,38 @@ func TestCorruptCacheEntryIgnored(t *testing.T) {
 		t.Errorf("m = %+v, err = %v", m, err)
 	}
 }
+
+// Random images are random: a page of them is never cached, while every
+// other sort of the same endpoint is.
+func TestCacheSkipsRandomImages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sort      string
+		wantCalls int32
+	}{
+		{"Random", 2},
+		{"random", 2},
+		{"Newest", 1},
+		{"", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sort, func(t *testing.T) {
+			t.Parallel()
+			cache := newMemCache()
+			c, mux, _ := setup(t, Options{Cache: cache})
+			var calls atomic.Int32
+			mux.HandleFunc("/api/v1/images", func(w http.ResponseWriter, r *http.Request) {
+				calls.Add(1)
+				writeJSON(w, 200, `{"items":[{"id":1,"url":"u"}],"metadata":{}}`)
+			})
+			for range 2 {
+				if _, err := c.ListImages(t.Context(), &ImagesOptions{ModelID: 1, Sort: tt.sort}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := calls.Load(); got != tt.wantCalls {
+				t.Errorf("sort %q: %d requests for two calls, want %d", tt.sort, got, tt.wantCalls)
+			}
+		})
+	}
+}

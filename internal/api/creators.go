@@ -12,7 +12,7 @@ func (c *Client) ListCreators(ctx context.Context, opts *ListOptions) (*Creators
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetch[CreatorsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/creators", query: q, list: true, cache: true})
+	p, err := fetch[CreatorsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/creators", query: q, cache: true})
 	if err != nil {
 		return nil, err
 	}

@@ -122,7 +122,7 @@ func (c *Client) resolveOnce(ctx context.Context, u *url.URL) (*DownloadLocation
 		}
 		return nil, newErr(KindUnknown, "expected a redirect to the file, got "+strconv.Itoa(s)+" "+resp.Header.Get("Content-Type"))
 	default:
-		return nil, c.statusError(http.MethodGet, u, resp, false)
+		return nil, c.statusError(http.MethodGet, u, resp)
 	}
 }
 

@@ -27,6 +27,7 @@ type errorBody struct {
 	errField string    // the JSON "error" field as text, when it was a string
 	deadline time.Time // the JSON "deadline" field, for early access
 	html     bool      // the body was an HTML page
+	json     bool      // the body was a JSON value (what the API sends)
 }
 
 // parseErrorBody tolerates every error body shape the API is known to send:
@@ -46,7 +47,9 @@ func parseErrorBody(contentType string, body []byte) errorBody {
 		dec := json.NewDecoder(bytes.NewReader(trimmed))
 		dec.UseNumber()
 		if err := dec.Decode(&v); err == nil {
-			return jsonErrorBody(v)
+			eb := jsonErrorBody(v)
+			eb.json = true
+			return eb
 		}
 	}
 	return errorBody{message: oneLine(firstLine(string(trimmed)))}
@@ -251,11 +254,23 @@ func noControl(r rune) rune {
 	return r
 }
 
-// classify maps a non-2xx status to an ErrorKind. listEndpoint is true for
-// the paginated catalog endpoints, where a 429 without Retry-After is the
-// page*limit cap rather than throttling.
-func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorKind {
+// classify maps a non-2xx status to an ErrorKind.
+//
+// A 404 that is not JSON is not CivitAI's "no such model": the API
+// answers its misses in JSON, while a path it has no route for (a wrong
+// base URL, a proxy or another host in front) gets Next.js's HTML 404
+// (civitai-api.md §2.4, §6), and other servers their own page or text. It
+// is KindNotAPI, so no command takes it for a model or file CivitAI does
+// not know.
+//
+// A 429 is the page*limit cap only when its body says so ("You've requested
+// too many pages, please use cursors instead", §2.1); any other 429 (the
+// download limiter, Cloudflare's edge, with or without Retry-After) is
+// rate limiting and is retried.
+func classify(status int, eb errorBody) ErrorKind {
 	switch {
+	case status == http.StatusNotFound && !eb.json:
+		return KindNotAPI
 	case status == http.StatusNotFound:
 		return KindNotFound
 	case status == http.StatusUnauthorized:
@@ -269,9 +284,6 @@ func classify(status int, eb errorBody, hasRetryAfter, listEndpoint bool) ErrorK
 		return KindArchived
 	case status == http.StatusTooManyRequests:
 		if strings.Contains(strings.ToLower(eb.message), "too many pages") {
-			return KindPageCap
-		}
-		if !hasRetryAfter && listEndpoint {
 			return KindPageCap
 		}
 		return KindRateLimited

@@ -16,17 +16,18 @@ type ErrorKind int
 // The kinds of *Error.
 const (
 	KindUnknown      ErrorKind = iota // anything not listed below
-	KindNotFound                      // 404
+	KindNotFound                      // 404 with a JSON body: no such model, version or file
 	KindAuthRequired                  // 401, or a redirect to the login page
 	KindForbidden                     // 403 other than early access
 	KindEarlyAccess                   // 403 {"error":"Early Access","deadline":...}
 	KindArchived                      // 410 (archived model)
-	KindRateLimited                   // 429 that is real throttling
-	KindPageCap                       // 429 for page*limit > 1000; never retried
+	KindRateLimited                   // 429 other than the page cap (limiter, edge), retried
+	KindPageCap                       // 429 whose body says "too many pages"; never retried
 	KindServer                        // 5xx, Cloudflare 52x, 408, 499
 	KindNetwork                       // transport failure (DNS, connect, reset, timeout)
 	KindNotJSON                       // 2xx whose body is HTML, empty or not JSON
 	KindBadRequest                    // 400
+	KindNotAPI                        // 404 whose body is not JSON: not the API (wrong base URL, proxy, host)
 )
 
 // String returns a short lowercase name for the kind, such as "not found".
@@ -54,6 +55,8 @@ func (k ErrorKind) String() string {
 		return "not json"
 	case KindBadRequest:
 		return "bad request"
+	case KindNotAPI:
+		return "not the api"
 	default:
 		return "unknown error"
 	}
@@ -90,6 +93,7 @@ var (
 	ErrNetwork      = &Error{Kind: KindNetwork}
 	ErrNotJSON      = &Error{Kind: KindNotJSON}
 	ErrBadRequest   = &Error{Kind: KindBadRequest}
+	ErrNotAPI       = &Error{Kind: KindNotAPI}
 )
 
 // Error returns "METHOD /path?query: STATUS message", for example

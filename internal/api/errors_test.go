@@ -36,14 +36,26 @@ func TestErrorClassification(t *testing.T) {
 			wantKind: KindBadRequest, wantMessage: "Invalid input: nsfw: Invalid"},
 		{name: "429 page cap message", path: "/api/v1/models", status: 429, retryAfter: "5", body: `{"error":"You've requested too many pages, please use cursors instead"}`,
 			wantKind: KindPageCap, wantMessage: "You've requested too many pages, please use cursors instead", wantSent: ErrPageCap},
-		{name: "429 list no retry-after", path: "/api/v1/models", status: 429, body: `{"error":"slow down"}`, wantKind: KindPageCap, wantMessage: "slow down"},
+		// A 429 is the page cap only when it says so: an edge's or a
+		// limiter's 429 without Retry-After is rate limiting.
+		{name: "429 list no retry-after", path: "/api/v1/models", status: 429, body: `{"error":"slow down"}`, wantKind: KindRateLimited, wantMessage: "slow down", wantSent: ErrRateLimited},
+		{name: "429 list html edge", path: "/api/v1/models", status: 429, ctype: "text/html", body: "<html><head><title>Too Many Requests</title></head></html>",
+			wantKind: KindRateLimited, wantMessage: "server returned an HTML page: Too Many Requests", wantSent: ErrRateLimited},
+		{name: "429 images page cap", path: "/api/v1/images", status: 429, body: `{"error":"You've requested too many pages, please use cursors instead"}`,
+			wantKind: KindPageCap, wantMessage: "You've requested too many pages, please use cursors instead", wantSent: ErrPageCap},
 		{name: "429 single with no retry-after", path: "/api/v1/models/5", status: 429, body: `{"error":"slow down"}`, wantKind: KindRateLimited, wantMessage: "slow down", wantSent: ErrRateLimited},
 		{name: "500 code", path: "/api/v1/images", status: 500, body: `{"error":"boom","code":"INTERNAL_SERVER_ERROR"}`, wantKind: KindServer, wantMessage: "boom", wantSent: ErrServer},
 		{name: "500 empty object", path: "/api/v1/models", status: 500, body: `{"message":"An unexpected error occurred","error":{}}`, wantKind: KindServer, wantMessage: "An unexpected error occurred"},
 		{name: "524 html", path: "/api/v1/models", status: 524, ctype: "text/html", body: "<!DOCTYPE html><html><head><title>civitai.com | 524: A timeout occurred</title></head><body>x</body></html>",
 			wantKind: KindServer, wantMessage: "server returned an HTML page: civitai.com | 524: A timeout occurred"},
+		// The API answers its misses in JSON; a web page 404 is a path it
+		// has no route for (wrong base URL, proxy, host): never "not found".
 		{name: "404 next.js html", path: "/api/v1/models/5", status: 404, ctype: "text/html; charset=utf-8", body: "<html><title>404: This page could not be found</title></html>",
-			wantKind: KindNotFound, wantMessage: "server returned an HTML page: 404: This page could not be found"},
+			wantKind: KindNotAPI, wantMessage: "server returned an HTML page: 404: This page could not be found", wantSent: ErrNotAPI},
+		{name: "404 html without content type", path: "/api/v1/models", status: 404, ctype: "text/plain", body: "<!DOCTYPE html><html><title>Not Found</title></html>",
+			wantKind: KindNotAPI, wantMessage: "server returned an HTML page: Not Found", wantSent: ErrNotAPI},
+		{name: "404 go mux text", path: "/api/v1/models/5", status: 404, ctype: "text/plain", body: "404 page not found\n", wantKind: KindNotAPI, wantMessage: "404 page not found", wantSent: ErrNotAPI},
+		{name: "404 empty", path: "/api/v1/models/5", status: 404, wantKind: KindNotAPI, wantMessage: "", wantSent: ErrNotAPI},
 		{name: "html without title", path: "/api/v1/models/5", status: 502, ctype: "text/html", body: "<html><body>\n<h1>Bad &amp; gateway</h1></body></html>",
 			wantKind: KindServer, wantMessage: "server returned an HTML page: Bad & gateway"},
 		{name: "plain text", path: "/api/v1/models/5", status: 503, ctype: "text/plain", body: "\n  upstream connect error\nmore", wantKind: KindServer, wantMessage: "upstream connect error"},
@@ -124,7 +136,7 @@ func TestErrorIsAndUnwrap(t *testing.T) {
 	if !errors.Is(err, ErrNetwork) || errors.Is(err, ErrServer) || !errors.Is(err, inner) {
 		t.Error("Is/Unwrap mismatch")
 	}
-	sentinels := []*Error{ErrNotFound, ErrAuthRequired, ErrForbidden, ErrEarlyAccess, ErrArchived, ErrRateLimited, ErrPageCap, ErrServer, ErrNetwork, ErrNotJSON, ErrBadRequest}
+	sentinels := []*Error{ErrNotFound, ErrAuthRequired, ErrForbidden, ErrEarlyAccess, ErrArchived, ErrRateLimited, ErrPageCap, ErrServer, ErrNetwork, ErrNotJSON, ErrBadRequest, ErrNotAPI}
 	seen := map[ErrorKind]bool{}
 	for _, s := range sentinels {
 		if seen[s.Kind] || s.Kind == KindUnknown || s.Kind.String() == "unknown error" {

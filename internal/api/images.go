@@ -76,13 +76,15 @@ func setID(q url.Values, key string, id int64) {
 }
 
 // ListImages fetches one page of /api/v1/images. Its nextCursor was a
-// number in 2023; Metadata.NextCursor is always text.
+// number in 2023; Metadata.NextCursor is always text. Answers are cached,
+// except for sort=Random: a cached random page would repeat itself.
 func (c *Client) ListImages(ctx context.Context, opts *ImagesOptions) (*ImagesPage, error) {
 	q, err := opts.values()
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetch[ImagesPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/images", query: q, list: true, cache: true})
+	random := q.Get("sort") == "Random"
+	p, err := fetch[ImagesPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/images", query: q, cache: !random})
 	if err != nil {
 		return nil, err
 	}

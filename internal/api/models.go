@@ -132,14 +132,14 @@ func setNonEmpty(q url.Values, key, v string) {
 	}
 }
 
-// ListModels fetches one page of /api/v1/models. A 429 without Retry-After
-// here is the page*limit cap (KindPageCap), which is never retried.
+// ListModels fetches one page of /api/v1/models. A 429 whose body is the
+// page*limit cap's message is KindPageCap, which is never retried.
 func (c *Client) ListModels(ctx context.Context, opts *ModelsOptions) (*ModelsPage, error) {
 	q, err := opts.values()
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetch[ModelsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/models", query: q, list: true, cache: true})
+	p, err := fetch[ModelsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/models", query: q, cache: true})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,6 @@ type call struct {
 	path   string // API path such as "/api/v1/models"
 	query  url.Values
 	body   []byte // JSON request body, for POST
-	list   bool   // paginated catalog endpoint: a 429 without Retry-After is the page cap
 	cache  bool   // GET whose 200 body may be cached
 }
 
@@ -137,7 +136,7 @@ func (c *Client) roundTrip(ctx context.Context, k call, u *url.URL) ([]byte, int
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, resp.StatusCode, c.statusError(k.method, u, resp, k.list)
+		return nil, resp.StatusCode, c.statusError(k.method, u, resp)
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
@@ -169,13 +168,13 @@ func notJSON(contentType string, body []byte) string {
 
 // statusError turns a non-2xx response into an *Error, reading at most
 // maxErrorBody bytes of its body.
-func (c *Client) statusError(method string, u *url.URL, resp *http.Response, list bool) *Error {
+func (c *Client) statusError(method string, u *url.URL, resp *http.Response) *Error {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_, _ = io.CopyN(io.Discard, resp.Body, maxErrorBody) // let the connection be reused
 	eb := parseErrorBody(resp.Header.Get("Content-Type"), body)
-	ra, hasRA := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), time.Second)
+	ra, _ := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), time.Second)
 	e := &Error{
-		Kind:       classify(resp.StatusCode, eb, hasRA, list),
+		Kind:       classify(resp.StatusCode, eb),
 		Method:     method,
 		URL:        redactURL(u),
 		StatusCode: resp.StatusCode,

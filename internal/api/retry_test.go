@@ -90,7 +90,8 @@ func TestRetries(t *testing.T) {
 		{name: "401 not retried", fails: []failure{{status: 401}}, wantCalls: 1, wantKind: KindAuthRequired},
 		{name: "501 not retried", fails: []failure{{status: 501}}, wantCalls: 1, wantKind: KindServer},
 		{name: "page cap 429 not retried", list: true, fails: []failure{{status: 429, body: `{"error":"You've requested too many pages, please use cursors instead"}`}}, wantCalls: 1, wantKind: KindPageCap},
-		{name: "list 429 without retry-after not retried", list: true, fails: []failure{{status: 429}}, wantCalls: 1, wantKind: KindPageCap},
+		{name: "list 429 without retry-after retried", list: true, fails: []failure{{status: 429, body: `{"error":"Too Many Requests"}`}}, wantCalls: 2, wantOK: true},
+		{name: "html 404 not retried", fails: []failure{{status: 404, ctype: "text/html", body: "<title>404: This page could not be found</title>"}}, wantCalls: 1, wantKind: KindNotAPI},
 		{name: "attempts bounded", fails: []failure{{status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}}, wantCalls: 4, wantKind: KindServer},
 		{name: "html maintenance bounded", fails: []failure{{status: 200, body: maint}, {status: 200, body: maint}, {status: 200, body: maint}, {status: 200, body: maint}, {status: 200}}, wantCalls: 4, wantKind: KindNotJSON},
 	}

@@ -12,7 +12,7 @@ func (c *Client) ListTags(ctx context.Context, opts *ListOptions) (*TagsPage, er
 	if err != nil {
 		return nil, err
 	}
-	p, err := fetch[TagsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/tags", query: q, list: true, cache: true})
+	p, err := fetch[TagsPage](ctx, c, call{method: http.MethodGet, path: "/api/v1/tags", query: q, cache: true})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"syscall"
@@ -163,7 +164,16 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		}
 		return err.Error(), []string{"CivitAI answered with a web page instead of data (maintenance or a Cloudflare check); try again later"}, ExitError
 	case api.KindServer:
+		if e.RetryAfter > 0 {
+			return err.Error(), []string{fmt.Sprintf("CivitAI had a server error and asked to wait; try again in %s", e.RetryAfter.Round(time.Second))}, ExitError
+		}
 		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError
+	case api.KindNotAPI:
+		who := "the server"
+		if u, perr := url.Parse(e.URL); perr == nil && u.Host != "" {
+			who = u.Host
+		}
+		return err.Error(), []string{who + " answered with a web page, not CivitAI's API: check `CIVITAI_BASE_URL` (or the config key `base_url`) and proxy settings (`HTTPS_PROXY`)"}, ExitError
 	case api.KindNetwork:
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {

@@ -38,6 +38,11 @@ type HintError struct {
 func (e *HintError) Error() string { return e.Err.Error() }
 func (e *HintError) Unwrap() error { return e.Err }
 
+// HiddenModelHint is the advice for an id CivitAI's API does not know:
+// the API hides brand-new and just-edited models for hours or days while
+// the site shows them (civitai-api.md §2.2), so a 404 is not proof.
+const HiddenModelHint = "if civitai.com shows it, its API may still be hiding a new or just-edited model: try again later"
+
 // WithHint wraps err with a hint. A nil err stays nil.
 func WithHint(err error, hint string) error {
 	if err == nil {

@@ -7,7 +7,38 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
+
+// RequireValues refuses a flag of names given with an empty value: a
+// filter such as `--tag ""` would otherwise be left out of the request and
+// the whole catalog listed. A repeatable flag is refused when any value is
+// blank; a comma-separated one when it holds no item at all (`--type ""`),
+// while a stray comma (`--type lora,`) is forgiven.
+func RequireValues(fs *pflag.FlagSet, names ...string) error {
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if f == nil || !f.Changed {
+			continue
+		}
+		vals := []string{f.Value.String()}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			vals = sv.GetSlice()
+		}
+		blank, items := false, 0
+		for _, v := range vals {
+			if strings.TrimSpace(v) == "" {
+				blank = true
+			} else {
+				items++
+			}
+		}
+		if items == 0 || blank && f.Value.Type() != "stringSlice" {
+			return FlagErrorf("`--%s` needs a value, got an empty one", name)
+		}
+	}
+	return nil
+}
 
 // ExactArgs is cobra.ExactArgs with a usage error that names what is
 // expected.

@@ -217,7 +217,8 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 
 // bulkRefused reports whether a failed bulk lookup should be retried one
 // hash at a time: the server refused or does not have the bulk endpoint
-// (400, 404, 405, 5xx, a web page instead of JSON). A 5xx is included
+// (400, 404, 405, 5xx, a web page instead of JSON, the HTML 404 of a path
+// the site has no route for). A 5xx is included
 // because the single GETs are cached at CivitAI's edge for an hour
 // (civitai-api.md §2.4) and may be answered while the origin is
 // overloaded; if they fail too, the single lookups stop after
@@ -228,7 +229,7 @@ func bulkRefused(err error) bool {
 		return false
 	}
 	switch ae.Kind {
-	case api.KindBadRequest, api.KindNotFound, api.KindServer, api.KindNotJSON:
+	case api.KindBadRequest, api.KindNotFound, api.KindServer, api.KindNotJSON, api.KindNotAPI:
 		return true
 	}
 	return ae.StatusCode == 405 || ae.StatusCode == 501

@@ -282,3 +282,34 @@ func splitPath(p string) []string {
 	}
 	return out
 }
+
+// ParseUser returns the username in s: a name, "@name", or the URL of a
+// user's page on civitai.com or civitai.red (https://civitai.com/user/NAME,
+// also .../user/NAME/models). extraHosts are as for Parse. Anything else
+// that looks like a URL is an error, as is an empty name.
+func ParseUser(s string, extraHosts ...string) (string, error) {
+	in := strings.TrimSpace(s)
+	name := strings.TrimPrefix(in, "@")
+	if !strings.Contains(name, "/") {
+		if name == "" {
+			return "", fmt.Errorf("empty username")
+		}
+		return name, nil
+	}
+	raw := name
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", fmt.Errorf("%s is neither a username nor a CivitAI user page URL", quote(in))
+	}
+	if !isCivitaiHost(u.Host, extraHosts) && !isCivitaiHost(u.Hostname(), extraHosts) {
+		return "", fmt.Errorf("%s: host %q is not civitai.com or civitai.red", quote(in), u.Host)
+	}
+	segs := splitPath(u.Path)
+	if len(segs) < 2 || segs[0] != "user" || strings.TrimPrefix(segs[1], "@") == "" {
+		return "", fmt.Errorf("%s is not a user page (https://civitai.com/user/NAME)", quote(in))
+	}
+	return strings.TrimPrefix(segs[1], "@"), nil
+}

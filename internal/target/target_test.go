@@ -145,3 +145,36 @@ func TestErrorQuotesAPathAsTyped(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestParseUser(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want, wantErr string
+	}{
+		{in: "jerry__art2", want: "jerry__art2"},
+		{in: " @jerry__art2 ", want: "jerry__art2"},
+		{in: "https://civitai.com/user/jerry__art2", want: "jerry__art2"},
+		{in: "https://civitai.red/user/jerry__art2/models?sort=Newest", want: "jerry__art2"},
+		{in: "civitai.com/user/@jerry__art2/", want: "jerry__art2"},
+		{in: "http://www.civitai.com/user/a%20b", want: "a b"},
+		{in: "http://127.0.0.1:8787/user/bob", want: "bob"}, // the configured host
+		{in: "", wantErr: "empty username"},
+		{in: "@", wantErr: "empty username"},
+		{in: "https://civitai.com/models/101", wantErr: "is not a user page"},
+		{in: "https://civitai.com/user/", wantErr: "is not a user page"},
+		{in: "https://example.com/user/bob", wantErr: `host "example.com" is not civitai.com`},
+		{in: "ftp://civitai.com/user/bob", wantErr: "neither a username nor"},
+	}
+	for _, tt := range tests {
+		got, err := ParseUser(tt.in, "127.0.0.1:8787")
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("ParseUser(%q) = %q, %v; want error %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseUser(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}

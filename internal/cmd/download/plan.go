@@ -701,7 +701,7 @@ func notFound(err error, what string, id int64) error {
 		// CivitAI's API hides brand-new and just-edited models for hours
 		// or days while the site shows them (civitai-api.md §2.2).
 		return cmdutil.WithHint(fmt.Errorf("%s %d not found on CivitAI (a model id and a version id are different numbers)", what, id),
-			"if civitai.com shows it, its API may still be hiding a new or just-edited model: try again later")
+			cmdutil.HiddenModelHint)
 	}
 	return err
 }

@@ -194,6 +194,7 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 	}
 	found := map[string]*api.ModelVersion{}
 	bulkOK := false
+	var notAPI error // a web page answered instead of the API: ask no more
 	if len(bulk) > 1 {
 		vs, err := c.GetModelVersionsByHashes(ctx, bulk)
 		switch {
@@ -228,6 +229,10 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 			// A typed 64-digit hash may be a BLAKE3, which the bulk
 			// endpoint does not match (civitai-api.md §2.4): ask alone.
 		}
+		if notAPI != nil {
+			it.err = notAPI
+			continue
+		}
 		v, err := c.GetModelVersionByHash(ctx, it.Lookup)
 		switch {
 		case err == nil:
@@ -235,6 +240,11 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 		case errors.Is(err, api.ErrNotFound):
 		case ctx.Err() != nil:
 			return ctx.Err()
+		case errors.Is(err, api.ErrNotAPI):
+			// A web page, not the API (wrong base URL, proxy): every
+			// other lookup would get it too. Never a miss.
+			notAPI = err
+			it.err = err
 		default:
 			it.err = err
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -33,6 +34,10 @@ type Options struct {
 	Sort       string
 	JSON       bool
 	Refresh    bool
+	// FromURL: the argument was a URL or AIR, which says which number is
+	// the model's and which the version's; TypedVersion: `--version` was
+	// given (a number that may be a model id).
+	FromURL, TypedVersion bool
 }
 
 var sorts = api.ImageSorts()
@@ -66,7 +71,19 @@ $ civit images --user someartist --base-model "SDXL 1.0"
 $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
+				if cmd.Flags().Changed("nsfw") {
+					for _, a := range args[1:] {
+						_, isBool := strconv.ParseBool(a)
+						if _, isLevel := api.NormalizeEnum(a, api.ImageNSFWLevels()); isBool == nil || isLevel {
+							return cmdutil.WithHint(cmdutil.FlagErrorf("`--nsfw` takes no value: %s was read as a second argument", cmdutil.Quote(a)),
+								"`--nsfw` alone lists images of every rating; `--nsfw=false` turns it off")
+						}
+					}
+				}
 				return cmdutil.FlagErrorf("expected one model id or URL, got %d arguments", len(args))
+			}
+			if err := cmdutil.RequireValues(cmd.Flags(), "version", "user", "sort", "period", "type", "base-model"); err != nil {
+				return err
 			}
 			var urlVersion int64
 			if len(args) == 1 {
@@ -75,6 +92,8 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 					return err
 				}
 				opts.ModelID, opts.VersionID, urlVersion = t.ModelID, t.VersionID, t.VersionID
+				_, numErr := target.ParseID(args[0])
+				opts.FromURL = numErr != nil
 			}
 			for _, v := range []struct {
 				name string
@@ -89,6 +108,13 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 					*v.dst = strings.TrimSpace(v.vals[0])
 				}
 			}
+			if opts.User != "" {
+				name, err := target.ParseUser(opts.User, cmdutil.ConfigHost(f))
+				if err != nil {
+					return cmdutil.FlagErrorf("`--user`: %v", err)
+				}
+				opts.User = name
+			}
 			if len(version) == 1 {
 				id, err := target.ParseID(version[0])
 				if err != nil {
@@ -97,7 +123,7 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 				if urlVersion != 0 && urlVersion != id {
 					return cmdutil.FlagErrorf("the URL names version %d but `--version` says %d", urlVersion, id)
 				}
-				opts.VersionID = id
+				opts.VersionID, opts.TypedVersion = id, true
 			}
 			if opts.ModelID == 0 && opts.VersionID == 0 && opts.User == "" {
 				return cmdutil.FlagErrorf("missing a model id, URL, `--version` or `--user`")
@@ -127,9 +153,9 @@ $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&version, "version", nil, "images of this version `id`")
-	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `username`")
+	fl.StringArrayVarP(&user, "user", "u", nil, "only images posted by this `user`: a name, @name or their civitai.com/user/ URL")
 	fl.IntVarP(&opts.Limit, "limit", "n", 10, "maximum number of `images`, 1 to 200")
-	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images")
+	fl.BoolVar(&opts.NSFW, "nsfw", false, "include NSFW images (takes no value)")
 	fl.StringArrayVarP(&sort, "sort", "s", nil, "`order`: \"Most Reactions\", \"Most Comments\", \"Most Collected\", \"Newest\", \"Oldest\", \"Random\"")
 	fl.StringArrayVarP(&period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
 	fl.StringArrayVarP(&typ, "type", "t", nil, "only this `kind` of media: image, video, audio")
@@ -165,7 +191,7 @@ func run(ctx context.Context, o *Options) error {
 	var version *api.ModelVersion
 	if o.ModelID != 0 && o.VersionID != 0 {
 		if version, err = c.GetModelVersion(ctx, o.VersionID); err != nil {
-			return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
+			return notFound(err, fmt.Sprintf("version %d", o.VersionID), o.versionHint())
 		}
 		if version.ModelID != 0 && version.ModelID != o.ModelID {
 			// Exit 2 without the usage: the flags are fine, the ids disagree.
@@ -212,8 +238,8 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if !ios.IsStdoutTTY() {
 		for _, im := range imgs {
-			fmt.Fprintf(ios.Out, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", im.ID, im.URL, im.Width, im.Height,
-				im.Sampler(), im.Steps(), im.CFGScale(), im.Seed(), oneLine(im.Prompt()), oneLine(im.NegativePrompt()))
+			fmt.Fprintf(ios.Out, "%d\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", im.ID, oneLine(im.URL), im.Width, im.Height,
+				oneLine(im.Sampler()), oneLine(im.Steps()), oneLine(im.CFGScale()), oneLine(im.Seed()), oneLine(im.Prompt()), oneLine(im.NegativePrompt()))
 		}
 		return nil
 	}
@@ -241,7 +267,7 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 		if version == nil {
 			v, err := c.GetModelVersion(ctx, o.VersionID)
 			if err != nil {
-				return notFound(err, fmt.Sprintf("version %d", o.VersionID), "check the id; a model id and a version id are different numbers (a model id goes without `--version`: `civit images ID`)")
+				return notFound(err, fmt.Sprintf("version %d", o.VersionID), o.versionHint())
 			}
 			version = v
 		}
@@ -252,10 +278,13 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	case o.ModelID != 0:
 		m, err := c.GetModel(ctx, o.ModelID)
 		if err != nil {
-			hint := "check the id; a model id and a version id are different numbers (use `--version` for a version id)"
+			hint := cmdutil.HiddenModelHint
+			if !o.FromURL {
+				hint = "check the id (a model id and a version id are different numbers: use `--version` for a version id); " + hint
+			}
 			if errors.Is(err, api.ErrNotFound) {
 				if v, verr := c.GetModelVersion(ctx, o.ModelID); verr == nil {
-					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, v.Name, v.ModelID, v.ID)
+					hint = fmt.Sprintf("%d is version %s of model %d: `civit images --version %d`", v.ID, oneLine(v.Name), v.ModelID, v.ID)
 				}
 			}
 			return notFound(err, fmt.Sprintf("model %d", o.ModelID), hint)
@@ -272,6 +301,15 @@ func (o *Options) explainEmpty(ctx context.Context, c *api.Client, version *api.
 	return nil
 }
 
+// versionHint is the advice for a version CivitAI does not know. A URL or
+// AIR says what its number is; a --version typed may be a model id.
+func (o *Options) versionHint() string {
+	if !o.TypedVersion {
+		return cmdutil.HiddenModelHint
+	}
+	return "check the id (a model id and a version id are different numbers: a model id goes without `--version`: `civit images ID`); " + cmdutil.HiddenModelHint
+}
+
 // notFound is the error for an id CivitAI does not know, with hint.
 func notFound(err error, what, hint string) error {
 	if errors.Is(err, api.ErrNotFound) {
@@ -280,13 +318,15 @@ func notFound(err error, what, hint string) error {
 	return err
 }
 
-// oneLine makes s one line of a piped row: control characters (tabs,
-// newlines, terminal escapes in a prompt) become spaces.
+// oneLine makes s one line of a piped row or of the terminal listing:
+// control characters (tabs, newlines, terminal escapes in a prompt, a URL
+// or a sampler name) become spaces. Every server-supplied string printed
+// goes through it or tableprinter.CleanText.
 func oneLine(s string) string { return tableprinter.Clean(s) }
 
 func renderImage(w io.Writer, im *api.Image) {
 	fmt.Fprintf(w, "Image %d  %dx%d\n", im.ID, im.Width, im.Height)
-	fmt.Fprintf(w, "  %s\n", im.URL)
+	fmt.Fprintf(w, "  %s\n", oneLine(im.URL))
 	if p := im.Prompt(); p != "" {
 		fmt.Fprintf(w, "  prompt:    %s\n", tableprinter.CleanText(p))
 	}
@@ -296,7 +336,7 @@ func renderImage(w io.Writer, im *api.Image) {
 	var params []string
 	for _, kv := range [][2]string{{"sampler", im.Sampler()}, {"steps", im.Steps()}, {"cfg", im.CFGScale()}, {"seed", im.Seed()}} {
 		if kv[1] != "" {
-			params = append(params, kv[0]+" "+kv[1])
+			params = append(params, kv[0]+" "+oneLine(kv[1]))
 		}
 	}
 	if len(params) > 0 {

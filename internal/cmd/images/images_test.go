@@ -33,6 +33,15 @@ func TestNewCmdImages(t *testing.T) {
 		{name: "URL and --version disagree", args: []string{"https://civitai.com/models/101?modelVersionId=10101", "--version", "10102"},
 			wantErr: "the URL names version 10101 but `--version` says 10102"},
 		{name: "limit 0", args: []string{"101", "--limit", "0"}, wantErr: "`--limit` must be between 1 and 200, got 0"},
+		{name: "nsfw with a value", args: []string{"101", "--nsfw", "X"}, wantErr: "`--nsfw` takes no value: \"X\" was read as a second argument"},
+		{name: "nsfw with a bool", args: []string{"101", "--nsfw", "true"}, wantErr: "`--nsfw` takes no value: \"true\""},
+		{name: "two ids", args: []string{"101", "102", "--nsfw"}, wantErr: "expected one model id or URL, got 2 arguments"},
+		{name: "empty user", args: []string{"101", "--user", ""}, wantErr: "`--user` needs a value, got an empty one"},
+		{name: "empty base model", args: []string{"101", "-b", "sdxl", "-b", " "}, wantErr: "`--base-model` needs a value"},
+		{name: "empty type", args: []string{"101", "--type="}, wantErr: "`--type` needs a value"},
+		{name: "user page URL", args: []string{"--user", "https://civitai.com/user/jerry__art2"}, want: Options{User: "jerry__art2", Limit: 10}},
+		{name: "user @name", args: []string{"--user", "@bob"}, want: Options{User: "bob", Limit: 10}},
+		{name: "user URL of a model", args: []string{"--user", "https://civitai.com/models/101"}, wantErr: "is not a user page"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

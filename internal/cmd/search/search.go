@@ -103,6 +103,10 @@ columns (id, name, type, base model, downloads, updated as RFC 3339); with
 --json, a JSON array of the API's model objects, unchanged. The piped rows
 can be fed to 'civit download -i -', which reads the id in the first column.
 
+--id lists models by id; an id that gives no result is named on stderr with
+the likely reason (rated above PG without --nsfw, left out by the other
+filters, no such model), at the cost of one request per missing id.
+
 --favorites and --hidden list your own marks on civitai.com and need an API
 key (CIVITAI_API_KEY or 'civit config set api_key').
 
@@ -144,6 +148,10 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 					}
 				}
 			}
+			if err := cmdutil.RequireValues(cmd.Flags(), "type", "base-model", "tag", "user", "sort", "period", "period-mode",
+				"checkpoint-type", "commercial-use", "id", "limit", "batch"); err != nil {
+				return err
+			}
 			opts.limitSet = cmd.Flags().Changed("limit")
 			for _, v := range []struct {
 				name string
@@ -155,6 +163,13 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 				if err := single(v.name, v.vals, v.dst); err != nil {
 					return err
 				}
+			}
+			if opts.User != "" {
+				name, err := target.ParseUser(opts.User, cmdutil.ConfigHost(f))
+				if err != nil {
+					return cmdutil.FlagErrorf("`--user`: %v", err)
+				}
+				opts.User = name
 			}
 			var limit string
 			if err := single("limit", once.limit, &limit); err != nil {
@@ -190,7 +205,7 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 	fl.StringSliceVarP(&opts.Types, "type", "t", nil, "model `type` (repeatable or comma-separated): checkpoint, lora, locon, dora, embedding, vae, controlnet, upscaler, ...")
 	fl.StringArrayVarP(&opts.BaseModels, "base-model", "b", nil, "base `model` (repeatable), spelled loosely: \"SDXL 1.0\", sd15, \"Pony\", \"Flux.1 D\", \"Illustrious\", ...")
 	fl.StringArrayVar(&once.tag, "tag", nil, "only models with this `tag`")
-	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `username`")
+	fl.StringArrayVarP(&once.user, "user", "u", nil, "only models by this `user`: a name, @name or their civitai.com/user/ URL")
 	fl.StringArrayVarP(&once.sort, "sort", "s", nil, "`order`: \"Highest Rated\", \"Most Downloaded\", \"Most Liked\", \"Most Discussed\", \"Most Collected\", \"Most Images\", \"Newest\", \"Oldest\"")
 	fl.StringArrayVarP(&once.period, "period", "p", nil, "time `window`: AllTime, Year, Month, Week, Day")
 	fl.StringArrayVar(&once.periodMode, "period-mode", nil, "`mode` of --period (needs --period): published (by publication date, the default) or stats (the counters --sort uses)")
@@ -369,7 +384,75 @@ func run(ctx context.Context, o *Options) error {
 		return res.err
 	}
 	o.warnIncomplete(res, "")
+	if err := o.explainMissingIDs(ctx, client, res.models); err != nil {
+		return err
+	}
 	return o.print(res.models)
+}
+
+// maxMissingChecks caps the ids explainMissingIDs asks about, one request
+// each.
+const maxMissingChecks = 20
+
+// explainMissingIDs says on stderr why an `--id` gave no result, asking
+// CivitAI once per missing id (/models/{id}, which has every browsing
+// level): a model rated above PG without --nsfw, one the other filters
+// leave out, or no model at all (a version's id, most often). Nothing is
+// asked when --limit may have cut the list.
+func (o *Options) explainMissingIDs(ctx context.Context, c *api.Client, got []*api.Model) error {
+	if len(o.IDs) == 0 || len(got) >= o.Limit {
+		return nil
+	}
+	seen := map[int64]bool{}
+	for _, m := range got {
+		seen[m.ID] = true
+	}
+	var missing []int64
+	for _, id := range o.IDs {
+		if !seen[id] {
+			seen[id] = true
+			missing = append(missing, id)
+		}
+	}
+	w := o.Factory.IOStreams.ErrOut
+	for i, id := range missing {
+		if i == maxMissingChecks {
+			fmt.Fprintf(w, "civit: warning: %d more `--id` values gave no result\n", len(missing)-i)
+			break
+		}
+		m, err := c.GetModel(ctx, id)
+		var why string
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, api.ErrNotFound):
+			why = fmt.Sprintf("no model has this id, or CivitAI's API is hiding it for now (a version's id? `civit show %d` says)", id)
+		case err != nil:
+			why = "no result (" + err.Error() + ")"
+		case (o.NSFW == nil || !*o.NSFW) && matureOnly(m):
+			why = "rated above PG: listed only with `--nsfw`"
+		case o.filtered():
+			why = "the other filters leave it out"
+		default:
+			why = "CivitAI's list leaves it out (no published version?)"
+		}
+		fmt.Fprintf(w, "civit: warning: `--id` %d: %s\n", id, why)
+	}
+	return nil
+}
+
+// matureOnly reports a model with no PG-rated content, which the list
+// leaves out without nsfw=true (NSFW level bits: PG=1, PG13=2, R=4, ...).
+func matureOnly(m *api.Model) bool {
+	level := m.NSFWLevel.Value
+	return level != 0 && level&1 == 0 || level == 0 && bool(m.NSFW)
+}
+
+// filtered reports whether a filter other than --id and --nsfw is set.
+func (o *Options) filtered() bool {
+	return len(o.types) > 0 || len(o.BaseModels) > 0 || o.Tag != "" || o.User != "" || o.Period != "" ||
+		o.CheckpointType != "" || len(o.CommercialUse) > 0 || o.EarlyAccess || o.SupportsGeneration ||
+		o.Archived || o.Favorites || o.Hidden
 }
 
 // checkAuth refuses --favorites and --hidden without an API key before

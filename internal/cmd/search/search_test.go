@@ -50,6 +50,21 @@ func TestNewCmdSearch(t *testing.T) {
 		{name: "ids", args: []string{"--id", "5,6", "--id", "7"}, want: Options{IDs: []int64{5, 6, 7}}},
 		{name: "ids with a query", args: []string{"cat", "--id", "5"}, wantErr: "`--id` cannot be combined with a query"},
 		{name: "bad id", args: []string{"--id", "x"}, wantErr: "`--id`: \"x\" is not an id"},
+		// An empty filter value would drop the filter and list the whole
+		// catalog.
+		{name: "empty type", args: []string{"--type", ""}, wantErr: "`--type` needs a value, got an empty one"},
+		{name: "stray comma in types", args: []string{"--type", "lora,"}, want: Options{Types: []string{"lora", ""}}, types: []api.ModelType{"LORA"}},
+		{name: "empty user", args: []string{"--user", ""}, wantErr: "`--user` needs a value"},
+		{name: "blank tag", args: []string{"--tag", "  "}, wantErr: "`--tag` needs a value"},
+		{name: "empty base model", args: []string{"--base-model="}, wantErr: "`--base-model` needs a value"},
+		{name: "empty base model beside another", args: []string{"-b", "sdxl 1.0", "-b", ""}, wantErr: "`--base-model` needs a value"},
+		{name: "empty id", args: []string{"--id", ""}, wantErr: "`--id` needs a value"},
+		{name: "empty limit", args: []string{"--limit", ""}, wantErr: "`--limit` needs a value"},
+		{name: "empty commercial use", args: []string{"--commercial-use", ""}, wantErr: "`--commercial-use` needs a value"},
+		{name: "user page URL", args: []string{"--user", "https://civitai.com/user/jerry__art2"}, want: Options{User: "jerry__art2"}},
+		{name: "civitai.red user page URL", args: []string{"--user", "civitai.red/user/jerry__art2/models"}, want: Options{User: "jerry__art2"}},
+		{name: "user @name", args: []string{"--user", "@jerry__art2"}, want: Options{User: "jerry__art2"}},
+		{name: "user URL of a model", args: []string{"--user", "https://civitai.com/models/101"}, wantErr: "`--user`: \"https://civitai.com/models/101\" is not a user page"},
 		{name: "boolean filters", args: []string{"--early-access", "--supports-generation", "--archived", "--favorites", "--hidden"},
 			want: Options{EarlyAccess: true, SupportsGeneration: true, Archived: true, Favorites: true, Hidden: true}},
 	}

@@ -122,8 +122,13 @@ func run(ctx context.Context, o *Options) error {
 	if versionID != 0 {
 		version, err = c.GetModelVersion(ctx, versionID)
 		if err != nil {
-			return notFound(err, fmt.Sprintf("version %d", versionID),
-				"check the id; a model id and a version id are different numbers (`civit show <model-id>` lists a model's versions)")
+			// A URL or AIR says what its number is; a --version typed
+			// alone may be a model id.
+			hint := cmdutil.HiddenModelHint
+			if o.Target.VersionID == 0 {
+				hint = "check the id (a model id and a version id are different numbers; `civit show <model-id>` lists a model's versions); " + hint
+			}
+			return notFound(err, fmt.Sprintf("version %d", versionID), hint)
 		}
 		if o.Target.ModelID != 0 && version.ModelID != 0 && version.ModelID != o.Target.ModelID {
 			// Exit 2 as for any contradiction in what was typed, without
@@ -159,13 +164,16 @@ func run(ctx context.Context, o *Options) error {
 			case ctx.Err() != nil:
 				return ctx.Err()
 			case errors.Is(verr, api.ErrNotFound):
-				return notFound(err, fmt.Sprintf("model %d", modelID), "check the id: no model and no version has it")
+				return notFound(err, fmt.Sprintf("model %d", modelID), "check the id: no model and no version has it; "+cmdutil.HiddenModelHint)
 			}
 		}
 		if err != nil {
 			if version == nil || !errors.Is(err, api.ErrNotFound) {
-				return notFound(err, fmt.Sprintf("model %d", modelID),
-					"check the id; a model id and a version id are different numbers (use `--version` for a version id)")
+				hint := cmdutil.HiddenModelHint
+				if bareID(o.Target) {
+					hint = "check the id (a model id and a version id are different numbers: use `--version` for a version id); " + hint
+				}
+				return notFound(err, fmt.Sprintf("model %d", modelID), hint)
 			}
 			// The model endpoint is known to 404 for fresh models whose
 			// versions resolve fine (civitai-api.md §2.2): show the version.
