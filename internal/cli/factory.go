@@ -108,6 +108,11 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		if _, err := cfg.Value("base_url"); err != nil && src == config.SourceFile {
 			return nil, err
 		}
+		if err := config.CheckBaseURL(base); err != nil && src == config.SourceEnv {
+			// Not a usage error: no flag or argument is wrong.
+			return nil, cmdutil.WithHint(fmt.Errorf("%s: %w", config.EnvBaseURL, err),
+				fmt.Sprintf("set %s to the API's address, such as https://civitai.com (the default) or http://127.0.0.1:8787 for the fake server, or unset it", config.EnvBaseURL))
+		}
 		key, err := cfg.ValidAPIKey(getenv)
 		if err != nil {
 			return nil, err

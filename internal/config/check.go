@@ -11,6 +11,9 @@ import (
 	"github.com/civit/civit/internal/layout"
 )
 
+// CheckBaseURL accepts what the API client accepts as its base URL.
+func CheckBaseURL(s string) error { return checkURL(s) }
+
 // checkURL accepts what the API client accepts as its base URL.
 func checkURL(s string) error {
 	u, err := url.Parse(s)
