@@ -41,9 +41,12 @@ type control struct {
 	Done [][2]int64 `json:"done"`
 	// SHA256State is the crypto/sha256 digest's MarshalBinary state after
 	// hashing [0, SHA256Offset); those bytes are always inside Done.
-	SHA256State  []byte    `json:"sha256_state,omitempty"`
-	SHA256Offset int64     `json:"sha256_offset"`
-	Saved        time.Time `json:"saved"`
+	SHA256State  []byte `json:"sha256_state,omitempty"`
+	SHA256Offset int64  `json:"sha256_offset"`
+	// SpotCheck is spotDigest of [0, SHA256Offset) when it was saved;
+	// empty in control files written before it existed (not checked).
+	SpotCheck string    `json:"spot_check,omitempty"`
+	Saved     time.Time `json:"saved"`
 }
 
 func (c *control) doneSpans() []span {

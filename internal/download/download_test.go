@@ -791,6 +791,61 @@ func TestResumedMismatchRestartsOnce(t *testing.T) {
 	checkAbsent(t, dest2+".part")
 }
 
+// TestResumeSpotChecksTheVerifiedPrefix: bytes the saved hash state
+// covers are not read again on resume, so a .part changed there since
+// (here its header, as a metadata editor would) must be noticed by the
+// spot check, or the file would get its final name with the saved state's
+// "right" hash over wrong bytes.
+func TestResumeSpotChecksTheVerifiedPrefix(t *testing.T) {
+	t.Parallel()
+	body := testBody(2<<20, 23)
+	size := int64(len(body))
+	for _, tc := range []struct {
+		name   string
+		damage func(part []byte, hashed int64)
+	}{
+		{"header edited", func(p []byte, _ int64) { copy(p[100:], "XXXX") }},
+		{"zero-filled", func(p []byte, hashed int64) { clear(p[spotHead : hashed-1]) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.rate = 2 << 20 })
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 2, Identity: "mv:1/f:2"}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			opts := testOptions()
+			opts.Progress = cancelAt(size*3/4, cancel)
+			if _, err := New(opts).Download(ctx, req); !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			part, ctl := partPaths(dest)
+			c, err := readControl(ctl)
+			if err != nil || c == nil || c.SHA256Offset <= spotHead+spotSize || c.SpotCheck == "" {
+				t.Fatalf("control file %+v (%v): want a spot check over more than the head", c, err)
+			}
+			b, err := os.ReadFile(part)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.damage(b, c.SHA256Offset)
+			if err := os.WriteFile(part, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+			res, err := New(testOptions()).Download(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+			if res.Resumed || res.Restarts != 1 {
+				t.Errorf("resumed %v, restarts %d: want the damaged part discarded once", res.Resumed, res.Restarts)
+			}
+		})
+	}
+}
+
 func TestResumeDiscardsStaleState(t *testing.T) {
 	t.Parallel()
 	v1, v2 := testBody(1<<20, 13), testBody(1<<20, 14)

@@ -211,6 +211,12 @@ func (j *job) loadState() *control {
 		case c.ETag == "" && c.LastModified == "" && wantAlgo == "":
 			// Nothing could tell us that the remote is still the same file.
 			reason = "no validator and no hash to check a resumed file against"
+		case c.SpotCheck != "" && c.SHA256Offset > 0:
+			// The saved hash state vouches for these bytes as they arrived;
+			// see spotcheck.go.
+			if d, err := spotDigest(j.f, c.SHA256Offset); err != nil || d != c.SpotCheck {
+				reason = "its verified bytes changed on disk since they were saved"
+			}
 		}
 	}
 	if reason == "" && c == nil {
@@ -976,11 +982,18 @@ func (j *job) checkpoint() error {
 	if err := j.f.Sync(); err != nil {
 		return err
 	}
+	spot := ""
+	if off > 0 {
+		var err error
+		if spot, err = spotDigest(j.f, off); err != nil {
+			return err
+		}
+	}
 	c := &control{
 		Version: controlVersion, Identity: j.r.Identity, Size: j.size,
 		ETag: j.etag, LastModified: j.lastMod,
 		Done: spansToDone(spans), SHA256State: state, SHA256Offset: off,
-		Saved: time.Now().UTC(),
+		SpotCheck: spot, Saved: time.Now().UTC(),
 	}
 	if err := writeControl(j.ctl, c); err != nil {
 		return err
