@@ -265,6 +265,7 @@ type Downloader struct {
 	bufs   sync.Pool // *[]byte of opts.BufferSize
 	raw    rawWriters
 	hosts  hostSlots // requests in flight per host, and learned limits (busy.go)
+	space  spaceBook // room taken by running downloads into sparse files (room.go)
 }
 
 // New returns a Downloader with opts completed by defaults.

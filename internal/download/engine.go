@@ -75,6 +75,9 @@ type job struct {
 	resumed   bool
 	// destAbsent: Dest did not exist when Download checked it.
 	destAbsent bool
+	// room is the space this download takes on a volume where its file
+	// is sparse (claimRoom), nil elsewhere; released when run returns.
+	room *spaceHold
 }
 
 func newJob(d *Downloader, r Request) *job {
@@ -156,6 +159,7 @@ func (j *job) run(ctx context.Context) (*Result, error) {
 		if j.f != nil {
 			j.f.Close()
 		}
+		j.room.release()
 	}()
 	st := j.loadState()
 	for {
@@ -331,7 +335,7 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 				return nil, fmt.Errorf("truncate partial file: %w", err)
 			}
 			if j.size > 0 {
-				if err := preallocate(j.f, j.size); err != nil {
+				if err := preallocate(j.f, j.size, j.claimRoom); err != nil {
 					first.close()
 					discardEarly()
 					err = j.writeErr(err, j.size)
@@ -890,6 +894,21 @@ func (j *job) observe(s *stream, moved int64) {
 		j.sched.setFloor(f)
 		j.sched.setLag(j.pace.inWait())
 	}
+}
+
+// claimRoom is preallocate's claimFunc: it books the file's size on vol
+// with the Downloader (see spaceBook), in place of any earlier booking of
+// this job (a restart preallocates again).
+func (j *job) claimRoom(vol string, free func() (uint64, bool)) error {
+	j.room.release()
+	j.room = nil
+	// preallocate runs for a fresh file only: none of it is written, and
+	// a count left from an attempt before a restart would make the hold
+	// owe too little.
+	j.written.Store(0)
+	h, err := j.d.space.claim(vol, j.part, j.size, &j.written, free)
+	j.room = h
+	return err
 }
 
 // writeErr classifies a file write or allocation failure.
