@@ -178,9 +178,12 @@ type Options struct {
 	// UserAgent is sent with every request (default "civit").
 	UserAgent string
 	// Limiter, optional, caps the total bandwidth of all downloads in
-	// bytes per second. The engine waits for tokens after each read, in
-	// chunks of at most Burst bytes, never while holding a lock or
-	// blocking on the network. Burst should be >= 64 KiB.
+	// bytes per second (NewLimiter builds a suitable one). Each connection
+	// waits for tokens before it reads, in chunks of at most Burst bytes,
+	// never while holding a lock or blocking on the network, so what has
+	// been read never exceeds what the Limiter granted. Many connections
+	// sharing a low cap each trickle: give each download fewer
+	// Connections then.
 	Limiter *rate.Limiter
 	// StallTimeout: a request that delivers no byte for this long is
 	// cancelled and retried (default 30s).
@@ -262,6 +265,7 @@ type Downloader struct {
 	bufs   sync.Pool // *[]byte of opts.BufferSize
 	raw    rawWriters
 	hosts  hostSlots // requests in flight per host, and learned limits (busy.go)
+	space  spaceBook // room taken by running downloads into sparse files (room.go)
 }
 
 // New returns a Downloader with opts completed by defaults.

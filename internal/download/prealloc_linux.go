@@ -5,6 +5,7 @@ package download
 import (
 	"errors"
 	"os"
+	"strconv"
 	"syscall"
 )
 
@@ -14,30 +15,46 @@ const tmpfsMagic = 0x01021994
 // preallocate reserves size bytes for f with fallocate(2), so a full disk
 // fails now with ENOSPC instead of after gigabytes of transfer, and the
 // file is not fragmented by the out-of-order writes of several connections.
-// File systems without fallocate fall back to a sparse Truncate (ENOSPC then
-// surfaces from WriteAt). syscall.Fallocate is used instead of x/sys/unix to
-// keep the dependency set small.
+// File systems without fallocate fall back to a sparse Truncate. A sparse
+// file reserves nothing, so claim is asked first whether the free space,
+// less what the process's other sparse downloads on the volume still
+// have to write, holds it (see spaceBook). syscall.Fallocate is used
+// instead of x/sys/unix to keep the dependency set small.
 //
 // On tmpfs, fallocate zeroes every page up front (~0.4 s for 2 GiB before
-// the first byte is fetched) and there is nothing to fragment: the free
-// space is checked instead and the pages are allocated as bytes arrive.
-func preallocate(f *os.File, size int64) error {
+// the first byte is fetched) and there is nothing to fragment: the file is
+// sparse there too, and its pages are allocated as bytes arrive.
+func preallocate(f *os.File, size int64, claim claimFunc) error {
 	if size <= 0 {
 		return nil
 	}
 	var st syscall.Statfs_t
-	if syscall.Fstatfs(int(f.Fd()), &st) == nil && st.Type == tmpfsMagic {
-		if free := int64(st.Bavail) * int64(st.Bsize); st.Blocks > 0 && free < size {
-			return &os.PathError{Op: "preallocate", Path: f.Name(), Err: syscall.ENOSPC}
+	haveSt := syscall.Fstatfs(int(f.Fd()), &st) == nil
+	sparse := func() error {
+		var fi syscall.Stat_t
+		if haveSt && syscall.Fstat(int(f.Fd()), &fi) == nil {
+			free := func() (uint64, bool) {
+				var st syscall.Statfs_t
+				if syscall.Fstatfs(int(f.Fd()), &st) != nil || st.Blocks == 0 {
+					return 0, false // no figures (some network file systems)
+				}
+				return uint64(st.Bavail) * uint64(st.Bsize), true
+			}
+			if err := claim(strconv.FormatUint(uint64(fi.Dev), 10), free); err != nil {
+				return err
+			}
 		}
 		return f.Truncate(size)
+	}
+	if haveSt && st.Type == tmpfsMagic {
+		return sparse()
 	}
 	err := syscall.Fallocate(int(f.Fd()), 0, 0, size)
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EINVAL) {
-		return f.Truncate(size)
+		return sparse()
 	}
 	return err
 }

@@ -5,8 +5,9 @@ package download
 import "os"
 
 // preallocate sets the file size; the space is reserved lazily by the file
-// system (sparse), so ENOSPC surfaces from WriteAt.
-func preallocate(f *os.File, size int64) error {
+// system (sparse), so ENOSPC surfaces from WriteAt. claim is not asked:
+// there is no portable way here to read a volume's free space.
+func preallocate(f *os.File, size int64, _ claimFunc) error {
 	if size <= 0 {
 		return nil
 	}

@@ -5,6 +5,7 @@ package download
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -20,18 +21,30 @@ import (
 // wait while NTFS wrote 5 GB of zeros (a minute on a hard disk: the stall
 // watchdog would fire), and every byte would reach the disk twice. A sparse
 // file has no gap to fill: clusters are allocated as data arrives. As a
-// sparse file reserves nothing, the free space is checked up front instead.
-// File systems without sparse files (FAT32, exFAT) get a plain size.
-func preallocate(f *os.File, size int64) error {
+// sparse file reserves nothing, claim checks the free space up front
+// instead, less what the process's other sparse downloads on the volume
+// still have to write (see spaceBook). File systems without sparse files
+// (FAT32, exFAT) get a plain size.
+func preallocate(f *os.File, size int64, claim claimFunc) error {
 	if size <= 0 {
 		return nil
 	}
 	if setSparse(f, true) {
-		if err := roomFor(f.Name(), size, freeSpace); err != nil {
+		if err := claim(volumeName(f.Name()), func() (uint64, bool) { return freeSpace(f.Name()) }); err != nil {
 			return err
 		}
 	}
 	return f.Truncate(size)
+}
+
+// volumeName names the volume of path for claim: its drive or UNC share,
+// as volumeOf (destcheck_windows.go) tells volumes apart.
+func volumeName(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	return strings.ToUpper(filepath.VolumeName(abs))
 }
 
 // finishAllocation makes the complete file an ordinary one again: every

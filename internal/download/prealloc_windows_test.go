@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/windows"
@@ -38,7 +39,13 @@ func TestPreallocateSparse(t *testing.T) {
 	}
 	defer f.Close()
 	const size = 64 << 20
-	if err := preallocate(f, size); err != nil {
+	var book spaceBook
+	var written atomic.Int64
+	claim := func(vol string, free func() (uint64, bool)) error {
+		_, err := book.claim(vol, f.Name(), size, &written, free)
+		return err
+	}
+	if err := preallocate(f, size, claim); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.WriteAt([]byte("tail"), size-4); err != nil {

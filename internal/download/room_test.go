@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -12,16 +13,23 @@ import (
 // into a *DiskFullError; enough or unknown free space goes on.
 func TestRoomFor(t *testing.T) {
 	t.Parallel()
-	free := func(n uint64, ok bool) func(string) (uint64, bool) {
-		return func(string) (uint64, bool) { return n, ok }
+	free := func(n uint64, ok bool) func() (uint64, bool) {
+		return func() (uint64, bool) { return n, ok }
 	}
-	if err := roomFor("m.part", 100, free(100, true)); err != nil {
+	var book spaceBook
+	var written atomic.Int64
+	roomFor := func(size int64, free func() (uint64, bool)) error {
+		h, err := book.claim("vol", "m.part", size, &written, free)
+		h.release()
+		return err
+	}
+	if err := roomFor(100, free(100, true)); err != nil {
 		t.Errorf("exactly enough: %v", err)
 	}
-	if err := roomFor("m.part", 100, free(0, false)); err != nil {
+	if err := roomFor(100, free(0, false)); err != nil {
 		t.Errorf("unknown: %v", err)
 	}
-	err := roomFor("m.part", 100, free(99, true))
+	err := roomFor(100, free(99, true))
 	if !isDiskFull(err) || !IsPermanent(err) {
 		t.Fatalf("err = %v, want a permanent disk-full error", err)
 	}
@@ -29,6 +37,45 @@ func TestRoomFor(t *testing.T) {
 	var df *DiskFullError
 	if werr := j.writeErr(err, 100); !errors.As(werr, &df) || df.Need != 100 {
 		t.Errorf("writeErr = %v, want a *DiskFullError needing 100 B", werr)
+	}
+}
+
+// TestRoomForRunningDownloads: the free space a sparse file is checked
+// against leaves out what the other running downloads on the volume have
+// still to write, and only theirs: three files started together on a
+// 30 MiB tmpfs all passed, and all failed when it filled.
+func TestRoomForRunningDownloads(t *testing.T) {
+	t.Parallel()
+	var book spaceBook
+	disk := int64(30)
+	free := func() (uint64, bool) { return uint64(disk), true }
+	var wa, wb, wc atomic.Int64
+	a, err := book.claim("vol", "a.part", 21, &wa, free)
+	if err != nil {
+		t.Fatalf("first file, 21 of 30 free: %v", err)
+	}
+	if _, err := book.claim("vol", "b.part", 16, &wb, free); !isDiskFull(err) {
+		t.Fatalf("second file, 16 with 21 of 30 taken: %v, want a disk-full error", err)
+	}
+	if h, err := book.claim("other", "b.part", 16, &wb, free); err != nil {
+		t.Errorf("another volume: %v", err)
+	} else {
+		h.release()
+	}
+	// a writes 15 of its bytes: the free space shows them, a owes 6.
+	wa.Store(15)
+	disk -= 15
+	if _, err := book.claim("vol", "b.part", 10, &wb, free); !isDiskFull(err) {
+		t.Errorf("10 with 15 free and 6 owed: %v, want a disk-full error", err)
+	}
+	c, err := book.claim("vol", "c.part", 9, &wc, free)
+	if err != nil {
+		t.Fatalf("9 with 15 free and 6 owed: %v", err)
+	}
+	c.release()
+	a.release()
+	if _, err := book.claim("vol", "b.part", 15, &wb, free); err != nil {
+		t.Errorf("15 of 15 free once the others are over: %v", err)
 	}
 }
 

@@ -311,7 +311,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and download nothing")
 	fl.BoolVar(&opts.JSON, "json", false, "print the plan or the final report as JSON on stdout")
 	fl.IntVarP(&opts.Jobs, "jobs", "j", 5, "download `N` files at once")
-	fl.IntVarP(&opts.Conns, "connections", "x", 8, "connections per file (1-16)")
+	fl.IntVarP(&opts.Conns, "connections", "x", 8, "connections per file (1-16; fewer when --limit-rate leaves each under 128 KiB/s)")
 	fl.StringVar(&rate, "limit-rate", "", "cap total bandwidth, e.g. 500K, 20M, 1G (`bytes/s`)")
 	fl.BoolVar(&opts.NoSidecars, "no-sidecars", false, "do not write .civitai.info, preview and .json files")
 	fl.BoolVar(&opts.Force, "force", false, "replace a different existing file and existing sidecars")

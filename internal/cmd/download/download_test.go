@@ -203,6 +203,28 @@ func TestBufferSizeFollowsTheFilesRunningAtOnce(t *testing.T) {
 	}
 }
 
+// Under a low --limit-rate each file gets fewer connections: -j5 -x16 at
+// 64 KiB/s opened 80, each trickling 800 B/s.
+func TestConnsUnderLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		limit       int64
+		jobs, conns int
+		want        int
+	}{
+		{limit: 64 << 10, jobs: 5, conns: 16, want: 1},
+		{limit: 64 << 10, jobs: 1, conns: 1, want: 1},
+		{limit: 2 << 20, jobs: 5, conns: 16, want: 3},
+		{limit: 2 << 20, jobs: 1, conns: 8, want: 8},
+		{limit: 1 << 30, jobs: 5, conns: 8, want: 8},
+	}
+	for _, tt := range tests {
+		if got := connsUnderLimit(tt.limit, tt.jobs, tt.conns); got != tt.want {
+			t.Errorf("connsUnderLimit(%d, -j%d, -x%d) = %d, want %d", tt.limit, tt.jobs, tt.conns, got, tt.want)
+		}
+	}
+}
+
 func TestChooseVersions(t *testing.T) {
 	t.Parallel()
 	future := api.Time{Time: time.Now().Add(48 * time.Hour)}

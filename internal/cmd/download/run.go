@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
@@ -135,8 +134,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 		tr.Warnf("%s", cmdutil.Retrying(err, attempt, wait))
 	})
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
+	conns := o.Conns
 	if o.LimitRate > 0 {
-		eopts.Limiter = rate.NewLimiter(rate.Limit(o.LimitRate), int(max(min(o.LimitRate, 4<<20), 256<<10)))
+		eopts.Limiter = dl.NewLimiter(o.LimitRate)
+		conns = connsUnderLimit(o.LimitRate, max(1, min(o.Jobs, files)), o.Conns)
 	}
 	if testOnlyEngine != nil {
 		testOnlyEngine(&eopts)
@@ -183,7 +184,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 				bar.Rename(filepath.Base(dest))
 				bars.Store(dest, bar)
 			}
-			err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind)
+			err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind, conns)
 			if ctx.Err() != nil {
 				it.BytesFetched = bar.Fetched() // for the --json report
 				bar.Abort()
@@ -241,7 +242,8 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	return finish(o, items, totals)
 }
 
-func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bar *progress.File, bind func(dest string)) error {
+// downloadOne fetches one item with up to conns connections.
+func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Downloader, hc *http.Client, it *item, tr *progress.Tracker, bar *progress.File, bind func(dest string), conns int) error {
 	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
 		return err
 	}
@@ -273,7 +275,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 		BLAKE3:      it.File.Hashes.BLAKE3(),
 		NoVerify:    o.NoVerify,
 		NoHash:      o.NoVerify, // not checking: skip the hashing work too
-		Connections: o.Conns,
+		Connections: conns,
 		Identity:    identity(it),
 		Force:       o.Force,
 	}
@@ -459,6 +461,19 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, "the file's server or the network kept failing; run the same command again later: it resumes what arrived")
 	}
 	return err
+}
+
+// minConnShare is the least share of `--limit-rate` that warrants a
+// connection of its own. Under a cap, more connections add no speed; each
+// one only trickles: 16 connections × 5 files under 64 KiB/s got 800 B/s
+// each, a pace at which a server's send timeout may drop them.
+const minConnShare = 128 << 10
+
+// connsUnderLimit is how many connections each of jobs files running at
+// once gets under a cap of limit bytes per second: at most conns, at least
+// one, and no more than give each about minConnShare.
+func connsUnderLimit(limit int64, jobs, conns int) int {
+	return max(1, min(conns, int(limit/(int64(jobs)*minConnShare))))
 }
 
 // concurrent is how many files execute downloads at once: -j, or fewer
