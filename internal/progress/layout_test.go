@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,15 +66,17 @@ func TestNarrowLines(t *testing.T) {
 	t.Parallel()
 	for _, width := range []int{40, 100} {
 		var b safeBuffer
-		tr := New(&b, Options{TTY: true, Width: width})
+		var mu sync.Mutex
 		clock := time.Now()
-		tr.now = func() time.Time { return clock }
+		tr := New(&b, Options{TTY: true, Width: width, now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
 		f := tr.File("juggernautXL_juggernautXLRagnarokBy_Rundiffusion_fp16.safetensors", 10<<20)
 		f.Start(10<<20, 0)
 		g := tr.File("juggernautXL_juggernautXLRagnarokBy_Rundiffusion_fp32.safetensors", 20<<20)
 		g.Start(20<<20, 0)
 		time.Sleep(200 * time.Millisecond)
+		mu.Lock()
 		clock = clock.Add(time.Second)
+		mu.Unlock()
 		f.Add(5 << 20)
 		g.Add(1 << 20)
 		time.Sleep(400 * time.Millisecond)

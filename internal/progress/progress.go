@@ -71,19 +71,24 @@ type Options struct {
 	// its "failed NAME: reason" line (secrets redacted); only its first
 	// line is printed. nil: err.Error().
 	Reason func(error) string
+
+	now func() time.Time // tests: the clock (default time.Now)
 }
 
 // New starts a tracker writing to w.
 func New(w io.Writer, opts Options) *Tracker {
-	t := &Tracker{w: w, tty: opts.TTY && !opts.Quiet, quiet: opts.Quiet, interval: opts.Interval, now: time.Now, reason: opts.Reason, stop: make(chan struct{})}
+	t := &Tracker{w: w, tty: opts.TTY && !opts.Quiet, quiet: opts.Quiet, interval: opts.Interval, now: opts.now, reason: opts.Reason, stop: make(chan struct{})}
 	if t.interval <= 0 {
 		t.interval = 10 * time.Second
+	}
+	if t.now == nil {
+		t.now = time.Now
 	}
 	if t.reason == nil {
 		t.reason = func(err error) string { return err.Error() }
 	}
 	t.start = t.now()
-	t.recent = &rate{now: func() time.Time { return t.now() }}
+	t.recent = &rate{now: t.now}
 	if t.tty {
 		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
 		if f, ok := w.(*os.File); ok {

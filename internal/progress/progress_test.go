@@ -231,9 +231,6 @@ func TestTotalCountsPlannedFiles(t *testing.T) {
 	t.Parallel()
 	var b safeBuffer
 	tr := New(&b, Options{Interval: 20 * time.Millisecond})
-	clock := time.Now()
-	var mu sync.Mutex
-	tr.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
 	a := tr.File("a", 10<<20)
 	tr.File("b", 10<<20)
 	tr.File("c", 10<<20)
@@ -371,11 +368,9 @@ func TestLookingUpStatus(t *testing.T) {
 func TestFinalTotalShowsAverageSpeed(t *testing.T) {
 	t.Parallel()
 	var b safeBuffer
-	tr := New(&b, Options{TTY: true, Width: 100})
 	var mu sync.Mutex
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	tr.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	tr.start = clock
+	tr := New(&b, Options{TTY: true, Width: 100, now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
 	f := tr.File("x.safetensors", 10<<20)
 	f.Start(10<<20, 0)
 	f.Add(10 << 20)
