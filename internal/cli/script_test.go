@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/civitaitest"
+	"github.com/civit/civit/internal/tableprinter"
 )
 
 func TestMain(m *testing.M) {
@@ -170,6 +172,9 @@ func TestScripts(t *testing.T) {
 			"hardlink":        cmdHardlink,
 			"tinyfs":          cmdTinyfs,
 			"lsdir":           cmdLsdir,
+			// sum-fetched: the bytesFetched of the --json report on stdout
+			// add up to the bytes of the summary on stderr.
+			"sum-fetched": cmdSumFetched,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -374,5 +379,23 @@ func cmdLsdir(ts *testscript.TestScript, neg bool, args []string) {
 		for _, e := range entries {
 			fmt.Fprintln(ts.Stdout(), e.Name())
 		}
+	}
+}
+
+func cmdSumFetched(ts *testscript.TestScript, neg bool, _ []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! sum-fetched")
+	}
+	var rep []struct {
+		BytesFetched int64 `json:"bytesFetched"`
+	}
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile("stdout")), &rep))
+	var sum int64
+	for _, r := range rep {
+		sum += r.BytesFetched
+	}
+	want := fmt.Sprintf(" downloaded (%s in ", tableprinter.Bytes(sum))
+	if !strings.Contains(ts.ReadFile("stderr"), want) {
+		ts.Fatalf("the summary does not say %q (the sum of bytesFetched)", want)
 	}
 }

@@ -3,16 +3,23 @@
 // and finished and a status line at most every 10 seconds. Everything goes
 // to stderr. The engine only calls cheap methods that update atomic
 // counters; rendering samples them (restic's Counter/Updater split).
+//
+// Every file is counted from the moment it is planned (Tracker.File with
+// the size the API gives), not when its download starts, so that the total
+// and the time left cover the whole run.
 package progress
 
 import (
 	"cmp"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/vbauerster/cupwriter"
 	"github.com/vbauerster/mpb/v8"
 	"github.com/vbauerster/mpb/v8/decor"
 
@@ -26,23 +33,30 @@ type Tracker struct {
 	quiet    bool
 	interval time.Duration
 	now      func() time.Time
+	reason   func(error) string
 
-	totalBytes atomic.Int64 // known total size
-	doneBytes  atomic.Int64 // bytes on disk (incl. resumed)
-	fetched    atomic.Int64 // bytes received in this run
-	files      atomic.Int64
-	finished   atomic.Int64
+	totalBytes atomic.Int64 // the planned files' sizes, as known so far
+	doneBytes  atomic.Int64 // bytes in place: on disk (incl. resumed), present, checked
+	fetched    atomic.Int64 // bytes received in this run (incl. discarded ones)
+	files      atomic.Int64 // files planned (and targets that failed before any)
+	finished   atomic.Int64 // of files: done or failed
 	failed     atomic.Int64
+	lookingUp  atomic.Int64 // targets being looked up before any file is known
+	final      atomic.Bool  // Wait has begun: the total shows the average speed
 
 	busy    sync.Once   // Busy prints once
 	aborted atomic.Bool // a file was aborted (Ctrl-C): the total is not complete
 
-	start time.Time
-	mu    sync.Mutex // guards output in plain mode and bar creation
-	p     *mpb.Progress
-	total *mpb.Bar
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	start   time.Time
+	mu      sync.Mutex // guards output in plain mode, bar creation and all
+	all     []*File
+	p       *mpb.Progress
+	total   *mpb.Bar
+	recent  *rate // the total's speed: bytes fetched over the last seconds
+	line    line  // the total's layout
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	stopped sync.Once
 }
 
 // Options configure a Tracker.
@@ -53,26 +67,50 @@ type Options struct {
 	// Width is the line's width where the output is not a real terminal
 	// (CIVIT_FORCE_TTY=WIDTH); a terminal's own width wins. 0: 80.
 	Width int
-}
+	// Reason turns the error of a failed file into the reason printed on
+	// its "failed NAME: reason" line (secrets redacted); only its first
+	// line is printed. nil: err.Error().
+	Reason func(error) string
 
-// barWidth is the width of the bars themselves; names and counters take
-// the rest of the line.
-const barWidth = 40
+	now func() time.Time // tests: the clock (default time.Now)
+}
 
 // New starts a tracker writing to w.
 func New(w io.Writer, opts Options) *Tracker {
-	t := &Tracker{w: w, tty: opts.TTY && !opts.Quiet, quiet: opts.Quiet, interval: opts.Interval, now: time.Now, stop: make(chan struct{})}
+	t := &Tracker{w: w, tty: opts.TTY && !opts.Quiet, quiet: opts.Quiet, interval: opts.Interval, now: opts.now, reason: opts.Reason, stop: make(chan struct{})}
 	if t.interval <= 0 {
 		t.interval = 10 * time.Second
 	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	if t.reason == nil {
+		t.reason = func(err error) string { return err.Error() }
+	}
 	t.start = t.now()
+	t.recent = &rate{now: t.now}
 	if t.tty {
-		t.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150*time.Millisecond), mpb.WithAutoRefresh())
+		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
+		if f, ok := w.(*os.File); ok {
+			if cw := cupwriter.New(f, false); cw.IsTerminal() {
+				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{cw}))
+			}
+		}
+		t.p = mpb.New(popts...)
 		t.total = t.p.AddBar(0, mpb.BarPriority(1<<30), mpb.BarWidth(barWidth),
-			mpb.PrependDecorators(decor.Name("total ", decor.WCSyncSpaceR), decor.Any(func(decor.Statistics) string {
-				return fmt.Sprintf("%d/%d files", t.finished.Load(), t.files.Load())
-			}, decor.WCSyncSpace)),
-			mpb.AppendDecorators(decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace), speedETA(t.now)),
+			mpb.BarFillerMiddleware(func(base mpb.BarFiller) mpb.BarFiller {
+				base = t.line.filler(base)
+				return mpb.BarFillerFunc(func(w io.Writer, st decor.Statistics) error {
+					st.Total, st.Current = t.totalBytes.Load(), t.doneBytes.Load()
+					if st.Total <= 0 || t.files.Load() == 0 {
+						return nil
+					}
+					st.Current = min(st.Current, st.Total)
+					return base.Fill(w, st)
+				})
+			}),
+			mpb.PrependDecorators(decor.Any(t.totalLeft, decor.WCSyncSpaceR)),
+			mpb.AppendDecorators(decor.Any(t.totalRight, decor.WCSyncSpace)),
 		)
 	} else if !t.quiet {
 		recent := &rate{now: t.now}
@@ -82,6 +120,26 @@ func New(w io.Writer, opts Options) *Tracker {
 	}
 	return t
 }
+
+// freshLineWriter starts every frame at the start of a line: a Ctrl-C
+// echoed by the terminal ("^C") leaves the cursor two columns in, and mpb
+// moves it up, not back, so the next frame was drawn shifted.
+type freshLineWriter struct{ *cupwriter.Writer }
+
+func (w *freshLineWriter) Flush(lines int) error {
+	if err := w.Writer.Flush(lines); err != nil {
+		return err
+	}
+	// What is buffered now moves the cursor for the next frame.
+	next := append([]byte("\r"), w.Bytes()...)
+	w.Reset()
+	_, err := w.Write(next)
+	return err
+}
+
+// LookingUp reports that n targets are being looked up: until the first
+// file is known, the total says so rather than "0/0 files".
+func (t *Tracker) LookingUp(n int) { t.lookingUp.Store(int64(n)) }
 
 // ticker prints the status line every interval; recent holds the bytes
 // fetched when it started.
@@ -97,18 +155,38 @@ func (t *Tracker) ticker(recent *rate) {
 			// The speed since the previous line, and the time left at it.
 			v, _ := recent.sample(t.fetched.Load())
 			done, total := t.doneBytes.Load(), t.totalBytes.Load()
+			if t.files.Load() == 0 && t.lookingUp.Load() > 0 {
+				t.printf("progress: looking up %s\n", plural(t.lookingUp.Load(), "target"))
+				continue
+			}
 			left := ""
 			if total > done && v > 0 {
 				left = fmt.Sprintf(", %v left", time.Duration(float64(total-done)/v*float64(time.Second)).Round(time.Second))
 			}
 			if total == 0 && done == 0 {
-				t.printf("progress: %d/%d files, waiting for the server\n", t.finished.Load(), t.files.Load())
+				t.printf("progress: %s, waiting for the server\n", t.fileCount())
 				continue
 			}
-			t.printf("progress: %d/%d files, %s of %s, %s/s%s\n", t.finished.Load(), t.files.Load(),
+			t.printf("progress: %s, %s of %s, %s/s%s\n", t.fileCount(),
 				tableprinter.Bytes(done), tableprinter.Bytes(total), tableprinter.Bytes(int64(v)), left)
 		}
 	}
+}
+
+// fileCount is "3/12 files" and, when some failed, ", 1 failed".
+func (t *Tracker) fileCount() string {
+	s := fmt.Sprintf("%d/%d files", t.finished.Load(), t.files.Load())
+	if n := t.failed.Load(); n > 0 {
+		s += fmt.Sprintf(", %d failed", n)
+	}
+	return s
+}
+
+func plural(n int64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func (t *Tracker) printf(format string, args ...any) {
@@ -165,12 +243,44 @@ func (t *Tracker) Busy(err error) {
 	})
 }
 
+// Failed reports a target that failed before any of its files was known
+// (its lookup): it counts as a failed file, and a "failed" line says why.
+func (t *Tracker) Failed(name string, err error) {
+	t.files.Add(1)
+	t.finished.Add(1)
+	t.failed.Add(1)
+	t.failedLine(name, err)
+}
+
+// failedLine prints "failed NAME: reason", one line, when it happens
+// (the final error list gives the hints).
+func (t *Tracker) failedLine(name string, err error) {
+	if t.quiet {
+		return
+	}
+	msg, _, _ := strings.Cut(t.reason(err), "\n")
+	t.print(tableprinter.Clean(fmt.Sprintf("failed %s: %s", name, msg)) + "\n")
+}
+
+// fileState is where a File is in its life.
+type fileState int
+
+const (
+	planned fileState = iota
+	started
+	finished
+	interrupted
+)
+
 // File is one download's progress.
 type File struct {
 	t       *Tracker
+	mu      sync.Mutex // guards name, counted, state
 	name    string
 	bar     *mpb.Bar
 	size    int64
+	counted int64 // what this file adds to the tracker's totalBytes
+	state   fileState
 	done    atomic.Int64
 	fetched atomic.Int64
 	started time.Time
@@ -180,15 +290,44 @@ type File struct {
 	lastRetry atomic.Int64
 }
 
-// File registers a download named name (shown to the user).
-func (t *Tracker) File(name string) *File {
+// File registers a download named name (shown to the user) as soon as it
+// is planned; size is what the API says (0 or less: not known yet). Start
+// gives the real size.
+func (t *Tracker) File(name string, size int64) *File {
+	f := &File{t: t, name: name, counted: max(size, 0)}
 	t.files.Add(1)
-	return &File{t: t, name: name}
+	t.totalBytes.Add(f.counted)
+	t.mu.Lock()
+	t.all = append(t.all, f)
+	t.mu.Unlock()
+	return f
 }
 
 // Rename changes the name shown, before Start (the storage may name the
 // file differently from the API).
-func (f *File) Rename(name string) { f.name = name }
+func (f *File) Rename(name string) {
+	f.mu.Lock()
+	f.name = name
+	f.mu.Unlock()
+}
+
+func (f *File) is(s fileState) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.state == s
+}
+
+func (f *File) shownName() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.name
+}
+
+// recount makes the file count n bytes in the total.
+func (f *File) recount(n int64) {
+	f.t.totalBytes.Add(n - f.counted)
+	f.counted = n
+}
 
 // Start reports the size (-1 if unknown) and the bytes already on disk.
 func (f *File) Start(size, done int64) { f.start(size, done, "") }
@@ -200,28 +339,39 @@ func (f *File) StartLocal(size int64, from string) { f.start(size, 0, from) }
 
 func (f *File) start(size, done int64, from string) {
 	f.once.Do(func() {
+		f.mu.Lock()
 		f.local = from != ""
 		f.started = f.t.now()
 		f.size = size
-		f.done.Store(done)
+		f.state = started
 		if size > 0 {
-			f.t.totalBytes.Add(size)
+			f.recount(size)
+		} else if done > f.counted {
+			f.recount(done)
 		}
+		f.done.Store(done)
+		f.mu.Unlock()
 		f.t.doneBytes.Add(done)
 		if f.t.tty {
+			r, l := &rate{now: f.t.now}, &line{}
 			f.t.mu.Lock()
 			f.bar = f.t.p.AddBar(max(size, 0), mpb.BarRemoveOnComplete(), mpb.BarWidth(barWidth),
-				mpb.PrependDecorators(decor.Name(shorten(f.name, 36), decor.WCSyncSpaceR)),
-				mpb.AppendDecorators(
-					decor.CountersKibiByte("% .1f / % .1f", decor.WCSyncSpace),
-					speedETA(f.t.now),
-				))
+				mpb.BarFillerMiddleware(l.filler),
+				mpb.PrependDecorators(decor.Any(func(st decor.Statistics) string {
+					return fitName(f.shownName(), nameWidth(st.AvailableWidth))
+				}, decor.WCSyncSpaceR)),
+				mpb.AppendDecorators(decor.Any(func(st decor.Statistics) string {
+					if st.Aborted {
+						what := "failed"
+						if f.is(interrupted) {
+							what = "interrupted"
+						}
+						return l.right(st.AvailableWidth, st.Current, st.Total, what)
+					}
+					return l.right(st.AvailableWidth, st.Current, st.Total, r.show(st.Current, st.Total))
+				}, decor.WCSyncSpace)),
+			)
 			f.bar.SetCurrent(done)
-			f.t.total.SetTotal(f.t.totalBytes.Load(), false)
-			// Deltas only: setting the total bar to doneBytes here could
-			// count twice the bytes another file has added to doneBytes
-			// but not yet to the bar.
-			f.t.total.IncrInt64(done)
 			f.t.mu.Unlock()
 			return
 		}
@@ -240,13 +390,6 @@ func (f *File) start(size, done int64, from string) {
 	})
 }
 
-// speedETA is the speed over the last few seconds and the time left at
-// that speed (see rate).
-func speedETA(now func() time.Time) decor.Decorator {
-	r := &rate{now: now}
-	return decor.Any(func(st decor.Statistics) string { return r.show(st.Current, st.Total) }, decor.WCSyncSpace)
-}
-
 // retryEvery is how often Retry prints for one file: with 16 connections
 // a failing server fails them all at once.
 const retryEvery = 10 * time.Second
@@ -260,10 +403,11 @@ func (f *File) Retry(err error, attempt int, wait time.Duration) {
 	if last != 0 && time.Duration(now-last) < retryEvery || !f.lastRetry.CompareAndSwap(last, now) {
 		return
 	}
-	f.t.Warn("%s: %v; retrying in %s (attempt %d)", f.name, err, wait.Round(100*time.Millisecond), attempt+1)
+	f.t.Warn("%s: %v; retrying in %s (attempt %d)", f.shownName(), err, wait.Round(100*time.Millisecond), attempt+1)
 }
 
-// Fetched is how many bytes this file received in this run.
+// Fetched is how many bytes this file received in this run, discarded
+// ones (a restart, a hash mismatch) included.
 func (f *File) Fetched() int64 { return f.fetched.Load() }
 
 // Add reports n more bytes written (or checked, after StartLocal).
@@ -276,7 +420,6 @@ func (f *File) Add(n int64) {
 	}
 	if f.bar != nil {
 		f.bar.IncrInt64(n)
-		f.t.total.IncrInt64(n)
 	}
 }
 
@@ -286,69 +429,80 @@ func (f *File) Restart(reason error) {
 	f.t.doneBytes.Add(-d)
 	if f.bar != nil {
 		f.bar.SetCurrent(0)
-		f.t.total.IncrInt64(-d)
 	}
-	f.t.Warn("%s: starting over: %v", f.name, reason)
+	f.t.Warn("%s: starting over: %v", f.shownName(), reason)
 }
 
 // Unstart undoes StartLocal when the local copy was refused, so that Start
-// can follow for the download; reason is printed as a warning.
+// can follow for the download; reason is printed as a warning. The file
+// stays counted in the total.
 func (f *File) Unstart(reason error) {
 	d := f.done.Swap(0)
 	f.t.doneBytes.Add(-d)
-	if f.size > 0 {
-		f.t.totalBytes.Add(-f.size)
-	}
 	if f.bar != nil {
 		f.t.mu.Lock()
 		f.bar.Abort(true)
 		f.bar = nil
-		f.t.total.IncrInt64(-d)
-		f.t.total.SetTotal(f.t.totalBytes.Load(), false)
 		f.t.mu.Unlock()
 	}
-	f.size, f.local, f.started = 0, false, time.Time{}
+	f.mu.Lock()
+	f.size, f.local, f.started, f.state = 0, false, time.Time{}, planned
+	f.mu.Unlock()
 	f.once = sync.Once{}
-	f.t.Warn("%s: %v", f.name, reason)
+	f.t.Warn("%s: %v", f.shownName(), reason)
 }
 
-// Abort removes the file's bar without counting it (interrupted).
+// Abort leaves the file unfinished (interrupted): its bar stays as it
+// was, and Wait's totals count it as partial or not started.
 func (f *File) Abort() {
 	f.t.aborted.Store(true)
+	f.mu.Lock()
+	if f.state != finished {
+		f.state = interrupted
+	}
+	f.mu.Unlock()
 	if f.bar != nil {
-		f.bar.Abort(true)
+		f.bar.Abort(false)
 	}
 }
 
-// Finish reports the end of the download: err == nil means complete.
+// Finish reports the end of the download: err == nil means complete (a
+// file found present without Start counts as complete with the size it
+// was registered with). A failure prints "failed NAME: reason" at once.
 func (f *File) Finish(err error, note string) {
+	f.mu.Lock()
+	name := f.name
+	f.state = finished
+	if err == nil && f.started.IsZero() {
+		// Present already: all its bytes are in place.
+		f.t.doneBytes.Add(f.counted - f.done.Swap(f.counted))
+	}
+	// The total keeps what the file delivered (a failed one: what arrived
+	// before it failed; a file of unknown size: its real size).
+	f.recount(f.done.Load())
+	f.mu.Unlock()
 	if err != nil {
 		f.t.failed.Add(1)
-		// Take back the bytes this file will not deliver.
-		if f.size > 0 {
-			f.t.totalBytes.Add(-(f.size - f.done.Load()))
-		}
 	}
 	f.t.finished.Add(1)
-	if f.bar != nil {
-		if err != nil {
+	if err != nil {
+		if f.bar != nil {
 			f.bar.Abort(true)
-		} else {
-			f.bar.SetTotal(-1, true)
 		}
-		f.t.total.SetTotal(f.t.totalBytes.Load(), false)
-		if err == nil && !f.t.quiet {
-			f.t.p.Write([]byte(f.doneLine(note)))
+		f.t.failedLine(name, err)
+		return
+	}
+	if f.bar != nil {
+		f.bar.SetTotal(-1, true)
+		if !f.t.quiet {
+			f.t.p.Write([]byte(f.doneLine(name, note)))
 		}
 		return
 	}
-	if err != nil {
-		return // the caller reports errors
-	}
-	f.t.printf("%s", f.doneLine(note))
+	f.t.printf("%s", f.doneLine(name, note))
 }
 
-func (f *File) doneLine(note string) string {
+func (f *File) doneLine(name, note string) string {
 	el := f.t.now().Sub(f.started)
 	speed := ""
 	if s := el.Seconds(); s > 0 && f.fetched.Load() > 0 {
@@ -358,20 +512,26 @@ func (f *File) doneLine(note string) string {
 		note = " (" + note + ")"
 	}
 	if f.started.IsZero() {
-		return fmt.Sprintf("done %s%s\n", f.name, note)
+		return fmt.Sprintf("done %s%s\n", name, note)
 	}
-	return fmt.Sprintf("done %s%s in %s%s\n", f.name, note, el.Round(100*time.Millisecond), speed)
+	return fmt.Sprintf("done %s%s in %s%s\n", name, note, el.Round(100*time.Millisecond), speed)
 }
 
 // Totals are what the tracker counted.
 type Totals struct {
 	Files, Failed int64
-	Bytes         int64 // received in this run
+	Bytes         int64 // received in this run, discarded bytes included
 	Elapsed       time.Duration
+	// After an interrupt: files left partial (some bytes on disk, kept
+	// for the next run to resume), their bytes, and files not started.
+	Partial      int64
+	PartialBytes int64
+	NotStarted   int64
 }
 
 // Wait stops rendering and returns the totals.
 func (t *Tracker) Wait() Totals {
+	t.final.Store(true)
 	if t.p != nil {
 		if t.aborted.Load() {
 			t.total.Abort(false) // stays as it was: "40.0 MiB / 63.7 MiB", not full
@@ -380,15 +540,75 @@ func (t *Tracker) Wait() Totals {
 		}
 		t.p.Wait()
 	}
-	close(t.stop)
+	t.stopped.Do(func() { close(t.stop) })
 	t.wg.Wait()
-	return Totals{Files: t.files.Load(), Failed: t.failed.Load(), Bytes: t.fetched.Load(), Elapsed: t.now().Sub(t.start)}
+	tot := Totals{Files: t.files.Load(), Failed: t.failed.Load(), Bytes: t.fetched.Load(), Elapsed: t.now().Sub(t.start)}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, f := range t.all {
+		f.mu.Lock()
+		if f.state != finished {
+			if d := f.done.Load(); d > 0 {
+				tot.Partial++
+				tot.PartialBytes += d
+			} else {
+				tot.NotStarted++
+			}
+		}
+		f.mu.Unlock()
+	}
+	return tot
 }
 
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// totalLeft is the total's left column: "total 3/12 files, 1 failed",
+// shortened to the names' width, or what civit waits for before any file.
+func (t *Tracker) totalLeft(st decor.Statistics) string {
+	if t.files.Load() == 0 {
+		if n := t.lookingUp.Load(); n > 0 {
+			return fitName("looking up "+plural(n, "target")+"…", st.AvailableWidth-1)
+		}
+		return fitName("waiting for the server…", st.AvailableWidth-1)
 	}
-	return string(r[:n-1]) + "…"
+	fin, n, failed := t.finished.Load(), t.files.Load(), t.failed.Load()
+	var forms []string
+	if failed > 0 {
+		forms = []string{fmt.Sprintf("total %d/%d files, %d failed", fin, n, failed), fmt.Sprintf("%d/%d files, %d failed", fin, n, failed), fmt.Sprintf("%d/%d, %d failed", fin, n, failed)}
+	} else {
+		forms = []string{fmt.Sprintf("total %d/%d files", fin, n), fmt.Sprintf("%d/%d files", fin, n)}
+	}
+	w := nameWidth(st.AvailableWidth)
+	for _, s := range forms {
+		if cellWidth(s) <= w {
+			return s
+		}
+	}
+	return forms[len(forms)-1]
+}
+
+// totalRight is the total's right column: bytes, the speed of the last
+// seconds and the time left for every planned file; at the end, the
+// average speed of the run.
+func (t *Tracker) totalRight(st decor.Statistics) string {
+	if t.files.Load() == 0 {
+		t.line.bar.Store(false)
+		return ""
+	}
+	done, total, fetched := t.doneBytes.Load(), t.totalBytes.Load(), t.fetched.Load()
+	done = min(done, total)
+	speed := ""
+	if t.final.Load() {
+		if s := t.now().Sub(t.start).Seconds(); s > 0 && fetched > 0 {
+			speed = tableprinter.Bytes(int64(float64(fetched)/s)) + "/s"
+		}
+	} else if v, ok := t.recent.sample(fetched); ok {
+		speed = tableprinter.Bytes(int64(v)) + "/s"
+		if total > done {
+			if v > 0 {
+				speed += " " + time.Duration(float64(total-done)/v*float64(time.Second)).Round(time.Second).String()
+			} else {
+				speed += " --"
+			}
+		}
+	}
+	return t.line.right(st.AvailableWidth, done, total, speed)
 }

@@ -3,8 +3,10 @@ package progress
 import (
 	"bytes"
 	"errors"
+	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,14 +17,14 @@ func TestPlainLines(t *testing.T) {
 	tr := New(&b, Options{Interval: time.Hour})
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	tr.now = func() time.Time { return clock }
-	f := tr.File("a.safetensors")
+	f := tr.File("a.safetensors", 0)
 	f.Start(4<<20, 1<<20)
 	clock = clock.Add(time.Second)
 	f.Add(3 << 20)
 	f.Finish(nil, "resumed")
-	g := tr.File("b.safetensors")
+	g := tr.File("b.safetensors", 0)
 	g.Finish(nil, "already present")
-	h := tr.File("c.safetensors")
+	h := tr.File("c.safetensors", 0)
 	h.Start(100, 0)
 	h.Finish(errors.New("boom"), "")
 	tot := tr.Wait()
@@ -49,7 +51,7 @@ func TestPeriodicStatusLine(t *testing.T) {
 	t.Parallel()
 	var b safeBuffer
 	tr := New(&b, Options{Interval: 10 * time.Millisecond})
-	f := tr.File("x")
+	f := tr.File("x", 0)
 	f.Start(1000, 0)
 	f.Add(500)
 	time.Sleep(50 * time.Millisecond)
@@ -63,7 +65,7 @@ func TestQuietPrintsNothing(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	tr := New(&b, Options{Quiet: true, Interval: time.Millisecond})
-	f := tr.File("x")
+	f := tr.File("x", 0)
 	f.Start(10, 0)
 	f.Add(10)
 	f.Finish(nil, "")
@@ -79,7 +81,7 @@ func TestStatusLineSaysTimeLeft(t *testing.T) {
 	t.Parallel()
 	var b safeBuffer
 	tr := New(&b, Options{Interval: 600 * time.Millisecond})
-	f := tr.File("x")
+	f := tr.File("x", 0)
 	f.Start(10<<20, 0)
 	f.Add(1 << 20)
 	// The first line comes after 600 ms; a loaded machine may be late.
@@ -98,11 +100,11 @@ func TestLocalCopyLines(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	tr := New(&b, Options{Interval: time.Hour})
-	f := tr.File("a.safetensors")
+	f := tr.File("a.safetensors", 0)
 	f.StartLocal(4<<20, "/lib/a.safetensors")
 	f.Add(4 << 20)
 	f.Finish(nil, "hard link to /lib/a.safetensors")
-	g := tr.File("b.safetensors")
+	g := tr.File("b.safetensors", 0)
 	g.StartLocal(1<<20, "/lib/b.safetensors")
 	g.Add(512 << 10)
 	g.Unstart(errors.New("not using the library's copy: changed"))
@@ -134,7 +136,7 @@ func TestBusyIsReportedOnce(t *testing.T) {
 	for _, quiet := range []bool{false, true} {
 		var b safeBuffer
 		tr := New(&b, Options{Quiet: quiet})
-		f := tr.File("x.safetensors")
+		f := tr.File("x.safetensors", 0)
 		for range 8 {
 			tr.Busy(errors.New("503 Service Unavailable: SlowDown"))
 		}
@@ -157,7 +159,7 @@ func TestRetriesAreReportedSparingly(t *testing.T) {
 	t.Parallel()
 	var b safeBuffer
 	tr := New(&b, Options{Interval: 10 * time.Millisecond})
-	f := tr.File("x.safetensors")
+	f := tr.File("x.safetensors", 0)
 	time.Sleep(40 * time.Millisecond)
 	for i := range 16 {
 		f.Retry(errors.New("GET https://storage/x: 500 Internal Server Error"), i, 2*time.Second)
@@ -183,7 +185,7 @@ func TestInterruptedTotalIsNotShownComplete(t *testing.T) {
 	for _, abort := range []bool{false, true} {
 		var b safeBuffer
 		tr := New(&b, Options{TTY: true})
-		f := tr.File("x.safetensors")
+		f := tr.File("x.safetensors", 0)
 		f.Start(100<<20, 0)
 		f.Add(40 << 20)
 		if abort {
@@ -211,7 +213,7 @@ func TestForcedTerminalWidth(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	tr := New(&b, Options{TTY: true, Width: 130})
-	f := tr.File("fixtureCheckpointXL_v30.safetensors")
+	f := tr.File("fixtureCheckpointXL_v30.safetensors", 0)
 	f.Start(4<<20, 0)
 	f.Add(1 << 20)
 	time.Sleep(400 * time.Millisecond) // a few refreshes
@@ -219,5 +221,172 @@ func TestForcedTerminalWidth(t *testing.T) {
 	tr.Wait()
 	if !regexp.MustCompile(`fixtureCheckpointXL_v30.safetensors +\S.*MiB / 4\.0 MiB`).MatchString(b.String()) {
 		t.Errorf("the file's bar lacks its counters:\n%q", b.String())
+	}
+}
+
+// Every planned file counts in the total from the moment it is planned,
+// not when its download starts: with -j 1 and three files planned, the
+// status line says 3 files and their three sizes while the first runs.
+func TestTotalCountsPlannedFiles(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	tr := New(&b, Options{Interval: 20 * time.Millisecond})
+	a := tr.File("a", 10<<20)
+	tr.File("b", 10<<20)
+	tr.File("c", 10<<20)
+	a.Start(10<<20, 0)
+	a.Add(1 << 20)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(b.String(), "progress:") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	tr.Wait()
+	if !strings.Contains(b.String(), "progress: 0/3 files, 1.0 MiB of 30.0 MiB") {
+		t.Errorf("the status line does not count the planned files:\n%s", b.String())
+	}
+}
+
+// The counts stay consistent: a size learned only at the start replaces
+// the planned one, a file found present counts as done without bytes
+// fetched, a failed one keeps only what arrived.
+func TestTotalsStayConsistent(t *testing.T) {
+	t.Parallel()
+	tr := New(io.Discard, Options{Interval: time.Hour})
+	a := tr.File("a", 1000) // the API's rounded size
+	b := tr.File("b", 0)    // size unknown until started
+	c := tr.File("c", 500)  // present already
+	d := tr.File("d", 700)  // fails
+	if got := tr.totalBytes.Load(); got != 2200 {
+		t.Fatalf("planned total = %d, want 2200", got)
+	}
+	a.Start(1024, 0)
+	a.Add(1024)
+	a.Finish(nil, "")
+	b.Start(-1, 0)
+	b.Add(300)
+	b.Finish(nil, "")
+	c.Finish(nil, "already present")
+	d.Start(700, 0)
+	d.Add(200)
+	d.Finish(errors.New("boom"), "")
+	tot := tr.Wait()
+	if done, total := tr.doneBytes.Load(), tr.totalBytes.Load(); done != total || total != 1024+300+500+200 {
+		t.Errorf("done %d of %d, want both %d", done, total, 1024+300+500+200)
+	}
+	if tot.Files != 4 || tot.Failed != 1 || tot.Bytes != 1024+300+200 {
+		t.Errorf("totals = %+v", tot)
+	}
+}
+
+// A file that fails says so when it happens, in one line (the reason's
+// first line, through Options.Reason), and the status line counts it.
+func TestFailureIsSaidAtOnce(t *testing.T) {
+	t.Parallel()
+	for _, tty := range []bool{false, true} {
+		var b safeBuffer
+		tr := New(&b, Options{TTY: tty, Interval: 20 * time.Millisecond, Reason: func(err error) string { return "explained: " + err.Error() }})
+		tr.Failed("105", errors.New("model 105 is archived"))
+		f := tr.File("x.safetensors", 100)
+		f.Start(100, 0)
+		f.Add(10)
+		f.Finish(errors.New("hash mismatch\nsecond line"), "")
+		g := tr.File("y.safetensors", 100)
+		g.Start(100, 0)
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if s := b.String(); strings.Contains(s, "failed x.safetensors") && strings.Contains(s, "2 failed") {
+				break
+			}
+		}
+		out := b.String()
+		for _, want := range []string{"failed 105: explained: model 105 is archived\n", "failed x.safetensors: explained: hash mismatch\n", "2/3 files, 2 failed"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("tty=%v: output lacks %q:\n%s", tty, want, out)
+			}
+		}
+		if strings.Contains(out, "second line") {
+			t.Errorf("tty=%v: more than one line for a failure:\n%s", tty, out)
+		}
+		g.Finish(nil, "")
+		tr.Wait()
+	}
+}
+
+// Interrupted, the totals say what was left: partial files (kept for the
+// next run) and files not started; an interrupted file's bar stays.
+func TestInterruptedTotals(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	tr := New(&b, Options{TTY: true, Width: 100})
+	a := tr.File("a.safetensors", 100<<20)
+	a.Start(100<<20, 0)
+	a.Add(30 << 20)
+	d := tr.File("done.safetensors", 1<<20)
+	d.Start(1<<20, 0)
+	d.Add(1 << 20)
+	d.Finish(nil, "")
+	tr.File("b.safetensors", 100<<20)
+	tr.File("c.safetensors", 100<<20)
+	a.Abort()
+	tot := tr.Wait()
+	if tot.Partial != 1 || tot.PartialBytes != 30<<20 || tot.NotStarted != 2 {
+		t.Errorf("totals = %+v, want 1 partial of 30 MiB, 2 not started", tot)
+	}
+	out := b.String()
+	last := out[strings.LastIndex(out, "a.safetensors"):]
+	if !strings.Contains(last, "30.0 MiB / 100.0 MiB interrupted") {
+		t.Errorf("the interrupted file's bar is not kept:\n%s", out)
+	}
+	if !strings.Contains(last, "total 1/4 files") {
+		t.Errorf("last frame lacks the total:\n%s", last)
+	}
+}
+
+// Before any file is known the total says what civit waits for, not
+// "0/0 files 0.0 b / 0.0 b".
+func TestLookingUpStatus(t *testing.T) {
+	t.Parallel()
+	for _, tty := range []bool{false, true} {
+		var b safeBuffer
+		tr := New(&b, Options{TTY: tty, Interval: 20 * time.Millisecond, Width: 80})
+		tr.LookingUp(12)
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(b.String(), "looking up") && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		tr.File("x", 10)
+		tr.Wait()
+		out := b.String()
+		if !strings.Contains(out, "looking up 12 targets") {
+			t.Errorf("tty=%v: no looking-up status:\n%s", tty, out)
+		}
+		if strings.Contains(out, "0/0") || strings.Contains(out, " b ") {
+			t.Errorf("tty=%v: an empty total:\n%s", tty, out)
+		}
+	}
+}
+
+// The final total shows the run's average speed, not the last instant's,
+// in the units the rest of civit uses (B, KiB, MiB; never "b").
+func TestFinalTotalShowsAverageSpeed(t *testing.T) {
+	t.Parallel()
+	var b safeBuffer
+	var mu sync.Mutex
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tr := New(&b, Options{TTY: true, Width: 100, now: func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }})
+	f := tr.File("x.safetensors", 10<<20)
+	f.Start(10<<20, 0)
+	f.Add(10 << 20)
+	f.Finish(nil, "")
+	g := tr.File("small.bin", 512)
+	g.Finish(nil, "already present")
+	mu.Lock()
+	clock = clock.Add(4 * time.Second)
+	mu.Unlock()
+	tr.Wait()
+	out := b.String()
+	last := out[strings.LastIndex(out, "total"):]
+	if !strings.Contains(last, "10.0 MiB / 10.0 MiB 2.5 MiB/s") {
+		t.Errorf("final total %q, want 10.0 MiB / 10.0 MiB at 2.5 MiB/s", strings.TrimSpace(last))
+	}
+	if regexp.MustCompile(`\d b\b`).MatchString(out) {
+		t.Errorf("lower-case b for bytes:\n%s", out)
 	}
 }

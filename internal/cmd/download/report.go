@@ -14,21 +14,23 @@ import (
 
 // fileReport is one entry of the --json plan or report.
 type fileReport struct {
-	Target       string  `json:"target"`
-	Status       string  `json:"status"`
-	ModelID      int64   `json:"modelId,omitempty"`
-	Model        string  `json:"model,omitempty"`
-	ModelType    string  `json:"modelType,omitempty"`
-	VersionID    int64   `json:"versionId,omitempty"`
-	Version      string  `json:"version,omitempty"`
-	BaseModel    string  `json:"baseModel,omitempty"`
-	FileID       int64   `json:"fileId,omitempty"`
-	File         string  `json:"file,omitempty"`
-	Size         int64   `json:"size,omitempty"`
-	SHA256       string  `json:"sha256,omitempty"`
-	Path         string  `json:"path,omitempty"`
-	Access       string  `json:"access,omitempty"`
-	OnDisk       string  `json:"onDisk,omitempty"` // --dry-run: what is at path already
+	Target    string `json:"target"`
+	Status    string `json:"status"`
+	ModelID   int64  `json:"modelId,omitempty"`
+	Model     string `json:"model,omitempty"`
+	ModelType string `json:"modelType,omitempty"`
+	VersionID int64  `json:"versionId,omitempty"`
+	Version   string `json:"version,omitempty"`
+	BaseModel string `json:"baseModel,omitempty"`
+	FileID    int64  `json:"fileId,omitempty"`
+	File      string `json:"file,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	SHA256    string `json:"sha256,omitempty"`
+	Path      string `json:"path,omitempty"`
+	Access    string `json:"access,omitempty"`
+	OnDisk    string `json:"onDisk,omitempty"` // --dry-run: what is at path already
+	// BytesFetched is what this run received for the file, bytes it
+	// discarded (a wrong hash, a restart) included: the summary adds them up.
 	BytesFetched int64   `json:"bytesFetched,omitempty"`
 	Seconds      float64 `json:"seconds,omitempty"`
 	Resumed      bool    `json:"resumed,omitempty"`

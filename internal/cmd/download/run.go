@@ -79,7 +79,7 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	if len(o.Targets) > 1 && len(o.picks) == 0 && !o.DryRun {
 		// Downloads start as the targets are planned (planner.stream).
-		return execute(ctx, o, c, len(o.Targets), func(note func(string, ...any), c *api.Client) (<-chan *item, func() error) {
+		return execute(ctx, o, c, len(o.Targets), len(o.Targets), func(note func(string, ...any), c *api.Client) (<-chan *item, func() error) {
 			p.warn, p.c = note, c
 			return p.stream(ctx)
 		})
@@ -91,7 +91,7 @@ func Run(ctx context.Context, o *Options) error {
 	if o.DryRun {
 		return dryRun(ctx, o, c, items)
 	}
-	return execute(ctx, o, c, concurrent(o.Jobs, items), func(func(string, ...any), *api.Client) (<-chan *item, func() error) {
+	return execute(ctx, o, c, concurrent(o.Jobs, items), 0, func(func(string, ...any), *api.Client) (<-chan *item, func() error) {
 		ch := make(chan *item, len(items))
 		for _, it := range items {
 			ch <- it
@@ -126,10 +126,17 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 // client's retry warnings printed through the progress display (which owns
 // the terminal), and returns the items and a function that returns the
 // planning's error once they are all sent. files is about how many files
-// there are (for the read buffers' size).
-func execute(ctx context.Context, o *Options, c *api.Client, files int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
+// there are (for the read buffers' size); lookups how many targets start
+// still looks up (0: planned already).
+func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
-	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet, Width: ios.TerminalWidth()})
+	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet, Width: ios.TerminalWidth(), Reason: func(err error) string {
+		if o.Factory.Explain == nil {
+			return err.Error()
+		}
+		msg, _, _ := o.Factory.Explain(err) // secrets redacted
+		return msg
+	}})
 	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
 		tr.Warnf("%s", cmdutil.Retrying(err, attempt, wait))
 	})
@@ -165,58 +172,101 @@ func execute(ctx context.Context, o *Options, c *api.Client, files int, start fu
 	engine := dl.New(eopts)
 	hc := dl.NewHTTPClient() // previews: the same no-credentials transport
 
+	// Every item is counted by the display as soon as the planner sends
+	// it, also while -j downloads run: the total and the time left cover
+	// the whole run. Nothing starts after an interrupt.
+	type job struct {
+		it  *item
+		bar *progress.File
+	}
+	// runOne downloads one item; an error (only ctx's) stops the others.
+	runOne := func(ctx, gctx context.Context, it *item, bar *progress.File) error {
+		bind := func(dest string) {
+			bar.Rename(filepath.Base(dest))
+			bars.Store(dest, bar)
+		}
+		err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind, conns)
+		it.BytesFetched = bar.Fetched() // received in this run, discarded bytes included
+		if ctx.Err() != nil {
+			bar.Abort()
+			return ctx.Err()
+		}
+		note := ""
+		switch {
+		case err == nil && it.Status == "present":
+			note = "already present"
+		case err == nil && it.Status == "reused" && it.Linked:
+			note = "hard link to " + it.ReusedFrom
+		case err == nil && it.Status == "reused":
+			note = "copied from " + it.ReusedFrom
+		case err == nil && it.Resumed:
+			note = "resumed"
+		}
+		if err != nil {
+			it.Status, it.Err = "failed", err
+			bar.Finish(explain(it), note)
+			return nil // one failure does not stop the others
+		}
+		bar.Finish(nil, note)
+		return nil
+	}
+	work := make(chan job)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(o.Jobs)
+	for range max(1, o.Jobs) {
+		g.Go(func() error {
+			for j := range work {
+				if ctx.Err() != nil {
+					continue // interrupted while queued: left "planned"
+				}
+				if err := runOne(ctx, gctx, j.it, j.bar); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	tr.LookingUp(lookups)
 	feed, planned := start(func(format string, args ...any) {
 		if !o.Quiet {
 			tr.Note(format, args...)
 		}
 	}, c)
 	var items []*item
-	for it := range feed {
-		items = append(items, it)
-		if it.Status != "planned" { // failed, or never looked up (interrupted)
-			continue
+	var queue []job
+	in, done := feed, ctx.Done()
+	for in != nil || len(queue) > 0 && ctx.Err() == nil {
+		var out chan<- job
+		var next job
+		if len(queue) > 0 && ctx.Err() == nil {
+			out, next = work, queue[0]
 		}
-		g.Go(func() error {
-			bar := tr.File(filepath.Base(it.Dest))
-			bind := func(dest string) {
-				bar.Rename(filepath.Base(dest))
-				bars.Store(dest, bar)
+		select {
+		case it, ok := <-in:
+			if !ok {
+				in = nil
+				continue
 			}
-			err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind, conns)
-			if ctx.Err() != nil {
-				it.BytesFetched = bar.Fetched() // for the --json report
-				bar.Abort()
-				return ctx.Err()
+			items = append(items, it)
+			switch it.Status {
+			case "planned":
+				queue = append(queue, job{it, tr.File(filepath.Base(it.Dest), it.File.SizeBytes())})
+			case "failed": // its lookup failed: said now, as the downloads' failures are
+				tr.Failed(it.Target, explain(it))
 			}
-			note := ""
-			switch {
-			case err == nil && it.Status == "present":
-				note = "already present"
-			case err == nil && it.Status == "reused" && it.Linked:
-				note = "hard link to " + it.ReusedFrom
-			case err == nil && it.Status == "reused":
-				note = "copied from " + it.ReusedFrom
-			case err == nil && it.Resumed:
-				note = "resumed"
-			}
-			bar.Finish(err, note)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				it.Status, it.Err = "failed", err
-			}
-			return nil // one failure does not stop the others
-		})
+		case out <- next:
+			queue = queue[1:]
+		case <-done:
+			done = nil // drain the planner's "interrupted" items
+		}
 	}
+	close(work)
 	werr := g.Wait()
 	if err := planned(); werr == nil {
 		werr = err
 	}
 	totals := tr.Wait()
 	if werr != nil || ctx.Err() != nil {
+		fmt.Fprintln(ios.ErrOut, interruptedSummary(items, totals))
 		// What failed before the interrupt is said now, not only on the
 		// next run (an archived model, a key needed).
 		fails := cmdutil.NewFailures(o.Factory)
@@ -425,6 +475,38 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 		fails.Add(label(it), explain(it))
 	}
 	return fails.Err(len(failed), len(items), "downloads")
+}
+
+// interruptedSummary says what an interrupted run did and what it left:
+// "interrupted: 3 downloaded, 5 partial files kept (29.7 MiB), 4 not
+// started" (the error's hint says to run the same command again).
+func interruptedSummary(items []*item, totals progress.Totals) string {
+	done, failed, notLookedUp := 0, 0, int64(0)
+	for _, it := range items {
+		switch it.Status {
+		case "downloaded", "present", "reused":
+			done++
+		case "failed":
+			failed++
+		case "interrupted": // never looked up
+			notLookedUp++
+		}
+	}
+	parts := []string{fmt.Sprintf("%d downloaded", done)}
+	if failed > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", failed))
+	}
+	if n := totals.Partial; n > 0 {
+		files := "files"
+		if n == 1 {
+			files = "file"
+		}
+		parts = append(parts, fmt.Sprintf("%d partial %s kept (%s)", n, files, tableprinter.Bytes(totals.PartialBytes)))
+	}
+	if n := totals.NotStarted + notLookedUp; n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not started", n))
+	}
+	return "interrupted: " + strings.Join(parts, ", ")
 }
 
 func label(it *item) string {
