@@ -121,10 +121,20 @@ func unknownCommand(root *cobra.Command, args []string) error {
 	if cmd.Runnable() || !cmd.HasAvailableSubCommands() {
 		return nil
 	}
-	name := firstArg(rest)
-	if name == "" || strings.HasPrefix(name, "__") { // cobra's completion requests
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "--help" || a == "-v" || a == "--version" {
+			return nil // `civit --help search`: cobra shows the help asked for
+		}
+	}
+	// Only a word where the command's name goes: after a flag (`civit --foo
+	// search`) cobra's own "unknown flag" is the better message.
+	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") || strings.HasPrefix(rest[0], "__") { // __: cobra's completion requests
 		return nil
 	}
+	name := rest[0]
 	var valid []string
 	for _, c := range cmd.Commands() {
 		if c.IsAvailableCommand() {
@@ -149,23 +159,6 @@ func unknownCommand(root *cobra.Command, args []string) error {
 		hint = fmt.Sprintf("did you mean %s? (%s)", strings.Join(sug, " or "), hint)
 	}
 	return cmdutil.WithHint(cmdutil.FlagErrorf("unknown command %q for %q", name, cmd.CommandPath()), hint)
-}
-
-// firstArg is the first argument that is not a flag. (Commands that only
-// group others have no flags taking a value.)
-func firstArg(args []string) string {
-	for i, a := range args {
-		if a == "--" {
-			if i+1 < len(args) {
-				return args[i+1]
-			}
-			return ""
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			return a
-		}
-	}
-	return ""
 }
 
 // flagErrorFunc makes cobra's own flag parsing failures usage errors.
