@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,9 @@ func checkURL(s string) error {
 	case err == nil && u.User != nil:
 		return fmt.Errorf("a base URL must not contain a user name or password (the API key is api_key)")
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		return fmt.Errorf("%q is not an http(s) URL", s)
+		return fmt.Errorf("%q is not an http(s) URL", RedactURL(s))
 	case u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q: a base URL has no query or fragment", s)
+		return fmt.Errorf("%q: a base URL has no query or fragment", RedactURL(s))
 	}
 	return nil
 }
@@ -98,26 +99,21 @@ func checkPreviewRating(s string) error {
 	return err
 }
 
-// RedactURL hides the user information of a URL (a user name can be a
-// token as well as a password), for showing a base URL: in
-// http://user:pass@host it is http://REDACTED@host. A URL that does not
-// parse loses everything between "://" and its last '@'.
+// RedactURL hides what may be a secret in a URL, for showing a base URL:
+// its user information (a user name can be a token as well as a
+// password), http://user:pass@host becoming http://REDACTED@host, and the
+// values of token-like query parameters. It works on the string, so a URL
+// that does not parse (a password with '#' or '/') loses everything between
+// "://" and its last '@' too.
 func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err == nil {
-		if u.User == nil {
-			return s
+	if i := strings.Index(s, "://"); i >= 0 {
+		if at := strings.LastIndex(s, "@"); at > i {
+			s = s[:i+len("://")] + "REDACTED" + s[at:]
 		}
-		u.User = url.User("REDACTED")
-		return u.String()
 	}
-	at := strings.LastIndex(s, "@")
-	if at < 0 {
-		return s
-	}
-	from := 0
-	if i := strings.Index(s, "://"); i >= 0 && i < at {
-		from = i + len("://")
-	}
-	return s[:from] + "REDACTED" + s[at:]
+	return secretParam.ReplaceAllString(s, "${1}REDACTED")
 }
+
+// secretParam matches a query parameter whose name says it holds a secret
+// (token=, api_key=, key=, sig=, ...), up to its value.
+var secretParam = regexp.MustCompile(`(?i)([?&#;](?:[a-z_-]*(?:token|key|secret|password|passwd|sig|signature)|x-amz-[a-z-]+)=)[^&#\s]*`)

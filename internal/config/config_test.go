@@ -342,3 +342,27 @@ func TestValueChecksTheFile(t *testing.T) {
 		t.Errorf("UnknownWarning = %q", w)
 	}
 }
+
+// A base URL is shown (config list, errors) without what may be a
+// secret, also when it does not parse.
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://civitai.com":                         "https://civitai.com",
+		"http://user:SECRET@127.0.0.1:1":              "http://REDACTED@127.0.0.1:1",
+		"http://TOKEN@127.0.0.1:1/api":                "http://REDACTED@127.0.0.1:1/api",
+		"http://user:pa#SECRET@127.0.0.1:1":           "http://REDACTED@127.0.0.1:1",
+		"http://user:SECRET@127.0.0.1:badport":        "http://REDACTED@127.0.0.1:badport",
+		"http://u:a/b?c@host":                         "http://REDACTED@host",
+		"http://127.0.0.1:8787/?token=SECRETQ":        "http://127.0.0.1:8787/?token=REDACTED",
+		"http://127.0.0.1:8787/?x=1&api_key=SECRET#f": "http://127.0.0.1:8787/?x=1&api_key=REDACTED#f",
+		"http://127.0.0.1:8787/#token=SECRET":         "http://127.0.0.1:8787/#token=REDACTED",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+		if err := checkURL(in); err != nil && (strings.Contains(err.Error(), "SECRET") || strings.Contains(err.Error(), "TOKEN")) {
+			t.Errorf("checkURL(%q) shows the secret: %v", in, err)
+		}
+	}
+}
