@@ -47,7 +47,7 @@ func readPassword(ctx context.Context, fd int) ([]byte, error) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
+		b, err := readLineNoEcho(fd)
 		ch <- result{b, err}
 	}()
 	select {

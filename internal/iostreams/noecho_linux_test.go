@@ -1,0 +1,88 @@
+package iostreams
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// openPTY returns a pseudo-terminal's two ends: what a user types is
+// written to master, the program reads tty.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skip("no pseudo-terminals here:", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return m, s
+}
+
+func TestReadLineNoEcho(t *testing.T) {
+	for _, tc := range []struct {
+		name, typed, want string
+		wantErr           error
+	}{
+		{"a key and Enter", "secret-key\r", "secret-key", nil},
+		{"Ctrl-D at the empty prompt ends the input", "\x04", "", io.EOF},
+		{"a key and Ctrl-D", "secret-key\x04", "secret-key", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			master, tty := openPTY(t)
+			type res struct {
+				b   []byte
+				err error
+			}
+			ch := make(chan res, 1)
+			go func() {
+				b, err := readLineNoEcho(int(tty.Fd()))
+				ch <- res{b, err}
+			}()
+			time.Sleep(50 * time.Millisecond) // echo off before typing
+			if _, err := master.WriteString(tc.typed); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case r := <-ch:
+				if string(r.b) != tc.want || !errors.Is(r.err, tc.wantErr) || (tc.wantErr == nil) != (r.err == nil) {
+					t.Errorf("read %q, %v; want %q, %v", r.b, r.err, tc.want, tc.wantErr)
+				}
+			case <-time.After(3 * time.Second):
+				t.Fatalf("still reading after %q was typed", tc.typed)
+			}
+			// Nothing typed was echoed (read with a timeout: a
+			// pseudo-terminal's master takes no read deadline).
+			echoed := make(chan string, 1)
+			go func() {
+				b := make([]byte, 256)
+				n, _ := master.Read(b)
+				echoed <- string(b[:n])
+			}()
+			select {
+			case e := <-echoed:
+				if strings.Contains(e, "secret") {
+					t.Errorf("the terminal echoed %q", e)
+				}
+			case <-time.After(100 * time.Millisecond):
+			}
+		})
+	}
+}
