@@ -58,8 +58,12 @@ func checkLimit(s string) error {
 }
 
 func checkDuration(s string) error {
-	if _, err := time.ParseDuration(s); err != nil {
+	d, err := time.ParseDuration(s)
+	if err != nil {
 		return fmt.Errorf("%q is not a duration such as 5m or 30s", s)
+	}
+	if d < 0 {
+		return fmt.Errorf("%q is negative (0 turns the cache off)", s)
 	}
 	return nil
 }

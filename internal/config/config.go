@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/civit/civit/internal/layout"
 )
@@ -354,8 +355,13 @@ func (c *Config) Set(key, value string) error {
 		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
 	}
 	value = strings.TrimSpace(value)
+	raw := value
 	if k.Clean != nil {
 		value = k.Clean(value)
+	}
+	if value == "" && raw != "" {
+		// "Bearer " or an invisible character alone: nothing left.
+		return fmt.Errorf("invalid value for %s: %q holds no value once cleaned (use `civit config unset %s` to remove it)", key, raw, key)
 	}
 	if k.Check != nil {
 		if err := k.Check(value); err != nil {
@@ -467,9 +473,20 @@ func (c *Config) ValidAPIKey(getenv func(string) string) (string, error) {
 // otherwise), and without a leading "Bearer " in any case (pasted with the
 // key from a curl example).
 func CleanKey(s string) string {
+	// Invisible format characters come with a paste from a web page (a
+	// zero-width space) or a file saved by Notepad (a byte order mark);
+	// a key never has them.
+	s = strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, s)
 	s = strings.TrimSpace(s)
 	if f := strings.Fields(s); len(f) > 1 && strings.EqualFold(f[0], "bearer") {
 		s = strings.TrimSpace(s[len(f[0]):])
+	} else if len(f) == 1 && strings.EqualFold(f[0], "bearer") {
+		return "" // "Bearer " pasted without its key: no key at all
 	}
 	return s
 }

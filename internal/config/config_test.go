@@ -70,6 +70,10 @@ func TestSetValidation(t *testing.T) {
 		{"api_key", "Bearer abcd efgh", "spaces or control characters inside"},
 		{"api_key", "Bearer abcdefgh", ""},
 		{"api_key", " abcdefgh\r\n", ""},
+		{"api_key", "Bearer ", "holds no value once cleaned"},
+		{"api_key", "\u200b", "holds no value once cleaned"},
+		{"cache_ttl", "-5m", "negative"},
+		{"cache_ttl", "0", ""},
 	}
 	for _, tt := range tests {
 		err := c.Set(tt.key, tt.value)
@@ -117,7 +121,11 @@ func TestCleanKey(t *testing.T) {
 		{"Bearer abc", "abc"},
 		{"bearer  abc\n", "abc"},
 		{"BEARER\tabc", "abc"},
-		{"Bearer", "Bearer"},
+		{"Bearer", ""}, // the prefix pasted without its key
+		{"Bearer ", ""},
+		{"test-key\u200b\n", "test-key"}, // a zero-width space from a web page
+		{"\ufefftest-key", "test-key"},   // Notepad's byte order mark
+		{"te\u2060st-key", "test-key"},
 		{"Bearerabc", "Bearerabc"},
 		{"Bearer abc def", "abc def"},
 		{"", ""},
