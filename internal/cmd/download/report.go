@@ -9,6 +9,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
@@ -139,8 +140,13 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		}
 		if reps[i].OnDisk != "already present" {
 			need := toFetch[i]
-			if strings.HasPrefix(reps[i].OnDisk, "partial:") || reps[i].ReusedFrom != "" {
-				need = 0 // allocated already, or linked or copied (checked when run)
+			switch {
+			case reps[i].ReusedFrom != "":
+				need = 0 // linked or copied (checked when run)
+			case strings.HasPrefix(reps[i].OnDisk, "partial:"):
+				// Nothing where fallocate took it all up front; where the
+				// .part is sparse (tmpfs), what is not on disk yet.
+				need = dl.PartialNeed(it.Dest)
 			}
 			if err := dests.check(filepath.Dir(it.Dest), need); err != nil {
 				reps[i].Error = err.Error()
