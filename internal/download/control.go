@@ -239,6 +239,23 @@ func Partial(dest, identity string) (done, size int64, ok bool) {
 	return c.doneBytes(), c.Size, true
 }
 
+// PartialNeed returns how many bytes of its volume's free space the
+// interrupted download for dest has still to take when resumed (0 when
+// there is none): nothing where its .part was allocated in full up front
+// (fallocate), the bytes not allocated yet where it is sparse (tmpfs,
+// file systems without fallocate, NTFS), as the engine books them when it
+// resumes (claimResumed). Of a .part whose allocation is unknown, the
+// bytes not written yet.
+func PartialNeed(dest string) int64 {
+	part, ctl := partPaths(dest)
+	c, err := readControl(ctl)
+	if err != nil || c == nil || c.validate() != nil {
+		return 0
+	}
+	have, _ := allocatedBytes(part)
+	return max(c.Size-max(have, c.doneBytes()), 0)
+}
+
 // DiscardPartial removes what an interrupted download left for dest (its
 // .part and control file), unless another civit is downloading it now:
 // for a file that got its final name another way (from the library).

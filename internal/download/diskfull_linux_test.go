@@ -139,3 +139,79 @@ func TestDiskFullTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestDiskFullResumeBooked: a resumed .part on a tmpfs books what it has
+// still to write, so a file started beside it that would take that room
+// is refused before it starts and the resume completes. The resume used
+// not to be booked: the other file passed the check, filled the disk and
+// failed, leaving a useless .part.
+func TestDiskFullResumeBooked(t *testing.T) {
+	t.Parallel()
+	dir := mountTmpfs(t, "8m")
+	bodyA := testBody(5<<20, 80)
+	rsA := newRangeServer(t, bodyA)
+	rsA.configure(func(rs *rangeServer) { rs.rate = 2 << 20 })
+	reqA := Request{Source: Source{URL: rsA.URL()}, Dest: filepath.Join(dir, "a.safetensors"),
+		Size: int64(len(bodyA)), SHA256: sha256Hex(bodyA), Connections: 4, Identity: "a"}
+	ctx, cancel := context.WithCancel(t.Context())
+	opts := testOptions()
+	opts.Progress = cancelAt(4<<20, cancel)
+	if _, err := New(opts).Download(ctx, reqA); !errors.Is(err, context.Canceled) {
+		t.Fatalf("first try of a: %v, want context.Canceled", err)
+	}
+	cancel()
+	part, _ := partPaths(reqA.Dest)
+	var pst syscall.Stat_t
+	var fst syscall.Statfs_t
+	if err := syscall.Stat(part, &pst); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Statfs(dir, &fst); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(fst.Bavail) * int64(fst.Bsize)
+	owedA := reqA.Size - pst.Blocks*512
+	if owedA < 256<<10 {
+		t.Skipf("a was interrupted too late (owes %d B)", owedA)
+	}
+	// b fits in the free space, but not beside what a still owes.
+	bodyB := testBody(int(free-owedA/2), 81)
+	rsB := newRangeServer(t, bodyB)
+
+	d := New(testOptions())
+	rsA.configure(func(rs *rangeServer) { rs.rate = 256 << 10 }) // a is still running when b starts
+	started := make(chan struct{})
+	errA := make(chan error, 1)
+	reqA.Progress = func(ev Event) {
+		if ev.Kind == EventStart {
+			close(started)
+		}
+	}
+	go func() {
+		_, err := d.Download(t.Context(), reqA)
+		errA <- err
+	}()
+	select {
+	case <-started:
+	case err := <-errA:
+		t.Fatalf("resume of a: %v", err)
+	}
+	reqB := Request{Source: Source{URL: rsB.URL()}, Dest: filepath.Join(dir, "b.safetensors"),
+		Size: int64(len(bodyB)), SHA256: sha256Hex(bodyB), Connections: 4}
+	_, errB := d.Download(t.Context(), reqB)
+	var df *DiskFullError
+	if !errors.As(errB, &df) {
+		t.Errorf("b (%d B, %d free, a owes %d): %v, want a *DiskFullError", len(bodyB), free, owedA, errB)
+	}
+	checkAbsent(t, reqB.Dest)
+	if err := <-errA; err != nil {
+		t.Fatalf("resume of a: %v", err)
+	}
+	checkFile(t, reqA.Dest, bodyA)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Name() != "a.safetensors" {
+			t.Errorf("left behind: %s", e.Name())
+		}
+	}
+}

@@ -173,7 +173,9 @@ type Options struct {
 	// Client.Timeout (transfers are long; the stall watchdog bounds them)
 	// and should allow >= 16 connections per host; an HTTP/2 transport
 	// multiplexes all ranges onto one TCP connection and loses most of the
-	// benefit. Default: NewHTTPClient().
+	// benefit. Default: NewHTTPClient(), with a small read buffer under a
+	// Limiter (a given client's transport buffer fills from the socket
+	// before the Limiter is paid).
 	HTTPClient *http.Client
 	// UserAgent is sent with every request (default "civit").
 	UserAgent string
@@ -271,7 +273,13 @@ type Downloader struct {
 // New returns a Downloader with opts completed by defaults.
 func New(opts Options) *Downloader {
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = NewHTTPClient()
+		readBuf := 64 << 10 // NewHTTPClient's
+		if opts.Limiter != nil && opts.Limiter.Limit() != rate.Inf {
+			// The bytes taken off the socket stay near the cap (see
+			// limitedReadBuffer); unlimited downloads keep 64 KiB.
+			readBuf = limitedReadBuffer
+		}
+		opts.HTTPClient = newHTTPClient(readBuf)
 	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "civit"

@@ -266,6 +266,13 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 	j.size, j.etag, j.lastMod = -1, "", ""
 	if st != nil {
 		j.size, j.etag, j.lastMod = st.Size, st.ETag, st.LastModified
+		// A sparse .part books what it has still to write before any
+		// request, like a fresh file (preallocate); a refused resume
+		// keeps its .part for when there is room.
+		j.written.Store(st.doneBytes())
+		if err := claimResumed(j.f, j.size, j.claimRoom); err != nil {
+			return nil, j.writeErr(err, j.size-st.doneBytes())
+		}
 	}
 
 	// Plan first when the size is known, so that the first request is
@@ -335,6 +342,11 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 		}
 		if st == nil {
 			doneBytes = 0
+			// Starting over: a resume's booking is preallocate's to make
+			// again, for the size the probe found.
+			j.room.release()
+			j.room = nil
+			j.written.Store(0)
 			if err := j.f.Truncate(0); err != nil {
 				first.close()
 				discardEarly()
@@ -902,23 +914,30 @@ func (j *job) observe(s *stream, moved int64) {
 	}
 }
 
-// claimRoom is preallocate's claimFunc: it books the file's size on vol
-// with the Downloader (see spaceBook), in place of any earlier booking of
-// this job (a restart preallocates again).
-func (j *job) claimRoom(vol string, free func() (uint64, bool)) error {
+// claimRoom is preallocate's and claimResumed's claimFunc: it books the
+// file's size on vol, less have already allocated, with the Downloader
+// (see spaceBook), in place of any earlier booking of this job (a restart
+// preallocates again). j.written must count the bytes on disk already: 0
+// for a fresh file, the control file's for a resumed one. A refusal is a
+// *DiskFullError needing what the file still owes.
+func (j *job) claimRoom(vol string, have int64, free func() (uint64, bool)) error {
 	j.room.release()
 	j.room = nil
-	// preallocate runs for a fresh file only: none of it is written, and
-	// a count left from an attempt before a restart would make the hold
-	// owe too little.
-	j.written.Store(0)
-	h, err := j.d.space.claim(vol, j.part, j.size, &j.written, free)
+	h, err := j.d.space.claim(vol, j.part, j.size, have, &j.written, free)
+	if err != nil {
+		return &DiskFullError{Path: j.part, Need: j.size - max(have, j.written.Load()), Err: err}
+	}
 	j.room = h
-	return err
+	return nil
 }
 
-// writeErr classifies a file write or allocation failure.
+// writeErr classifies a file write or allocation failure (a
+// *DiskFullError is returned as it is).
 func (j *job) writeErr(err error, need int64) error {
+	var df *DiskFullError
+	if errors.As(err, &df) {
+		return err
+	}
 	if isDiskFull(err) {
 		return &DiskFullError{Path: j.part, Need: need, Err: err}
 	}

@@ -9,3 +9,7 @@ func lockFile(*os.File) error { return nil }
 
 // fsyncDir is a no-op where directories cannot be synced (Windows).
 func fsyncDir(string) error { return nil }
+
+// allocatedBytes: unknown here; preallocate makes no reservation either,
+// so a .part is taken for sparse.
+func allocatedBytes(string) (int64, bool) { return 0, false }

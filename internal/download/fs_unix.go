@@ -34,3 +34,17 @@ func fsyncDir(dir string) error {
 	}
 	return nil
 }
+
+// allocatedBytes is what the file at path takes on its volume (its
+// allocated blocks), with ok = false when unknown.
+func allocatedBytes(path string) (n int64, ok bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return int64(st.Blocks) * 512, true // st_blocks counts 512-byte units
+}

@@ -83,3 +83,26 @@ func isDiskFull(err error) bool {
 // isFileTooBig reports the file system's refusal of a file this big
 // (FAT32 stops at 4 GiB).
 func isFileTooBig(err error) bool { return errors.Is(err, windows.ERROR_FILE_TOO_LARGE) }
+
+// allocatedBytes is what the file at path takes on its volume as far as
+// the engine is concerned: its whole size when it is not sparse (FAT32,
+// exFAT: preallocate set its size, which allocates it), nothing when it
+// is, as the bytes written are counted from the control file instead.
+func allocatedBytes(path string) (int64, bool) {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return 0, false
+	}
+	attrs, err := windows.GetFileAttributes(p)
+	if err != nil {
+		return 0, false
+	}
+	if attrs&windows.FILE_ATTRIBUTE_SPARSE_FILE != 0 {
+		return 0, true
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	return fi.Size(), true
+}

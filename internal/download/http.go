@@ -29,7 +29,20 @@ import (
 // transparent gzip (it breaks byte ranges), and HTTP/1.1 only: segmented
 // downloads need one TCP connection (and congestion window) per range,
 // which HTTP/2 would multiplex onto a single connection.
-func NewHTTPClient() *http.Client {
+func NewHTTPClient() *http.Client { return newHTTPClient(64 << 10) }
+
+// limitedReadBuffer is the transport's read buffer under a Limiter. The
+// transport fills its buffer from the socket before the engine has paid
+// for the bytes (the engine's reads under a Limiter are at least 16 KiB,
+// the Limiter's least burst, and so bypass a buffer this small once the
+// headers are read): with 64 KiB, every new connection took 64 KiB off the
+// socket unpaid, and five connections at a 64 KiB/s cap read 320 KiB in
+// their first 60 ms. 4 KiB is net/http's default, enough for the headers.
+const limitedReadBuffer = 4 << 10
+
+// newHTTPClient is NewHTTPClient with a transport read buffer of readBuf
+// bytes.
+func newHTTPClient(readBuf int) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
@@ -42,7 +55,7 @@ func NewHTTPClient() *http.Client {
 		MaxConnsPerHost:       128,
 		IdleConnTimeout:       90 * time.Second,
 		DisableCompression:    true,
-		ReadBufferSize:        64 << 10,
+		ReadBufferSize:        readBuf,
 		WriteBufferSize:       4 << 10,
 		Protocols:             new(http.Protocols),
 	}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -66,5 +69,61 @@ func TestLimitRateFromTheStart(t *testing.T) {
 		if sec == 2 && got < limit {
 			t.Errorf("%d KiB written in 2 s, want about %d KiB", got>>10, 2*limit>>10)
 		}
+	}
+}
+
+// countingConn counts the bytes read off a connection.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestLimitRateOffTheSocket: under a Limiter, the bytes read off the
+// sockets stay near the cap, not only those the engine counts. The
+// transport's 64 KiB read buffer filled from the socket before the
+// Limiter was paid: five connections at 64 KiB/s read 320 KiB in their
+// first 60 ms.
+func TestLimitRateOffTheSocket(t *testing.T) {
+	t.Parallel()
+	const limit = 64 << 10
+	opts := testOptions()
+	opts.Limiter = NewLimiter(limit)
+	d := New(opts)
+	tr, ok := d.client.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T, want *http.Transport", d.client.Transport)
+	}
+	var read atomic.Int64
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{c, &read}, nil
+	}
+	body := testBody(4<<20, 90)
+	rs := newRangeServer(t, body)
+	const took = 500 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	time.AfterFunc(took, cancel) // not a deadline: the Limiter would give up early
+	t0 := time.Now()
+	_, err := d.Download(ctx, Request{Source: Source{URL: rs.URL()}, Dest: filepath.Join(t.TempDir(), "m"), Size: int64(len(body)), Connections: 5})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want it cancelled mid-way", err)
+	}
+	// Paid by now: limit × the time taken (the bucket starts empty);
+	// besides, each connection's headers and the body bytes read with
+	// them, at most a read buffer's worth.
+	got, elapsed := read.Load(), time.Since(t0)
+	if most := int64(limit*elapsed.Seconds()) + 5*limitedReadBuffer; got > most {
+		t.Errorf("%d KiB read off the sockets in %v at %d KiB/s, want at most %d KiB", got>>10, elapsed, limit>>10, most>>10)
 	}
 }

@@ -33,14 +33,7 @@ func preallocate(f *os.File, size int64, claim claimFunc) error {
 	sparse := func() error {
 		var fi syscall.Stat_t
 		if haveSt && syscall.Fstat(int(f.Fd()), &fi) == nil {
-			free := func() (uint64, bool) {
-				var st syscall.Statfs_t
-				if syscall.Fstatfs(int(f.Fd()), &st) != nil || st.Blocks == 0 {
-					return 0, false // no figures (some network file systems)
-				}
-				return uint64(st.Bavail) * uint64(st.Bsize), true
-			}
-			if err := claim(strconv.FormatUint(uint64(fi.Dev), 10), free); err != nil {
+			if err := claimSparse(f, &fi, 0, claim); err != nil {
 				return err
 			}
 		}
@@ -57,6 +50,38 @@ func preallocate(f *os.File, size int64, claim claimFunc) error {
 		return sparse()
 	}
 	return err
+}
+
+// claimResumed books with claim what a resumed .part of size bytes has
+// still to allocate when the file is sparse: a resume owes the disk the
+// bytes it has not written yet just as a fresh download does, and without
+// its booking a file started beside it took the free space the resume
+// needed (both then failed on the full disk). What the file takes already
+// is read from its allocated blocks, so a file fallocate reserved in full
+// owes nothing and is not booked.
+func claimResumed(f *os.File, size int64, claim claimFunc) error {
+	var fi syscall.Stat_t
+	if size <= 0 || syscall.Fstat(int(f.Fd()), &fi) != nil {
+		return nil
+	}
+	have := int64(fi.Blocks) * 512 // st_blocks counts 512-byte units
+	if have >= size {
+		return nil
+	}
+	return claimSparse(f, &fi, have, claim)
+}
+
+// claimSparse asks claim for room for f (fi its fstat), which takes have
+// bytes on its volume already.
+func claimSparse(f *os.File, fi *syscall.Stat_t, have int64, claim claimFunc) error {
+	free := func() (uint64, bool) {
+		var st syscall.Statfs_t
+		if syscall.Fstatfs(int(f.Fd()), &st) != nil || st.Blocks == 0 {
+			return 0, false // no figures (some network file systems)
+		}
+		return uint64(st.Bavail) * uint64(st.Bsize), true
+	}
+	return claim(strconv.FormatUint(uint64(fi.Dev), 10), have, free)
 }
 
 // finishAllocation: nothing to undo on Linux.

@@ -30,11 +30,26 @@ func preallocate(f *os.File, size int64, claim claimFunc) error {
 		return nil
 	}
 	if setSparse(f, true) {
-		if err := claim(volumeName(f.Name()), func() (uint64, bool) { return freeSpace(f.Name()) }); err != nil {
+		if err := claim(volumeName(f.Name()), 0, func() (uint64, bool) { return freeSpace(f.Name()) }); err != nil {
 			return err
 		}
 	}
 	return f.Truncate(size)
+}
+
+// claimResumed books with claim what a resumed .part of size bytes has
+// still to write when the file is sparse (preallocate made it so), as a
+// fresh one is booked: otherwise a file started beside the resume takes
+// the free space the resume needs. What is on disk is taken from the
+// bytes the download has written (the control file's, resumed), which
+// claim gets through the job's count.
+func claimResumed(f *os.File, size int64, claim claimFunc) error {
+	var info windows.ByHandleFileInformation
+	if size <= 0 || windows.GetFileInformationByHandle(windows.Handle(f.Fd()), &info) != nil ||
+		info.FileAttributes&windows.FILE_ATTRIBUTE_SPARSE_FILE == 0 {
+		return nil
+	}
+	return claim(volumeName(f.Name()), 0, func() (uint64, bool) { return freeSpace(f.Name()) })
 }
 
 // volumeName names the volume of path for claim: its drive or UNC share,

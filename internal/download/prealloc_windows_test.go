@@ -41,8 +41,8 @@ func TestPreallocateSparse(t *testing.T) {
 	const size = 64 << 20
 	var book spaceBook
 	var written atomic.Int64
-	claim := func(vol string, free func() (uint64, bool)) error {
-		_, err := book.claim(vol, f.Name(), size, &written, free)
+	claim := func(vol string, have int64, free func() (uint64, bool)) error {
+		_, err := book.claim(vol, f.Name(), size, have, &written, free)
 		return err
 	}
 	if err := preallocate(f, size, claim); err != nil {
@@ -52,6 +52,13 @@ func TestPreallocateSparse(t *testing.T) {
 		t.Fatal(err)
 	}
 	finishAllocation(f)
+	// A whole file is no longer sparse: a resume of it books nothing.
+	if err := claimResumed(f, size, func(string, int64, func() (uint64, bool)) error {
+		t.Error("claimResumed booked a file that is not sparse")
+		return nil
+	}); err != nil {
+		t.Error(err)
+	}
 	if fi, err := f.Stat(); err != nil || fi.Size() != size {
 		t.Fatalf("size %v, %v; want %d", fi.Size(), err, size)
 	}

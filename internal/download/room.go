@@ -20,28 +20,38 @@ type spaceBook struct {
 	holds map[*spaceHold]struct{}
 }
 
-// claimFunc is how preallocate asks for room before it makes a sparse
-// file: vol names the file's volume, free reads its free space (ok = false
-// when unknown). It fails with the system's disk-full error.
-type claimFunc func(vol string, free func() (uint64, bool)) error
+// claimFunc is how preallocate (a fresh file) and claimResumed (a
+// resumed one) ask for room for a sparse file: vol names the file's
+// volume, have is what the file already takes on it (0 when fresh), free
+// reads the volume's free space (ok = false when unknown). It fails with
+// the system's disk-full error.
+type claimFunc func(vol string, have int64, free func() (uint64, bool)) error
 
-// spaceHold is one download's claim: size bytes on vol, of which written
-// are already on disk (and so already missing from the free space).
+// spaceHold is one download's claim: size bytes on vol, of which have were
+// allocated when it was made and written are on disk now (both already
+// missing from the free space).
 type spaceHold struct {
 	book    *spaceBook
 	vol     string
 	size    int64
+	have    int64
 	written *atomic.Int64
 }
 
-// owed is what the hold's download has still to write.
-func (h *spaceHold) owed() int64 { return min(max(h.size-h.written.Load(), 0), h.size) }
+// owed is what the hold's download has still to allocate. Of a resumed
+// file, the bytes allocated when it was claimed (have) and the bytes
+// written (written: resumed + new) may overlap or not: the larger of the
+// two is on disk for sure, so the hold never owes less than is left.
+func (h *spaceHold) owed() int64 {
+	return min(max(h.size-max(h.have, h.written.Load()), 0), h.size)
+}
 
-// claim records a download of size bytes into path on volume vol when the
-// volume's free space (free; ok = false when unknown) less what the other
-// holds on vol still owe leaves room for it; otherwise it fails with the
-// system's disk-full error. written counts the download's bytes on disk.
-func (b *spaceBook) claim(vol, path string, size int64, written *atomic.Int64, free func() (uint64, bool)) (*spaceHold, error) {
+// claim records a download of size bytes into path on volume vol, of which
+// have are allocated already, when the volume's free space (free; ok =
+// false when unknown) less what the other holds on vol still owe leaves
+// room for the rest; otherwise it fails with the system's disk-full error.
+// written counts the download's bytes on disk (a resumed file's included).
+func (b *spaceBook) claim(vol, path string, size, have int64, written *atomic.Int64, free func() (uint64, bool)) (*spaceHold, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	// What the others owe is summed before the free space is read: bytes
@@ -52,10 +62,10 @@ func (b *spaceBook) claim(vol, path string, size int64, written *atomic.Int64, f
 			owed += h.owed()
 		}
 	}
-	if n, ok := free(); ok && n < math.MaxInt64 && int64(n)-owed < size {
+	h := &spaceHold{book: b, vol: vol, size: size, have: have, written: written}
+	if n, ok := free(); ok && n < math.MaxInt64 && int64(n)-owed < h.owed() {
 		return nil, &os.PathError{Op: "preallocate", Path: path, Err: noRoomErrno}
 	}
-	h := &spaceHold{book: b, vol: vol, size: size, written: written}
 	if b.holds == nil {
 		b.holds = make(map[*spaceHold]struct{})
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/civit/civit/internal/cmdutil"
 	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/tableprinter"
@@ -39,7 +40,10 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 		return fmt.Sprintf("partial: resumes at %s of %s", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
 	}
 	if !fi.Mode().IsRegular() {
-		return "not a regular file: will fail", 0
+		if fi.IsDir() {
+			return "a folder is there", 0
+		}
+		return "not a regular file", 0
 	}
 	differs := "a different file is there: needs --force"
 	if o.Force {
@@ -123,3 +127,29 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 
 // identity names the file for the engine's control file.
 func identity(it *item) string { return fmt.Sprintf("mv:%d/f:%d", it.Version.ID, it.File.ID) }
+
+// inTheWay returns, for --dry-run and the run's advice, why a download to
+// dest cannot start whatever its folder: a folder (or a special file) at
+// dest, which is never replaced, or at dest's .part, where the download is
+// written. The error has a hint naming it; nil when neither is there.
+func inTheWay(dest string) error {
+	fi, err := os.Stat(dest)
+	if err == nil && !fi.Mode().IsRegular() {
+		return cmdutil.WithHint(fmt.Errorf("%s exists and is %s, not a file that can be replaced", dest, kindOf(fi)),
+			fmt.Sprintf("%s %s is in the way; move or rename it, or choose another folder with `-o`", kindOf(fi), dest))
+	}
+	part := dest + ".part"
+	if fi, err := os.Stat(part); err == nil && !fi.Mode().IsRegular() {
+		return cmdutil.WithHint(fmt.Errorf("%s, where the download is written, is %s, not a file", part, kindOf(fi)),
+			fmt.Sprintf("%s %s is in the way; move or rename it, or choose another folder with `-o`", kindOf(fi), part))
+	}
+	return nil
+}
+
+// kindOf is "a folder" or "a special file".
+func kindOf(fi os.FileInfo) string {
+	if fi.IsDir() {
+		return "a folder"
+	}
+	return "a special file"
+}

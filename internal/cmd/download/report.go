@@ -9,6 +9,7 @@ import (
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
@@ -123,6 +124,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	reps := report(items, o.Factory.Explain)
 	toFetch := make([]int64, len(items))
 	unknown := make([]error, len(items)) // access CivitAI did not tell
+	blocked := make([]error, len(items)) // the run would fail on it: its folder, or a folder in the way
 	dests := destChecks{}
 	for i, it := range items {
 		if it.Status == "failed" {
@@ -139,14 +141,24 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		}
 		if reps[i].OnDisk != "already present" {
 			need := toFetch[i]
-			if strings.HasPrefix(reps[i].OnDisk, "partial:") || reps[i].ReusedFrom != "" {
-				need = 0 // allocated already, or linked or copied (checked when run)
+			switch {
+			case reps[i].ReusedFrom != "":
+				need = 0 // linked or copied (checked when run)
+			case strings.HasPrefix(reps[i].OnDisk, "partial:"):
+				// Nothing where fallocate took it all up front; where the
+				// .part is sparse (tmpfs), what is not on disk yet.
+				need = dl.PartialNeed(it.Dest)
 			}
-			if err := dests.check(filepath.Dir(it.Dest), need); err != nil {
-				reps[i].Error = err.Error()
-				if o.Factory.Explain != nil {
-					_, reps[i].Hints, _ = o.Factory.Explain(err)
-				}
+			blocked[i] = dests.check(filepath.Dir(it.Dest), need)
+			if blocked[i] == nil {
+				blocked[i] = inTheWay(it.Dest)
+			}
+		}
+		if err := blocked[i]; err != nil {
+			// As a lookup that failed: the run would fail it.
+			reps[i].Status, reps[i].Error = "failed", err.Error()
+			if o.Factory.Explain != nil {
+				_, reps[i].Hints, _ = o.Factory.Explain(err)
 			}
 		}
 	}
@@ -161,8 +173,8 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		var total int64
 		for i, r := range reps {
-			if r.Status == "failed" {
-				continue
+			if items[i].Status == "failed" {
+				continue // not planned: listed below
 			}
 			sha := r.SHA256
 			if sha == "" {
@@ -181,8 +193,11 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			case r.ReusedFrom != "":
 				acc += "; in the library"
 			}
-			if r.Error != "" {
+			switch {
+			case r.Error != "" && dests.errs[filepath.Dir(items[i].Dest)] != nil:
 				acc += "; cannot be written there (see below)"
+			case r.Error != "":
+				acc += "; fails when run (see below)"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
 			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" {
@@ -209,9 +224,9 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		case unknown[i] != nil:
 			failed++
 			fails.Add(label(it), fmt.Errorf("cannot tell whether it can be downloaded: %w", unknown[i]))
-		case dests.errs[filepath.Dir(it.Dest)] != nil:
+		case blocked[i] != nil:
 			failed++
-			fails.Add(label(it), dests.errs[filepath.Dir(it.Dest)])
+			fails.Add(label(it), blocked[i])
 		}
 	}
 	return fails.Err(failed, len(items), "planned downloads")

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -526,9 +527,12 @@ func explain(it *item) error {
 	var he *dl.HTTPError
 	var ae *api.Error
 	var iu *dl.InUseError
+	var hint *cmdutil.HintError
 	switch {
 	case errors.As(err, &iu):
 		return err // its Hint says to close the program; neither server nor network failed
+	case (errors.Is(err, dl.ErrInvalidRequest) || errors.Is(err, syscall.EISDIR)) && errors.As(inTheWay(it.Dest), &hint):
+		return cmdutil.WithHint(err, hint.Hint) // names the folder in the way, as the dry run does
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
 	case errors.As(err, &ex):
