@@ -324,14 +324,25 @@ func notFound(err error, what, hint string) error {
 // goes through it or tableprinter.CleanText.
 func oneLine(s string) string { return tableprinter.Clean(s) }
 
+// valueIndent puts a continuation line under the value of "  prompt:    ".
+const valueIndent = "             "
+
+// indented is the text of a prompt cleaned (tableprinter.CleanText), its
+// lines after the first under the first rather than at column 0, where
+// they read as lines of the listing; trailing line breaks dropped.
+func indented(s string) string {
+	s = strings.TrimRight(tableprinter.CleanText(strings.ReplaceAll(s, "\r\n", "\n")), " \n")
+	return strings.ReplaceAll(s, "\n", "\n"+valueIndent)
+}
+
 func renderImage(w io.Writer, im *api.Image) {
 	fmt.Fprintf(w, "Image %d  %dx%d\n", im.ID, im.Width, im.Height)
 	fmt.Fprintf(w, "  %s\n", oneLine(im.URL))
 	if p := im.Prompt(); p != "" {
-		fmt.Fprintf(w, "  prompt:    %s\n", tableprinter.CleanText(p))
+		fmt.Fprintf(w, "  prompt:    %s\n", indented(p))
 	}
 	if p := im.NegativePrompt(); p != "" {
-		fmt.Fprintf(w, "  negative:  %s\n", tableprinter.CleanText(p))
+		fmt.Fprintf(w, "  negative:  %s\n", indented(p))
 	}
 	var params []string
 	for _, kv := range [][2]string{{"sampler", im.Sampler()}, {"steps", im.Steps()}, {"cfg", im.CFGScale()}, {"seed", im.Seed()}} {
