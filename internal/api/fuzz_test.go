@@ -44,7 +44,9 @@ func FuzzParseErrorBody(f *testing.F) {
 	f.Add("application/json", []byte(`{"error":"model \u202egnp.exe \u2066x\u2069\u200f"}`))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		eb := parseErrorBody(ct, body)
-		if strings.ContainsFunc(eb.message, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' || tableprinter.IsBidiControl(r) }) {
+		if strings.ContainsFunc(eb.message, func(r rune) bool {
+			return unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' || tableprinter.IsBidiControl(r)
+		}) {
 			t.Fatalf("%q: message is not one line of plain text: %q", body, eb.message)
 		}
 		if len(eb.message) > maxMessage+len("server returned an HTML page: ")+len("…") {
