@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/civit/civit/internal/tableprinter"
 )
 
 // maxErrorBody is how much of a non-2xx body is read into an *Error.
@@ -246,10 +248,14 @@ func oneLine(s string) string {
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
-// noControl maps control characters (C0, DEL, C1) to a space.
+// noControl maps control characters (C0, DEL, C1) to a space and drops
+// bidirectional controls (a right-to-left override reverses what follows).
 func noControl(r rune) rune {
-	if unicode.IsControl(r) {
+	switch {
+	case unicode.IsControl(r):
 		return ' '
+	case tableprinter.IsBidiControl(r):
+		return -1
 	}
 	return r
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/civit/civit/internal/tableprinter"
 )
 
 // FuzzParseErrorBody checks that whatever a failed response carries, the
@@ -39,10 +41,13 @@ func FuzzParseErrorBody(f *testing.F) {
 	}
 	f.Add("text/html; charset=utf-8", []byte("<p>down\u2028for maintenance</p>"))
 	f.Add("application/json", []byte(`{"error":"\u001b]0;pwned\u0007\u001b[2J gone"}`))
+	f.Add("application/json", []byte(`{"error":"model \u202egnp.exe \u2066x\u2069\u200f"}`))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		eb := parseErrorBody(ct, body)
-		if strings.ContainsFunc(eb.message, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' }) {
-			t.Fatalf("%q: message is not one line of text: %q", body, eb.message)
+		if strings.ContainsFunc(eb.message, func(r rune) bool {
+			return unicode.IsControl(r) || unicode.IsSpace(r) && r != ' ' || tableprinter.IsBidiControl(r)
+		}) {
+			t.Fatalf("%q: message is not one line of plain text: %q", body, eb.message)
 		}
 		if len(eb.message) > maxMessage+len("server returned an HTML page: ")+len("…") {
 			t.Fatalf("%q: message of %d bytes", body, len(eb.message))

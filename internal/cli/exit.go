@@ -173,7 +173,17 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		if u, perr := url.Parse(e.URL); perr == nil && u.Host != "" {
 			who = u.Host
 		}
-		return err.Error(), []string{who + " answered with a web page, not CivitAI's API: check `CIVITAI_BASE_URL` (or the config key `base_url`) and proxy settings (`HTTPS_PROXY`)"}, ExitError
+		// What came instead: the api package words an HTML page's
+		// message "server returned an HTML page..."; no message is an
+		// empty body.
+		what := "plain text"
+		switch {
+		case strings.HasPrefix(e.Message, "server returned an HTML page"):
+			what = "a web page"
+		case strings.TrimSpace(e.Message) == "":
+			what = "an empty page"
+		}
+		return err.Error(), []string{who + " answered with " + what + ", not CivitAI's API: check `CIVITAI_BASE_URL` (or the config key `base_url`) and proxy settings (`HTTPS_PROXY`)"}, ExitError
 	case api.KindNetwork:
 		var dnsErr *net.DNSError
 		if errors.As(err, &dnsErr) {

@@ -72,6 +72,22 @@ func TestClassifyBrokenJSON(t *testing.T) {
 	}
 }
 
+// A 404 that is not the API says what came instead of it: a web page,
+// plain text or nothing, not "a web page" for all three.
+func TestClassifyNotAPI(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ message, want string }{
+		{"server returned an HTML page: 404: This page could not be found", "example.test answered with a web page, not CivitAI's API"},
+		{"404 page not found", "example.test answered with plain text, not CivitAI's API"},
+		{"", "example.test answered with an empty page, not CivitAI's API"},
+	} {
+		_, hints, code := classify(&api.Error{Kind: api.KindNotAPI, URL: "http://example.test/x/api/v1/models", StatusCode: 404, Message: tt.message}, false)
+		if code != ExitError || len(hints) != 1 || !strings.HasPrefix(hints[0], tt.want) {
+			t.Errorf("%q: hints %q, exit %d; want %q", tt.message, hints, code, tt.want)
+		}
+	}
+}
+
 // A 403 without a key does not blame the key.
 func TestClassifyForbidden(t *testing.T) {
 	t.Parallel()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,14 +39,76 @@ or of a topic ('civit help environment', 'civit help exit-codes',
 				// The error says what to do; no usage after it (as for an
 				// unknown command).
 				c.SetUsageFunc(func(*cobra.Command) error { return nil })
-				return cmdutil.WithHint(cmdutil.FlagErrorf("unknown help topic %q", strings.Join(args, " ")),
-					"run `civit --help` for the list of commands and help topics")
+				hint := "run `civit --help` for the list of commands and help topics"
+				if sug := helpSuggestions(c.Root(), args); len(sug) > 0 {
+					hint = fmt.Sprintf("did you mean %s? (%s)", strings.Join(sug, " or "), hint)
+				}
+				return cmdutil.WithHint(cmdutil.FlagErrorf("unknown help topic %q", strings.Join(args, " ")), hint)
 			}
 			target.InitDefaultHelpFlag()
 			target.InitDefaultVersionFlag()
 			return target.Help()
 		},
 	}
+}
+
+// helpSuggestions names the help pages meant by args, whose last known
+// command is followed by an unknown word (`civit help serch`, `civit help
+// config sett`): the commands and topics under it that start with the word
+// or are one edit from it (else two), as `civit help WORD...`.
+func helpSuggestions(root *cobra.Command, args []string) []string {
+	parent, i := root, 0
+	for ; i < len(args); i++ {
+		next := (*cobra.Command)(nil)
+		for _, sub := range parent.Commands() {
+			if sub.Name() == args[i] || sub.HasAlias(args[i]) {
+				next = sub
+			}
+		}
+		if next == nil {
+			break
+		}
+		parent = next
+	}
+	if i != len(args)-1 {
+		return nil // all known, or more than one unknown word
+	}
+	word := strings.ToLower(args[i])
+	path := strings.Join(append([]string{"civit", "help"}, args[:i]...), " ")
+	var out []string
+	for d := 1; d <= 2 && d < len(word) && len(out) == 0; d++ {
+		for _, sub := range parent.Commands() {
+			if !sub.IsAvailableCommand() && !sub.IsAdditionalHelpTopicCommand() || sub.Name() == "help" {
+				continue
+			}
+			name := sub.Name()
+			if len(word) >= 2 && strings.HasPrefix(name, word) || editDistance(word, name) <= d {
+				out = append(out, "`"+path+" "+name+"`")
+			}
+		}
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func helpTopic(name, short, long string) *cobra.Command {

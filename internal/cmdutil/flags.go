@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -38,6 +39,15 @@ func RequireValues(fs *pflag.FlagSet, names ...string) error {
 		}
 	}
 	return nil
+}
+
+// BoolWord reports whether s is a word strconv.ParseBool takes (true,
+// false, t, f, in any case; not 1 or 0, which may be ids): after a flag
+// that takes no value it is a value typed for it (`--nsfw false`), left as
+// an argument. images refuses it, search warns.
+func BoolWord(s string) bool {
+	_, err := strconv.ParseBool(s)
+	return err == nil && s != "1" && s != "0"
 }
 
 // ExactArgs is cobra.ExactArgs with a usage error that names what is

@@ -159,18 +159,41 @@ func Load(path string) (*Config, error) {
 // as "apikey"), sorted. They are kept, and ignored.
 func (c *Config) Unknown() []string { return c.unknown }
 
-// Suggest returns the known key closest to an unknown one ("" when none
-// is close): same letters but for case, '-' and '_', or at most two edits.
+// aliases are the names people give the keys: the environment's words
+// (CIVITAI_TOKEN), other tools' and the flags' (-o, --output).
+var aliases = map[string]string{
+	"token": "api_key", "apitoken": "api_key", "apikey": "api_key", "key": "api_key", "civitaiapikey": "api_key", "civitaitoken": "api_key",
+	"output": "output_dir", "out": "output_dir", "outputdirectory": "output_dir", "dir": "output_dir", "o": "output_dir",
+	"url": "base_url", "baseurl": "base_url", "host": "base_url",
+	"ttl": "cache_ttl",
+}
+
+// Suggest returns the known key meant by an unknown one ("" when none is
+// close): same letters but for case, '-' and '_'; a known alias ("token",
+// "output"); a key it starts ("preview", "cache");
+// or a few edits away for its length (one in three letters: "api_kye", not
+// "foo" for "root").
 func Suggest(name string) string {
 	norm := func(s string) string {
-		return strings.NewReplacer("_", "", "-", "", " ", "").Replace(strings.ToLower(s))
+		return strings.NewReplacer("_", "", "-", "", " ", "", ".", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 	}
-	best, bestD := "", 3
+	n := norm(name)
+	if n == "" {
+		return ""
+	}
+	if k, ok := aliases[n]; ok {
+		return k
+	}
+	best, bestD := "", max(1, len(n)/3)+1
 	for _, k := range Keys {
-		if norm(k.Name) == norm(name) {
+		kn := norm(k.Name)
+		if kn == n {
 			return k.Name
 		}
-		if d := editDistance(strings.ToLower(name), k.Name); d < bestD {
+		if len(n) >= 4 && strings.HasPrefix(kn, n) {
+			return k.Name
+		}
+		if d := editDistance(n, kn); d < bestD {
 			best, bestD = k.Name, d
 		}
 	}
@@ -373,10 +396,15 @@ func (c *Config) Set(key, value string) error {
 	return nil
 }
 
-// Unset removes a key.
+// Unset removes a key: a known one, or an unknown one the file has (the
+// "apikey" civit warns about on every command).
 func (c *Config) Unset(key string) error {
 	if _, ok := LookupKey(key); !ok {
-		return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
+		i := slices.Index(c.unknown, key)
+		if i < 0 {
+			return fmt.Errorf("unknown config key %q (valid keys: %s)", key, strings.Join(KeyNames(), ", "))
+		}
+		c.unknown = slices.Delete(c.unknown, i, i+1)
 	}
 	delete(c.values, key)
 	delete(c.other, key)

@@ -341,7 +341,9 @@ func TestValueChecksTheFile(t *testing.T) {
 	if got, want := strings.Join(c.Unknown(), ","), "Base-URL,apikey,zzz"; got != want {
 		t.Errorf("Unknown() = %s, want %s", got, want)
 	}
-	for in, want := range map[string]string{"apikey": "api_key", "Base-URL": "base_url", "API_KEY": "api_key", "limt": "limit", "roots_dir": "", "zzz": ""} {
+	for in, want := range map[string]string{"apikey": "api_key", "Base-URL": "base_url", "API_KEY": "api_key", "limt": "limit", "roots_dir": "", "zzz": "",
+		"foo": "", "output": "output_dir", "out": "output_dir", "token": "api_key", "key": "api_key", "api_kye": "api_key",
+		"preview": "preview_max_rating", "cache": "cache_ttl", "nsfww": "nsfw", "bar": "", "lay": ""} {
 		if got := Suggest(in); got != want {
 			t.Errorf("Suggest(%q) = %q, want %q", in, got, want)
 		}

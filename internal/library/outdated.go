@@ -125,8 +125,9 @@ type OutdatedOptions struct {
 }
 
 // rateStop remembers that CivitAI refused a request of this check for rate
-// limiting beyond what the client's retries wait, or failed serverDownAfter
-// requests in a row with server or network errors (an outage): the models
+// limiting beyond what the client's retries wait, that the server is not
+// the API, or failed serverDownAfter requests in a row with server or
+// network errors (an outage): the models
 // after it are not asked about (each would wait its turn of the Limiter to
 // be refused, 871 models 7 minutes; during an outage each request is also
 // retried), they fail with that error.
@@ -136,16 +137,27 @@ type rateStop struct {
 	inARow int // server and network failures since the last answer
 }
 
-// wait waits for the limiter, or returns the rate limiting error.
+// wait waits for the limiter, or returns the error that stopped the
+// check as a *NotAskedError.
 func (r *rateStop) wait(ctx context.Context, lim *rate.Limiter) error {
 	r.mu.Lock()
 	err := r.err
 	r.mu.Unlock()
 	if err != nil {
-		return err
+		return &NotAskedError{Err: err}
 	}
 	return lim.Wait(ctx)
 }
+
+// NotAskedError is the error of a model the check did not ask CivitAI
+// about: an earlier answer (rate limiting, an outage, a server that is not
+// the API) stopped it asking. Err is that answer's error.
+type NotAskedError struct{ Err error }
+
+func (e *NotAskedError) Error() string { return "not asked: " + e.Err.Error() }
+
+// Unwrap returns the answer's error (its kind gives the hint).
+func (e *NotAskedError) Unwrap() error { return e.Err }
 
 // note keeps err when it is rate limiting or ends an outage's run of
 // failures; an answer (nil, or any other error) ends the run.
@@ -154,6 +166,9 @@ func (r *rateStop) note(err error) error {
 	defer r.mu.Unlock()
 	switch {
 	case errors.Is(err, api.ErrRateLimited):
+	case errors.Is(err, api.ErrNotAPI):
+		// A web page, not the API (a wrong base URL, a proxy): every
+		// other request would get it too.
 	case errors.Is(err, api.ErrServer), errors.Is(err, api.ErrNetwork):
 		if r.inARow++; r.inARow < serverDownAfter {
 			return err

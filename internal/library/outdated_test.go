@@ -406,6 +406,38 @@ func TestOutdatedStopsAskingWhenRateLimited(t *testing.T) {
 	}
 }
 
+// With a base URL that is not the API (its answers are the site's HTML
+// 404), the first answer stops the check: every other model would get the
+// same page. The models not asked say so (*NotAskedError) and keep the
+// answer's error for its hint.
+func TestOutdatedStopsAskingWhenNotTheAPI(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := t.Context()
+	rows := e.everyModelInLibrary()
+	c, err := api.New(api.Options{BaseURL: e.srv.URL + "/wrongpath", Retry: api.RetryPolicy{MaxAttempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := OutdatedOptions{Store: e.st, Client: c, Limiter: rate.NewLimiter(rate.Inf, 1), OnDisk: func(string) bool { return true }}
+	res, err := Outdated(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) != len(rows) || res.Checked != 0 {
+		t.Fatalf("%d errors, %d checked; want %d errors", len(res.Errors), res.Checked, len(rows))
+	}
+	if res.Requests != 1 {
+		t.Errorf("%d requests for %d models, want 1", res.Requests, len(rows))
+	}
+	for _, me := range res.Errors {
+		var na *NotAskedError
+		if !errors.As(me.Cause, &na) || !errors.Is(me.Cause, api.ErrNotAPI) {
+			t.Errorf("model %d: %v, want not asked, not the API", me.ModelID, me.Cause)
+		}
+	}
+}
+
 // During an outage (every /models request 500 after the client's retries)
 // the check stops asking after serverDownAfter failures in a row: each
 // model fails with the error at once, instead of one retried request per

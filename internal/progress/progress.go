@@ -41,6 +41,7 @@ type Tracker struct {
 	files      atomic.Int64 // files planned (and targets that failed before any)
 	finished   atomic.Int64 // of files: done or failed
 	failed     atomic.Int64
+	missing    atomic.Int64 // planned bytes that failed files did not bring
 	lookingUp  atomic.Int64 // targets being looked up before any file is known
 	final      atomic.Bool  // Wait has begun: the total shows the average speed
 
@@ -101,11 +102,16 @@ func New(w io.Writer, opts Options) *Tracker {
 			mpb.BarFillerMiddleware(func(base mpb.BarFiller) mpb.BarFiller {
 				base = t.line.filler(base)
 				return mpb.BarFillerFunc(func(w io.Writer, st decor.Statistics) error {
-					st.Total, st.Current = t.totalBytes.Load(), t.doneBytes.Load()
+					st.Total, st.Current = t.totalBytes.Load()+t.missing.Load(), t.doneBytes.Load()
 					if st.Total <= 0 || t.files.Load() == 0 {
 						return nil
 					}
 					st.Current = min(st.Current, st.Total)
+					if t.failed.Load() > 0 {
+						// A full bar reads as success: keep it a cell short.
+						st.Current = min(st.Current, notFull(st))
+						st.Completed = false
+					}
 					return base.Fill(w, st)
 				})
 			}),
@@ -368,7 +374,8 @@ func (f *File) start(size, done int64, from string) {
 						}
 						return l.right(st.AvailableWidth, st.Current, st.Total, what)
 					}
-					return l.right(st.AvailableWidth, st.Current, st.Total, r.show(st.Current, st.Total))
+					speed, eta := r.show(st.Current, st.Total)
+					return l.right(st.AvailableWidth, st.Current, st.Total, speed, eta)
 				}, decor.WCSyncSpace)),
 			)
 			f.bar.SetCurrent(done)
@@ -478,7 +485,11 @@ func (f *File) Finish(err error, note string) {
 		f.t.doneBytes.Add(f.counted - f.done.Swap(f.counted))
 	}
 	// The total keeps what the file delivered (a failed one: what arrived
-	// before it failed; a file of unknown size: its real size).
+	// before it failed; a file of unknown size: its real size); what a
+	// failed one did not bring is shown apart.
+	if err != nil {
+		f.t.missing.Add(max(f.counted-f.done.Load(), 0))
+	}
 	f.recount(f.done.Load())
 	f.mu.Unlock()
 	if err != nil {
@@ -595,7 +606,7 @@ func (t *Tracker) totalRight(st decor.Statistics) string {
 	}
 	done, total, fetched := t.doneBytes.Load(), t.totalBytes.Load(), t.fetched.Load()
 	done = min(done, total)
-	speed := ""
+	speed, eta := "", ""
 	if t.final.Load() {
 		if s := t.now().Sub(t.start).Seconds(); s > 0 && fetched > 0 {
 			speed = tableprinter.Bytes(int64(float64(fetched)/s)) + "/s"
@@ -604,11 +615,13 @@ func (t *Tracker) totalRight(st decor.Statistics) string {
 		speed = tableprinter.Bytes(int64(v)) + "/s"
 		if total > done {
 			if v > 0 {
-				speed += " " + time.Duration(float64(total-done)/v*float64(time.Second)).Round(time.Second).String()
+				eta = time.Duration(float64(total-done) / v * float64(time.Second)).Round(time.Second).String()
 			} else {
-				speed += " --"
+				eta = "--"
 			}
 		}
 	}
-	return t.line.right(st.AvailableWidth, done, total, speed)
+	// The bytes failed files did not bring stay in what is shown (not in
+	// the time left): "12.2 MiB / 16.9 MiB", never a full total.
+	return t.line.right(st.AvailableWidth, done, total+t.missing.Load(), speed, eta)
 }

@@ -178,9 +178,9 @@ func TestRetriesAreReportedSparingly(t *testing.T) {
 	}
 }
 
-// Interrupted on a terminal, the total bar stays as it was ("40 of 100"),
-// rather than being completed at what arrived ("40 of 40" reads as done).
-func TestInterruptedTotalIsNotShownComplete(t *testing.T) {
+// Interrupted or failed on a terminal, the total bar is not shown complete
+// ("40 of 40" reads as done): it stays at "40 of 100", short of full.
+func TestUnfinishedTotalIsNotShownComplete(t *testing.T) {
 	t.Parallel()
 	for _, abort := range []bool{false, true} {
 		var b safeBuffer
@@ -196,13 +196,25 @@ func TestInterruptedTotalIsNotShownComplete(t *testing.T) {
 		tr.Wait()
 		out := b.String()
 		last := out[strings.LastIndex(out, "total"):]
-		full := strings.Contains(last, "40.0 MiB / 40.0 MiB")
-		if abort && (full || !strings.Contains(last, "40.0 MiB / 100.0 MiB")) {
-			t.Errorf("interrupted: last total line %q, want 40.0 MiB / 100.0 MiB", strings.TrimSpace(last))
+		if strings.Contains(last, "40.0 MiB / 40.0 MiB") || !strings.Contains(last, "40.0 MiB / 100.0 MiB") {
+			t.Errorf("abort %v: last total line %q, want 40.0 MiB / 100.0 MiB", abort, strings.TrimSpace(last))
 		}
-		if !abort && !full {
-			t.Errorf("finished: last total line %q, want it complete at 40.0 MiB", strings.TrimSpace(last))
-		}
+	}
+	// A failed file of unknown size leaves no bytes missing: the bar
+	// still stops short of full.
+	var b safeBuffer
+	tr := New(&b, Options{TTY: true, Width: 100})
+	f := tr.File("a.safetensors", 10<<20)
+	f.Start(10<<20, 0)
+	f.Add(10 << 20)
+	f.Finish(nil, "")
+	g := tr.File("b.safetensors", 0)
+	g.Finish(errors.New("failed"), "")
+	tr.Wait()
+	out := b.String()
+	last := out[strings.LastIndex(out, "total"):]
+	if !strings.Contains(last, "1 failed") || !regexp.MustCompile(`\[=*>?-+\]`).MatchString(last) {
+		t.Errorf("last total line %q, want a bar short of full", strings.TrimSpace(last))
 	}
 }
 

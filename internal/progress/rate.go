@@ -1,7 +1,6 @@
 package progress
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -41,20 +40,20 @@ func (r *rate) sample(cur int64) (float64, bool) {
 	return max(float64(cur-r.n[0]), 0) / dt, true
 }
 
-// show renders "speed/s ETA" for a bar at cur of total (total <= 0:
-// unknown, no ETA).
-func (r *rate) show(cur, total int64) string {
+// show returns "speed/s" and "ETA" for a bar at cur of total (total <= 0:
+// unknown, no ETA): the time left is "--" at no speed, and both are empty
+// before the speed is known.
+func (r *rate) show(cur, total int64) (speed, eta string) {
 	v, ok := r.sample(cur)
 	if !ok {
-		return ""
+		return "", ""
 	}
-	s := tableprinter.Bytes(int64(v)) + "/s"
+	speed = tableprinter.Bytes(int64(v)) + "/s"
 	if total > 0 && cur < total {
 		if v <= 0 {
-			return s + " --"
+			return speed, "--"
 		}
-		eta := time.Duration(float64(total-cur) / v * float64(time.Second))
-		s += fmt.Sprintf(" %v", eta.Round(time.Second))
+		eta = time.Duration(float64(total-cur) / v * float64(time.Second)).Round(time.Second).String()
 	}
-	return s
+	return speed, eta
 }

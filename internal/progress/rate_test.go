@@ -1,6 +1,7 @@
 package progress
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -11,8 +12,12 @@ func TestRateFollowsTheLastSeconds(t *testing.T) {
 	t.Parallel()
 	clock := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	r := &rate{now: func() time.Time { return clock }}
+	show := func(cur, total int64) string {
+		speed, eta := r.show(cur, total)
+		return strings.TrimSpace(speed + " " + eta)
+	}
 	const mib = 1 << 20
-	if got := r.show(0, 64*mib); got != "" {
+	if got := show(0, 64*mib); got != "" {
 		t.Errorf("first sample shows %q, want nothing yet", got)
 	}
 	// A 4 MiB burst in the first 100 ms, then 10 MiB/s, drawn every 150 ms.
@@ -21,12 +26,12 @@ func TestRateFollowsTheLastSeconds(t *testing.T) {
 	step := 150 * time.Millisecond
 	clock = clock.Add(100 * time.Millisecond)
 	cur += 4 * mib
-	r.show(cur, total)
+	show(cur, total)
 	var got string
 	for cur < 64*mib { // 6 s: the burst is out of the last 5 s
 		clock = clock.Add(step)
 		cur += int64(10 * mib * step.Seconds())
-		got = r.show(cur, total)
+		got = show(cur, total)
 	}
 	// 10 MiB/s and the time left at that speed; the average since the
 	// start (~10.6 MiB/s here, 13.9 MiB/s after 16 MiB in a real run) said less.
@@ -37,14 +42,14 @@ func TestRateFollowsTheLastSeconds(t *testing.T) {
 	// A stall: after rateSpan without bytes the speed is 0 and no ETA.
 	for range 40 {
 		clock = clock.Add(step)
-		got = r.show(cur, total)
+		got = show(cur, total)
 	}
 	if want := "0 B/s --"; got != want {
 		t.Errorf("stalled: %q, want %q", got, want)
 	}
 	// Unknown total: speed only.
 	clock = clock.Add(step)
-	if got := r.show(cur+mib, 0); got == "" || got[len(got)-2:] != "/s" {
+	if got := show(cur+mib, 0); got == "" || got[len(got)-2:] != "/s" {
 		t.Errorf("unknown total: %q, want a speed only", got)
 	}
 }

@@ -61,14 +61,18 @@ func (p *Printer) AddRow(fields ...string) {
 
 // Clean replaces the control characters of s (C0, DEL, C1) with spaces,
 // and bytes that are not UTF-8 (a lone 0x9b is CSI to some terminals)
-// with U+FFFD.
+// with U+FFFD. It drops the bidirectional controls (IsBidiControl): a
+// right-to-left override in a prompt shows the text after it reversed.
 func Clean(s string) string {
-	if utf8.ValidString(s) && !strings.ContainsFunc(s, isControl) {
+	if utf8.ValidString(s) && !strings.ContainsFunc(s, needsCleaning) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isControl(r) {
+		switch {
+		case isControl(r):
 			return ' '
+		case IsBidiControl(r):
+			return -1
 		}
 		return r
 	}, s)
@@ -84,6 +88,16 @@ func CleanText(s string) string {
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+func needsCleaning(r rune) bool { return isControl(r) || IsBidiControl(r) }
+
+// IsBidiControl reports whether r changes the direction of the text
+// around it: the embeddings, overrides and isolates (U+202A-202E,
+// U+2066-2069) and the marks U+200E and U+200F. Server text loses them,
+// so that what it shows is what it says.
+func IsBidiControl(r rune) bool {
+	return r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0x200e || r == 0x200f
+}
 
 // Len is the number of rows added.
 func (p *Printer) Len() int { return len(p.rows) }

@@ -2,6 +2,7 @@ package tableprinter
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -159,5 +160,32 @@ func TestCleanText(t *testing.T) {
 	t.Parallel()
 	if got, want := CleanText("line one\x1b[2J\nline\ttwo\r"), "line one [2J\nline two "; got != want {
 		t.Errorf("CleanText = %q, want %q", got, want)
+	}
+}
+
+// Bidirectional controls from the server are dropped: a right-to-left
+// override would show "cat.gif" after it as "fig.tac".
+func TestCleanDropsBidiControls(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"a photo\u202Egnp.exe", "a photognp.exe"},
+		{"\u202Aembed\u202B\u202C\u202Doverride", "embedoverride"},
+		{"\u2066isolate\u2067\u2068\u2069", "isolate"},
+		{"mark\u200E\u200F", "mark"},
+		{"שלום world", "שלום world"}, // right-to-left text itself stays
+		{"zero\u200Dwidth joiner", "zero\u200Dwidth joiner"},
+	}
+	for _, tt := range tests {
+		if got := Clean(tt.in); got != tt.want {
+			t.Errorf("Clean(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := CleanText(tt.in + "\n" + tt.in); got != tt.want+"\n"+tt.want {
+			t.Errorf("CleanText(%q) = %q", tt.in, got)
+		}
+	}
+	p := New(io.Discard, false, 0)
+	p.AddRow("x\u202Ey")
+	if got := p.rows[0][0]; got != "xy" {
+		t.Errorf("AddRow kept %q", got)
 	}
 }

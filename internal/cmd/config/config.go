@@ -55,8 +55,10 @@ $ civit config list`),
 		return func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				opts.Key = args[0]
-				if _, ok := cfgpkg.LookupKey(opts.Key); !ok {
-					return cmdutil.FlagErrorf("unknown config key %q: valid keys are %s", opts.Key, strings.Join(cfgpkg.KeyNames(), ", "))
+				// unset also removes an unknown key the file has: the
+				// file decides, in runConfig.
+				if _, ok := cfgpkg.LookupKey(opts.Key); !ok && opts.Action != "unset" {
+					return unknownKey(opts.Key)
 				}
 			}
 			if len(args) > 1 {
@@ -107,6 +109,16 @@ func keyHelp() string {
 	return b.String()
 }
 
+// unknownKey is the usage error for a key civit does not know (and, for
+// unset, the file does not have), with the key meant when one is close.
+func unknownKey(key string) error {
+	err := cmdutil.FlagErrorf("unknown config key %q: valid keys are %s", key, strings.Join(cfgpkg.KeyNames(), ", "))
+	if s := cfgpkg.Suggest(key); s != "" {
+		return cmdutil.WithHint(err, fmt.Sprintf("did you mean %s?", s))
+	}
+	return err
+}
+
 func runConfig(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	cfg, err := o.Factory.Config()
@@ -153,6 +165,9 @@ func runConfig(ctx context.Context, o *Options) error {
 		warnEnvWins(o.Factory, cfg, o.Key)
 	case "unset":
 		if err := cfg.Unset(o.Key); err != nil {
+			if _, known := cfgpkg.LookupKey(o.Key); !known {
+				return unknownKey(o.Key)
+			}
 			return &cmdutil.FlagError{Err: err}
 		}
 		if err := cfg.Save(); err != nil {

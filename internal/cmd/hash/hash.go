@@ -233,6 +233,7 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 			it.err = notAPI
 			continue
 		}
+		first := it.Input
 		v, err := c.GetModelVersionByHash(ctx, it.Lookup)
 		switch {
 		case err == nil:
@@ -243,7 +244,7 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 		case errors.Is(err, api.ErrNotAPI):
 			// A web page, not the API (wrong base URL, proxy): every
 			// other lookup would get it too. Never a miss.
-			notAPI = err
+			notAPI = &notAskedError{first: first, err: err}
 			it.err = err
 		default:
 			it.err = err
@@ -251,6 +252,20 @@ func lookup(ctx context.Context, c *api.Client, items []*item) error {
 	}
 	return nil
 }
+
+// notAskedError is the error of the items not looked up after the
+// answer to first's lookup was not CivitAI's API: that answer's URL names
+// first's hash, not theirs. It unwraps to the answer's error for the hint.
+type notAskedError struct {
+	first string
+	err   error
+}
+
+func (e *notAskedError) Error() string {
+	return fmt.Sprintf("not asked: the answer for %s was not CivitAI's API", e.first)
+}
+
+func (e *notAskedError) Unwrap() error { return e.err }
 
 // danglingLink reports a symbolic link whose target does not exist.
 func danglingLink(p string) bool {

@@ -70,16 +70,25 @@ $ civit images 4201 --type video --period month --sort newest
 $ civit images --user someartist --base-model "SDXL 1.0"
 $ civit images "https://civitai.com/models/4201?modelVersionId=130072" --json`),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				if cmd.Flags().Changed("nsfw") {
-					for _, a := range args[1:] {
-						_, isBool := strconv.ParseBool(a)
-						if _, isLevel := api.NormalizeEnum(a, api.ImageNSFWLevels()); isBool == nil || isLevel {
-							return cmdutil.WithHint(cmdutil.FlagErrorf("`--nsfw` takes no value: %s was read as a second argument", cmdutil.Quote(a)),
-								"`--nsfw` alone lists images of every rating; `--nsfw=false` turns it off")
+			if cmd.Flags().Changed("nsfw") {
+				// `--nsfw false`, `--nsfw X`: the value is left as an
+				// argument, before or after the model id, or alone.
+				for i, a := range args {
+					_, isBool := strconv.ParseBool(a) // a second 1 or 0 is no id either
+					if _, isLevel := api.NormalizeEnum(a, api.ImageNSFWLevels()); cmdutil.BoolWord(a) || isLevel || i > 0 && isBool == nil {
+						read := "a second argument"
+						switch {
+						case len(args) == 1:
+							read = "the model id or URL"
+						case i == 0:
+							read = "an argument"
 						}
+						return cmdutil.WithHint(cmdutil.FlagErrorf("`--nsfw` takes no value: %s was read as %s", cmdutil.Quote(a), read),
+							"`--nsfw` alone lists images of every rating; `--nsfw=false` turns it off")
 					}
 				}
+			}
+			if len(args) > 1 {
 				return cmdutil.FlagErrorf("expected one model id or URL, got %d arguments", len(args))
 			}
 			if err := cmdutil.RequireValues(cmd.Flags(), "version", "user", "sort", "period", "type", "base-model"); err != nil {
@@ -324,14 +333,25 @@ func notFound(err error, what, hint string) error {
 // goes through it or tableprinter.CleanText.
 func oneLine(s string) string { return tableprinter.Clean(s) }
 
+// valueIndent puts a continuation line under the value of "  prompt:    ".
+const valueIndent = "             "
+
+// indented is the text of a prompt cleaned (tableprinter.CleanText), its
+// lines after the first under the first rather than at column 0, where
+// they read as lines of the listing; trailing line breaks dropped.
+func indented(s string) string {
+	s = strings.TrimRight(tableprinter.CleanText(strings.ReplaceAll(s, "\r\n", "\n")), " \n")
+	return strings.ReplaceAll(s, "\n", "\n"+valueIndent)
+}
+
 func renderImage(w io.Writer, im *api.Image) {
 	fmt.Fprintf(w, "Image %d  %dx%d\n", im.ID, im.Width, im.Height)
 	fmt.Fprintf(w, "  %s\n", oneLine(im.URL))
 	if p := im.Prompt(); p != "" {
-		fmt.Fprintf(w, "  prompt:    %s\n", tableprinter.CleanText(p))
+		fmt.Fprintf(w, "  prompt:    %s\n", indented(p))
 	}
 	if p := im.NegativePrompt(); p != "" {
-		fmt.Fprintf(w, "  negative:  %s\n", tableprinter.CleanText(p))
+		fmt.Fprintf(w, "  negative:  %s\n", indented(p))
 	}
 	var params []string
 	for _, kv := range [][2]string{{"sampler", im.Sampler()}, {"steps", im.Steps()}, {"cfg", im.CFGScale()}, {"seed", im.Seed()}} {

@@ -76,3 +76,28 @@ func TestImagesCleansServerText(t *testing.T) {
 		})
 	}
 }
+
+// On a terminal a prompt of several lines keeps them under its first,
+// not at column 0, and a right-to-left override in it does not reach the
+// terminal (it would show the rest of the prompt reversed).
+func TestImagesPromptLines(t *testing.T) {
+	t.Parallel()
+	const body = `{"items":[{"id":9,"url":"http://x/i.jpg","width":1,"height":1,` +
+		`"meta":{"prompt":"a cat,\r\nbest quality\n\u202egnp.exe\n","negativePrompt":"blurry\nlow res"}}],"metadata":{}}`
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(body))
+	})
+	out, _, err := runImages(t, h, true, "101", "--limit", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "  prompt:    a cat,\n" +
+		"             best quality\n" +
+		"             gnp.exe\n" +
+		"  negative:  blurry\n" +
+		"             low res\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("terminal output:\n%s\nwant:\n%s", out, want)
+	}
+}

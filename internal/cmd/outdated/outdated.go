@@ -171,6 +171,11 @@ func run(ctx context.Context, o *Options) error {
 		return err
 	}
 	fails := cmdutil.NewFailures(o.Factory) // their hints come at the end
+	// Models not asked because an answer stopped the check (rate
+	// limiting, an outage, a server that is not the API) are one line,
+	// not one each: 27 times the same 404 says nothing more.
+	var stopped error
+	notAsked, said := 0, map[string]bool{}
 	for _, e := range res.Errors {
 		name := e.Model
 		if name == "" {
@@ -184,7 +189,24 @@ func run(ctx context.Context, o *Options) error {
 		if cause == nil {
 			cause = errors.New(e.Err)
 		}
+		if na := (*library.NotAskedError)(nil); errors.As(cause, &na) {
+			notAsked++
+			stopped = na.Err
+			continue
+		}
+		said[cause.Error()] = true
 		fails.Add(fmt.Sprintf("model %d (%s)", e.ModelID, name), cause)
+	}
+	if notAsked > 0 {
+		models := "1 model"
+		if notAsked > 1 {
+			models = fmt.Sprintf("%d models", notAsked)
+		}
+		if said[stopped.Error()] {
+			fails.Add("", fmt.Errorf("%s more not asked after that answer", models))
+		} else {
+			fails.Add("", fmt.Errorf("%s not checked: %w", models, stopped))
+		}
 	}
 	if n := len(res.Missing); n > 0 {
 		what := "1 file of the library is"

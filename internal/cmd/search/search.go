@@ -143,7 +143,7 @@ $ civit search --batch queries.txt --limit 1 | civit download -i -`),
 			if cmd.Flags().Changed("nsfw") {
 				opts.NSFW = &nsfw
 				for _, a := range args {
-					if _, err := strconv.ParseBool(a); err == nil {
+					if cmdutil.BoolWord(a) {
 						fmt.Fprintf(f.IOStreams.ErrOut, "civit: warning: searching for the word %q: `--nsfw` takes no value (`--nsfw=false` turns it off)\n", a)
 					}
 				}
