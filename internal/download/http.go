@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/civit/civit/internal/backoff"
+	"github.com/civit/civit/internal/tableprinter"
 )
 
 // NewHTTPClient returns the client Download uses when Options.HTTPClient is
@@ -462,8 +463,11 @@ func xmlElement(s, name string) string {
 // control characters (a server's ESC sequences would reach the terminal).
 func oneLine(b []byte, max int) string {
 	noControl := func(r rune) rune {
-		if unicode.IsControl(r) {
+		switch {
+		case unicode.IsControl(r):
 			return ' '
+		case tableprinter.IsBidiControl(r): // would reverse the text after it
+			return -1
 		}
 		return r
 	}

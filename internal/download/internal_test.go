@@ -454,6 +454,8 @@ func TestErrorBody(t *testing.T) {
 		{`<html><head><title>A &amp; B</title></head></html>`, 502, "A & B"},
 		{"{\"error\":\n\"File not found\"}", 404, `{"error": "File not found"}`},
 		{"", 500, ""},
+		// A right-to-left override would show the rest reversed.
+		{"<Error><Code>AccessDenied</Code><Message>txt.\u202eexe</Message></Error>", 403, "AccessDenied: txt.exe"},
 	} {
 		if got := errorBody([]byte(tc.body), tc.status); got != tc.want {
 			t.Errorf("errorBody(%q) = %q, want %q", tc.body, got, tc.want)
