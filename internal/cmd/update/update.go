@@ -180,6 +180,10 @@ func run(ctx context.Context, o *Options) error {
 	// there is more than one outcome.
 	var early []error
 	checked := map[int64]bool{} // named models that need no second look
+	// Models the check stopped before asking (rate limiting, an outage, a
+	// server that is not the API) are one line, as outdated says them,
+	// but each counts as a failed model.
+	notAsked, stopped := 0, error(nil)
 	for _, e := range res.Errors {
 		checked[e.ModelID] = true
 		if e.Gone { // as outdated says it: nothing to update, not a failure
@@ -190,8 +194,17 @@ func run(ctx context.Context, o *Options) error {
 		if cause == nil {
 			cause = errors.New(e.Err)
 		}
+		if na := (*library.NotAskedError)(nil); errors.As(cause, &na) {
+			notAsked++
+			stopped = na.Err
+			continue
+		}
 		early = append(early, fmt.Errorf("model %d (%s): %w", e.ModelID, e.Model, cause))
 	}
+	if notAsked > 0 {
+		early = append(early, fmt.Errorf("%s not checked: %w", plural(notAsked, "model"), stopped))
+	}
+	extraFailed := max(notAsked-1, 0) // the grouped line stands for notAsked models
 	if len(o.ModelIDs) > 0 {
 		rows, err := st.List(ctx, store.Filter{ModelIDs: o.ModelIDs, State: store.StateIdentified})
 		if err != nil {
@@ -317,7 +330,7 @@ func run(ctx context.Context, o *Options) error {
 	// One outcome in all: its failure is returned, for the CLI to print
 	// with its hint and exit code. Several: each failure is printed as it
 	// happens, and the exit status counts the models that failed.
-	units := len(early)
+	units := len(early) + extraFailed
 	for _, p := range plans {
 		units += p.units()
 	}
@@ -333,7 +346,7 @@ func run(ctx context.Context, o *Options) error {
 	modelErr := func(p *plan, err error) {
 		fail(fmt.Errorf("%s (%d): %w", p.u.Model, p.u.ModelID, err))
 	}
-	failed := len(early)
+	failed := len(early) + extraFailed
 	for _, err := range early {
 		fail(err)
 	}
