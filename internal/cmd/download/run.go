@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -531,7 +532,8 @@ func explain(it *item) error {
 	switch {
 	case errors.As(err, &iu):
 		return err // its Hint says to close the program; neither server nor network failed
-	case (errors.Is(err, dl.ErrInvalidRequest) || errors.Is(err, syscall.EISDIR)) && errors.As(inTheWay(it.Dest), &hint):
+	// Windows opens a folder as a file with "Access denied", not EISDIR.
+	case (errors.Is(err, dl.ErrInvalidRequest) || errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrPermission)) && errors.As(inTheWay(it.Dest), &hint):
 		return cmdutil.WithHint(err, hint.Hint) // names the folder in the way, as the dry run does
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
