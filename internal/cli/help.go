@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/civit/civit/internal/cmdutil"
+	"github.com/civit/civit/internal/suggest"
 )
 
 // newHelpCmd replaces cobra's help command, which answers an unknown topic
@@ -82,33 +83,12 @@ func helpSuggestions(root *cobra.Command, args []string) []string {
 				continue
 			}
 			name := sub.Name()
-			if len(word) >= 2 && strings.HasPrefix(name, word) || editDistance(word, name) <= d {
+			if len(word) >= 2 && strings.HasPrefix(name, word) || suggest.Distance(word, name) <= d {
 				out = append(out, "`"+path+" "+name+"`")
 			}
 		}
 	}
 	return out
-}
-
-// editDistance is the Levenshtein distance of a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func helpTopic(name, short, long string) *cobra.Command {

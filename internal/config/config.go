@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"github.com/civit/civit/internal/layout"
+	"github.com/civit/civit/internal/suggest"
 )
 
 // Environment variables civit reads.
@@ -193,32 +194,11 @@ func Suggest(name string) string {
 		if len(n) >= 4 && strings.HasPrefix(kn, n) {
 			return k.Name
 		}
-		if d := editDistance(n, kn); d < bestD {
+		if d := suggest.Distance(n, kn); d < bestD {
 			best, bestD = k.Name, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // UnknownWarning is the warning about an unknown key of the file, with

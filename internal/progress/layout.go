@@ -137,22 +137,7 @@ func fitName(name string, n int) string {
 		ext = ""
 	}
 	budget := n - 1 - cellWidth(ext)
-	tail := lastCells(stem, (budget+1)/2)
+	tail := tableprinter.LastCells(stem, (budget+1)/2)
 	head := runewidth.Truncate(stem, budget-cellWidth(tail), "")
 	return head + "…" + tail + ext
-}
-
-// lastCells returns the longest suffix of s at most n cells wide.
-func lastCells(s string, n int) string {
-	rs := []rune(s)
-	w, i := 0, len(rs)
-	for i > 0 {
-		rw := runewidth.RuneWidth(rs[i-1])
-		if w+rw > n {
-			break
-		}
-		w += rw
-		i--
-	}
-	return string(rs[i:])
 }

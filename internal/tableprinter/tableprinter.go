@@ -230,11 +230,11 @@ func truncateMiddle(s string, n int) string {
 		return base
 	}
 	headW := (n - 1) / 2
-	return runewidth.Truncate(base, headW, "") + "…" + lastCells(base, n-1-headW)
+	return runewidth.Truncate(base, headW, "") + "…" + LastCells(base, n-1-headW)
 }
 
-// lastCells returns the longest suffix of s at most n cells wide.
-func lastCells(s string, n int) string {
+// LastCells returns the longest suffix of s at most n cells wide.
+func LastCells(s string, n int) string {
 	rs := []rune(s)
 	w, i := 0, len(rs)
 	for i > 0 {
