@@ -23,17 +23,8 @@ func TestLimitRateFromTheStart(t *testing.T) {
 	opts := testOptions()
 	opts.BufferSize = 64 << 10
 	opts.Limiter = NewLimiter(limit)
-	var mu sync.Mutex
-	var at []time.Duration
-	var ns []int64
-	t0 := time.Now()
-	opts.Progress = func(ev Event) {
-		if ev.Kind == EventProgress {
-			mu.Lock()
-			at, ns = append(at, time.Since(t0)), append(ns, ev.N)
-			mu.Unlock()
-		}
-	}
+	var rec progressLog
+	opts.Progress = rec.record(time.Now())
 	d := New(opts)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
@@ -52,8 +43,7 @@ func TestLimitRateFromTheStart(t *testing.T) {
 	time.Sleep(2500 * time.Millisecond)
 	cancel()
 	wg.Wait()
-	mu.Lock()
-	defer mu.Unlock()
+	at, ns := rec.events()
 	for _, sec := range []float64{0.5, 1, 2} {
 		var got int64
 		for i := range at {

@@ -14,25 +14,38 @@ func progressTimes(t *testing.T, rs *rangeServer, body []byte, bufSize int) ([]t
 	t.Helper()
 	opts := testOptions()
 	opts.BufferSize = bufSize
-	var mu sync.Mutex
-	var at []time.Duration
-	var ns []int64
-	t0 := time.Now()
-	opts.Progress = func(ev Event) {
-		if ev.Kind == EventProgress {
-			mu.Lock()
-			at, ns = append(at, time.Since(t0)), append(ns, ev.N)
-			mu.Unlock()
-		}
-	}
+	var rec progressLog
+	opts.Progress = rec.record(time.Now())
 	dest := filepath.Join(t.TempDir(), "m.safetensors")
 	if _, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 1, SHA256: sha256Hex(body)}); err != nil {
 		t.Fatal(err)
 	}
 	checkFile(t, dest, body)
-	mu.Lock()
-	defer mu.Unlock()
-	return at, ns
+	return rec.events()
+}
+
+// progressLog records when each progress event came and its size.
+type progressLog struct {
+	mu sync.Mutex
+	at []time.Duration
+	ns []int64
+}
+
+// record returns an Options.Progress that logs times since t0.
+func (l *progressLog) record(t0 time.Time) func(Event) {
+	return func(ev Event) {
+		if ev.Kind == EventProgress {
+			l.mu.Lock()
+			l.at, l.ns = append(l.at, time.Since(t0)), append(l.ns, ev.N)
+			l.mu.Unlock()
+		}
+	}
+}
+
+func (l *progressLog) events() ([]time.Duration, []int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.at, l.ns
 }
 
 // TestSlowLinkProgress: on a link slower than a buffer per fraction of a
