@@ -128,6 +128,11 @@ func RootHelp(l Layout) string {
 	return "the output folder; every file goes straight into it"
 }
 
+// ModelsFolderItself is CheckRoot's answer for a root that is a UI's
+// models folder (files would go to models/models/loras): download refuses
+// it, where the other answers are warnings.
+const ModelsFolderItself = "is a models folder itself"
+
 // CheckRoot says why root does not look like the folder RootHelp names
 // for the layout ("" when it does, and for Flat): it does not exist yet,
 // it is the UI's models folder itself (files would go to
@@ -162,7 +167,7 @@ func CheckRoot(l Layout, root string) string {
 		return ""
 	}
 	if strings.EqualFold(filepath.Base(filepath.Clean(root)), "models") {
-		return "is a models folder itself"
+		return ModelsFolderItself
 	}
 	return fmt.Sprintf("holds none of %s", strings.Join(append(slices.Clone(own.distinct), own.shared...), ", "))
 }

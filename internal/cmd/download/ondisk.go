@@ -2,12 +2,14 @@ package download
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/civit/civit/internal/cmdutil"
 	dl "github.com/civit/civit/internal/download"
+	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/tableprinter"
 )
@@ -76,6 +78,9 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 type libraryRecord struct {
 	sha256 string
 	fileID int64
+	// model names the model and version the file was identified as, ""
+	// when unknown.
+	model string
 }
 
 // presentPerRecord reports whether the library's record of the unchanged
@@ -122,7 +127,41 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 	if row.Size != fi.Size() || sameTimes && (!row.MTime.Equal(fi.ModTime()) || row.Inode != ino || row.Dev != dev) {
 		return libraryRecord{}, false
 	}
-	return libraryRecord{sha256: row.SHA256, fileID: row.FileID}, true
+	rec := libraryRecord{sha256: row.SHA256, fileID: row.FileID}
+	if row.ModelName != "" {
+		rec.model = fmt.Sprintf("%s %s (model %d, version %d)", row.ModelName, row.VersionName, row.ModelID, row.VersionID)
+	}
+	return rec, true
+}
+
+// existsHint is the advice for the different file at it.Dest that a run
+// does not replace without --force: how to keep both, and, when the
+// library knows the file there as another CivitAI file, what --force
+// would destroy (two models publishing the same file name is common).
+func existsHint(ctx context.Context, o *Options, it *item) string {
+	elsewhere := "`-o DIR` to download elsewhere"
+	if o.Layout != layout.Flat {
+		elsewhere = "`--subdir '{model}'` to give each model a folder of its own"
+		if !o.Subdir.IsZero() {
+			elsewhere = "another `--subdir`"
+		}
+	}
+	if fi, err := os.Stat(it.Dest); err == nil {
+		if rec, ok := recordedAnyTime(ctx, o, it.Dest, fi); ok && rec.model != "" && rec.fileID != it.File.ID {
+			return fmt.Sprintf("the library knows the file there as %s; keep both with %s (`--force` would replace it)", rec.model, elsewhere)
+		}
+	}
+	return "use `--force` to replace it, or " + elsewhere
+}
+
+// withExistsHint gives a refusal to replace a different file its advice
+// (existsHint); other errors are returned as they are.
+func withExistsHint(ctx context.Context, o *Options, it *item, err error) error {
+	var ex *dl.ExistsError
+	if !errors.As(err, &ex) {
+		return err
+	}
+	return cmdutil.WithHint(err, existsHint(ctx, o, it))
 }
 
 // identity names the file for the engine's control file.

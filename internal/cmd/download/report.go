@@ -3,6 +3,7 @@ package download
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -87,18 +88,21 @@ func report(items []*item, explainErr func(error) (string, []string, int)) []fil
 // limit. The version says whether its creator allows downloads; its
 // pre-flight answer (/model-versions/mini) whether a key is needed and
 // whether access must be bought (early access). Whether a given key is
-// accepted only a real run can tell.
-func access(ctx context.Context, c *api.Client, it *item) (string, error) {
+// accepted only a real run can tell. refused is the error a run would
+// fail with, as the run's own would be explained (exit 4 for a key
+// needed); unknown is why CivitAI could not tell.
+func access(ctx context.Context, c *api.Client, it *item) (desc string, refused, unknown error) {
 	v := it.Version
 	if v.Model != nil && v.Model.Mode == "Archived" {
-		return "archived", nil
+		return "archived", &api.Error{Kind: api.KindArchived, Message: "the model is archived"}, nil
 	}
 	if uc := v.UsageControl; uc != "" && !strings.EqualFold(uc, "Download") {
-		return "downloads disabled by the creator (generation on CivitAI only)", nil
+		return "downloads disabled by the creator (generation on CivitAI only)",
+			&api.Error{Kind: api.KindAuthRequired, Message: "the creator of this asset has disabled downloads on this file"}, nil
 	}
 	m, err := c.GetVersionMini(ctx, v.ID)
 	if err != nil {
-		return "error: " + err.Error(), err
+		return "error: " + err.Error(), nil, err
 	}
 	if end := m.EarlyAccessEndsAt.Time; bool(m.CheckPermission) || end.After(time.Now()) {
 		s := "early access"
@@ -106,14 +110,36 @@ func access(ctx context.Context, c *api.Client, it *item) (string, error) {
 			s += " until " + end.UTC().Format("2006-01-02 15:04 MST")
 		}
 		if c.HasAPIKey() {
-			s += " (unless your account has bought it)"
+			return s + " (unless your account has bought it)", nil, nil
 		}
-		return s, nil
+		return s, &api.Error{Kind: api.KindEarlyAccess, Message: "in early access: only accounts that bought it can download it", Deadline: end}, nil
 	}
 	if bool(m.RequireAuth) && !c.HasAPIKey() {
-		return "needs API key (set CIVITAI_API_KEY)", nil
+		return "needs API key (set CIVITAI_API_KEY)", &api.Error{Kind: api.KindAuthRequired, Message: "downloading it needs an API key"}, nil
 	}
-	return "ok", nil
+	return "ok", nil, nil
+}
+
+// mustForce is, for --dry-run, the run's refusal to replace what onDisk
+// found at it.Dest without --force (state ends "needs --force"), with the
+// run's advice; nil otherwise.
+func mustForce(ctx context.Context, o *Options, it *item, state string) error {
+	reason, ok := strings.CutSuffix(state, ": needs --force")
+	if !ok {
+		return nil
+	}
+	reason = strings.TrimSuffix(reason, " is there")
+	if target, err := os.Readlink(it.Dest); err == nil && strings.HasPrefix(reason, "a symbolic link") {
+		reason = fmt.Sprintf("a symbolic link to %s, which does not exist", target)
+	}
+	if reason == "a different file" {
+		// As the run says it: by its size, else by the library's hash.
+		reason = "the library's SHA-256 of it is not the published one"
+		if fi, err := os.Stat(it.Dest); err == nil && fi.Size() != it.File.SizeBytes() {
+			reason = fmt.Sprintf("size %d, expected about %d", fi.Size(), it.File.SizeBytes())
+		}
+	}
+	return withExistsHint(ctx, o, it, &dl.ExistsError{Path: it.Dest, Reason: reason})
 }
 
 // dryRun prints the plan: what would be downloaded where, and whether the
@@ -131,7 +157,8 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			failed++
 			continue
 		}
-		reps[i].Access, unknown[i] = access(ctx, c, it)
+		var refused error
+		reps[i].Access, refused, unknown[i] = access(ctx, c, it)
 		reps[i].OnDisk, toFetch[i] = onDisk(ctx, o, it)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -139,7 +166,14 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		if from := libraryCopies(ctx, o, it); len(from) > 0 {
 			reps[i].ReusedFrom = from[0] // to be checked by its hash then
 		}
-		if reps[i].OnDisk != "already present" {
+		// What the run would refuse, as it would say it: a file in the way
+		// first (checked before any request), then access, unless the
+		// file comes from the library and nothing is downloaded.
+		blocked[i] = mustForce(ctx, o, it, reps[i].OnDisk)
+		if blocked[i] == nil && refused != nil && reps[i].OnDisk != "already present" && reps[i].ReusedFrom == "" {
+			blocked[i] = refused
+		}
+		if blocked[i] == nil && reps[i].OnDisk != "already present" {
 			need := toFetch[i]
 			switch {
 			case reps[i].ReusedFrom != "":
@@ -200,8 +234,8 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				acc += "; fails when run (see below)"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
-			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" {
-				continue // linked or copied, not fetched
+			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" || r.Error != "" {
+				continue // linked or copied, or failed: not fetched
 			}
 			total += toFetch[i]
 		}

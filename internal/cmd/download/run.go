@@ -38,11 +38,20 @@ func Run(ctx context.Context, o *Options) error {
 	// directory" (and --dry-run says "ok"): refuse it before any request.
 	for _, d := range []struct{ what, path string }{{"output folder (`-o`)", o.OutputDir}, {"UI root (`--root`)", o.Root}} {
 		if fi, err := os.Stat(d.path); d.path != "" && err == nil && !fi.IsDir() {
-			return cmdutil.FlagErrorf("the %s %s is a file, not a folder", d.what, d.path)
+			// Bad input, not a bad command line: no usage after it.
+			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("the %s %s is a file, not a folder", d.what, d.path),
+				"give a folder: a new one is made")}
 		}
 	}
 	ios := o.Factory.IOStreams
-	if why := layout.CheckRoot(o.Layout, o.Root); why != "" && !o.Quiet {
+	why := layout.CheckRoot(o.Layout, o.Root)
+	if why == layout.ModelsFolderItself {
+		// Every file would land in models/models/...: no UI reads there.
+		return &cmdutil.InputError{Err: cmdutil.WithHint(
+			cmdutil.FlagErrorf("the --root folder %s is a models folder itself: files would go to %s", o.Root, filepath.Join(o.Root, "models", "...")),
+			fmt.Sprintf("give the folder that holds it (`--root %s`): --layout %s expects %s; or `-o DIR` for one folder", cmdutil.Quote(filepath.Dir(filepath.Clean(o.Root))), o.Layout, layout.RootHelp(o.Layout)))}
+	}
+	if why != "" && !o.Quiet {
 		// A typo'd --root, or the models folder given for the UI's own,
 		// fills a folder no UI reads: said before the first byte.
 		fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: the --root folder %s %s; --layout %s expects %s",
@@ -205,7 +214,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 			note = "resumed"
 		}
 		if err != nil {
-			it.Status, it.Err = "failed", err
+			it.Status, it.Err = "failed", withExistsHint(gctx, o, it, err)
 			bar.Finish(explain(it), note)
 			return nil // one failure does not stop the others
 		}
@@ -537,8 +546,10 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, hint.Hint) // names the folder in the way, as the dry run does
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
+	case errors.As(err, &ex) && errors.As(err, &hint):
+		return err // withExistsHint's advice
 	case errors.As(err, &ex):
-		return cmdutil.WithHint(err, "use `--force` to replace it, or `-o` to download elsewhere")
+		return cmdutil.WithHint(err, "use `--force` to replace it, or download it elsewhere")
 	case errors.As(err, &full):
 		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
 	case errors.Is(err, dl.ErrBusy):
