@@ -144,6 +144,8 @@ NO_COLOR, CLICOLOR=0 no colour. On a terminal civit prints table headers in
                      bold, "civit: error:" in red and "civit: hint:" in
                      cyan; that is all the colour there is.
 CLICOLOR_FORCE=1     colour even when the output is not a terminal.
+TERM=dumb            a terminal that prints escape sequences as text (Emacs's
+                     shell): no colour, and download progress as lines.
 CIVIT_FORCE_TTY      behave as on a terminal (aligned tables, relative times,
                      questions answered on stdin), without colour; a number
                      sets the width.

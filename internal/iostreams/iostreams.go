@@ -28,6 +28,9 @@ type IOStreams struct {
 	colour    bool
 	errColour bool
 	width     int
+	// dumb: TERM=dumb (Emacs's shell, some IDE consoles), a terminal that
+	// shows escape sequences as text: no colour, no redrawn lines.
+	dumb bool
 
 	// readNoEcho reads a line from the terminal without echoing it; nil
 	// unless stdin really is a terminal.
@@ -70,8 +73,8 @@ func (s *IOStreams) dropColourWithoutVT(outNoVT, errNoVT bool) {
 // its width.
 //
 // Colour follows gh: on when the stream is a real terminal, unless NO_COLOR
-// is set or CLICOLOR=0; CLICOLOR_FORCE (not "0") turns it on even when
-// piped. CIVIT_FORCE_TTY does not turn colour on, so forced-terminal output
+// is set, CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE (not "0") turns it on
+// even when piped. CIVIT_FORCE_TTY does not turn colour on, so forced-terminal output
 // (demos, tests) stays plain text.
 func (s *IOStreams) init(getenv func(string) string, stdinTTY, stdoutTTY, stderrTTY bool, width func() int) {
 	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdinTTY, stdoutTTY, stderrTTY
@@ -81,6 +84,8 @@ func (s *IOStreams) init(getenv func(string) string, stdinTTY, stdoutTTY, stderr
 		}
 	}
 	forced, disabled := colourEnv(getenv)
+	s.dumb = getenv("TERM") == "dumb"
+	disabled = disabled || s.dumb
 	s.colour = forced || (stdoutTTY && !disabled)
 	s.errColour = forced || (stderrTTY && !disabled)
 	if v := getenv("CIVIT_FORCE_TTY"); v != "" && v != "0" && v != "false" {
@@ -112,6 +117,12 @@ func (s *IOStreams) IsStdoutTTY() bool { return s.stdoutTTY }
 
 // IsStderrTTY reports whether stderr is a terminal.
 func (s *IOStreams) IsStderrTTY() bool { return s.stderrTTY }
+
+// CanAnimate reports whether stderr may show progress drawn in place
+// (bars, a status line rewritten with "\r"): a terminal, and not one that
+// prints escape sequences as text (TERM=dumb), which gets the plain
+// lines a pipe gets.
+func (s *IOStreams) CanAnimate() bool { return s.stderrTTY && !s.dumb }
 
 // IsStdinTTY reports whether stdin is a terminal.
 func (s *IOStreams) IsStdinTTY() bool { return s.stdinTTY }

@@ -14,6 +14,7 @@ func TestColourFacts(t *testing.T) {
 		wantOut, wantErr     bool
 		wantStdoutTTY        bool
 		noVT                 bool // the terminals cannot show escapes (old Windows console)
+		wantStill            bool // progress drawn as lines, not animated
 	}{
 		{name: "terminals", stdoutTTY: true, stderrTTY: true, wantOut: true, wantErr: true, wantStdoutTTY: true},
 		{name: "piped"},
@@ -26,6 +27,10 @@ func TestColourFacts(t *testing.T) {
 		{name: "CLICOLOR_FORCE wins over NO_COLOR", env: map[string]string{"CLICOLOR_FORCE": "1", "NO_COLOR": "1"}, wantOut: true, wantErr: true},
 		// Forced-terminal output (demos, scripts) stays plain text.
 		{name: "CIVIT_FORCE_TTY", env: map[string]string{"CIVIT_FORCE_TTY": "1"}, wantStdoutTTY: true},
+		// A dumb terminal (Emacs's shell) prints escapes as text: no
+		// colour, and progress as lines.
+		{name: "TERM=dumb", env: map[string]string{"TERM": "dumb"}, stdoutTTY: true, stderrTTY: true, wantStdoutTTY: true, wantStill: true},
+		{name: "TERM=dumb, CLICOLOR_FORCE", env: map[string]string{"TERM": "dumb", "CLICOLOR_FORCE": "1"}, stdoutTTY: true, stderrTTY: true, wantOut: true, wantErr: true, wantStdoutTTY: true, wantStill: true},
 		{name: "console without escape sequences", stdoutTTY: true, stderrTTY: true, noVT: true, wantStdoutTTY: true},
 		{name: "console without escapes, CLICOLOR_FORCE into a pipe", env: map[string]string{"CLICOLOR_FORCE": "1"}, stderrTTY: true, noVT: true, wantOut: true},
 	}
@@ -38,6 +43,9 @@ func TestColourFacts(t *testing.T) {
 			if ios.ColorEnabled() != tt.wantOut || ios.ErrColorEnabled() != tt.wantErr || ios.IsStdoutTTY() != tt.wantStdoutTTY {
 				t.Errorf("colour %v, stderr colour %v, stdout TTY %v; want %v, %v, %v",
 					ios.ColorEnabled(), ios.ErrColorEnabled(), ios.IsStdoutTTY(), tt.wantOut, tt.wantErr, tt.wantStdoutTTY)
+			}
+			if want := ios.IsStderrTTY() && !tt.wantStill; ios.CanAnimate() != want {
+				t.Errorf("CanAnimate() = %v, want %v", ios.CanAnimate(), want)
 			}
 		})
 	}

@@ -154,7 +154,7 @@ func lastFrame(out string, n int) []string {
 func TestFramesStartAtLineStart(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	w := &freshLineWriter{cupwriter.New(&b, true)}
+	w := &freshLineWriter{cupwriter.New(&b, true), 80}
 	for range 2 {
 		w.WriteString("line\n")
 		if err := w.Flush(1); err != nil {

@@ -94,7 +94,7 @@ func New(w io.Writer, opts Options) *Tracker {
 		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
 		if f, ok := w.(*os.File); ok {
 			if cw := cupwriter.New(f, false); cw.IsTerminal() {
-				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{cw}))
+				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{cw, cmp.Or(opts.Width, 80)}))
 			}
 		}
 		t.p = mpb.New(popts...)
@@ -130,7 +130,27 @@ func New(w io.Writer, opts Options) *Tracker {
 // freshLineWriter starts every frame at the start of a line: a Ctrl-C
 // echoed by the terminal ("^C") leaves the cursor two columns in, and mpb
 // moves it up, not back, so the next frame was drawn shifted.
-type freshLineWriter struct{ *cupwriter.Writer }
+//
+// It also stands in for a terminal that reports no size (0 columns: a
+// serial console, `script`, some `docker -t` sessions), where mpb drew
+// bars 0 columns wide, that is nothing: fallback is the width then.
+type freshLineWriter struct {
+	*cupwriter.Writer
+	fallback int
+}
+
+// GetTermSize is the terminal's size, or fallback columns (and rows for
+// as many bars) where the terminal reports none.
+func (w *freshLineWriter) GetTermSize() (width, height int, err error) {
+	width, height, err = w.Writer.GetTermSize()
+	if err != nil || width <= 0 {
+		width, err = w.fallback, nil
+	}
+	if height <= 0 {
+		height = width*3/2 + 1 // as mpb does where the output is no terminal
+	}
+	return width, height, nil
+}
 
 func (w *freshLineWriter) Flush(lines int) error {
 	if err := w.Writer.Flush(lines); err != nil {

@@ -141,7 +141,7 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 // still looks up (0: planned already).
 func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
-	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.IsStderrTTY(), Quiet: o.Quiet, Width: ios.TerminalWidth(), Reason: func(err error) string {
+	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.CanAnimate(), Quiet: o.Quiet, Width: ios.TerminalWidth(), Reason: func(err error) string {
 		if o.Factory.Explain == nil {
 			return err.Error()
 		}

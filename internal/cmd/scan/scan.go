@@ -207,7 +207,7 @@ func Run(ctx context.Context, o *Options) error {
 			so.HTTPClient = hc
 		}
 	}
-	stop := startProgress(ios.ErrOut, ios.IsStderrTTY() && !o.Quiet, so.Progress)
+	stop := startProgress(ios.ErrOut, ios.CanAnimate() && !o.Quiet, so.Progress)
 	sum, err := library.Scan(ctx, so)
 	stop()
 	if err != nil {
