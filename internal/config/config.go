@@ -96,6 +96,8 @@ type Config struct {
 	other map[string]json.RawMessage
 	// unknown are the keys of the file civit does not know, sorted.
 	unknown []string
+	// noDir is why there is no file: no folder for it (LoadDefault).
+	noDir *NoDirError
 }
 
 // Dir returns civit's configuration directory.
@@ -301,17 +303,43 @@ func DefaultPath() (string, error) {
 	return filepath.Join(d, "config.json"), nil
 }
 
-// LoadDefault reads the file at DefaultPath.
+// LoadDefault reads the file at DefaultPath. Where there is no folder for
+// it (neither $XDG_CONFIG_HOME nor $HOME, as under a stripped cron or a
+// systemd unit without a user), the configuration is empty: the commands
+// run on the environment alone, and only saving it fails (*NoDirError).
 func LoadDefault() (*Config, error) {
 	p, err := DefaultPath()
 	if err != nil {
-		return nil, err
+		return &Config{values: map[string]string{}, other: map[string]json.RawMessage{}, noDir: &NoDirError{Err: err}}, nil
 	}
 	return Load(p)
 }
 
-// Path is where the file lives.
+// NoDirError is a configuration file that cannot be written (or named)
+// because there is no folder for it.
+type NoDirError struct{ Err error }
+
+func (e *NoDirError) Error() string {
+	return "no folder for the config file: neither $XDG_CONFIG_HOME nor $HOME is set"
+}
+func (e *NoDirError) Unwrap() error { return e.Err }
+
+// Hint says how to give civit a folder for its config file.
+func (e *NoDirError) Hint() string {
+	return "set HOME (or XDG_CONFIG_HOME; on Windows %AppData%); without a config file, settings come from the environment (CIVITAI_API_KEY, CIVITAI_BASE_URL)"
+}
+
+// Path is where the file lives; "" when there is no folder for it (see
+// Err).
 func (c *Config) Path() string { return c.path }
+
+// Err is why the file has no place (a *NoDirError), nil when it has one.
+func (c *Config) Err() error {
+	if c.noDir != nil {
+		return c.noDir
+	}
+	return nil
+}
 
 // Get returns the value of key in the file ("" when unset). The value of
 // a path key has a leading ~ expanded; when that fails (a ~user form in a
@@ -395,6 +423,9 @@ func (c *Config) Unset(key string) error {
 // symbolic link (dotfiles kept elsewhere) stays one: the file it points
 // to is replaced.
 func (c *Config) Save() error {
+	if c.noDir != nil {
+		return c.noDir
+	}
 	path := c.path
 	if t, err := filepath.EvalSymlinks(path); err == nil {
 		path = t

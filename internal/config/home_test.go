@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,31 @@ func TestSetKeepsTilde(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"output_dir": "~/models"`) {
 		t.Errorf("file:\n%s", b)
+	}
+}
+
+// Without a home (a stripped cron, a systemd unit without a user) the
+// configuration is empty and commands run on the environment; only saving
+// it fails, saying what to set.
+func TestLoadDefaultWithoutHome(t *testing.T) {
+	for _, k := range []string{"HOME", "XDG_CONFIG_HOME", "AppData", "home"} {
+		t.Setenv(k, "")
+	}
+	c, err := LoadDefault()
+	if err != nil {
+		t.Fatalf("LoadDefault: %v", err)
+	}
+	if c.Get("output_dir") != "" || c.Path() != "" {
+		t.Errorf("values or path without a home: %q, %q", c.Get("output_dir"), c.Path())
+	}
+	var nd *NoDirError
+	if !errors.As(c.Err(), &nd) {
+		t.Fatalf("Err() = %v, want a *NoDirError", c.Err())
+	}
+	if err := c.Set("output_dir", "/tmp"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Save(); !errors.As(err, &nd) || !strings.Contains(nd.Hint(), "set HOME") {
+		t.Errorf("Save() = %v, want a *NoDirError saying to set HOME", err)
 	}
 }

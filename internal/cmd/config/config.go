@@ -133,6 +133,9 @@ func runConfig(ctx context.Context, o *Options) error {
 	}
 	switch o.Action {
 	case "path":
+		if err := cfg.Err(); err != nil {
+			return err
+		}
 		fmt.Fprintln(ios.Out, cfg.Path())
 	case "get":
 		v := effective(o.Factory, cfg, o.Key)
