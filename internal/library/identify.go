@@ -503,8 +503,7 @@ func (s *scanner) writeSidecars(ctx context.Context, entries []*entry, versions 
 			for _, im := range v.Images {
 				imgs = append(imgs, sidecar.Image{URL: im.URL, Type: im.Type, NSFWLevel: int(im.NSFWLevel.Value)})
 			}
-			if im, ok := sidecar.ChoosePreview(imgs, s.o.PreviewMaxNSFW); ok {
-				_, w, err := sidecar.WritePreview(ctx, s.o.HTTPClient, im.URL, f.Path, false)
+			if _, w, ok, err := sidecar.WriteFirstPreview(ctx, s.o.HTTPClient, imgs, s.o.PreviewMaxNSFW, f.Path, false); ok {
 				note(w, err)
 			}
 		}

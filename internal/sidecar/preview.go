@@ -71,25 +71,49 @@ type Image struct {
 // only media whose NSFWLevel is known and at most maxNSFW qualify. ok is
 // false when nothing qualifies.
 func ChoosePreview(images []Image, maxNSFW int) (Image, bool) {
-	var video *Image
-	for i := range images {
-		im := &images[i]
+	c := previewCandidates(images, maxNSFW)
+	if len(c) == 0 {
+		return Image{}, false
+	}
+	return c[0], true
+}
+
+// previewCandidates are the media that may be the preview, in the order
+// ChoosePreview prefers them: the images, then the videos.
+func previewCandidates(images []Image, maxNSFW int) []Image {
+	var out, videos []Image
+	for _, im := range images {
 		if strings.TrimSpace(im.URL) == "" || (maxNSFW > 0 && (im.NSFWLevel <= 0 || im.NSFWLevel > maxNSFW)) {
 			continue
 		}
 		switch strings.ToLower(im.Type) {
 		case "", "image":
-			return *im, true
+			out = append(out, im)
 		case "video":
-			if video == nil {
-				video = im
-			}
+			videos = append(videos, im)
 		}
 	}
-	if video != nil {
-		return *video, true
+	return append(out, videos...)
+}
+
+// previewTries is how many of a version's media WriteFirstPreview tries.
+const previewTries = 3
+
+// WriteFirstPreview writes the preview of modelPath from the first of
+// images that works, as WritePreview does, trying the next (up to three)
+// when one fails: an image CivitAI's CDN lost (404) or one that is not an
+// image. err is the last failure when none worked; ok is false when no
+// media qualify (see ChoosePreview).
+func WriteFirstPreview(ctx context.Context, hc *http.Client, images []Image, maxNSFW int, modelPath string, force bool) (path string, written, ok bool, err error) {
+	c := previewCandidates(images, maxNSFW)
+	for _, im := range c[:min(len(c), previewTries)] {
+		// An existing preview (without force) is kept at the first try.
+		path, written, err = WritePreview(ctx, hc, im.URL, modelPath, force)
+		if err == nil || ctx.Err() != nil {
+			return path, written, true, err
+		}
 	}
-	return Image{}, false
+	return path, written, len(c) > 0, err
 }
 
 // PreviewURL asks CivitAI's image CDN for a preview width wide: the

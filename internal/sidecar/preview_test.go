@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"io"
 	"image/color"
 	"image/jpeg"
 	"image/png"
@@ -13,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -447,5 +449,66 @@ func TestWritePreviewDropsCookieJar(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.cookies) != 2 || s.cookies[0] != "" || s.cookies[1] != "" {
 		t.Errorf("cookies sent: %q", s.cookies)
+	}
+}
+
+// A version's first image the CDN lost (404) or that is not an image does
+// not leave the model without a preview: the next ones are tried, at most
+// three in all.
+func TestWriteFirstPreviewFallsBack(t *testing.T) {
+	t.Parallel()
+	jpgB := encoded(t, "jpeg")
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, path.Base(r.URL.Path))
+		mu.Unlock()
+		switch {
+		case strings.Contains(r.URL.Path, "/gone/"):
+			http.NotFound(w, r)
+		case strings.Contains(r.URL.Path, "/html/"):
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html>moved</html>")
+		default:
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write(jpgB)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	img := func(dir, name string) Image {
+		return Image{URL: srv.URL + "/key/" + dir + "/original=true/" + name, Type: "image", NSFWLevel: 1}
+	}
+	for _, tt := range []struct {
+		name      string
+		images    []Image
+		wantOK    bool
+		wantErr   bool
+		wantAsked []string
+	}{
+		{"first works", []Image{img("ok", "1.jpeg"), img("ok", "2.jpeg")}, true, false, []string{"1.jpeg"}},
+		{"first gone", []Image{img("gone", "1.jpeg"), img("ok", "2.jpeg")}, true, false, []string{"1.jpeg", "2.jpeg"}},
+		{"gone, a page, then one", []Image{img("gone", "1.jpeg"), img("html", "2.jpeg"), img("ok", "3.jpeg")}, true, false, []string{"1.jpeg", "2.jpeg", "3.jpeg"}},
+		{"three tries at most", []Image{img("gone", "1.jpeg"), img("gone", "2.jpeg"), img("gone", "3.jpeg"), img("ok", "4.jpeg")}, true, true, []string{"1.jpeg", "2.jpeg", "3.jpeg"}},
+		{"none qualifies", nil, false, false, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			asked = nil
+			mu.Unlock()
+			dir := t.TempDir()
+			p, written, ok, err := WriteFirstPreview(t.Context(), srv.Client(), tt.images, 0, filepath.Join(dir, "lora.safetensors"), false)
+			if ok != tt.wantOK || (err != nil) != tt.wantErr {
+				t.Fatalf("WriteFirstPreview = %q, %v, %v, %v; want ok %v, error %v", p, written, ok, err, tt.wantOK, tt.wantErr)
+			}
+			if tt.wantOK && !tt.wantErr && (!written || p != filepath.Join(dir, "lora.preview.jpg")) {
+				t.Errorf("preview %q (written %v), want lora.preview.jpg", p, written)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if diff := cmp.Diff(tt.wantAsked, asked); diff != "" {
+				t.Errorf("images asked for (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

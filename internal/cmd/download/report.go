@@ -33,7 +33,7 @@ type fileReport struct {
 	OnDisk    string `json:"onDisk,omitempty"` // --dry-run: what is at path already
 	// BytesFetched is what this run received for the file, bytes it
 	// discarded (a wrong hash, a restart) included: the summary adds them up.
-	BytesFetched int64   `json:"bytesFetched,omitempty"`
+	BytesFetched int64   `json:"bytesFetched"`
 	Seconds      float64 `json:"seconds,omitempty"`
 	Resumed      bool    `json:"resumed,omitempty"`
 	ReusedFrom   string  `json:"reusedFrom,omitempty"`

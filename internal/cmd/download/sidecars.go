@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/layout"
@@ -16,6 +18,9 @@ import (
 // a downloaded model (the .json only for the kinds A1111 lists as extra
 // networks: see layout.ExtraNetwork). A failure is a warning: the model itself is fine.
 func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) []string {
+	if !modelFile(it.File.Type) {
+		return nil
+	}
 	var notes []string
 	name := filepath.Base(it.Dest)
 	warn := func(what string, err error) {
@@ -32,12 +37,28 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	if c, err := o.Factory.APIClient(false); err == nil {
 		base = c.BaseURL().String()
 	}
-	desc := v.Description
-	if it.ModelDescription != "" {
-		desc = it.ModelDescription // what the model is; the version's is often a changelog
-	}
-	if layout.ExtraNetwork(it.Type, it.File.Type) {
-		meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, v.TrainedWords, desc, it.SHA256, base)
+	if layout.ExtraNetwork(it.Type, it.File.Type) && (o.Force || !exists(sidecar.JSONPath(it.Dest))) {
+		// The model's description, however the target named it (a version
+		// URL or an AIR as much as a model id): what the model is; the
+		// version's is often a changelog.
+		desc := v.Description
+		if it.ModelDescription == "" && it.ModelID > 0 {
+			if c, err := o.Factory.APIClient(false); err == nil {
+				if m, err := c.GetModel(ctx, it.ModelID); err == nil {
+					it.ModelDescription = m.Description
+				}
+			}
+		}
+		if it.ModelDescription != "" {
+			desc = it.ModelDescription
+		}
+		words := v.TrainedWords
+		if strings.EqualFold(it.File.Type, "Negative") {
+			// The version's words are its positive embedding's; a
+			// negative one goes into the negative prompt by its name.
+			words = nil
+		}
+		meta := sidecar.NewA1111Meta(it.ModelID, v.ID, it.Model, v.Name, v.BaseModel, words, desc, it.SHA256, base)
 		if _, err := sidecar.WriteA1111(sidecar.JSONPath(it.Dest), meta, o.Force); err != nil {
 			warn("A1111 .json", err)
 		}
@@ -51,10 +72,26 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 		warn("preview", err)
 		return notes
 	}
-	if im, ok := sidecar.ChoosePreview(imgs, maxNSFW); ok {
-		if _, _, err := sidecar.WritePreview(ctx, hc, im.URL, it.Dest, o.Force); err != nil && ctx.Err() == nil {
-			warn("preview", err)
-		}
+	// The next image when the first fails (one CivitAI's CDN lost).
+	if _, _, ok, err := sidecar.WriteFirstPreview(ctx, hc, imgs, maxNSFW, it.Dest, o.Force); ok && err != nil && ctx.Err() == nil {
+		warn("preview", err)
 	}
 	return notes
+}
+
+// modelFile reports whether files of this type are something a UI loads,
+// and so get sidecars: not a training data set, a config (name.yaml
+// beside name.safetensors, whose sidecars would take the model's names)
+// or an archive.
+func modelFile(fileType string) bool {
+	switch strings.ToLower(fileType) {
+	case "training data", "config", "archive":
+		return false
+	}
+	return true
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
