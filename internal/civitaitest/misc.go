@@ -292,10 +292,9 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	}
 	p.cursor, _, _ = q.one("cursor")
 	p.username, _, _ = q.one("username")
-	flag := func(key string) (bool, bool) {
-		v, ok, _ := q.one(key)
-		return ok && booleanString(v), ok
-	}
+	// withMeta, withTags, requiringMeta and flatMeta are booleanString()
+	// (imagesEndpointSchema): only "true" is true.
+	flag := func(key string) (bool, bool) { return booleanString(q, key, &issues) }
 	p.withMeta, _ = flag("withMeta")
 	p.withTags, _ = flag("withTags")
 	p.requiringMeta, _ = flag("requiringMeta")

@@ -34,8 +34,30 @@ type listParams struct {
 	commercial      []string
 }
 
-// booleanString is the server's booleanString(): true for "true" and "1".
-func booleanString(v string) bool { return v == "true" || v == "1" }
+// booleanString is the server's booleanString() [S-zod] on a query
+// parameter: z.preprocess(v => typeof v === 'string' ? v === 'true' : ...,
+// z.boolean()). Query values are strings, so only the exact string "true"
+// is true and anything else ("1", "TRUE", "yes", "") is false. A repeated
+// key reaches it as an array, which the preprocess turns into undefined:
+// z.boolean() then fails with a "Required" issue. present reports whether
+// the key was given at all.
+func booleanString(q query, key string, issues *[]zodIssue) (v, present bool) {
+	s, ok, multi := q.one(key)
+	if !ok {
+		return false, false
+	}
+	if multi {
+		*issues = append(*issues, requiredBoolIssue(key))
+		return false, true
+	}
+	return s == "true", true
+}
+
+// requiredBoolIssue is z.boolean()'s issue for undefined input.
+func requiredBoolIssue(key string) zodIssue {
+	return zodIssue{code: "invalid_type", path: []any{key}, message: "Required",
+		extra: obj{{"expected", "boolean"}, {"received", "undefined"}}}
+}
 
 // parseListParams validates like modelsEndpointSchema; issues are the
 // 400 ZodError issues.
@@ -117,12 +139,8 @@ func parseListParams(q query) (listParams, []zodIssue) {
 			p.ids = append(p.ids, n)
 		}
 	}
-	if v, ok, _ := q.one("nsfw"); ok {
-		p.nsfw = booleanString(v)
-	}
-	if v, ok, _ := q.one("primaryFileOnly"); ok {
-		p.primaryFileOnly = booleanString(v)
-	}
+	p.nsfw, _ = booleanString(q, "nsfw", &issues)
+	p.primaryFileOnly, _ = booleanString(q, "primaryFileOnly", &issues)
 	// z.coerce.boolean(): any non-empty string (even "false") is true (§2.1).
 	coerce := func(key string) bool { v, ok, _ := q.one(key); return ok && v != "" }
 	p.supportsGen = coerce("supportsGeneration")
