@@ -228,6 +228,13 @@ type zodIssue struct {
 	extra   obj
 }
 
+// nanIssue is z.number()'s issue for NaN, what numericString() and
+// commaDelimitedNumberArray() make of text that is not a number.
+func nanIssue(path []any) zodIssue {
+	return zodIssue{code: "invalid_type", path: path, message: "Expected number, received nan",
+		extra: obj{{"expected", "number"}, {"received", "nan"}}}
+}
+
 // zodError renders {"issues":[...],"name":"ZodError"} (the raw ZodError
 // the server serialises; its shape is not stable, §2.1).
 func zodError(issues []zodIssue) obj {

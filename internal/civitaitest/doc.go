@@ -64,7 +64,14 @@
 //     {"id":N,"meta":{...}} when the request takes the legacy path (imageId,
 //     or modelId without modelVersionId) and flatMeta is absent. It applies
 //     type, baseModels, period, imageId, userId, tags (image tag ids),
-//     requiringMeta and withTags; nextPage is page=N+1 in page mode.
+//     requiringMeta and withTags; nextPage is page=N+1 in page mode. Its
+//     nsfw takes a legacy level (None, Soft, Mature, X, Blocked) or a
+//     boolean: "true" selects the NSFW levels only (R, X, XXX, Blocked),
+//     any other string is false and means the PG default, not a 400.
+//   - Boolean parameters parsed by booleanString() (/models nsfw and
+//     primaryFileOnly, /images withMeta, withTags, requiringMeta and
+//     flatMeta) are true only for the exact string "true"; "1" is false,
+//     and a repeated key is a 400 ("Required").
 //   - A few generated models (never fixtures) carry shapes the real API
 //     can return: modelVersions [] (all files private), a published
 //     version with publishedAt null, baseModelType null, allowCommercialUse

@@ -163,33 +163,68 @@ func (s *Server) handleEnums(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// nsfwLevelsDeprecated is NsfwLevelDeprecated, the string half of the
+// images endpoint's nsfw parameter, mapped as nsfwLevelMapDeprecated.
+var nsfwLevelsDeprecated = []string{"None", "Soft", "Mature", "X", "Blocked"}
+
+// nsfwBrowsingFlag is nsfwBrowsingLevelsFlag ([S-bl]: R, X, XXX and
+// Blocked), what nsfw=true selects on /images: the NSFW levels only.
+const nsfwBrowsingFlag = nsfwR | nsfwX | nsfwXXX | nsfwBlocked
+
 // imageBrowsing maps the images endpoint's nsfw/browsingLevel parameters
-// to browsing flags (default PG only, §2.6).
+// to browsing flags (default PG only, §2.6). nsfw is
+// z.union([z.enum(NsfwLevelDeprecated), booleanString()]) transformed by
+// v => !v ? undefined : typeof v === 'boolean' ? (v ? nsfw : public) :
+// nsfwLevelMapDeprecated[v]: a string that is no enum value falls to
+// booleanString, so "true" is the NSFW levels and anything else ("1",
+// "false", "abc") is false, hence undefined, hence the PG default, never a
+// 400. Only a repeated key (an array) fails both members of the union.
+// browsingLevel wins over nsfw, but nsfw is still validated.
 func imageBrowsing(q query) (int, []zodIssue) {
+	browsing := nsfwPG
+	var issues []zodIssue
+	if v, ok, multi := q.one("nsfw"); ok {
+		switch {
+		case multi:
+			issues = append(issues, nsfwUnionIssue())
+		case v == "None":
+			browsing = nsfwPG
+		case v == "Soft":
+			browsing = nsfwPG | nsfwPG13
+		case v == "Mature":
+			browsing = nsfwPG | nsfwPG13 | nsfwR
+		case v == "X":
+			browsing = browsingAll
+		case v == "Blocked":
+			browsing = nsfwBlocked
+		case v == "true":
+			browsing = nsfwBrowsingFlag
+		}
+	}
 	if v, ok, _ := q.one("browsingLevel"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return 0, []zodIssue{{code: "invalid_type", path: []any{"browsingLevel"}, message: "Expected number, received nan"}}
+			return 0, append(issues, nanIssue([]any{"browsingLevel"}))
 		}
-		return n, nil
+		browsing = n
 	}
-	v, ok, _ := q.one("nsfw")
-	if !ok {
-		return nsfwPG, nil
+	return browsing, issues
+}
+
+// nsfwUnionIssue is the invalid_union issue of an array-valued nsfw on
+// /images: neither the enum nor booleanString() accepts it.
+func nsfwUnionIssue() zodIssue {
+	quoted := make([]string, len(nsfwLevelsDeprecated))
+	for i, o := range nsfwLevelsDeprecated {
+		quoted[i] = "'" + o + "'"
 	}
-	switch v {
-	case "None", "false", "0":
-		return nsfwPG, nil
-	case "Soft":
-		return nsfwPG | nsfwPG13, nil
-	case "Mature":
-		return nsfwPG | nsfwPG13 | nsfwR, nil
-	case "X", "true", "1":
-		return browsingAll, nil
-	case "Blocked":
-		return nsfwBlocked, nil
-	}
-	return 0, []zodIssue{enumIssue([]any{"nsfw"}, v, []string{"None", "Soft", "Mature", "X", "Blocked"})}
+	expected := strings.Join(quoted, " | ")
+	return zodIssue{code: "invalid_union", path: []any{"nsfw"}, message: "Invalid input",
+		extra: obj{{"unionErrors", []obj{
+			zodError([]zodIssue{{code: "invalid_type", path: []any{"nsfw"}, message: "Expected " + expected + ", received array",
+				extra: obj{{"expected", expected}, {"received", "array"}}}}),
+			zodError([]zodIssue{requiredBoolIssue("nsfw")}),
+		}}}}
 }
 
 func imageKey(im *FakeImage, sortName string) []int64 {
