@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -233,6 +234,38 @@ type zodIssue struct {
 func nanIssue(path []any) zodIssue {
 	return zodIssue{code: "invalid_type", path: path, message: "Expected number, received nan",
 		extra: obj{{"expected", "number"}, {"received", "nan"}}}
+}
+
+// numericParam is numericString(z.number().min(lo).max(hi)) [S-zod] on
+// the single value of key: Number(v), so "" is 0 and " 7 " is 7, then the
+// bounds. A repeated key is an array, which Number() makes NaN. ok is
+// false when the key is absent or gave an issue.
+func numericParam(q query, key string, lo, hi float64, issues *[]zodIssue) (float64, bool) {
+	v, ok, multi := q.one(key)
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if strings.TrimSpace(v) == "" {
+		f, err = 0, nil // Number("") === 0
+	}
+	if multi || err != nil || math.IsNaN(f) {
+		*issues = append(*issues, nanIssue([]any{key}))
+		return 0, false
+	}
+	if f < lo {
+		*issues = append(*issues, zodIssue{code: "too_small", path: []any{key},
+			message: fmt.Sprintf("Number must be greater than or equal to %g", lo),
+			extra:   obj{{"minimum", lo}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
+		return 0, false
+	}
+	if f > hi {
+		*issues = append(*issues, zodIssue{code: "too_big", path: []any{key},
+			message: fmt.Sprintf("Number must be less than or equal to %g", hi),
+			extra:   obj{{"maximum", hi}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
+		return 0, false
+	}
+	return f, true
 }
 
 // zodError renders {"issues":[...],"name":"ZodError"} (the raw ZodError

@@ -267,20 +267,13 @@ type imagesParams struct {
 func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	p := imagesParams{limit: 100, sort: "Most Reactions", period: "AllTime"}
 	var issues []zodIssue
-	if v, ok, _ := q.one("limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 200 {
-			issues = append(issues, zodIssue{code: "too_big", path: []any{"limit"}, message: "Number must be less than or equal to 200"})
-		} else if n > 0 {
-			p.limit = n
-		}
+	// limit is numericString(z.number().min(0).max(200)); page is
+	// numericString() and kept ≥ 1 here.
+	if n, ok := numericParam(q, "limit", 0, 200, &issues); ok && n >= 1 {
+		p.limit = int(n)
 	}
-	if v, ok, _ := q.one("page"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			issues = append(issues, zodIssue{code: "too_small", path: []any{"page"}, message: "Number must be greater than or equal to 1"})
-		}
-		p.page = n
+	if n, ok := numericParam(q, "page", 1, math.MaxInt32, &issues); ok {
+		p.page = int(n)
 	}
 	enumOne := func(key string, options []string, def string) string {
 		return enumParam(q, key, options, def, &issues)
@@ -291,16 +284,10 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	browsing, bi := imageBrowsing(q)
 	p.browsing = browsing
 	issues = append(issues, bi...)
+	// The ids are numericString(): Number(v), 0 (no filter) for "".
 	idParam := func(key string) int64 {
-		v, ok, _ := q.one(key)
-		if !ok {
-			return 0
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key}, message: "Expected number, received nan"})
-		}
-		return n
+		f, _ := numericParam(q, key, math.Inf(-1), math.Inf(1), &issues)
+		return int64(f)
 	}
 	p.modelID, p.versionID, p.postID = idParam("modelId"), idParam("modelVersionId"), idParam("postId")
 	p.imageID, p.user = idParam("imageId"), idParam("userId")
@@ -310,7 +297,7 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 		for i, part := range strings.Split(v, ",") {
 			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil {
-				issues = append(issues, zodIssue{code: "invalid_type", path: []any{"tags", i}, message: "Expected number, received nan"})
+				issues = append(issues, nanIssue([]any{"tags", i}))
 				continue
 			}
 			p.tags = append(p.tags, n)

@@ -65,32 +65,8 @@ func parseListParams(q query) (listParams, []zodIssue) {
 	p := listParams{limit: 100, sort: "Highest Rated", period: "AllTime"}
 	var issues []zodIssue
 	num := func(key string, lo, hi float64) (int, bool) {
-		v, ok, multi := q.one(key)
-		if !ok {
-			return 0, false
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if v == "" {
-			f, err = 0, nil // Number("") === 0
-		}
-		if multi || err != nil || math.IsNaN(f) {
-			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key},
-				message: "Expected number, received nan", extra: obj{{"expected", "number"}, {"received", "nan"}}})
-			return 0, false
-		}
-		if f < lo {
-			issues = append(issues, zodIssue{code: "too_small", path: []any{key},
-				message: fmt.Sprintf("Number must be greater than or equal to %g", lo),
-				extra:   obj{{"minimum", lo}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
-			return 0, false
-		}
-		if f > hi {
-			issues = append(issues, zodIssue{code: "too_big", path: []any{key},
-				message: fmt.Sprintf("Number must be less than or equal to %g", hi),
-				extra:   obj{{"maximum", hi}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
-			return 0, false
-		}
-		return int(f), true
+		f, ok := numericParam(q, key, lo, hi, &issues)
+		return int(f), ok
 	}
 	if n, ok := num("limit", 0, 100); ok && n > 0 {
 		p.limit = n
@@ -132,8 +108,7 @@ func parseListParams(q query) (listParams, []zodIssue) {
 			}
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				issues = append(issues, zodIssue{code: "invalid_type", path: []any{"ids"},
-					message: "Expected number, received nan", extra: obj{{"expected", "number"}, {"received", "nan"}}})
+				issues = append(issues, nanIssue([]any{"ids"}))
 				break
 			}
 			p.ids = append(p.ids, n)
