@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,9 +23,10 @@ const (
 	hashCache = "public, s-maxage=3600, stale-while-revalidate=150"
 )
 
-// endpoint class (§1): public endpoints always send the public cache
-// header and CORS; mixed ones check the verb first and send the cache
-// header only to anonymous callers.
+// endpoint class (§1 [S-ep]): public endpoints do not check the verb (a
+// POST runs the handler like a GET) and always send the public cache
+// header and CORS; mixed ones answer 405 to a verb they do not allow
+// (OPTIONS included) and send the cache header only to anonymous callers.
 type endpointClass int
 
 const (
@@ -48,23 +50,19 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, bod
 func errBody(msg string) obj { return obj{{"error", msg}} }
 
 // headers sets CORS and cache headers for the class; it reports false when
-// the request was answered already (wrong verb or preflight).
+// the request was answered already (a mixed endpoint's wrong verb, or a
+// preflight). methods (default GET) are the allowed verbs: a mixed
+// endpoint enforces them, a public one only lists them in
+// Access-Control-Allow-Methods, like PublicEndpoint.
 func (s *Server) headers(w http.ResponseWriter, r *http.Request, class endpointClass, cache string, methods ...string) bool {
 	if len(methods) == 0 {
 		methods = []string{http.MethodGet}
 	}
-	allowed := false
-	for _, m := range methods {
-		// Public endpoints do not check the verb: HEAD runs the GET handler.
-		if r.Method == m || class == classPublic && m == http.MethodGet && r.Method == http.MethodHead {
-			allowed = true
-		}
-	}
-	h := w.Header()
-	if class == classMixed && !allowed {
+	if class == classMixed && !slices.Contains(methods, r.Method) {
 		s.respond(w, r, http.StatusMethodNotAllowed, errBody("Method not allowed"))
 		return false
 	}
+	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Headers", "*")
 	h.Set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
@@ -73,10 +71,6 @@ func (s *Server) headers(w http.ResponseWriter, r *http.Request, class endpointC
 	}
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusOK)
-		return false
-	}
-	if !allowed {
-		s.respond(w, r, http.StatusMethodNotAllowed, errBody("Method not allowed"))
 		return false
 	}
 	return true

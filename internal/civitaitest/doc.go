@@ -47,6 +47,10 @@
 //
 //   - Valid keys are Options.APIKeys (default "test-key"), sent as
 //     "Authorization: Bearer K" or ?token=K; unknown keys are anonymous.
+//   - Only the mixed-auth endpoints (/models, /model-versions/{id} and
+//     the by-hash POSTs) answer 405 {"error":"Method not allowed"} to a
+//     wrong verb; the public ones do not check it, so a POST runs the
+//     handler like a GET (§1).
 //   - /models without nsfw=true lists only models whose nsfwLevel has the
 //     PG bit. With query=, the cursor is a numeric offset into the search
 //     hits, which include unpublished/deleted/NSFW models that are filtered

@@ -109,7 +109,9 @@ func TestDownloadOutcomes(t *testing.T) {
 		{name: "browser not found is text", path: dl(999999999, ""), hdr: []string{browserUA}, status: 404, body: "File not found"},
 		{name: "browser disabled stays JSON", path: dl(vid(FixtureNoDownload, 1), ""), hdr: []string{browserUA}, status: 401,
 			body: `{"error":"Unauthorized","message":"The creator of this asset has disabled downloads on this file"}`},
-		{name: "wrong verb", path: dl(vid(FixturePublicLoRA, 1), ""), hdr: []string{"X-Method: POST"}, status: 405},
+		// A public endpoint does not check the verb (§1 [S-ep]).
+		{name: "POST runs like GET", path: dl(vid(FixturePublicLoRA, 1), ""), hdr: []string{"X-Method: POST"}, status: 307,
+			file: fid(vid(FixturePublicLoRA, 1), 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

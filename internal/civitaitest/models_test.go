@@ -194,7 +194,7 @@ func TestModelsErrors(t *testing.T) {
 		{name: "model id is not a version id", path: fmt.Sprintf("/api/v1/model-versions/%d", FixturePublicLoRA), status: 404},
 		{name: "mixed wrong verb", path: "/api/v1/models", hdr: []string{"X-Method: POST"}, status: 405, body: `{"error":"Method not allowed"}`},
 		{name: "version wrong verb", path: "/api/v1/model-versions/10101", hdr: []string{"X-Method: DELETE"}, status: 405, body: `{"error":"Method not allowed"}`},
-		{name: "public wrong verb", path: "/api/v1/models/101", hdr: []string{"X-Method: PUT"}, status: 405},
+		{name: "public endpoint ignores the verb", path: "/api/v1/models/999999", hdr: []string{"X-Method: PUT"}, status: 404, body: `{"error":"No model with id 999999"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
