@@ -101,7 +101,12 @@ func parseListParams(q query) (listParams, []zodIssue) {
 	p.sort = enumOne("sort", modelSorts, "Highest Rated")
 	p.period = enumOne("period", periods, "AllTime")
 	p.periodMode = enumOne("periodMode", []string{"stats", "published"}, "published")
+	// ids is commaDelimitedNumberArray(), refined with
+	// arr.every(val => val && !isNaN(val)): an element 0 passes z.number()
+	// but fails the refinement (a custom issue). Empty elements are
+	// skipped (the real stringToArray is unknown).
 	if v, ok, _ := q.one("ids"); ok {
+		zero := false
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
@@ -109,9 +114,14 @@ func parseListParams(q query) (listParams, []zodIssue) {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
 				issues = append(issues, nanIssue([]any{"ids"}))
+				zero = false
 				break
 			}
+			zero = zero || n == 0
 			p.ids = append(p.ids, n)
+		}
+		if zero {
+			issues = append(issues, zodIssue{code: "custom", path: []any{"ids"}, message: "Invalid input"})
 		}
 	}
 	p.nsfw, _ = booleanString(q, "nsfw", &issues)

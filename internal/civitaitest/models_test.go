@@ -180,6 +180,12 @@ func TestModelsErrors(t *testing.T) {
 		{name: "limit too big", path: "/api/v1/models?limit=101", status: 400, contains: `"code":"too_big"`},
 		{name: "limit not a number", path: "/api/v1/models?limit=ten", status: 400, contains: `"received":"nan"`},
 		{name: "z.boolean from query", path: "/api/v1/models?allowNoCredit=true", status: 400},
+		// ids: commaDelimitedNumberArray refined by every(val => val &&
+		// !isNaN(val)): 0 fails the refinement, a negative id passes.
+		{name: "ids zero", path: "/api/v1/models?ids=0", status: 400, contains: `{"code":"custom","path":["ids"],"message":"Invalid input"}`},
+		{name: "ids with a zero", path: "/api/v1/models?ids=101,0", status: 400, contains: `"code":"custom"`},
+		{name: "ids not a number", path: "/api/v1/models?ids=101,x", status: 400, contains: `"received":"nan"`},
+		{name: "ids negative", path: "/api/v1/models?ids=-1", status: 200, contains: `"items":[]`},
 		{name: "favorites anonymous", path: "/api/v1/models?favorites=false", status: 401, body: `{"error":"Unauthorized"}`},
 		{name: "hidden bad key", path: "/api/v1/models?hidden=true", hdr: []string{"Authorization: Bearer bad"}, status: 401},
 		{name: "favorites with key", path: "/api/v1/models?favorites=true&limit=1", hdr: []string{"Authorization: Bearer test-key"}, status: 200},
