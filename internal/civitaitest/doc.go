@@ -14,7 +14,9 @@
 // /api/download/models/{versionId}; the download endpoint answers 307 to a
 // signed URL on the storage host (Server.StorageURL), which serves file
 // bodies with Range, If-Range, ETag and Last-Modified, checks the URL
-// signature and expiry and never needs Authorization.
+// signature and expiry and never needs Authorization: like S3 it refuses a
+// presigned request that also carries one (400 InvalidArgument, "Only one
+// auth mechanism allowed").
 //
 // The catalog is generated from Options.Seed: the same seed gives the same
 // JSON and the same file bytes. File bodies are never stored; they are
@@ -62,7 +64,8 @@
 //   - StorageURL uses the host name "localhost" (Options.StorageHost) while
 //     the API uses 127.0.0.1: clients see two hosts, as with civitai.com and
 //     the R2 bucket, so Go's client drops Authorization on the redirect.
-//     Storage requests are recorded with HasAuthorization for assertions.
+//     Storage requests are recorded with HasAuthorization for assertions,
+//     and a presigned one that carries Authorization fails with a 400.
 //   - /images returns meta only with withMeta=true, null otherwise, like
 //     the current server: the flat 2023 shape, or the legacy wrapper
 //     {"id":N,"meta":{...}} when the request takes the legacy path (imageId,
