@@ -87,7 +87,10 @@
 //     Content-Disposition. See quirks.go.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
 //     (no Z, trailing zeros dropped) and has no earlyAccessEndsAt or
-//     earlyAccessConfig; by-hash renders ISO with Z and has both.
+//     earlyAccessConfig; by-hash renders ISO with Z and has both, and its
+//     stats keep ratingCount, rating and thumbsDownCount. File metadata
+//     carries "size":null and "fp":null on the list and the version views
+//     but drops empty values on /models/{id}, each as its sample shows.
 //   - limit=0 means the default limit on /models and /images; on /tags
 //     and /creators (limit 1..200) it is a 400.
 //   - /tags reports totalItems and totalPages as 0 (§2.8;
