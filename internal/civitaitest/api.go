@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,9 +23,10 @@ const (
 	hashCache = "public, s-maxage=3600, stale-while-revalidate=150"
 )
 
-// endpoint class (§1): public endpoints always send the public cache
-// header and CORS; mixed ones check the verb first and send the cache
-// header only to anonymous callers.
+// endpoint class (§1 [S-ep]): public endpoints do not check the verb (a
+// POST runs the handler like a GET) and always send the public cache
+// header and CORS; mixed ones answer 405 to a verb they do not allow
+// (OPTIONS included) and send the cache header only to anonymous callers.
 type endpointClass int
 
 const (
@@ -47,23 +50,19 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, status int, bod
 func errBody(msg string) obj { return obj{{"error", msg}} }
 
 // headers sets CORS and cache headers for the class; it reports false when
-// the request was answered already (wrong verb or preflight).
+// the request was answered already (a mixed endpoint's wrong verb, or a
+// preflight). methods (default GET) are the allowed verbs: a mixed
+// endpoint enforces them, a public one only lists them in
+// Access-Control-Allow-Methods, like PublicEndpoint.
 func (s *Server) headers(w http.ResponseWriter, r *http.Request, class endpointClass, cache string, methods ...string) bool {
 	if len(methods) == 0 {
 		methods = []string{http.MethodGet}
 	}
-	allowed := false
-	for _, m := range methods {
-		// Public endpoints do not check the verb: HEAD runs the GET handler.
-		if r.Method == m || class == classPublic && m == http.MethodGet && r.Method == http.MethodHead {
-			allowed = true
-		}
-	}
-	h := w.Header()
-	if class == classMixed && !allowed {
+	if class == classMixed && !slices.Contains(methods, r.Method) {
 		s.respond(w, r, http.StatusMethodNotAllowed, errBody("Method not allowed"))
 		return false
 	}
+	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Headers", "*")
 	h.Set("Access-Control-Allow-Methods", strings.Join(methods, ", "))
@@ -72,10 +71,6 @@ func (s *Server) headers(w http.ResponseWriter, r *http.Request, class endpointC
 	}
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusOK)
-		return false
-	}
-	if !allowed {
-		s.respond(w, r, http.StatusMethodNotAllowed, errBody("Method not allowed"))
 		return false
 	}
 	return true
@@ -226,6 +221,45 @@ type zodIssue struct {
 	path    []any
 	message string
 	extra   obj
+}
+
+// nanIssue is z.number()'s issue for NaN, what numericString() and
+// commaDelimitedNumberArray() make of text that is not a number.
+func nanIssue(path []any) zodIssue {
+	return zodIssue{code: "invalid_type", path: path, message: "Expected number, received nan",
+		extra: obj{{"expected", "number"}, {"received", "nan"}}}
+}
+
+// numericParam is numericString(z.number().min(lo).max(hi)) [S-zod] on
+// the single value of key: Number(v), so "" is 0 and " 7 " is 7, then the
+// bounds. A repeated key is an array, which Number() makes NaN. ok is
+// false when the key is absent or gave an issue.
+func numericParam(q query, key string, lo, hi float64, issues *[]zodIssue) (float64, bool) {
+	v, ok, multi := q.one(key)
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if strings.TrimSpace(v) == "" {
+		f, err = 0, nil // Number("") === 0
+	}
+	if multi || err != nil || math.IsNaN(f) {
+		*issues = append(*issues, nanIssue([]any{key}))
+		return 0, false
+	}
+	if f < lo {
+		*issues = append(*issues, zodIssue{code: "too_small", path: []any{key},
+			message: fmt.Sprintf("Number must be greater than or equal to %g", lo),
+			extra:   obj{{"minimum", lo}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
+		return 0, false
+	}
+	if f > hi {
+		*issues = append(*issues, zodIssue{code: "too_big", path: []any{key},
+			message: fmt.Sprintf("Number must be less than or equal to %g", hi),
+			extra:   obj{{"maximum", hi}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
+		return 0, false
+	}
+	return f, true
 }
 
 // zodError renders {"issues":[...],"name":"ZodError"} (the raw ZodError

@@ -14,7 +14,9 @@
 // /api/download/models/{versionId}; the download endpoint answers 307 to a
 // signed URL on the storage host (Server.StorageURL), which serves file
 // bodies with Range, If-Range, ETag and Last-Modified, checks the URL
-// signature and expiry and never needs Authorization.
+// signature and expiry and never needs Authorization: like S3 it refuses a
+// presigned request that also carries one (400 InvalidArgument, "Only one
+// auth mechanism allowed").
 //
 // The catalog is generated from Options.Seed: the same seed gives the same
 // JSON and the same file bytes. File bodies are never stored; they are
@@ -47,6 +49,10 @@
 //
 //   - Valid keys are Options.APIKeys (default "test-key"), sent as
 //     "Authorization: Bearer K" or ?token=K; unknown keys are anonymous.
+//   - Only the mixed-auth endpoints (/models, /model-versions/{id} and
+//     the by-hash POSTs) answer 405 {"error":"Method not allowed"} to a
+//     wrong verb; the public ones do not check it, so a POST runs the
+//     handler like a GET (§1).
 //   - /models without nsfw=true lists only models whose nsfwLevel has the
 //     PG bit. With query=, the cursor is a numeric offset into the search
 //     hits, which include unpublished/deleted/NSFW models that are filtered
@@ -58,13 +64,21 @@
 //   - StorageURL uses the host name "localhost" (Options.StorageHost) while
 //     the API uses 127.0.0.1: clients see two hosts, as with civitai.com and
 //     the R2 bucket, so Go's client drops Authorization on the redirect.
-//     Storage requests are recorded with HasAuthorization for assertions.
+//     Storage requests are recorded with HasAuthorization for assertions,
+//     and a presigned one that carries Authorization fails with a 400.
 //   - /images returns meta only with withMeta=true, null otherwise, like
 //     the current server: the flat 2023 shape, or the legacy wrapper
 //     {"id":N,"meta":{...}} when the request takes the legacy path (imageId,
 //     or modelId without modelVersionId) and flatMeta is absent. It applies
 //     type, baseModels, period, imageId, userId, tags (image tag ids),
-//     requiringMeta and withTags; nextPage is page=N+1 in page mode.
+//     requiringMeta and withTags; nextPage is page=N+1 in page mode. Its
+//     nsfw takes a legacy level (None, Soft, Mature, X, Blocked) or a
+//     boolean: "true" selects the NSFW levels only (R, X, XXX, Blocked),
+//     any other string is false and means the PG default, not a 400.
+//   - Boolean parameters parsed by booleanString() (/models nsfw and
+//     primaryFileOnly, /images withMeta, withTags, requiringMeta and
+//     flatMeta) are true only for the exact string "true"; "1" is false,
+//     and a repeated key is a 400 ("Required").
 //   - A few generated models (never fixtures) carry shapes the real API
 //     can return: modelVersions [] (all files private), a published
 //     version with publishedAt null, baseModelType null, allowCommercialUse
@@ -73,7 +87,10 @@
 //     Content-Disposition. See quirks.go.
 //   - /model-versions/{id} renders files[].scannedAt in Postgres style
 //     (no Z, trailing zeros dropped) and has no earlyAccessEndsAt or
-//     earlyAccessConfig; by-hash renders ISO with Z and has both.
+//     earlyAccessConfig; by-hash renders ISO with Z and has both, and its
+//     stats keep ratingCount, rating and thumbsDownCount. File metadata
+//     carries "size":null and "fp":null on the list and the version views
+//     but drops empty values on /models/{id}, each as its sample shows.
 //   - limit=0 means the default limit on /models and /images; on /tags
 //     and /creators (limit 1..200) it is a 400.
 //   - /tags reports totalItems and totalPages as 0 (§2.8;

@@ -109,7 +109,9 @@ func TestDownloadOutcomes(t *testing.T) {
 		{name: "browser not found is text", path: dl(999999999, ""), hdr: []string{browserUA}, status: 404, body: "File not found"},
 		{name: "browser disabled stays JSON", path: dl(vid(FixtureNoDownload, 1), ""), hdr: []string{browserUA}, status: 401,
 			body: `{"error":"Unauthorized","message":"The creator of this asset has disabled downloads on this file"}`},
-		{name: "wrong verb", path: dl(vid(FixturePublicLoRA, 1), ""), hdr: []string{"X-Method: POST"}, status: 405},
+		// A public endpoint does not check the verb (§1 [S-ep]).
+		{name: "POST runs like GET", path: dl(vid(FixturePublicLoRA, 1), ""), hdr: []string{"X-Method: POST"}, status: 307,
+			file: fid(vid(FixturePublicLoRA, 1), 1)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -271,7 +273,12 @@ func TestStorageServesSignedURLs(t *testing.T) {
 			"Accept-Ranges": "bytes", "ETag": etag, "Last-Modified": lastMod, "Content-Type": "application/octet-stream",
 			"Content-Disposition": `attachment; filename="fixture_public_lora.safetensors"`, "Content-Length": fmt.Sprint(size)}},
 		{name: "head", method: "HEAD", status: 200, body: []byte{}, headers: map[string]string{"Content-Length": fmt.Sprint(size), "ETag": etag}},
-		{name: "authorization is ignored", method: "GET", hdr: []string{"Authorization: Bearer whatever"}, status: 200, body: full},
+		// A presigned URL with an Authorization header is two auth
+		// mechanisms: S3 refuses it, so an API key must never reach storage.
+		{name: "authorization refused", method: "GET", hdr: []string{"Authorization: Bearer whatever"}, status: 400,
+			body: []byte(s3Error("InvalidArgument", authConflictMsg)), headers: map[string]string{"Content-Type": "application/xml"}},
+		{name: "authorization refused on HEAD", method: "HEAD", hdr: []string{"Authorization: Bearer test-key"}, status: 400, body: []byte{}},
+		{name: "authorization refused with a range", method: "GET", hdr: []string{"Authorization: Bearer test-key", "Range: bytes=0-9"}, status: 400},
 		{name: "range a-b", method: "GET", hdr: []string{"Range: bytes=10-19"}, status: 206, body: full[10:20], cr: fmt.Sprintf("bytes 10-19/%d", size)},
 		{name: "range a-", method: "GET", hdr: []string{"Range: bytes=100000-"}, status: 206, body: full[100000:], cr: fmt.Sprintf("bytes 100000-%d/%d", size-1, size)},
 		{name: "suffix", method: "GET", hdr: []string{"Range: bytes=-7"}, status: 206, body: full[size-7:], cr: fmt.Sprintf("bytes %d-%d/%d", size-7, size-1, size)},

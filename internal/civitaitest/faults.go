@@ -366,9 +366,13 @@ func cloudflarePage(status int) string {
 func faultJSONBody(status int, path string) string {
 	dl := strings.HasPrefix(path, "/api/download/")
 	switch {
-	case status == 503 && strings.HasPrefix(path, "/api/v1/models"):
+	// The overload messages belong to the searches only: /models (§2.1)
+	// and /images (§2.6). The doc knows no 503 body of /models/{id},
+	// /model-versions or the other endpoints (§2.2-§2.5, §6), so they get
+	// the generic "Server busy" one (/images' bulkhead answer).
+	case status == 503 && path == "/api/v1/models":
 		return `{"error":"Model search is temporarily overloaded — please retry."}`
-	case status == 503 && strings.HasPrefix(path, "/api/v1/images"):
+	case status == 503 && path == "/api/v1/images":
 		return `{"error":"Image search is temporarily overloaded — please retry."}`
 	case status == 503:
 		return `{"error":"Server busy, please retry shortly."}`

@@ -49,6 +49,17 @@ func TestFaultResponses(t *testing.T) {
 			body: `{"error":"Model search is temporarily overloaded — please retry."}`, ctype: jsonContentType, retry: "2", cache: "no-store"},
 		{name: "503 tags default Retry-After", rule: FaultRule{Status: 503}, path: "/api/v1/tags", status: 503,
 			body: `{"error":"Server busy, please retry shortly."}`, ctype: jsonContentType, retry: "2"},
+		// The model search's overload message is the /models list's only
+		// (§2.1); /models/{id} and the version endpoints have none (§2.2,
+		// §2.3) and get the generic one.
+		{name: "503 models list without query", rule: FaultRule{Status: 503}, path: "/api/v1/models?limit=1", status: 503,
+			body: `{"error":"Model search is temporarily overloaded — please retry."}`, ctype: jsonContentType, retry: "2"},
+		{name: "503 model by id", rule: FaultRule{Status: 503}, path: "/api/v1/models/101", status: 503,
+			body: `{"error":"Server busy, please retry shortly."}`, ctype: jsonContentType, retry: "2"},
+		{name: "503 version", rule: FaultRule{Status: 503}, path: "/api/v1/model-versions/10101", status: 503,
+			body: `{"error":"Server busy, please retry shortly."}`, ctype: jsonContentType, retry: "2"},
+		{name: "503 by-hash", rule: FaultRule{Status: 503}, path: "/api/v1/model-versions/by-hash/ABC", status: 503,
+			body: `{"error":"Server busy, please retry shortly."}`, ctype: jsonContentType, retry: "2"},
 		{name: "503 Retry-After none", rule: FaultRule{Status: 503, RetryAfter: "none"}, path: "/api/v1/images", status: 503, ctype: jsonContentType},
 		{name: "503 Retry-After set", rule: FaultRule{Status: 503, RetryAfter: "7"}, path: "/api/v1/images", status: 503, ctype: jsonContentType, retry: "7"},
 		{name: "storage 503 no default", rule: FaultRule{Host: "storage", Status: 503}, status: 503, body: "<Code>SlowDown</Code>", ctype: "application/xml"},

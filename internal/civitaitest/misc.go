@@ -163,33 +163,68 @@ func (s *Server) handleEnums(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// nsfwLevelsDeprecated is NsfwLevelDeprecated, the string half of the
+// images endpoint's nsfw parameter, mapped as nsfwLevelMapDeprecated.
+var nsfwLevelsDeprecated = []string{"None", "Soft", "Mature", "X", "Blocked"}
+
+// nsfwBrowsingFlag is nsfwBrowsingLevelsFlag ([S-bl]: R, X, XXX and
+// Blocked), what nsfw=true selects on /images: the NSFW levels only.
+const nsfwBrowsingFlag = nsfwR | nsfwX | nsfwXXX | nsfwBlocked
+
 // imageBrowsing maps the images endpoint's nsfw/browsingLevel parameters
-// to browsing flags (default PG only, §2.6).
+// to browsing flags (default PG only, §2.6). nsfw is
+// z.union([z.enum(NsfwLevelDeprecated), booleanString()]) transformed by
+// v => !v ? undefined : typeof v === 'boolean' ? (v ? nsfw : public) :
+// nsfwLevelMapDeprecated[v]: a string that is no enum value falls to
+// booleanString, so "true" is the NSFW levels and anything else ("1",
+// "false", "abc") is false, hence undefined, hence the PG default, never a
+// 400. Only a repeated key (an array) fails both members of the union.
+// browsingLevel wins over nsfw, but nsfw is still validated.
 func imageBrowsing(q query) (int, []zodIssue) {
+	browsing := nsfwPG
+	var issues []zodIssue
+	if v, ok, multi := q.one("nsfw"); ok {
+		switch {
+		case multi:
+			issues = append(issues, nsfwUnionIssue())
+		case v == "None":
+			browsing = nsfwPG
+		case v == "Soft":
+			browsing = nsfwPG | nsfwPG13
+		case v == "Mature":
+			browsing = nsfwPG | nsfwPG13 | nsfwR
+		case v == "X":
+			browsing = browsingAll
+		case v == "Blocked":
+			browsing = nsfwBlocked
+		case v == "true":
+			browsing = nsfwBrowsingFlag
+		}
+	}
 	if v, ok, _ := q.one("browsingLevel"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			return 0, []zodIssue{{code: "invalid_type", path: []any{"browsingLevel"}, message: "Expected number, received nan"}}
+			return 0, append(issues, nanIssue([]any{"browsingLevel"}))
 		}
-		return n, nil
+		browsing = n
 	}
-	v, ok, _ := q.one("nsfw")
-	if !ok {
-		return nsfwPG, nil
+	return browsing, issues
+}
+
+// nsfwUnionIssue is the invalid_union issue of an array-valued nsfw on
+// /images: neither the enum nor booleanString() accepts it.
+func nsfwUnionIssue() zodIssue {
+	quoted := make([]string, len(nsfwLevelsDeprecated))
+	for i, o := range nsfwLevelsDeprecated {
+		quoted[i] = "'" + o + "'"
 	}
-	switch v {
-	case "None", "false", "0":
-		return nsfwPG, nil
-	case "Soft":
-		return nsfwPG | nsfwPG13, nil
-	case "Mature":
-		return nsfwPG | nsfwPG13 | nsfwR, nil
-	case "X", "true", "1":
-		return browsingAll, nil
-	case "Blocked":
-		return nsfwBlocked, nil
-	}
-	return 0, []zodIssue{enumIssue([]any{"nsfw"}, v, []string{"None", "Soft", "Mature", "X", "Blocked"})}
+	expected := strings.Join(quoted, " | ")
+	return zodIssue{code: "invalid_union", path: []any{"nsfw"}, message: "Invalid input",
+		extra: obj{{"unionErrors", []obj{
+			zodError([]zodIssue{{code: "invalid_type", path: []any{"nsfw"}, message: "Expected " + expected + ", received array",
+				extra: obj{{"expected", expected}, {"received", "array"}}}}),
+			zodError([]zodIssue{requiredBoolIssue("nsfw")}),
+		}}}}
 }
 
 func imageKey(im *FakeImage, sortName string) []int64 {
@@ -232,20 +267,13 @@ type imagesParams struct {
 func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	p := imagesParams{limit: 100, sort: "Most Reactions", period: "AllTime"}
 	var issues []zodIssue
-	if v, ok, _ := q.one("limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 200 {
-			issues = append(issues, zodIssue{code: "too_big", path: []any{"limit"}, message: "Number must be less than or equal to 200"})
-		} else if n > 0 {
-			p.limit = n
-		}
+	// limit is numericString(z.number().min(0).max(200)); page is
+	// numericString() and kept ≥ 1 here.
+	if n, ok := numericParam(q, "limit", 0, 200, &issues); ok && n >= 1 {
+		p.limit = int(n)
 	}
-	if v, ok, _ := q.one("page"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			issues = append(issues, zodIssue{code: "too_small", path: []any{"page"}, message: "Number must be greater than or equal to 1"})
-		}
-		p.page = n
+	if n, ok := numericParam(q, "page", 1, math.MaxInt32, &issues); ok {
+		p.page = int(n)
 	}
 	enumOne := func(key string, options []string, def string) string {
 		return enumParam(q, key, options, def, &issues)
@@ -256,16 +284,10 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	browsing, bi := imageBrowsing(q)
 	p.browsing = browsing
 	issues = append(issues, bi...)
+	// The ids are numericString(): Number(v), 0 (no filter) for "".
 	idParam := func(key string) int64 {
-		v, ok, _ := q.one(key)
-		if !ok {
-			return 0
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key}, message: "Expected number, received nan"})
-		}
-		return n
+		f, _ := numericParam(q, key, math.Inf(-1), math.Inf(1), &issues)
+		return int64(f)
 	}
 	p.modelID, p.versionID, p.postID = idParam("modelId"), idParam("modelVersionId"), idParam("postId")
 	p.imageID, p.user = idParam("imageId"), idParam("userId")
@@ -275,7 +297,7 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 		for i, part := range strings.Split(v, ",") {
 			n, err := strconv.ParseInt(strings.TrimSpace(part), 10, 64)
 			if err != nil {
-				issues = append(issues, zodIssue{code: "invalid_type", path: []any{"tags", i}, message: "Expected number, received nan"})
+				issues = append(issues, nanIssue([]any{"tags", i}))
 				continue
 			}
 			p.tags = append(p.tags, n)
@@ -292,10 +314,9 @@ func parseImagesParams(q query) (imagesParams, []zodIssue) {
 	}
 	p.cursor, _, _ = q.one("cursor")
 	p.username, _, _ = q.one("username")
-	flag := func(key string) (bool, bool) {
-		v, ok, _ := q.one(key)
-		return ok && booleanString(v), ok
-	}
+	// withMeta, withTags, requiringMeta and flatMeta are booleanString()
+	// (imagesEndpointSchema): only "true" is true.
+	flag := func(key string) (bool, bool) { return booleanString(q, key, &issues) }
 	p.withMeta, _ = flag("withMeta")
 	p.withTags, _ = flag("withTags")
 	p.requiringMeta, _ = flag("requiringMeta")

@@ -34,8 +34,30 @@ type listParams struct {
 	commercial      []string
 }
 
-// booleanString is the server's booleanString(): true for "true" and "1".
-func booleanString(v string) bool { return v == "true" || v == "1" }
+// booleanString is the server's booleanString() [S-zod] on a query
+// parameter: z.preprocess(v => typeof v === 'string' ? v === 'true' : ...,
+// z.boolean()). Query values are strings, so only the exact string "true"
+// is true and anything else ("1", "TRUE", "yes", "") is false. A repeated
+// key reaches it as an array, which the preprocess turns into undefined:
+// z.boolean() then fails with a "Required" issue. present reports whether
+// the key was given at all.
+func booleanString(q query, key string, issues *[]zodIssue) (v, present bool) {
+	s, ok, multi := q.one(key)
+	if !ok {
+		return false, false
+	}
+	if multi {
+		*issues = append(*issues, requiredBoolIssue(key))
+		return false, true
+	}
+	return s == "true", true
+}
+
+// requiredBoolIssue is z.boolean()'s issue for undefined input.
+func requiredBoolIssue(key string) zodIssue {
+	return zodIssue{code: "invalid_type", path: []any{key}, message: "Required",
+		extra: obj{{"expected", "boolean"}, {"received", "undefined"}}}
+}
 
 // parseListParams validates like modelsEndpointSchema; issues are the
 // 400 ZodError issues.
@@ -43,32 +65,8 @@ func parseListParams(q query) (listParams, []zodIssue) {
 	p := listParams{limit: 100, sort: "Highest Rated", period: "AllTime"}
 	var issues []zodIssue
 	num := func(key string, lo, hi float64) (int, bool) {
-		v, ok, multi := q.one(key)
-		if !ok {
-			return 0, false
-		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if v == "" {
-			f, err = 0, nil // Number("") === 0
-		}
-		if multi || err != nil || math.IsNaN(f) {
-			issues = append(issues, zodIssue{code: "invalid_type", path: []any{key},
-				message: "Expected number, received nan", extra: obj{{"expected", "number"}, {"received", "nan"}}})
-			return 0, false
-		}
-		if f < lo {
-			issues = append(issues, zodIssue{code: "too_small", path: []any{key},
-				message: fmt.Sprintf("Number must be greater than or equal to %g", lo),
-				extra:   obj{{"minimum", lo}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
-			return 0, false
-		}
-		if f > hi {
-			issues = append(issues, zodIssue{code: "too_big", path: []any{key},
-				message: fmt.Sprintf("Number must be less than or equal to %g", hi),
-				extra:   obj{{"maximum", hi}, {"type", "number"}, {"inclusive", true}, {"exact", false}}})
-			return 0, false
-		}
-		return int(f), true
+		f, ok := numericParam(q, key, lo, hi, &issues)
+		return int(f), ok
 	}
 	if n, ok := num("limit", 0, 100); ok && n > 0 {
 		p.limit = n
@@ -103,26 +101,31 @@ func parseListParams(q query) (listParams, []zodIssue) {
 	p.sort = enumOne("sort", modelSorts, "Highest Rated")
 	p.period = enumOne("period", periods, "AllTime")
 	p.periodMode = enumOne("periodMode", []string{"stats", "published"}, "published")
+	// ids is commaDelimitedNumberArray(), refined with
+	// arr.every(val => val && !isNaN(val)): an element 0 passes z.number()
+	// but fails the refinement (a custom issue). Empty elements are
+	// skipped (the real stringToArray is unknown).
 	if v, ok, _ := q.one("ids"); ok {
+		zero := false
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
 			}
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil {
-				issues = append(issues, zodIssue{code: "invalid_type", path: []any{"ids"},
-					message: "Expected number, received nan", extra: obj{{"expected", "number"}, {"received", "nan"}}})
+				issues = append(issues, nanIssue([]any{"ids"}))
+				zero = false
 				break
 			}
+			zero = zero || n == 0
 			p.ids = append(p.ids, n)
 		}
+		if zero {
+			issues = append(issues, zodIssue{code: "custom", path: []any{"ids"}, message: "Invalid input"})
+		}
 	}
-	if v, ok, _ := q.one("nsfw"); ok {
-		p.nsfw = booleanString(v)
-	}
-	if v, ok, _ := q.one("primaryFileOnly"); ok {
-		p.primaryFileOnly = booleanString(v)
-	}
+	p.nsfw, _ = booleanString(q, "nsfw", &issues)
+	p.primaryFileOnly, _ = booleanString(q, "primaryFileOnly", &issues)
 	// z.coerce.boolean(): any non-empty string (even "false") is true (§2.1).
 	coerce := func(key string) bool { v, ok, _ := q.one(key); return ok && v != "" }
 	p.supportsGen = coerce("supportsGeneration")

@@ -180,6 +180,12 @@ func TestModelsErrors(t *testing.T) {
 		{name: "limit too big", path: "/api/v1/models?limit=101", status: 400, contains: `"code":"too_big"`},
 		{name: "limit not a number", path: "/api/v1/models?limit=ten", status: 400, contains: `"received":"nan"`},
 		{name: "z.boolean from query", path: "/api/v1/models?allowNoCredit=true", status: 400},
+		// ids: commaDelimitedNumberArray refined by every(val => val &&
+		// !isNaN(val)): 0 fails the refinement, a negative id passes.
+		{name: "ids zero", path: "/api/v1/models?ids=0", status: 400, contains: `{"code":"custom","path":["ids"],"message":"Invalid input"}`},
+		{name: "ids with a zero", path: "/api/v1/models?ids=101,0", status: 400, contains: `"code":"custom"`},
+		{name: "ids not a number", path: "/api/v1/models?ids=101,x", status: 400, contains: `"received":"nan"`},
+		{name: "ids negative", path: "/api/v1/models?ids=-1", status: 200, contains: `"items":[]`},
 		{name: "favorites anonymous", path: "/api/v1/models?favorites=false", status: 401, body: `{"error":"Unauthorized"}`},
 		{name: "hidden bad key", path: "/api/v1/models?hidden=true", hdr: []string{"Authorization: Bearer bad"}, status: 401},
 		{name: "favorites with key", path: "/api/v1/models?favorites=true&limit=1", hdr: []string{"Authorization: Bearer test-key"}, status: 200},
@@ -194,7 +200,7 @@ func TestModelsErrors(t *testing.T) {
 		{name: "model id is not a version id", path: fmt.Sprintf("/api/v1/model-versions/%d", FixturePublicLoRA), status: 404},
 		{name: "mixed wrong verb", path: "/api/v1/models", hdr: []string{"X-Method: POST"}, status: 405, body: `{"error":"Method not allowed"}`},
 		{name: "version wrong verb", path: "/api/v1/model-versions/10101", hdr: []string{"X-Method: DELETE"}, status: 405, body: `{"error":"Method not allowed"}`},
-		{name: "public wrong verb", path: "/api/v1/models/101", hdr: []string{"X-Method: PUT"}, status: 405},
+		{name: "public endpoint ignores the verb", path: "/api/v1/models/999999", hdr: []string{"X-Method: PUT"}, status: 404, body: `{"error":"No model with id 999999"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -370,15 +370,17 @@ func renderFile(f *FakeFile, vw view, origin string) obj {
 	}
 	var meta obj
 	switch vw {
-	case viewList:
-		// The 2025 list keeps null metadata values (sample models-list-2).
+	case viewModel:
+		// The model view: the stored metadata minus empties (§2.2; sample
+		// model-single-2 has {"format":"SafeTensor"} only).
+		meta = removeEmpty(obj{{"format", nullStr(f.Format)}, {"size", nullStr(f.SizeKind)}, {"fp", nullStr(f.FP)}, {"quantType", nullStr(f.QuantType)}})
+	default:
+		// The list (sample models-list-2) and the version views
+		// ({format,size,fp} of §2.3; sample tool-civitai-info-1, the
+		// by-hash / model-versions shape) keep null values: the stored
+		// metadata holds "size":null,"fp":null.
 		meta = obj{{"format", nullStr(f.Format)}, {"size", nullStr(f.SizeKind)}, {"fp", nullStr(f.FP)}}
 		meta.setIf(f.QuantType != "", "quantType", f.QuantType)
-	default:
-		// The model view: the stored metadata minus empties (§2.2). The
-		// version views: reduceToBasicFileMetadata's {format, size, fp},
-		// where a key the file lacks is undefined, so not sent.
-		meta = removeEmpty(obj{{"format", nullStr(f.Format)}, {"size", nullStr(f.SizeKind)}, {"fp", nullStr(f.FP)}, {"quantType", nullStr(f.QuantType)}})
 	}
 	o.set("metadata", meta)
 	hashes := obj{}
@@ -470,7 +472,20 @@ func renderVersionDetail(v *FakeVersion, vw view, rc renderCtx) obj {
 	o.set("licensingFee", nil)
 	o.set("paidAccess", v.paidAccess(rc.now))
 	o.set("air", airFor(v))
-	o.set("stats", obj{{"downloadCount", nullInt(v.Stats.DownloadCount)}, {"thumbsUpCount", v.Stats.ThumbsUpCount}})
+	// /model-versions/{id} (raw SQL) has the HEAD stats of §2.3; by-hash,
+	// a Prisma select (§2.4), still has the rating and thumbs-down counts
+	// (sample tool-civitai-info-1).
+	if vw == viewByHash {
+		o.set("stats", obj{
+			{"downloadCount", nullInt(v.Stats.DownloadCount)},
+			{"ratingCount", v.Stats.RatingCount},
+			{"rating", v.Stats.Rating},
+			{"thumbsUpCount", v.Stats.ThumbsUpCount},
+			{"thumbsDownCount", v.Stats.ThumbsDownCount},
+		})
+	} else {
+		o.set("stats", obj{{"downloadCount", nullInt(v.Stats.DownloadCount)}, {"thumbsUpCount", v.Stats.ThumbsUpCount}})
+	}
 	mo := obj{{"name", m.Name}, {"type", m.Type}, {"nsfw", m.NSFW}, {"poi", m.POI}}
 	mo.setIf(m.Mode != "", "mode", m.Mode)
 	o.set("model", mo)

@@ -4,13 +4,28 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
 
 // The storage host imitates an R2/S3 bucket behind presigned URLs: it
-// never looks at Authorization, validates the URL signature and expiry,
-// and serves bodies with ETag, Last-Modified, Range and If-Range.
+// validates the URL signature and expiry, and serves bodies with ETag,
+// Last-Modified, Range and If-Range. Like S3, it refuses a presigned
+// request that also carries an Authorization header (two auth
+// mechanisms), so a client that forwards its API key to storage fails
+// here as it would on the real bucket.
+
+// authConflictMsg is S3's message for a presigned URL sent with an
+// Authorization header.
+const authConflictMsg = "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
+	"Signature query string parameter or the Authorization header should be specified"
+
+// presigned reports whether the URL carries query-string authentication.
+func presigned(u *url.URL) bool {
+	q := u.Query()
+	return q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Signature") || q.Has("Signature")
+}
 
 // s3Error renders an S3-style XML error.
 func s3Error(code, msg string) string {
@@ -97,6 +112,10 @@ func (s *Server) serveStorage(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(r.URL.Path, "/image/") {
 		serveImage(w, r)
+		return
+	}
+	if presigned(r.URL) && r.Header.Get("Authorization") != "" {
+		writeS3Error(w, r, http.StatusBadRequest, "InvalidArgument", authConflictMsg)
 		return
 	}
 	disposition, code, msg := s.verifySignedURL(r.URL)
