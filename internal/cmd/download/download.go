@@ -34,6 +34,7 @@ type Options struct {
 	FileType    string
 	Format      string
 	FP          string
+	Quant       string // GGUF quantisation (Q8_0, Q4_K_M, ...)
 	Size        string
 	AllFiles    bool
 	AllVersions bool
@@ -73,7 +74,7 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		inputFiles               []string
 		versions                 []string
 		files                    []string
-		once                     struct{ typ, format, fp, size []string }
+		once                     struct{ typ, format, fp, quant, size []string }
 	)
 	cmd := &cobra.Command{
 		Use:   "download {<target>... | -i <file> | --version <id>} [flags]",
@@ -93,12 +94,13 @@ downloads start as soon as the first are looked up.
 Each version's primary file is downloaded unless --file (a file id or name;
 repeat it for several), --type (Model, Pruned Model, VAE, Config, Training
 Data, ...), --format (SafeTensor, PickleTensor, GGUF, ...), --fp (fp16,
-bf16, fp32, fp8, ...) or --size (full, pruned) choose others; --all-files
-takes every file that matches; --all-versions every version. -b/--base-model
-takes each model's newest version for that base model: a model with SD 1.5
-and SDXL versions that a search for SDXL found. A choice that matches
-nothing lists what there is. Files are fetched by file id, which works where
-the server's type/format matching fails.
+bf16, fp32, fp8, ...), --quant (a GGUF's Q8_0, Q4_K_M, ...) or --size
+(full, pruned) choose others; --all-files takes every file that matches;
+--all-versions every version. -b/--base-model takes each model's newest
+version for that base model: a model with SD 1.5 and SDXL versions that a
+search for SDXL found. A choice that matches nothing lists what there is.
+Files are fetched by file id, which works where the server's type/format
+matching fails.
 
 Files go to -o DIR (default: the current directory), or with --layout
 comfyui|a1111|forge|swarmui|invokeai --root PATH into the folder that UI
@@ -172,7 +174,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 				flag string
 				vals []string
 				dst  *string
-			}{{"type", once.typ, &opts.FileType}, {"format", once.format, &opts.Format}, {"fp", once.fp, &opts.FP}, {"size", once.size, &opts.Size}} {
+			}{{"type", once.typ, &opts.FileType}, {"format", once.format, &opts.Format}, {"fp", once.fp, &opts.FP}, {"quant", once.quant, &opts.Quant}, {"size", once.size, &opts.Size}} {
 				switch len(o.vals) {
 				case 0:
 				case 1:
@@ -300,6 +302,7 @@ $ civit download -i wanted.txt --layout a1111 --root ~/sd-webui --dry-run --json
 	fl.StringArrayVar(&once.typ, "type", nil, "choose files of this file `type` (Model, Pruned Model, VAE, Config, Training Data, ...)")
 	fl.StringArrayVar(&once.format, "format", nil, "choose files of this `format` (SafeTensor, PickleTensor, GGUF, ...)")
 	fl.StringArrayVar(&once.fp, "fp", nil, "choose files of this `precision` (fp16, bf16, fp32, fp8, ...)")
+	fl.StringArrayVar(&once.quant, "quant", nil, "choose GGUF files of this `quantisation` (Q8_0, Q5_K_M, Q4_K_S, ...)")
 	fl.StringArrayVar(&once.size, "size", nil, "choose `full` or pruned files")
 	fl.BoolVar(&opts.AllFiles, "all-files", false, "download every file that matches, not only the best one")
 	fl.BoolVar(&opts.AllVersions, "all-versions", false, "download every version of each model")

@@ -528,12 +528,12 @@ func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File
 		}
 		return out, nil
 	}
-	fileSel, typ, format, fp, size := o.File, o.FileType, o.Format, o.FP, o.Size
+	fileSel, typ, format, fp, quant, size := o.File, o.FileType, o.Format, o.FP, o.Quant, o.Size
 	if t.FileID != 0 && fileSel == "" {
 		fileSel = strconv.FormatInt(t.FileID, 10)
 	}
 	typ, format, fp, size = or(typ, t.Type), or(format, t.Format), or(fp, t.FP), or(size, t.Size)
-	filtered := fileSel != "" || typ != "" || format != "" || fp != "" || size != ""
+	filtered := fileSel != "" || typ != "" || format != "" || fp != "" || quant != "" || size != ""
 
 	var match []*api.File
 	for _, f := range v.Files {
@@ -549,13 +549,16 @@ func (p *planner) chooseFiles(v *api.ModelVersion, t target.Target) ([]*api.File
 		if fp != "" && !strings.EqualFold(f.Metadata.FP, fp) {
 			continue
 		}
+		if quant != "" && !strings.EqualFold(f.Metadata.QuantType, quant) {
+			continue
+		}
 		if size != "" && !strings.EqualFold(f.Metadata.Size, size) {
 			continue
 		}
 		match = append(match, f)
 	}
 	if len(match) == 0 {
-		return nil, &noMatchError{version: v, what: selectorText(fileSel, typ, format, fp, size)}
+		return nil, &noMatchError{version: v, what: selectorText(fileSel, typ, format, fp, quant, size)}
 	}
 	if o.AllFiles {
 		return match, nil
@@ -619,7 +622,7 @@ func fileMatches(f *api.File, sel string) bool {
 
 func describe(f *api.File) string {
 	var parts []string
-	for _, s := range []string{f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.Size} {
+	for _, s := range []string{f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.QuantType, f.Metadata.Size} {
 		if s != "" {
 			parts = append(parts, s)
 		}
@@ -627,9 +630,9 @@ func describe(f *api.File) string {
 	return strings.Join(parts, " ")
 }
 
-func selectorText(file, typ, format, fp, size string) string {
+func selectorText(file, typ, format, fp, quant, size string) string {
 	var parts []string
-	for _, kv := range [][2]string{{"file", file}, {"type", typ}, {"format", format}, {"fp", fp}, {"size", size}} {
+	for _, kv := range [][2]string{{"file", file}, {"type", typ}, {"format", format}, {"fp", fp}, {"quant", quant}, {"size", size}} {
 		if kv[1] != "" {
 			parts = append(parts, fmt.Sprintf("%s %q", kv[0], kv[1]))
 		}
@@ -647,7 +650,7 @@ type noMatchError struct {
 func (e *noMatchError) Error() string {
 	var b strings.Builder
 	if e.ambiguous {
-		fmt.Fprintf(&b, "version %d (%s) has %s: choose one with `--file ID`, or add --fp, --size or --format; its files are:", e.version.ID, e.version.Name, e.what)
+		fmt.Fprintf(&b, "version %d (%s) has %s: choose one with `--file ID`, or add --fp, --quant, --size or --format; its files are:", e.version.ID, e.version.Name, e.what)
 	} else {
 		fmt.Fprintf(&b, "no file of version %d (%s) matches %s; its files are:", e.version.ID, e.version.Name, e.what)
 	}

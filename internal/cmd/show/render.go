@@ -236,7 +236,10 @@ func renderVersion(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion) 
 		if bool(f.Primary) {
 			mark = "*"
 		}
-		tp.AddRow(mark, fmt.Sprint(f.ID), f.Name, tableprinter.Bytes(f.SizeBytes()), f.Type, f.Metadata.Format, f.Metadata.FP, f.Metadata.Size, f.Hashes.SHA256())
+		// A GGUF's quantisation (Q8_0, Q4_K_M) is its precision: files of
+		// one name told apart only by it need it shown.
+		fp := strings.TrimSpace(f.Metadata.FP + " " + f.Metadata.QuantType)
+		tp.AddRow(mark, fmt.Sprint(f.ID), f.Name, tableprinter.Bytes(f.SizeBytes()), f.Type, f.Metadata.Format, fp, f.Metadata.Size, f.Hashes.SHA256())
 	}
 	tp.Render()
 }
