@@ -380,6 +380,16 @@ func run(ctx context.Context, o *Options) error {
 	}
 	o.warnSort(o.Query != "")
 	res := searchOnce(ctx, client, o, o.Query)
+	if res.err != nil && len(res.models) > 0 && ctx.Err() == nil {
+		// A page after the first failed (CivitAI overloaded, the network):
+		// the models that came are shown, and the run says it stopped.
+		if err := o.print(res.models); err != nil {
+			return err
+		}
+		fails := cmdutil.NewFailures(o.Factory)
+		fails.Add("", res.err)
+		return &stoppedError{n: len(res.models), err: fails.Err(1, 2, "")}
+	}
 	if res.err != nil {
 		return res.err
 	}
@@ -389,6 +399,19 @@ func run(ctx context.Context, o *Options) error {
 	}
 	return o.print(res.models)
 }
+
+// stoppedError is a search that failed after some models were printed: it
+// exits 3 (err, a *cmdutil.PartialError), as a partly failed run does.
+type stoppedError struct {
+	n   int
+	err error
+}
+
+func (e *stoppedError) Error() string {
+	return fmt.Sprintf("the search stopped after %d models: the list above is incomplete; run it again", e.n)
+}
+
+func (e *stoppedError) Unwrap() error { return e.err }
 
 // maxMissingChecks caps the ids explainMissingIDs asks about, one request
 // each.
