@@ -175,6 +175,7 @@ func TestScripts(t *testing.T) {
 			// sum-fetched: the bytesFetched of the --json report on stdout
 			// add up to the bytes of the summary on stderr.
 			"sum-fetched": cmdSumFetched,
+			"envq":        cmdEnvq,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -380,6 +381,17 @@ func cmdLsdir(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprintln(ts.Stdout(), e.Name())
 		}
 	}
+}
+
+// cmdEnvq sets VAR to a string written with Go escapes, for names no
+// script line can hold (a newline) or should (an ESC): unquote VAR 'a\nb'
+func cmdEnvq(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envq VAR GO-ESCAPED-STRING")
+	}
+	s, err := strconv.Unquote(`"` + args[1] + `"`)
+	ts.Check(err)
+	ts.Setenv(args[0], s)
 }
 
 func cmdSumFetched(ts *testscript.TestScript, neg bool, _ []string) {

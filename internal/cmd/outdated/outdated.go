@@ -182,7 +182,7 @@ func run(ctx context.Context, o *Options) error {
 			name = "?"
 		}
 		if e.Gone {
-			fmt.Fprintf(ios.ErrOut, "civit: warning: model %d (%s) is no longer on CivitAI\n", e.ModelID, name)
+			fmt.Fprintf(ios.ErrOut, "civit: warning: model %d (%s) is no longer on CivitAI\n", e.ModelID, tableprinter.Clean(name))
 			continue
 		}
 		cause := e.Cause
