@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,8 @@ func TestScripts(t *testing.T) {
 				return symlinksVisible(), nil
 			case "tinyfs": // root on Linux: scripts can mount a small tmpfs
 				return canMount(), nil
+			case "readonly": // the readonly command can keep civit from writing
+				return runtime.GOOS != "windows" && (os.Geteuid() != 0 || canMount()), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -176,6 +179,7 @@ func TestScripts(t *testing.T) {
 			// add up to the bytes of the summary on stderr.
 			"sum-fetched": cmdSumFetched,
 			"envq":        cmdEnvq,
+			"readonly":    cmdReadonly,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -380,6 +384,36 @@ func cmdLsdir(ts *testscript.TestScript, neg bool, args []string) {
 		for _, e := range entries {
 			fmt.Fprintln(ts.Stdout(), e.Name())
 		}
+	}
+}
+
+// cmdReadonly keeps civit from writing in a folder and its files, as a
+// library.db of another user or on a read-only mount is: modes 0555 and
+// 0444, and for root, whom modes do not stop, a read-only bind mount too
+// (guard the script with [readonly]): readonly DIR
+func cmdReadonly(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: readonly DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	entries, err := os.ReadDir(dir)
+	ts.Check(err)
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			ts.Check(os.Chmod(filepath.Join(dir, e.Name()), 0o444))
+		}
+	}
+	ts.Check(os.Chmod(dir, 0o555))
+	// Modes back first (the work folder is removed after), unmounted
+	// before that (deferred calls run last first).
+	ts.Defer(func() {
+		os.Chmod(dir, 0o755)
+		for _, e := range entries {
+			os.Chmod(filepath.Join(dir, e.Name()), 0o644)
+		}
+	})
+	if os.Geteuid() == 0 {
+		bindReadOnly(ts, dir)
 	}
 }
 

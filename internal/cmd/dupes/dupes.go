@@ -114,7 +114,13 @@ func Groups(dups [][]*store.File) []Group {
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	st, err := o.Factory.Store()
+	// Only --link writes: without it, a library the user may not write
+	// is read as it is.
+	open := o.Factory.StoreToRead
+	if o.Link {
+		open = o.Factory.Store
+	}
+	st, err := open()
 	if err != nil {
 		return err
 	}

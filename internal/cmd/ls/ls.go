@@ -139,7 +139,7 @@ type row struct {
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	st, err := o.Factory.Store()
+	st, err := o.Factory.StoreToRead()
 	if err != nil {
 		return err
 	}
