@@ -180,6 +180,9 @@ func TestScripts(t *testing.T) {
 			"sum-fetched": cmdSumFetched,
 			"envq":        cmdEnvq,
 			"readonly":    cmdReadonly,
+			// sparse PATH SIZE: a file of SIZE bytes (4g, 512m) that takes
+			// no room, slow to hash.
+			"sparse": cmdSparse,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -415,6 +418,25 @@ func cmdReadonly(ts *testscript.TestScript, neg bool, args []string) {
 	if os.Geteuid() == 0 {
 		bindReadOnly(ts, dir)
 	}
+}
+
+func cmdSparse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sparse PATH SIZE")
+	}
+	mult := map[byte]int64{'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30}[args[1][len(args[1])-1]]
+	num := args[1]
+	if mult == 0 {
+		mult = 1
+	} else {
+		num = num[:len(num)-1]
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	ts.Check(err)
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(f.Truncate(n * mult))
+	ts.Check(f.Close())
 }
 
 // cmdEnvq sets VAR to a string written with Go escapes, for names no

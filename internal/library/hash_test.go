@@ -36,8 +36,10 @@ func TestHashAllKeepsFinishedFiles(t *testing.T) {
 			release := make(chan struct{})
 			prg := &Progress{}
 			done := make(chan error, 1)
+			var sum *Summary
 			go func() {
-				_, err := Scan(ctx, ScanOptions{Roots: []string{e.dir}, Store: e.st, Jobs: 2, Progress: prg,
+				var err error
+				sum, err = Scan(ctx, ScanOptions{Roots: []string{e.dir}, Store: e.st, Jobs: 2, Progress: prg,
 					// The big file is still being hashed until released
 					// or interrupted.
 					OnHashed: func(p string) {
@@ -61,6 +63,10 @@ func TestHashAllKeepsFinishedFiles(t *testing.T) {
 				cancel()
 				if err := <-done; !errors.Is(err, context.Canceled) {
 					t.Fatalf("scan: %v, want it interrupted", err)
+				}
+				// What it did until then, for scan --json.
+				if sum == nil || !sum.Interrupted || sum.Scanned != len(small)+1 || sum.Hashed < len(small) || sum.Unknown < len(small) {
+					t.Errorf("summary %+v, want interrupted, %d scanned, at least %d hashed and unknown", sum, len(small)+1, len(small))
 				}
 			} else {
 				for {
