@@ -17,6 +17,7 @@ import (
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/config"
 	"github.com/civit/civit/internal/iostreams"
+	"github.com/civit/civit/internal/tableprinter"
 	"github.com/civit/civit/internal/target"
 )
 
@@ -63,6 +64,12 @@ func explain(err error, secrets []string) (string, []string, int) {
 		hasKey = hasKey || strings.TrimSpace(k) != ""
 	}
 	msg, hints, code := classify(err, hasKey)
+	// Each on one line, and no terminal escapes: messages name the
+	// user's files (a newline or ESC in a name) and quote servers.
+	msg = tableprinter.Clean(msg)
+	for i := range hints {
+		hints[i] = tableprinter.Clean(hints[i])
+	}
 	for _, s := range secrets {
 		if len(s) >= 4 {
 			msg = strings.ReplaceAll(msg, s, "[REDACTED]")

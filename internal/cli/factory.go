@@ -38,27 +38,53 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 
 	// Store depends on nothing but the environment (XDG_DATA_HOME).
 	var mu sync.Mutex
-	var opened *store.Store
+	var opened []*store.Store
+	keep := func(s *store.Store) {
+		if s != nil {
+			mu.Lock()
+			opened = append(opened, s)
+			mu.Unlock()
+		}
+	}
 	f.Store = sync.OnceValues(func() (*store.Store, error) {
 		path, err := store.DefaultPath(getenv)
 		if err != nil {
 			return nil, err
 		}
 		s, err := store.Open(context.Background(), path)
-		mu.Lock()
-		opened = s
-		mu.Unlock()
+		keep(s)
 		return s, err
+	})
+	// ReadStore depends on Store: a library that cannot be opened for
+	// writing is read as it is, if it can be; else Store's error (and its
+	// hint) stands.
+	f.ReadStore = sync.OnceValues(func() (*store.Store, error) {
+		s, err := f.Store()
+		if err == nil {
+			return s, nil
+		}
+		path, perr := store.DefaultPath(getenv)
+		if perr != nil {
+			return nil, err
+		}
+		ro, rerr := store.OpenReadOnly(context.Background(), path)
+		if rerr != nil {
+			return nil, err
+		}
+		keep(ro)
+		return ro, nil
 	})
 	f.Close = func() error {
 		mu.Lock()
 		defer mu.Unlock()
-		if opened == nil {
-			return nil
+		var first error
+		for _, s := range opened {
+			if err := s.Close(); first == nil {
+				first = err
+			}
 		}
-		s := opened
 		opened = nil
-		return s.Close()
+		return first
 	}
 
 	// Explain depends on Config and the environment (the keys to redact).

@@ -41,15 +41,31 @@ func cmdTinyfs(ts *testscript.TestScript, neg bool, args []string) {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
 		ts.Fatalf("mount %s: %v: %s", dir, err, out)
 	}
-	ts.Defer(func() {
-		// A process forked meanwhile by another test may hold the mount
-		// busy for a moment: retry, then detach lazily.
-		for range 50 {
-			if exec.Command("umount", dir).Run() == nil {
-				return
-			}
-			time.Sleep(10 * time.Millisecond)
+	ts.Defer(func() { unmount(dir) })
+}
+
+// bindReadOnly mounts dir read-only on itself, unmounted when the script
+// ends: root writes files whatever their modes, but not on a read-only
+// mount.
+func bindReadOnly(ts *testscript.TestScript, dir string) {
+	for _, args := range [][]string{{"--bind", dir, dir}, {"-o", "remount,bind,ro", dir}} {
+		if out, err := exec.Command("mount", args...).CombinedOutput(); err != nil {
+			ts.Fatalf("mount %v: %v: %s", args, err, out)
 		}
-		_ = exec.Command("umount", "-l", dir).Run()
-	})
+		if args[0] == "--bind" {
+			ts.Defer(func() { unmount(dir) })
+		}
+	}
+}
+
+// unmount unmounts dir. A process forked meanwhile by another test may
+// hold the mount busy for a moment: retry, then detach lazily.
+func unmount(dir string) {
+	for range 50 {
+		if exec.Command("umount", dir).Run() == nil {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = exec.Command("umount", "-l", dir).Run()
 }

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,6 +98,8 @@ func TestScripts(t *testing.T) {
 				return symlinksVisible(), nil
 			case "tinyfs": // root on Linux: scripts can mount a small tmpfs
 				return canMount(), nil
+			case "readonly": // the readonly command can keep civit from writing
+				return runtime.GOOS != "windows" && (os.Geteuid() != 0 || canMount()), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -175,6 +178,11 @@ func TestScripts(t *testing.T) {
 			// sum-fetched: the bytesFetched of the --json report on stdout
 			// add up to the bytes of the summary on stderr.
 			"sum-fetched": cmdSumFetched,
+			"envq":        cmdEnvq,
+			"readonly":    cmdReadonly,
+			// sparse PATH SIZE: a file of SIZE bytes (4g, 512m) that takes
+			// no room, slow to hash.
+			"sparse": cmdSparse,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
@@ -380,6 +388,66 @@ func cmdLsdir(ts *testscript.TestScript, neg bool, args []string) {
 			fmt.Fprintln(ts.Stdout(), e.Name())
 		}
 	}
+}
+
+// cmdReadonly keeps civit from writing in a folder and its files, as a
+// library.db of another user or on a read-only mount is: modes 0555 and
+// 0444, and for root, whom modes do not stop, a read-only bind mount too
+// (guard the script with [readonly]): readonly DIR
+func cmdReadonly(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: readonly DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	entries, err := os.ReadDir(dir)
+	ts.Check(err)
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			ts.Check(os.Chmod(filepath.Join(dir, e.Name()), 0o444))
+		}
+	}
+	ts.Check(os.Chmod(dir, 0o555))
+	// Modes back first (the work folder is removed after), unmounted
+	// before that (deferred calls run last first).
+	ts.Defer(func() {
+		os.Chmod(dir, 0o755)
+		for _, e := range entries {
+			os.Chmod(filepath.Join(dir, e.Name()), 0o644)
+		}
+	})
+	if os.Geteuid() == 0 {
+		bindReadOnly(ts, dir)
+	}
+}
+
+func cmdSparse(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sparse PATH SIZE")
+	}
+	mult := map[byte]int64{'k': 1 << 10, 'm': 1 << 20, 'g': 1 << 30}[args[1][len(args[1])-1]]
+	num := args[1]
+	if mult == 0 {
+		mult = 1
+	} else {
+		num = num[:len(num)-1]
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	ts.Check(err)
+	f, err := os.Create(ts.MkAbs(args[0]))
+	ts.Check(err)
+	ts.Check(f.Truncate(n * mult))
+	ts.Check(f.Close())
+}
+
+// cmdEnvq sets VAR to a string written with Go escapes, for names no
+// script line can hold (a newline) or should (an ESC): unquote VAR 'a\nb'
+func cmdEnvq(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envq VAR GO-ESCAPED-STRING")
+	}
+	s, err := strconv.Unquote(`"` + args[1] + `"`)
+	ts.Check(err)
+	ts.Setenv(args[0], s)
 }
 
 func cmdSumFetched(ts *testscript.TestScript, neg bool, _ []string) {

@@ -29,6 +29,11 @@ type Factory struct {
 	// nothing but the environment (XDG_DATA_HOME). Nil in tests that do
 	// not need it.
 	Store func() (*store.Store, error)
+	// ReadStore is the library for a command that only reads it: Store,
+	// or, when that cannot be opened for writing (library.db owned by
+	// another user, a read-only mount), the database opened read-only.
+	// Depends on Store. Nil in tests: StoreToRead uses Store then.
+	ReadStore func() (*store.Store, error)
 	// Explain turns an error into what the command line prints for it:
 	// the message (secrets redacted), the hints and the exit code. Nil in
 	// tests that do not need it.
@@ -74,4 +79,13 @@ func PreviewMaxNSFW(f *Factory) (int, error) {
 		return 0, err
 	}
 	return config.PreviewMaxNSFW(v)
+}
+
+// StoreToRead is the library for a command that only reads it: ReadStore,
+// or Store where the factory has no ReadStore (tests).
+func (f *Factory) StoreToRead() (*store.Store, error) {
+	if f.ReadStore != nil {
+		return f.ReadStore()
+	}
+	return f.Store()
 }

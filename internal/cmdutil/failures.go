@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+
+	"github.com/civit/civit/internal/tableprinter"
 )
 
 // Failures lists the failed items of a command that works on several: each
@@ -31,6 +33,8 @@ func (l *Failures) Add(label string, err error) {
 	if label != "" {
 		msg = label + ": " + msg
 	}
+	// One line, and no terminal escapes: labels are file names.
+	msg = tableprinter.Clean(msg)
 	cs := l.f.IOStreams.ErrColorScheme()
 	fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Red("civit: error:"), msg)
 	l.n++

@@ -28,6 +28,11 @@ const (
 	writeEvery = 250 * time.Millisecond
 )
 
+// interruptWrite bounds the last write of an interrupted scan: the rows
+// hashed so far are kept unless the store is stuck (locked by another
+// writer) for longer.
+const interruptWrite = 5 * time.Second
+
 // HashFile returns the upper-case hex SHA-256 of the file at path and its
 // length, reading it with buf (allocated when nil). onRead, when set, is
 // called with the size of each chunk read.
@@ -120,10 +125,9 @@ func (s *scanner) hashAll(parent context.Context, todo []*entry) error {
 
 	var (
 		batch   []*entry
-		last    = time.Now()
 		failure error
 	)
-	flush := func() error {
+	flush := func(ctx context.Context) error {
 		if len(batch) == 0 {
 			return nil
 		}
@@ -137,43 +141,75 @@ func (s *scanner) hashAll(parent context.Context, todo []*entry) error {
 		for _, e := range batch {
 			e.written = true
 		}
-		batch, last = batch[:0], time.Now()
+		batch = batch[:0]
 		return nil
 	}
-	for r := range results {
+	// A batch waits at most writeEvery after its first file, also when no
+	// other file finishes meanwhile (the rest are big ones still hashing).
+	tick := time.NewTimer(writeEvery)
+	tick.Stop()
+	defer tick.Stop()
+	write := func() {
 		if failure != nil {
-			continue // drain
+			return
 		}
-		switch {
-		case r.err == nil:
-			s.prg.Hashed.Add(1)
-			s.sum.Hashed++
-			s.sum.HashedBytes += r.n
-			r.e.row.SHA256 = r.sum
-			s.applySidecar(r.e)
-			keepKnown(r.e)
-			batch = append(batch, r.e)
-			if len(batch) >= writeBatch || time.Since(last) >= writeEvery {
-				if err := flush(); err != nil {
-					failure = err
-					cancel()
-				}
+		if err := flush(ctx); err != nil {
+			failure = err
+			cancel()
+		}
+	}
+	for open := true; open; {
+		select {
+		case <-tick.C:
+			write()
+			continue
+		case r, ok := <-results:
+			if !ok {
+				open = false
+				continue
 			}
-		case errors.Is(r.err, fs.ErrNotExist):
-			r.e.gone, r.e.row = true, nil
-		case ctx.Err() != nil:
-		default:
-			s.fail(r.e.path, r.err)
-			r.e.row = nil // keep what the library knew
+			if failure != nil {
+				continue // drain
+			}
+			switch {
+			case r.err == nil:
+				s.prg.Hashed.Add(1)
+				s.sum.Hashed++
+				s.sum.HashedBytes += r.n
+				r.e.row.SHA256 = r.sum
+				s.applySidecar(r.e)
+				keepKnown(r.e)
+				batch = append(batch, r.e)
+				if len(batch) == 1 {
+					tick.Reset(writeEvery)
+				}
+				if len(batch) >= writeBatch {
+					tick.Stop()
+					write()
+				}
+			case errors.Is(r.err, fs.ErrNotExist):
+				r.e.gone, r.e.row = true, nil
+			case ctx.Err() != nil:
+			default:
+				s.fail(r.e.path, r.err)
+				r.e.row = nil // keep what the library knew
+			}
 		}
 	}
 	if failure != nil {
 		return failure
 	}
 	if err := parent.Err(); err != nil {
+		// Interrupted: the files hashed so far are kept ("run it again:
+		// finished files are kept"), written under a context of their own
+		// since ctx is over, for a short while at most. The interrupt is
+		// the error either way.
+		wctx, wcancel := context.WithTimeout(context.WithoutCancel(parent), interruptWrite)
+		defer wcancel()
+		_ = flush(wctx)
 		return err
 	}
-	return flush()
+	return flush(ctx)
 }
 
 // upsert writes rows in transactions of a few hundred.

@@ -154,6 +154,9 @@ type Summary struct {
 	FailedFolders   int           `json:"failedFolders,omitempty"` // folders that could not be read (each also in Errors)
 	ErrorDetails    []FileError   `json:"errorDetails,omitempty"`
 	Elapsed         time.Duration `json:"elapsedNs"`
+	// Interrupted: the scan stopped before the end (ctx ended); the
+	// counts are of what it did until then.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // entry is one model file found by the walk.
@@ -226,7 +229,8 @@ func (s *scanner) fail(path string, err error) {
 
 // Scan indexes the model files under opts.Roots. Errors about single files
 // or folders are counted in the Summary (Errors, ErrorDetails) and do not
-// stop the scan; Scan fails only when the store fails or ctx ends. Rows of
+// stop the scan; Scan fails only when the store fails or ctx ends, and
+// then, when ctx ended, returns what it did so far with the error. Rows of
 // files that no longer exist under a root that was read completely are
 // removed; a root that does not exist (an unmounted drive) is an error and
 // its rows are kept.
@@ -268,7 +272,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	for i := 0; i < len(walked); i++ {
 		got, bad, links, err := s.walk(ctx, walked[i], seen)
 		if err != nil {
-			return nil, err
+			return s.stopped(ctx, start, entries, err)
 		}
 		entries = append(entries, got...)
 		badDirs = append(badDirs, bad...)
@@ -288,7 +292,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		// into it) are known too: the walk finds their files at their real
 		// path, and prune forgets the other spelling.
 		if known, err = opts.Store.List(ctx, store.Filter{Under: append(slices.Clone(walked), aliases...)}); err != nil {
-			return nil, err
+			return s.stopped(ctx, start, entries, err)
 		}
 	}
 	byPath := make(map[string]*store.File, len(known))
@@ -310,7 +314,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	if !opts.Rehash && slices.ContainsFunc(entries, func(e *entry) bool { return byPath[e.path] == nil && e.inode != 0 }) {
 		all, err := opts.Store.List(ctx, store.Filter{})
 		if err != nil {
-			return nil, err
+			return s.stopped(ctx, start, entries, err)
 		}
 		s.elsewhere = map[*store.File]bool{}
 		for _, f := range all {
@@ -336,7 +340,7 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	// Hash, writing rows in short batches as they complete.
 	s.prg.setPhase("hashing")
 	if err := s.hashAll(ctx, toHash); err != nil {
-		return nil, err
+		return s.stopped(ctx, start, entries, err)
 	}
 	var pending []*store.File
 	for _, e := range entries {
@@ -346,14 +350,14 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		}
 	}
 	if err := s.upsert(ctx, pending); err != nil {
-		return nil, err
+		return s.stopped(ctx, start, entries, err)
 	}
 
 	// Identify what is still unknown.
 	s.prg.setPhase("identifying")
 	versions, err := s.identify(ctx, entries)
 	if err != nil {
-		return nil, err
+		return s.stopped(ctx, start, entries, err)
 	}
 
 	// Prune rows of files that are gone.
@@ -365,16 +369,16 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 	// The links to model files: an update puts the new version's link
 	// beside them (and --remove-old never leaves one dangling).
 	if err := opts.Store.ReplaceLinks(ctx, walked, fileLinks); err != nil {
-		return nil, err
+		return s.stopped(ctx, start, entries, err)
 	}
 	if err := s.prune(ctx, known, seen, badDirs); err != nil {
-		return nil, err
+		return s.stopped(ctx, start, entries, err)
 	}
 
 	if opts.WriteSidecars {
 		s.prg.setPhase("sidecars")
 		if err := s.writeSidecars(ctx, entries, versions); err != nil {
-			return nil, err
+			return s.stopped(ctx, start, entries, err)
 		}
 	}
 
@@ -395,11 +399,46 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 			s.sum.Unknown++
 		}
 	}
+	s.finish(start)
+	return &s.sum, nil
+}
+
+func (s *scanner) finish(start time.Time) {
 	s.sum.Lookups = int(s.prg.Lookups.Load())
 	s.sum.Elapsed = time.Since(start)
 	s.prg.setPhase("done")
 	sort.SliceStable(s.sum.ErrorDetails, func(i, j int) bool { return s.sum.ErrorDetails[i].Path < s.sum.ErrorDetails[j].Path })
-	return &s.sum, nil
+}
+
+// stopped is what Scan returns when it stops on err: nothing but err,
+// unless ctx ended (an interrupt), when the Summary says what was done so
+// far (Interrupted), its state counts those of the rows the library has
+// for the files found.
+func (s *scanner) stopped(ctx context.Context, start time.Time, entries []*entry, err error) (*Summary, error) {
+	if ctx.Err() == nil {
+		return nil, err
+	}
+	s.sum.Interrupted = true
+	s.sum.Scanned = max(s.sum.Scanned, len(entries))
+	for _, e := range entries {
+		f := e.old
+		if e.written {
+			f = e.row
+		}
+		if f == nil || e.gone {
+			continue
+		}
+		switch f.State {
+		case store.StateIdentified:
+			s.sum.Identified++
+		case store.StateNotOnCivitai:
+			s.sum.NotOnCivitai++
+		default:
+			s.sum.Unknown++
+		}
+	}
+	s.finish(start)
+	return &s.sum, err
 }
 
 // current is the row that describes the file after the scan.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"os"
 
 	"modernc.org/sqlite"
 )
@@ -10,6 +11,7 @@ import (
 // problem, not the statement.
 const (
 	sqliteReadOnly = 8  // SQLITE_READONLY
+	sqliteCantOpen = 14 // SQLITE_CANTOPEN
 	sqliteCorrupt  = 11 // SQLITE_CORRUPT
 	sqliteNotADB   = 26 // SQLITE_NOTADB
 )
@@ -29,7 +31,7 @@ func (e *DBError) Unwrap() error { return e.Err }
 // Hint says what the user can do about it.
 func (e *DBError) Hint() string {
 	if e.ReadOnly {
-		return "check the owner and permissions of " + e.Path + " and its -wal and -shm files (a 'sudo civit' run leaves them owned by root)"
+		return "check the owner and permissions of " + e.Path + ", its -wal and -shm files and its folder (a 'sudo civit' run leaves them owned by root), or whether its drive is mounted read-only"
 	}
 	return "move " + e.Path + " away and run 'civit scan' on your model folders to rebuild the library"
 }
@@ -43,6 +45,13 @@ func (s *Store) dbError(err error) error {
 	switch se.Code() & 0xff {
 	case sqliteReadOnly:
 		return &DBError{Path: s.path, ReadOnly: true, Err: err}
+	case sqliteCantOpen:
+		// The file is there, but it, or the -shm and -wal files SQLite
+		// makes beside it, cannot be opened for writing: a folder of
+		// another user, a read-only mount.
+		if fi, serr := os.Stat(s.path); serr == nil && fi.Mode().IsRegular() {
+			return &DBError{Path: s.path, ReadOnly: true, Err: err}
+		}
 	case sqliteCorrupt, sqliteNotADB:
 		return &DBError{Path: s.path, Err: err}
 	}

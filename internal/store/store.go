@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -178,6 +179,71 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open library %s: %w", path, s.dbError(err))
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens the database at path for reading only: for the
+// commands that only read, when Open fails because the library cannot be
+// written (library.db owned by another user, its folder or mount
+// read-only). The file must exist and have this civit's schema, which
+// cannot be brought up to date without writing. Writes fail with a
+// *DBError (ReadOnly).
+//
+// SQLite reads a WAL database read-only through its -shm file, which a
+// folder the user may not write cannot hold when the last writer closed
+// the library (and removed it). With no -wal file (or an empty one) there
+// is no log to read, and the database is opened immutable instead.
+func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("open library %s: the path must not contain '?'", path)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open library: %w", err)
+	}
+	s, err := openReadOnly(ctx, path, false)
+	if err != nil {
+		if fi, werr := os.Stat(path + "-wal"); errors.Is(werr, fs.ErrNotExist) || werr == nil && fi.Size() == 0 {
+			s, err = openReadOnly(ctx, path, true)
+			if err == nil {
+				return s, nil
+			}
+		}
+		return nil, fmt.Errorf("open library %s read-only: %w", path, err)
+	}
+	return s, nil
+}
+
+func openReadOnly(ctx context.Context, path string, immutable bool) (*Store, error) {
+	// SQLite's own parameters (mode, immutable) take effect in a file:
+	// URI only; its path is escaped (a '#' or '%' in a folder name).
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p // C:/Users/... on Windows
+	}
+	dsn := (&url.URL{Scheme: "file", Path: p}).String() + "?mode=ro" +
+		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
+		"&_pragma=foreign_keys(1)"
+	if immutable {
+		dsn += "&immutable=1"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	s := &Store{db: db, path: path, now: time.Now}
+	v, err := s.UserVersion(ctx)
+	if err == nil && v != SchemaVersion() {
+		err = fmt.Errorf("schema version %d, this civit has %d, and a read-only library cannot be upgraded", v, SchemaVersion())
+		if v > SchemaVersion() {
+			err = fmt.Errorf("%w: schema version %d, this civit knows %d; upgrade civit", ErrTooNew, v, SchemaVersion())
+		}
+	}
+	if err != nil {
+		db.Close()
+		return nil, s.dbError(err)
 	}
 	return s, nil
 }

@@ -114,7 +114,13 @@ func Groups(dups [][]*store.File) []Group {
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	st, err := o.Factory.Store()
+	// Only --link writes: without it, a library the user may not write
+	// is read as it is.
+	open := o.Factory.StoreToRead
+	if o.Link {
+		open = o.Factory.Store
+	}
+	st, err := open()
 	if err != nil {
 		return err
 	}
@@ -142,13 +148,13 @@ func run(ctx context.Context, o *Options) error {
 			fmt.Fprintf(ios.Out, "%s  %s  %s, %d copies, %s wasted\n", g.SHA256[:min(10, len(g.SHA256))], tableprinter.Clean(g.Name),
 				tableprinter.Bytes(g.Size), g.Copies, tableprinter.Bytes(g.Wasted))
 			for _, p := range g.Paths {
-				fmt.Fprintf(ios.Out, "  %s\n", p)
+				fmt.Fprintf(ios.Out, "  %s\n", tableprinter.Clean(p))
 			}
 		}
 	} else {
 		for _, g := range groups {
 			for _, p := range g.Paths {
-				fmt.Fprintf(ios.Out, "%s\t%d\t%d\t%s\n", g.SHA256, g.Size, g.Copies, p)
+				fmt.Fprintf(ios.Out, "%s\t%d\t%d\t%s\n", g.SHA256, g.Size, g.Copies, tableprinter.Clean(p))
 			}
 		}
 	}

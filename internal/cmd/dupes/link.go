@@ -37,17 +37,17 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 			switch {
 			case err == nil:
 				linked++
-				fmt.Fprintf(ios.ErrOut, "linked %s to %s\n", path, keep)
+				fmt.Fprintf(ios.ErrOut, "linked %s to %s\n", tableprinter.Clean(path), tableprinter.Clean(keep))
 				if rerr := recordLink(ctx, st, path); rerr != nil {
-					fmt.Fprintf(ios.ErrOut, "civit: warning: %s: could not update the library: %v (run `civit scan`)\n", path, rerr)
+					fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s: could not update the library: %v (run `civit scan`)", path, rerr)))
 				}
 			case errors.Is(err, library.ErrOtherFileSystem), errors.Is(err, library.ErrChanged):
 				skipped++
-				fmt.Fprintf(ios.ErrOut, "civit: note: left %s alone: %v (run `civit scan` to update the library)\n", path, err)
+				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: note: left %s alone: %v (run `civit scan` to update the library)", path, err)))
 			default:
 				failed++
 				held = held || winfs.InUse(err)
-				fmt.Fprintf(ios.ErrOut, "civit: error: %s: %v\n", path, err)
+				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: error: %s: %v", path, err)))
 			}
 		})
 		if err != nil {
@@ -56,7 +56,7 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 			}
 			failed++
 			held = held || winfs.InUse(err)
-			fmt.Fprintf(ios.ErrOut, "civit: error: %v\n", err)
+			fmt.Fprintln(ios.ErrOut, "civit: error:", tableprinter.Clean(err.Error()))
 			continue
 		}
 	}

@@ -120,6 +120,9 @@ func run(ctx context.Context, o *Options) error {
 	for i, a := range o.Args {
 		it := &item{Input: a}
 		items[i] = it
+		// a as it goes into messages: a file name may hold a newline or a
+		// terminal escape.
+		shown := tableprinter.Clean(a)
 		st, err := os.Stat(a)
 		switch {
 		case err == nil && st.Mode().IsRegular():
@@ -132,16 +135,16 @@ func run(ctx context.Context, o *Options) error {
 		case err == nil:
 			what, hint := "not a regular file", "give a model file or a hash"
 			if st.IsDir() {
-				what, hint = "a folder", fmt.Sprintf("give its files (`civit hash %s`), or identify everything in it with `civit scan %s`", filepath.Join(a, "*.safetensors"), a)
+				what, hint = "a folder", fmt.Sprintf("give its files (`civit hash %s`), or identify everything in it with `civit scan %s`", filepath.Join(shown, "*.safetensors"), shown)
 			}
 			if len(o.Args) == 1 {
-				return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("%s is %s", a, what), hint)}
+				return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("%s is %s", shown, what), hint)}
 			}
 			// One of several (a glob that caught a folder): fail that one.
 			it.File, it.err = true, fmt.Errorf("is %s", what)
 		case danglingLink(a):
 			if len(o.Args) == 1 {
-				return cmdutil.WithHint(fmt.Errorf("%s is a symbolic link to a missing file", a), "give the file it should point to, or fix the link")
+				return cmdutil.WithHint(fmt.Errorf("%s is a symbolic link to a missing file", shown), "give the file it should point to, or fix the link")
 			}
 			// One of several (a glob that caught a broken link): fail that
 			// one, not the whole run.
@@ -160,7 +163,7 @@ func run(ctx context.Context, o *Options) error {
 		}
 		if st, err := os.Stat(it.Input); err == nil && st.Size() >= bigFile && ios.IsStderrTTY() {
 			// Hashing runs at disk speed: say why nothing happens yet.
-			fmt.Fprintf(ios.ErrOut, "hashing %s (%s)...\n", it.Input, tableprinter.Bytes(st.Size()))
+			fmt.Fprintf(ios.ErrOut, "hashing %s (%s)...\n", tableprinter.Clean(it.Input), tableprinter.Bytes(st.Size()))
 		}
 		sum, err := fileSHA256(ctx, it.Input)
 		if err != nil {
@@ -262,7 +265,7 @@ type notAskedError struct {
 }
 
 func (e *notAskedError) Error() string {
-	return fmt.Sprintf("not asked: the answer for %s was not CivitAI's API", e.first)
+	return fmt.Sprintf("not asked: the answer for %s was not CivitAI's API", tableprinter.Clean(e.first))
 }
 
 func (e *notAskedError) Unwrap() error { return e.err }
@@ -406,9 +409,9 @@ func (o *Options) print(ios interface {
 	}
 	if len(items) == 1 {
 		if err := items[0].err; err != nil {
-			return fmt.Errorf("%s: %w", items[0].Input, err)
+			return fmt.Errorf("%s: %w", tableprinter.Clean(items[0].Input), err)
 		}
-		return cmdutil.WithHint(fmt.Errorf("no model on CivitAI has the hash of %s", items[0].Input),
+		return cmdutil.WithHint(fmt.Errorf("no model on CivitAI has the hash of %s", tableprinter.Clean(items[0].Input)),
 			"the file may be private, deleted, converted or merged locally, or CivitAI published a wrong hash for it")
 	}
 	return fails.Err(failed, len(items), "lookups")

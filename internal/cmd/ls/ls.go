@@ -139,7 +139,7 @@ type row struct {
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	st, err := o.Factory.Store()
+	st, err := o.Factory.StoreToRead()
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func run(ctx context.Context, o *Options) error {
 	for _, d := range gone {
 		if !slices.ContainsFunc(all, func(f *store.File) bool { return under(f.Path, d) }) {
 			failed++
-			fmt.Fprintf(ios.ErrOut, "civit: error: %s: no such file or folder\n", d)
+			fmt.Fprintf(ios.ErrOut, "civit: error: %s: no such file or folder\n", tableprinter.Clean(d))
 		}
 	}
 	var files []*store.File

@@ -131,7 +131,7 @@ func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]s
 	if len(values) == 0 {
 		return nil, nil
 	}
-	st, err := f.Store()
+	st, err := f.StoreToRead()
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +140,12 @@ func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]s
 
 // check is Check for model types already spelled as the library has them
 // (ls.ResolveTypes).
+//
+// It only reads the library (the versions it keeps are kept only where it
+// can be written): a library the user may not write is read as it is.
+// `civit update`, which writes, opened it for writing first.
 func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh, anyBase bool, rps float64) (*library.OutdatedResult, error) {
-	st, err := f.Store()
+	st, err := f.StoreToRead()
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func run(ctx context.Context, o *Options) error {
 			name = "?"
 		}
 		if e.Gone {
-			fmt.Fprintf(ios.ErrOut, "civit: warning: model %d (%s) is no longer on CivitAI\n", e.ModelID, name)
+			fmt.Fprintf(ios.ErrOut, "civit: warning: model %d (%s) is no longer on CivitAI\n", e.ModelID, tableprinter.Clean(name))
 			continue
 		}
 		cause := e.Cause

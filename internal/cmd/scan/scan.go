@@ -85,7 +85,8 @@ does not exist (an unmounted drive) is reported and its rows are kept.
 image beside identified files.
 
 The summary (scanned, hashed, identified, not on CivitAI, unknown, errors)
-goes to stderr; --json prints it as JSON on stdout.
+goes to stderr; --json prints it as JSON on stdout, also when the scan is
+interrupted (with "interrupted": true and what it did until then).
 
 EXIT STATUS
   0 done, 1 error (also when the only folder given, or its only file,
@@ -210,9 +211,11 @@ func Run(ctx context.Context, o *Options) error {
 	stop := startProgress(ios.ErrOut, ios.CanAnimate() && !o.Quiet, so.Progress)
 	sum, err := library.Scan(ctx, so)
 	stop()
-	if err != nil {
+	if err != nil && sum == nil {
 		return err
 	}
+	// Interrupted (err and a summary): what was done is reported as a
+	// finished scan's is, and the exit is still the interrupt's.
 	// Each failure on its line, then the advice for them, each piece once
 	// (a 429 storm fails dozens of lookups: one "try again in").
 	fails := cmdutil.NewFailures(o.Factory)
@@ -226,6 +229,9 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}
 	fmt.Fprintln(ios.ErrOut, SummaryLine(sum))
+	if err != nil {
+		return cmdutil.WithHint(err, "run the same command again: the files hashed so far are kept")
+	}
 	return scanError(sum, len(dirs))
 }
 
@@ -247,6 +253,9 @@ func scanError(sum *library.Summary, folders int) error {
 // SummaryLine is the one-line summary printed at the end of a scan.
 func SummaryLine(s *library.Summary) string {
 	var b strings.Builder
+	if s.Interrupted {
+		b.WriteString("interrupted: ")
+	}
 	fmt.Fprintf(&b, "%d scanned, %d hashed (%s), %d identified, %d not on CivitAI, %d unknown, %d errors",
 		s.Scanned, s.Hashed, tableprinter.Bytes(s.HashedBytes), s.Identified, s.NotOnCivitai, s.Unknown, s.Errors)
 	var extra []string

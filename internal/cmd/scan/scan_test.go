@@ -130,4 +130,8 @@ func TestSummaryLine(t *testing.T) {
 	if got := SummaryLine(s); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	s.Interrupted = true
+	if got := SummaryLine(s); got != "interrupted: "+want {
+		t.Errorf("interrupted: got %q", got)
+	}
 }

@@ -393,7 +393,7 @@ func run(ctx context.Context, o *Options) error {
 				if fi, err := os.Stat(r); err == nil {
 					size += fi.Size()
 				}
-				fmt.Fprintf(ios.ErrOut, "  %s\n", r)
+				fmt.Fprintf(ios.ErrOut, "  %s\n", tableprinter.Clean(r))
 			}
 		}
 		if n > 0 {
