@@ -191,12 +191,15 @@ func (d *deduper) keep(it *item) bool {
 		key = strings.ToLower(key)
 	}
 	if other, ok := d.byDest[key]; ok {
-		fix := "choose one with `--file ID`"
-		if other.Version.ID != it.Version.ID {
+		fix := fmt.Sprintf("choose one with `--file ID` (%d or %d)", other.File.ID, it.File.ID)
+		switch {
+		case other.Version.ID != it.Version.ID && other.ModelID != it.ModelID:
+			fix = "give each model its own folder with `--subdir '{model}'`"
+		case other.Version.ID != it.Version.ID:
 			fix = "give each version its own folder with `--subdir '{version}'`"
 		}
-		it.Status, it.Err = "failed", fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s; %s",
-			it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest, fix)
+		it.Status, it.Err = "failed", cmdutil.WithHint(fmt.Errorf("file %d (%s, version %s) would overwrite file %d planned for the same path %s",
+			it.File.ID, describe(it.File), it.Version.Name, other.File.ID, it.Dest), fix)
 	} else {
 		d.byDest[key] = it
 	}
