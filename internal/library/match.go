@@ -12,12 +12,14 @@ import (
 
 // FileRef describes a file of a version on CivitAI.
 type FileRef struct {
-	ID        int64  `json:"id"`
-	Name      string `json:"name"`
-	Type      string `json:"type"`
-	Format    string `json:"format,omitempty"`
-	FP        string `json:"fp,omitempty"`
-	Size      string `json:"size,omitempty"`
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Format string `json:"format,omitempty"`
+	FP     string `json:"fp,omitempty"`
+	// Size is "full" or "pruned" (the API's metadata.size), not bytes:
+	// "sizeType" in JSON, where "size" is bytes everywhere else.
+	Size      string `json:"sizeType,omitempty"`
 	QuantType string `json:"quantType,omitempty"`
 	SHA256    string `json:"sha256,omitempty"`
 }
