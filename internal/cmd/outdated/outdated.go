@@ -84,7 +84,8 @@ asks nothing.
   files        [{path, old, new, note}]: each file on disk paired with the
                file of latest that 'civit update' puts in its place (new is
                null, with a note, when there is none); absent offline or
-               when latest is null
+               when latest is null. old and new are {id, name, type,
+               format, fp, sizeType (full or pruned), quantType, sha256}
   command      the 'civit update' command; absent when latest is null
 
 EXIT STATUS
