@@ -128,7 +128,10 @@ func (p *Printer) Render() error {
 			widths[i] = n
 		}
 	}
-	// Shrink the widest column until the table fits the terminal.
+	// Shrink the widest column until the table fits the terminal, but no
+	// column below minCut cells: short cells (a size, a date, a type) are
+	// never cut, as "200.2 K…" says nothing; a table that cannot fit
+	// wraps instead.
 	if p.width > 0 {
 		for total(widths) > p.width {
 			wi := 0
@@ -137,7 +140,7 @@ func (p *Printer) Render() error {
 					wi = i
 				}
 			}
-			if widths[wi] <= 8 {
+			if widths[wi] <= minCut {
 				break
 			}
 			widths[wi]--
@@ -181,6 +184,10 @@ func (p *Printer) Render() error {
 	}
 	return nil
 }
+
+// minCut is the narrowest a column is cut to: wide enough for any size
+// ("1023.9 MiB"), date or type name whole, and for a name's start.
+const minCut = 12
 
 func total(widths []int) int {
 	n := 0

@@ -46,6 +46,14 @@ func TestRender(t *testing.T) {
 			want: "ID  NAME            TYPE\n1   A very long m…  LORA\n",
 		},
 		{
+			// "200.2 K…" would say nothing: a short cell (a size, a date,
+			// a type) is never cut; too narrow a terminal wraps the line.
+			name: "tty never cuts short cells",
+			tty:  true, width: 20,
+			rows: [][]string{{"1", "A very long model name indeed", "Checkpoint"}},
+			want: "ID  NAME          TYPE\n1   A very long…  Checkpoint\n",
+		},
+		{
 			name: "tty lets a cell run on over the empty cells after it",
 			tty:  true, width: 24,
 			rows: [][]string{{"1", "A very long model name indeed"}, {"2", "", "LORA"}, {"3", "A very long model name indeed", "LORA"}},
