@@ -35,7 +35,7 @@ func (s *scanner) applySidecar(e *entry) {
 		in.PickByHash(r.SHA256) // same-name files of one size: the hash tells
 		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime))
 		if agrees && in.VersionID != 0 && in.ModelID != 0 {
-			r.ModelID, r.VersionID, r.FileID = in.ModelID, in.VersionID, in.FileID
+			r.ModelID, r.VersionID, r.FileID, r.FileName = in.ModelID, in.VersionID, in.FileID, in.FileName
 			r.ModelName, r.VersionName, r.ModelType, r.BaseModel = in.ModelName, in.VersionName, in.ModelType, in.BaseModel
 			r.TrainedWords = in.TrainedWords
 			if in.SHA256 == r.SHA256 {

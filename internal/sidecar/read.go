@@ -35,8 +35,10 @@ const maxSidecarBytes = 16 << 20
 // hex, as CivitAI publishes them; fields a sidecar does not know are zero.
 type Info struct {
 	ModelID, VersionID, FileID int64
-	SHA256, AutoV2, BLAKE3     string
-	ModelName, VersionName     string
+	// FileName is the name CivitAI publishes for the file (FileID's).
+	FileName               string
+	SHA256, AutoV2, BLAKE3 string
+	ModelName, VersionName string
 	// ModelType is CivitAI's model type (LORA, Checkpoint, ...).
 	ModelType string
 	// BaseModel is CivitAI's base model ("SDXL 1.0"), or for an A1111
@@ -63,6 +65,7 @@ type Info struct {
 // fileAlt is one candidate file of a version object.
 type fileAlt struct {
 	id                     int64
+	name                   string
 	size                   int64 // bytes, from sizeKB; 0 unknown
 	sha256, autoV2, blake3 string
 }
@@ -88,11 +91,11 @@ func (in *Info) pick(n int64) {
 			fit = append(fit, a)
 		}
 	}
-	in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = 0, "", "", "", 0
+	in.FileID, in.FileName, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = 0, "", "", "", "", 0
 	in.Misfit = len(fit) == 0
 	if len(fit) == 1 || n < 0 && len(fit) > 0 {
 		a := fit[0]
-		in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.sha256, a.autoV2, a.blake3, a.size
+		in.FileID, in.FileName, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.name, a.sha256, a.autoV2, a.blake3, a.size
 	}
 }
 
@@ -133,6 +136,9 @@ func (in *Info) fill(o *Info) {
 	setI(&in.ModelID, o.ModelID)
 	setI(&in.VersionID, o.VersionID)
 	setI(&in.FileID, o.FileID)
+	if in.FileName == "" && (in.FileID == 0 || in.FileID == o.FileID) {
+		in.FileName = o.FileName
+	}
 	if in.SHA256 == "" && o.SHA256 != "" {
 		in.SHA256, in.HashSource = o.SHA256, o.HashSource
 	}
@@ -445,7 +451,7 @@ func parseVersion(m map[string]any, modelName string) *Info {
 	for _, fm := range named {
 		h := &Info{}
 		setHashes(h, obj(fm, "hashes"))
-		in.alts = append(in.alts, fileAlt{id: id(fm, "id"), size: sizeKB(fm), sha256: h.SHA256, autoV2: h.AutoV2, blake3: h.BLAKE3})
+		in.alts = append(in.alts, fileAlt{id: id(fm, "id"), name: str(fm, "name"), size: sizeKB(fm), sha256: h.SHA256, autoV2: h.AutoV2, blake3: h.BLAKE3})
 	}
 	in.pick(-1) // ReadAny picks again by the local file's size
 	return in
@@ -461,7 +467,7 @@ func (in *Info) PickByHash(sha string) bool {
 	}
 	for _, a := range in.alts {
 		if a.sha256 != "" && strings.EqualFold(a.sha256, sha) {
-			in.FileID, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.sha256, a.autoV2, a.blake3, a.size
+			in.FileID, in.FileName, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.name, a.sha256, a.autoV2, a.blake3, a.size
 			return true
 		}
 	}

@@ -33,7 +33,7 @@ func TestReadAnyFormats(t *testing.T) {
 		want       Info
 	}{
 		{"helper", "choke_hold_rnc_ilxl.safetensors", Info{
-			ModelID: 902206, VersionID: 1421739, FileID: 1323445,
+			ModelID: 902206, VersionID: 1421739, FileID: 1323445, FileName: "choke_hold_rnc_ilxl.safetensors",
 			SHA256: chokeSHA, AutoV2: "B76A1FC247", BLAKE3: chokeBLAKE,
 			ModelName: "(IL+Pony) Rear Naked Choke / 裸絞め", VersionName: "IL_v1.0",
 			ModelType: "LORA", BaseModel: "Illustrious", TrainedWords: []string{`choke hold \(rnc\)`},
@@ -47,7 +47,7 @@ func TestReadAnyFormats(t *testing.T) {
 			Source: SuffixStabilityMtx,
 		}},
 		{"loramanager", "Semi_realistic.safetensors", Info{
-			ModelID: 1580878, VersionID: 1967584, FileID: 1865079,
+			ModelID: 1580878, VersionID: 1967584, FileID: 1865079, FileName: "Semi_realistic.safetensors",
 			SHA256: semiSHA, AutoV2: "7C0B4B21DA", BLAKE3: semiBLAKE,
 			ModelName: "Semi-realistic illustrious", VersionName: "v1.5",
 			ModelType: "LORA", BaseModel: "Illustrious", TrainedWords: []string{"Srealist"},
