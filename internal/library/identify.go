@@ -33,7 +33,7 @@ func (s *scanner) applySidecar(e *entry) {
 	r := e.row
 	if in := e.sc; in != nil && !in.Misfit {
 		in.PickByHash(r.SHA256) // same-name files of one size: the hash tells
-		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime))
+		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime, e.ctime))
 		if agrees && in.VersionID != 0 && in.ModelID != 0 {
 			r.ModelID, r.VersionID, r.FileID, r.FileName = in.ModelID, in.VersionID, in.FileID, in.FileName
 			r.ModelName, r.VersionName, r.ModelType, r.BaseModel = in.ModelName, in.VersionName, in.ModelType, in.BaseModel

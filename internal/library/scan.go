@@ -164,6 +164,7 @@ type entry struct {
 	path  string
 	size  int64
 	mtime time.Time
+	ctime time.Time // the inode's change time; zero when unknown
 	inode uint64
 	dev   uint64
 	old   *store.File // the row of this path, if any
@@ -612,7 +613,7 @@ func (s *scanner) walk(ctx context.Context, root string, seen map[string]bool) (
 		}
 		seen[p] = true
 		ino, dev := InodeOf(fi)
-		out = append(out, &entry{path: p, size: fi.Size(), mtime: fi.ModTime(), inode: ino, dev: dev})
+		out = append(out, &entry{path: p, size: fi.Size(), mtime: fi.ModTime(), ctime: ChangeTime(fi), inode: ino, dev: dev})
 		s.prg.Files.Add(1)
 		return nil
 	})
@@ -702,7 +703,7 @@ func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 		return true
 	}
 	e.sc = in
-	if in.SHA256 == "" || !sidecarFresh(in.Path, e.mtime) || !in.SizeMatches(e.size) || in.HashSource == sidecar.SuffixA1111 {
+	if in.SHA256 == "" || !sidecarFresh(in.Path, e.mtime, e.ctime) || !in.SizeMatches(e.size) || in.HashSource == sidecar.SuffixA1111 {
 		// Hash the file; the sidecar may still name it. A1111 rewrites
 		// its .json whenever a card is edited, so a fresh .json says
 		// nothing of the file beside it.
@@ -718,8 +719,13 @@ func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 }
 
 // sidecarFresh reports whether the sidecar at p was written no earlier than
-// the model file's mtime: it then describes the file as it is.
-func sidecarFresh(p string, modelMTime time.Time) bool {
+// the model file last changed: it then describes the file as it is. The
+// file's mtime alone does not tell: cp -p, mv, rsync -a and backups keep
+// an old mtime on new bytes, and an older sidecar beside them (another
+// model's, or this name's before) looked fresh and was trusted unhashed.
+// The inode's change time (ctime, where known) is the kernel's: a file put
+// in place after the sidecar was written has a later one.
+func sidecarFresh(p string, modelMTime, modelCTime time.Time) bool {
 	fi, err := os.Stat(p)
-	return err == nil && !fi.ModTime().Before(modelMTime)
+	return err == nil && !fi.ModTime().Before(modelMTime) && !fi.ModTime().Before(modelCTime.Truncate(time.Second))
 }

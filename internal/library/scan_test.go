@@ -407,8 +407,10 @@ func TestScanSidecars(t *testing.T) {
 	}
 	tests := []struct {
 		name, suffix, content string
-		// stale: the sidecar is older than the model file.
-		stale                   bool
+		// stale: the sidecar is older than the model file. copied: the
+		// model file was put in place after the sidecar was written,
+		// keeping an older mtime (cp -p, mv, rsync -a, a restore).
+		stale, copied           bool
 		wantHashed, wantLookups int
 		wantSource              string
 		wantState               store.State
@@ -438,20 +440,45 @@ func TestScanSidecars(t *testing.T) {
 		{name: "stale info without matching hash", suffix: ".cm-info.json", stale: true,
 			content:    mustJSON(map[string]any{"ModelId": 5, "VersionId": 6, "ModelName": "wrong", "Hashes": map[string]any{"SHA256": strings.Repeat("A", 64)}}),
 			wantHashed: 1, wantLookups: 1, wantSource: store.SourceScanned, wantState: store.StateIdentified},
+		// Another model's sidecar, newer than the file's mtime, but the file
+		// was copied in (cp -p) after it was written: hashed, not trusted.
+		{name: "file copied in after another's sidecar", suffix: ".cm-info.json", copied: true,
+			content:    mustJSON(map[string]any{"ModelId": 5, "VersionId": 6, "ModelName": "wrong", "Hashes": map[string]any{"SHA256": strings.Repeat("A", 64)}}),
+			wantHashed: 1, wantLookups: 1, wantSource: store.SourceScanned, wantState: store.StateIdentified},
+		{name: "file copied in after another's sha256", suffix: ".sha256", copied: true, content: strings.Repeat("b", 64) + "  lora.safetensors\n",
+			wantHashed: 1, wantLookups: 1, wantSource: store.SourceScanned, wantState: store.StateIdentified},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			e := newEnv(t)
-			model := e.catalogFile(loraFile, "lora.safetensors")
-			side := strings.TrimSuffix(model, ".safetensors") + tt.suffix
-			if err := os.WriteFile(side, []byte(tt.content), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			side := filepath.Join(e.dir, "lora"+tt.suffix)
 			old := time.Now().Add(-time.Hour)
+			if tt.copied {
+				// The sidecar first, written 30 minutes ago; then the
+				// file, with an mtime of an hour ago but its inode
+				// changed now.
+				if err := os.WriteFile(side, []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				os.Chtimes(side, old.Add(30*time.Minute), old.Add(30*time.Minute))
+				time.Sleep(1100 * time.Millisecond) // past the second the sidecar was written in
+			}
+			model := e.catalogFile(loraFile, "lora.safetensors")
+			if !tt.copied && !tt.stale {
+				// The file an hour old, its sidecar written since (the
+				// sidecar last: the file's times changed its inode now).
+				os.Chtimes(model, old, old)
+			}
+			if !tt.copied {
+				if err := os.WriteFile(side, []byte(tt.content), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tt.stale {
 				os.Chtimes(side, old, old)
-			} else {
+			}
+			if tt.copied {
 				os.Chtimes(model, old, old)
 			}
 			sum := e.scan()

@@ -36,6 +36,10 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 		if current[store.PathKey(p)] {
 			continue // the new version's file, in another case (Windows)
 		}
+		if err := checkOld(ctx, st, u, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			// err is "remove PATH: ..." already.
 			if winfs.InUse(err) {
@@ -80,3 +84,36 @@ func removeSidecars(p string, keep map[string]bool) {
 		_ = os.Remove(s)
 	}
 }
+
+// checkOld makes sure the old file at p is what the library says before
+// --remove-old deletes or replaces it: a row whose SHA-256 a sidecar
+// stated (the file was not hashed) is hashed now, and a file that is not
+// that content, or changed since the library recorded it, is left alone.
+// A stale sidecar beside a file copied in later once named another model,
+// and the update deleted the user's file as its old version.
+func checkOld(ctx context.Context, st *store.Store, u *library.Update, p string) error {
+	row, err := st.Get(ctx, library.Canonical(p))
+	if err != nil || row == nil {
+		return nil // not recorded: nothing to check it against
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return nil // gone already
+	}
+	ino, dev := library.FileID(p, fi)
+	unchanged := row.Size == fi.Size() && row.MTime.Equal(fi.ModTime()) && (row.Inode == 0 || row.Inode == ino && row.Dev == dev)
+	if unchanged && !strings.HasPrefix(row.Source, store.SourceSidecarPrefix) || row.SHA256 == "" {
+		return nil
+	}
+	sha, _, err := library.HashFile(ctx, p, nil, nil)
+	if err != nil {
+		return fmt.Errorf("not removed: %w", err)
+	}
+	if !strings.EqualFold(sha, row.SHA256) {
+		return cmdutil.WithHint(fmt.Errorf("not removed: %s is not the file of %s the library recorded (SHA-256 %s, recorded %s)", p, u.Current.Name, short(sha), short(row.SHA256)),
+			fmt.Sprintf("run `civit scan --rehash %s` to learn what it is", cmdutil.Quote(filepath.Dir(p))))
+	}
+	return nil
+}
+
+func short(sha string) string { return sha[:min(len(sha), 10)] }

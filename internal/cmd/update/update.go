@@ -427,6 +427,15 @@ func run(ctx context.Context, o *Options) error {
 		// link on one file system), not from the network again.
 		ok, done := true, 0
 		for _, j := range p.jobs {
+			if j.inPlace && o.RemoveOld {
+				// The new file takes the old one's name: the old must be
+				// what the library says before it is overwritten.
+				if err := checkOld(ctx, st, u, j.dest); err != nil {
+					ok = false
+					modelErr(p, err)
+					continue
+				}
+			}
 			note("updating %s (%d): %s -> %s into %s: %s", u.Model, u.ModelID, j.from.Name, u.Latest.Name, j.dir, filepath.Base(j.dest))
 			dopts := &download.Options{
 				Factory: o.Factory,

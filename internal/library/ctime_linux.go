@@ -1,0 +1,20 @@
+//go:build linux || openbsd
+
+package library
+
+import (
+	"io/fs"
+	"syscall"
+	"time"
+)
+
+// ChangeTime is the time fi's inode last changed (ctime): set by the
+// kernel on every write, rename, link or attribute change, and by nothing
+// a user runs (cp -p, rsync -a and touch set the mtime, not it). Zero when
+// unknown.
+func ChangeTime(fi fs.FileInfo) time.Time {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return time.Unix(st.Ctim.Unix())
+	}
+	return time.Time{}
+}
