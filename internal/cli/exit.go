@@ -64,9 +64,11 @@ func explain(err error, secrets []string) (string, []string, int) {
 		hasKey = hasKey || strings.TrimSpace(k) != ""
 	}
 	msg, hints, code := classify(err, hasKey)
-	// Each on one line, and no terminal escapes: messages name the
-	// user's files (a newline or ESC in a name) and quote servers.
-	msg = tableprinter.Clean(msg)
+	// No terminal escapes: messages name the user's files (an ESC in a
+	// name) and quote servers. The message keeps its own lines (a choice
+	// that matched nothing lists the files there are, one a line); the
+	// paths in it are cleaned where it is made. Hints are one line each.
+	msg = tableprinter.CleanText(msg)
 	for i := range hints {
 		hints[i] = tableprinter.Clean(hints[i])
 	}

@@ -30,11 +30,12 @@ func (l *Failures) Add(label string, err error) {
 	if l.f.Explain != nil {
 		msg, hints, code = l.f.Explain(err)
 	}
+	// No terminal escapes: labels are file names (one line). The message
+	// keeps its own lines (a listing of the files there are).
+	msg = tableprinter.CleanText(msg)
 	if label != "" {
-		msg = label + ": " + msg
+		msg = tableprinter.Clean(label) + ": " + msg
 	}
-	// One line, and no terminal escapes: labels are file names.
-	msg = tableprinter.Clean(msg)
 	cs := l.f.IOStreams.ErrColorScheme()
 	fmt.Fprintf(l.f.IOStreams.ErrOut, "%s %s\n", cs.Red("civit: error:"), msg)
 	l.n++
