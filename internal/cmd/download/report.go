@@ -120,6 +120,22 @@ func access(ctx context.Context, c *api.Client, it *item) (desc string, refused,
 	return "ok", nil, nil
 }
 
+// asksCivitai reports whether the run will certainly ask the download
+// endpoint for r's file: nothing is at its path, or a partial download or a
+// file --force replaces, and the library has no copy. A file there that
+// only its hash will tell apart may be the right one (the run then asks
+// nothing), or another (the run refuses it first): access does not decide.
+func asksCivitai(r fileReport) bool {
+	if r.ReusedFrom != "" {
+		return false
+	}
+	switch {
+	case r.OnDisk == "", strings.HasPrefix(r.OnDisk, "partial:"), strings.HasSuffix(r.OnDisk, "replaced (--force)"):
+		return true
+	}
+	return false
+}
+
 // mustForce is, for --dry-run, the run's refusal to replace what onDisk
 // found at it.Dest without --force (state ends "needs --force"), with the
 // run's advice; nil otherwise.
@@ -170,7 +186,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		// first (checked before any request), then access, unless the
 		// file comes from the library and nothing is downloaded.
 		blocked[i] = mustForce(ctx, o, it, reps[i].OnDisk)
-		if blocked[i] == nil && refused != nil && reps[i].OnDisk != "already present" && reps[i].ReusedFrom == "" {
+		if blocked[i] == nil && refused != nil && asksCivitai(reps[i]) {
 			blocked[i] = refused
 		}
 		if blocked[i] == nil && reps[i].OnDisk != "already present" {
