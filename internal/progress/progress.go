@@ -221,7 +221,7 @@ func (t *Tracker) printf(format string, args ...any) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintf(t.w, format, args...)
+	fmt.Fprint(t.w, tableprinter.CleanText(fmt.Sprintf(format, args...)))
 }
 
 // Warn prints a warning line above the bars (or as a plain line).
@@ -249,6 +249,9 @@ func (t *Tracker) Note(format string, args ...any) {
 
 // print writes msg above the bars on a terminal, else as a line.
 func (t *Tracker) print(msg string) {
+	// No terminal escapes: lines name files (the library's copies, the
+	// user's own names) and quote servers.
+	msg = tableprinter.CleanText(msg)
 	if t.tty && t.p != nil {
 		t.p.Write([]byte(msg))
 		return

@@ -402,3 +402,22 @@ func TestFinalTotalShowsAverageSpeed(t *testing.T) {
 		t.Errorf("lower-case b for bytes:\n%s", out)
 	}
 }
+
+// Lines name the library's copies and the user's files, and quote servers:
+// no terminal escape in them reaches the terminal.
+func TestLinesHaveNoEscapes(t *testing.T) {
+	t.Parallel()
+	for _, tty := range []bool{false, true} {
+		var b safeBuffer
+		tr := New(&b, Options{TTY: tty, Width: 100, Interval: time.Hour})
+		evil := "lib/evil\x1b[31mred\x9b2J.safetensors"
+		f := tr.File("a.safetensors", 0)
+		f.Finish(nil, "hard link to "+evil)
+		tr.Warn("not using the library's copy %s", evil)
+		tr.Failed("b.safetensors", errors.New("server said \x1b]0;owned\x07"))
+		tr.Wait()
+		if out := b.String(); strings.Contains(out, "\x1b[31m") || strings.Contains(out, "\x1b]0") || strings.Contains(out, "\x9b") {
+			t.Errorf("tty=%v: escapes reached the output: %q", tty, out)
+		}
+	}
+}
