@@ -156,7 +156,9 @@ const exitCodesHelp = `
 0    success
 1    error (not found, server error, network error, bad file...), also
      when every one of several items failed
-2    usage error: bad flag or argument; the usage is printed
+2    usage error: bad flag or argument (the usage is printed), or bad
+     input: a target list, a folder that is a file, a --root in a models
+     folder (one line and its hint, no usage)
 3    partial failure: some, not all, of several items failed (each is
      listed)
 4    authentication needed or refused: set CIVITAI_API_KEY, or the model is

@@ -133,10 +133,15 @@ func RootHelp(l Layout) string {
 // it, where the other answers are warnings.
 const ModelsFolderItself = "is a models folder itself"
 
+// InsideModelsFolder is CheckRoot's answer for a root inside a UI's models
+// folder (models/loras: files would go to loras/models/loras): refused too.
+const InsideModelsFolder = "is a folder inside a models folder"
+
 // CheckRoot says why root does not look like the folder RootHelp names
 // for the layout ("" when it does, and for Flat): it does not exist yet,
 // it is the UI's models folder itself (files would go to
-// models/models/loras), it is another UI's folder, or it holds none of the
+// models/models/loras) or a folder in it (models/loras/models/loras),
+// it is another UI's folder, or it holds none of the
 // UI's own files and folders. A typo'd --root would otherwise fill a
 // folder no UI reads.
 func CheckRoot(l Layout, root string) string {
@@ -144,8 +149,22 @@ func CheckRoot(l Layout, root string) string {
 	if !ok {
 		return ""
 	}
+	clean := filepath.Clean(root)
+	base, parent := filepath.Base(clean), filepath.Base(filepath.Dir(clean))
+	// inUIModels: root is a folder in the models folder of this UI's
+	// root (ComfyUI/models/loras), not only in any folder named models.
+	inUIModels := strings.EqualFold(parent, "models") && slices.ContainsFunc(own.distinct, func(m string) bool {
+		_, err := os.Stat(filepath.Join(filepath.Dir(filepath.Dir(clean)), m))
+		return err == nil
+	})
 	fi, err := os.Stat(root)
 	if err != nil {
+		switch {
+		case strings.EqualFold(base, "models"):
+			return ModelsFolderItself // made now, filled as models/models/...
+		case inUIModels:
+			return InsideModelsFolder
+		}
 		return "does not exist yet"
 	}
 	if !fi.IsDir() {
@@ -166,8 +185,11 @@ func CheckRoot(l Layout, root string) string {
 	if slices.ContainsFunc(own.shared, has) {
 		return ""
 	}
-	if strings.EqualFold(filepath.Base(filepath.Clean(root)), "models") {
+	if strings.EqualFold(base, "models") {
 		return ModelsFolderItself
+	}
+	if inUIModels {
+		return InsideModelsFolder
 	}
 	return fmt.Sprintf("holds none of %s", strings.Join(append(slices.Clone(own.distinct), own.shared...), ", "))
 }

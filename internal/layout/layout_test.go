@@ -388,6 +388,13 @@ func TestCheckRoot(t *testing.T) {
 		{SwarmUI, filepath.Join(dir, "Swarm"), ""},
 		{Flat, filepath.Join(dir, "nowhere"), ""},
 		{ComfyUI, filepath.Join(comfy, "models"), "is a models folder itself"},
+		// Not made yet: the same mistake (models/models/...).
+		{ComfyUI, filepath.Join(dir, "new", "models"), "is a models folder itself"},
+		// A type folder of the UI's models folder, there or not yet.
+		{ComfyUI, filepath.Join(comfy, "models", "loras"), "is a folder inside a models folder"},
+		{ComfyUI, filepath.Join(comfy, "models", "unet"), "is a folder inside a models folder"},
+		// In a folder named models that is no UI's: a new UI root there.
+		{ComfyUI, filepath.Join(dir, "models", "ComfyUI"), "does not exist yet"},
 		{ComfyUI, filepath.Join(dir, "ComfyUl"), "does not exist yet"},
 		{InvokeAI, filepath.Join(dir, "empty"), "holds none of invokeai.yaml, models"},
 		{ComfyUI, filepath.Join(comfy, "main.py"), "is not a folder"},

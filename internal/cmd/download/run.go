@@ -45,11 +45,17 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	ios := o.Factory.IOStreams
 	why := layout.CheckRoot(o.Layout, o.Root)
-	if why == layout.ModelsFolderItself {
-		// Every file would land in models/models/...: no UI reads there.
+	if why == layout.ModelsFolderItself || why == layout.InsideModelsFolder {
+		// Every file would land in models/models/... (or
+		// models/loras/models/loras/...): no UI reads there.
+		up := filepath.Dir(filepath.Clean(o.Root))
+		if why == layout.InsideModelsFolder {
+			up = filepath.Dir(up)
+		}
+		models, _, _ := strings.Cut(layout.Dir(o.Layout, "LORA", "", "", ""), "/")
 		return &cmdutil.InputError{Err: cmdutil.WithHint(
-			cmdutil.FlagErrorf("the --root folder %s is a models folder itself: files would go to %s", o.Root, filepath.Join(o.Root, "models", "...")),
-			fmt.Sprintf("give the folder that holds it (`--root %s`): --layout %s expects %s; or `-o DIR` for one folder", cmdutil.Quote(filepath.Dir(filepath.Clean(o.Root))), o.Layout, layout.RootHelp(o.Layout)))}
+			cmdutil.FlagErrorf("the --root folder %s %s: files would go to %s", o.Root, why, filepath.Join(o.Root, models, "...")),
+			fmt.Sprintf("give the UI's own folder (`--root %s`): --layout %s expects %s; or `-o DIR` for one folder", cmdutil.Quote(up), o.Layout, layout.RootHelp(o.Layout)))}
 	}
 	if why != "" && !o.Quiet {
 		// A typo'd --root, or the models folder given for the UI's own,
