@@ -33,7 +33,11 @@ func (s *scanner) applySidecar(e *entry) {
 	r := e.row
 	if in := e.sc; in != nil && !in.Misfit {
 		in.PickByHash(r.SHA256) // same-name files of one size: the hash tells
-		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && sidecarFresh(in.Path, e.mtime, e.ctime))
+		// A sidecar that lists its version's hashes, none of them the
+		// file's, describes another file (a renamed one is found by
+		// PickByHash): only a sidecar that cannot tell is judged by its
+		// age.
+		agrees := in.SHA256 == r.SHA256 || (in.SHA256 == "" && !in.ListsHashes() && sidecarFresh(in.Path, e.mtime, e.ctime))
 		if agrees && in.VersionID != 0 && in.ModelID != 0 {
 			r.ModelID, r.VersionID, r.FileID, r.FileName = in.ModelID, in.VersionID, in.FileID, in.FileName
 			r.ModelName, r.VersionName, r.ModelType, r.BaseModel = in.ModelName, in.VersionName, in.ModelType, in.BaseModel

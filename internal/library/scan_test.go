@@ -658,3 +658,42 @@ func TestScanAsksWhichHashesAreKnownFirst(t *testing.T) {
 		t.Errorf("lora row: %+v", r)
 	}
 }
+
+// A .civitai.info of a version of several files beside a renamed file
+// (my_merge.safetensors) names no file by its name: the file's hash tells
+// which of them it is, or that it is none of them, and then the sidecar
+// identifies nothing (it did: the row said "Fixture Checkpoint XL" for
+// another model's bytes).
+func TestScanRenamedBesideInfoOfSeveralFiles(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name                     string
+		bytesOf                  int64
+		wantVersion, wantFile    int64
+		wantSource, wantFileName string
+	}{
+		{"one of its files", 1020302, 10203, 1020302, "sidecar:.civitai.info", "fixtureCheckpointXL_v10.safetensors"},
+		{"none of its files", loraFile, loraVersion, loraFile, store.SourceScanned, "fixture_public_lora.safetensors"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			v, err := e.c.GetModelVersion(t.Context(), 10203)
+			if err != nil {
+				t.Fatal(err)
+			}
+			model := e.catalogFile(tt.bytesOf, "my_merge.safetensors")
+			old := time.Now().Add(-time.Hour)
+			os.Chtimes(model, old, old)
+			if err := os.WriteFile(filepath.Join(e.dir, "my_merge.civitai.info"), v.Raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			e.scan()
+			r := e.row(model)
+			if r.VersionID != tt.wantVersion || r.FileID != tt.wantFile || r.Source != tt.wantSource || r.FileName != tt.wantFileName {
+				t.Errorf("row: version %d, file %d %q, source %q; want %d, %d %q, %q",
+					r.VersionID, r.FileID, r.FileName, r.Source, tt.wantVersion, tt.wantFile, tt.wantFileName, tt.wantSource)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,6 +61,16 @@ type Info struct {
 	// alts are the files of a version that carry the model's name: one
 	// version can hold fp16 and fp32 files of the same name.
 	alts []fileAlt
+	// all are every file of the version, whatever its name: a renamed
+	// file is one of them by its hash, or none of them.
+	all []fileAlt
+}
+
+// ListsHashes reports whether the sidecar lists the SHA-256 of its
+// version's files, so that a file's own hash tells whether it is one of
+// them (PickByHash).
+func (in *Info) ListsHashes() bool {
+	return slices.ContainsFunc(in.all, func(a fileAlt) bool { return a.sha256 != "" })
 }
 
 // fileAlt is one candidate file of a version object.
@@ -448,10 +459,18 @@ func parseVersion(m map[string]any, modelName string) *Info {
 			named = append(named, fm)
 		}
 	}
-	for _, fm := range named {
+	alt := func(fm map[string]any) fileAlt {
 		h := &Info{}
 		setHashes(h, obj(fm, "hashes"))
-		in.alts = append(in.alts, fileAlt{id: id(fm, "id"), name: str(fm, "name"), size: sizeKB(fm), sha256: h.SHA256, autoV2: h.AutoV2, blake3: h.BLAKE3})
+		return fileAlt{id: id(fm, "id"), name: str(fm, "name"), size: sizeKB(fm), sha256: h.SHA256, autoV2: h.AutoV2, blake3: h.BLAKE3}
+	}
+	for _, fm := range named {
+		in.alts = append(in.alts, alt(fm))
+	}
+	for _, f := range files {
+		if fm, _ := f.(map[string]any); fm != nil {
+			in.all = append(in.all, alt(fm))
+		}
 	}
 	in.pick(-1) // ReadAny picks again by the local file's size
 	return in
@@ -459,13 +478,15 @@ func parseVersion(m map[string]any, modelName string) *Info {
 
 // PickByHash takes, among files of the model's name that its size could
 // not tell apart, the one whose published SHA-256 is sha (a hash the file
-// was found to have, or another sidecar states). It reports whether one
+// was found to have, or another sidecar states); failing that, any file of
+// the version with that hash (the file was renamed). It reports whether one
 // was taken.
 func (in *Info) PickByHash(sha string) bool {
 	if in.SHA256 != "" || in.Misfit || sha == "" {
 		return false
 	}
-	for _, a := range in.alts {
+	// The files of the model's name first, then any (a renamed file).
+	for _, a := range slices.Concat(in.alts, in.all) {
 		if a.sha256 != "" && strings.EqualFold(a.sha256, sha) {
 			in.FileID, in.FileName, in.SHA256, in.AutoV2, in.BLAKE3, in.Size = a.id, a.name, a.sha256, a.autoV2, a.blake3, a.size
 			return true

@@ -201,14 +201,15 @@ func TestReadAnyMerge(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
 		// A version with two files and a renamed model: the .civitai.info
-		// cannot tell which file this is, the .sha256 supplies the hash.
+		// cannot tell which file this is by its name; the .sha256 supplies
+		// the hash, which is one of the version's files.
 		write(t, filepath.Join(dir, "renamed.civitai.info"), twoFiles)
 		write(t, filepath.Join(dir, "renamed.sha256"), strings.Repeat("b", 64)+" *renamed.safetensors")
 		in, err := ReadAny(filepath.Join(dir, "renamed.safetensors"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Info{ModelID: 3, VersionID: 7, SHA256: strings.Repeat("B", 64), Source: SuffixInfo}
+		want := Info{ModelID: 3, VersionID: 7, FileID: 2, FileName: "flux_dev.safetensors", SHA256: strings.Repeat("B", 64), AutoV2: "BBBBBBBBBB", Source: SuffixInfo}
 		if diff := cmp.Diff(want, *in, ignorePath); diff != "" {
 			t.Errorf("ReadAny (-want +got):\n%s", diff)
 		}
