@@ -473,11 +473,15 @@ func run(ctx context.Context, o *Options) error {
 			}
 			j.done = true
 			done++
-			if old := j.olds[0]; store.PathKey(old) != store.PathKey(j.dest) {
-				// The card of the old file keeps its user's settings on the
-				// new one (the same name was handled by the download).
-				if err := sidecar.CarryUserFields(sidecar.JSONPath(old), sidecar.JSONPath(j.dest)); err != nil {
-					fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s (%d): %v", u.Model, u.ModelID, err)))
+			// The cards of the old files keep their user's settings on the
+			// new one (the same name was handled by the download): every
+			// old copy's, the first one's winning where two disagree, so
+			// a card edited on the second copy of two is not lost.
+			for i := len(j.olds) - 1; i >= 0; i-- {
+				if old := j.olds[i]; store.PathKey(old) != store.PathKey(j.dest) {
+					if err := sidecar.CarryUserFields(sidecar.JSONPath(old), sidecar.JSONPath(j.dest)); err != nil {
+						fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s (%d): %v", u.Model, u.ModelID, err)))
+					}
 				}
 			}
 			links, err := linkBeside(ctx, st, j.olds, j.dest)
