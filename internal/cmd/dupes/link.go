@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -41,9 +42,14 @@ func link(ctx context.Context, o *Options, st *store.Store, groups []Group) erro
 				if rerr := recordLink(ctx, st, path); rerr != nil {
 					fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: warning: %s: could not update the library: %v (run `civit scan`)", path, rerr)))
 				}
-			case errors.Is(err, library.ErrOtherFileSystem), errors.Is(err, library.ErrChanged):
+			case errors.Is(err, library.ErrOtherFileSystem):
 				skipped++
-				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: note: left %s alone: %v (run `civit scan` to update the library)", path, err)))
+				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: note: left %s alone: %v (a hard link cannot cross file systems)", path, err)))
+			case errors.Is(err, library.ErrChanged):
+				// Its size and time may be what the library recorded, so a
+				// plain scan does not read it again: --rehash does.
+				skipped++
+				fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf("civit: note: left %s alone: %v (run `civit scan --rehash %s` to update the library)", path, err, cmdutil.Quote(filepath.Dir(path)))))
 			default:
 				failed++
 				held = held || winfs.InUse(err)
