@@ -114,6 +114,20 @@ type Store struct {
 	now  func() time.Time
 }
 
+// NoDataDirError is a library with no folder to live in: neither
+// $XDG_DATA_HOME nor $HOME (a stripped cron, a systemd unit without a user).
+type NoDataDirError struct{ Err error }
+
+func (e *NoDataDirError) Error() string {
+	return "no folder for the library: neither $XDG_DATA_HOME nor $HOME is set"
+}
+func (e *NoDataDirError) Unwrap() error { return e.Err }
+
+// Hint says how to give the library a folder.
+func (e *NoDataDirError) Hint() string {
+	return "set HOME (or XDG_DATA_HOME; on Windows %LocalAppData%) to the account's home, where the library of `civit scan` lives"
+}
+
 // DefaultPath returns where the library lives: $XDG_DATA_HOME/civit/library.db,
 // else on Windows %LOCALAPPDATA%\civit\library.db (beside the response
 // cache, where Windows programs keep their data), else
@@ -140,7 +154,7 @@ func defaultPath(getenv func(string) string, goos string) (string, error) {
 		if home == "" {
 			h, err := os.UserHomeDir()
 			if err != nil {
-				return "", fmt.Errorf("find the data directory: set XDG_DATA_HOME or HOME: %w", err)
+				return "", &NoDataDirError{Err: err}
 			}
 			home = h
 		}

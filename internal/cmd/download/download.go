@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +65,8 @@ type Options struct {
 	// picks are the indexes in Targets of the --version targets that pick
 	// a version of the model ids given beside them.
 	picks []int
+	// noLibrary says once a run that there is no library to record in.
+	noLibrary *sync.Once
 }
 
 // NewCmdDownload returns the download command. runF replaces the run in tests.
@@ -392,6 +395,9 @@ func (o *Options) parseSubdir(flag string, given bool) error {
 
 // defaults fills the destination from the config file.
 func (o *Options) defaults() error {
+	if o.noLibrary == nil {
+		o.noLibrary = new(sync.Once)
+	}
 	cfg, err := o.Factory.Config()
 	if err != nil {
 		return err

@@ -2,9 +2,11 @@ package download
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civit/civit/internal/library"
@@ -19,6 +21,16 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 		return
 	}
 	st, err := o.Factory.Store()
+	var noDir *store.NoDataDirError
+	if errors.As(err, &noDir) {
+		// No library at all (no HOME): said once a run, not per file.
+		once := o.noLibrary
+		if once == nil {
+			once = new(sync.Once)
+		}
+		once.Do(func() { warn("downloads are not recorded in the library: %v", err) })
+		return
+	}
 	if err == nil {
 		err = st.Upsert(ctx, downloadedFile(it))
 	}
