@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/civit/civit/internal/cmdutil"
@@ -62,9 +63,18 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 	return gone, errors.Join(errs...)
 }
 
-// removeSidecars deletes the sidecars of the model file p, unless another
-// model file with the same stem (whose sidecars they also are) remains.
+// removeSidecars deletes the sidecars of the model file p (sidecarsOf).
 func removeSidecars(p string, keep map[string]bool) {
+	for _, s := range sidecarsOf(p, keep) {
+		_ = os.Remove(s)
+	}
+}
+
+// sidecarsOf lists the sidecars of the model file p that are there: its
+// .civitai.info, A1111 card, other tools' files and previews; none when
+// another model file with the same stem (whose sidecars they also are)
+// remains, there or in keep.
+func sidecarsOf(p string, keep map[string]bool) []string {
 	stem := strings.TrimSuffix(p, filepath.Ext(p))
 	for _, ext := range library.ModelExts() {
 		other := stem + ext
@@ -72,7 +82,7 @@ func removeSidecars(p string, keep map[string]bool) {
 			continue
 		}
 		if _, err := os.Lstat(other); err == nil || keep[store.PathKey(other)] {
-			return
+			return nil
 		}
 	}
 	side := []string{sidecar.InfoPath(p), sidecar.JSONPath(p), stem + sidecar.SuffixStabilityMtx, stem + sidecar.SuffixLoraManager,
@@ -80,9 +90,13 @@ func removeSidecars(p string, keep map[string]bool) {
 	for _, ext := range sidecar.PreviewExts() {
 		side = append(side, sidecar.PreviewPath(p, ext), stem+"."+ext)
 	}
+	var there []string
 	for _, s := range side {
-		_ = os.Remove(s)
+		if _, err := os.Lstat(s); err == nil && !slices.Contains(there, s) {
+			there = append(there, s)
+		}
 	}
+	return there
 }
 
 // checkOld makes sure the old file at p is what the library says before

@@ -584,7 +584,63 @@ func dryRun(ios *iostreams.IOStreams, plans []*plan, removeOld bool) error {
 		tp.AddRow(fmt.Sprintf("%s (%d)", p.u.Model, p.u.ModelID), strings.Join(cur, ", "),
 			newCol, dashIfEmpty(strings.Join(files, "; ")), dashIfEmpty(strings.Join(p.dirs(), ", ")), dashIfEmpty(strings.Join(rm, ", ")))
 	}
-	return tp.Render()
+	if err := tp.Render(); err != nil {
+		return err
+	}
+	if removeOld && ios.IsStdoutTTY() {
+		return listRemovals(ios, plans)
+	}
+	return nil
+}
+
+// listRemovals prints, below a terminal's table (where long paths are cut
+// to fit), every file --remove-old deletes, whole, one a line, with the
+// sidecars that go with it: the user's own A1111 card among them.
+func listRemovals(ios *iostreams.IOStreams, plans []*plan) error {
+	var b strings.Builder
+	for _, p := range plans {
+		keep := map[string]bool{}
+		for _, j := range p.jobs {
+			keep[store.PathKey(j.dest)] = true
+		}
+		var lines []string
+		add := func(path, what string) {
+			lines = append(lines, "    "+tableprinter.Clean(path)+what)
+			if what != "" {
+				return // replaced in place: its sidecars are the new file's
+			}
+			var names []string
+			for _, sc := range sidecarsOf(path, keep) {
+				names = append(names, tableprinter.Clean(filepath.Base(sc)))
+			}
+			if len(names) > 0 {
+				lines = append(lines, "      with "+strings.Join(names, ", "))
+			}
+		}
+		for _, old := range p.remove {
+			add(old, "")
+		}
+		for _, j := range p.jobs {
+			if j.err != nil {
+				continue
+			}
+			for _, old := range j.olds {
+				if store.PathKey(old) == store.PathKey(j.dest) {
+					add(old, " (replaced by the new file)")
+				} else {
+					add(old, "")
+				}
+			}
+		}
+		if len(lines) > 0 {
+			fmt.Fprintf(&b, "  %s (%d):\n%s\n", tableprinter.Clean(p.u.Model), p.u.ModelID, strings.Join(lines, "\n"))
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(ios.Out, "\nRemoved with --remove-old:\n%s", b.String())
+	return err
 }
 
 // result is the run's error: the one failure when there was one outcome
