@@ -90,7 +90,8 @@ new version goes beside the old link ('civit scan' of the UI's folder
 records the links); --remove-old removes the old link with the old file.
 
 --dry-run shows, per model, the new files, the folders they go into, the
-files kept and the old files removed, and does nothing.
+files kept and the old files removed (on a terminal also listed whole
+below the table, with the sidecars removed with them), and does nothing.
 
 With --all, a model whose newest version its creator allows only for
 generation on CivitAI (no key can download it) is skipped with a note, and
