@@ -126,8 +126,8 @@ nobody changed since, same size, time and inode, is not even read again;
 --force hashes it); a different file is not replaced without --force. A
 file the library (see 'civit scan') already has elsewhere, with the
 published SHA-256, is not downloaded again: it is hard-linked where the file
-system allows, else copied, and hashed before it gets its name (--no-reuse
-downloads anyway).
+system allows, else copied, and hashed before it gets its name, replacing
+a different file there only with --force (--no-reuse downloads anyway).
 
 Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and

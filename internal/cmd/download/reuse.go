@@ -40,7 +40,7 @@ func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from 
 			continue
 		}
 		bar.StartLocal(fi.Size(), src)
-		linked, err := placeCopy(ctx, src, it.Dest, sha, os.Link, bar.Add)
+		linked, err := placeCopy(ctx, src, it.Dest, sha, o.Force, os.Link, bar.Add)
 		if err == nil {
 			return src, linked, true
 		}
@@ -57,13 +57,16 @@ func reuse(ctx context.Context, o *Options, it *item, bar *progress.File) (from 
 // SHA-256 of it.File that are still on disk with the size it recorded (not
 // yet hashed again): none with --no-reuse, without a published SHA-256, or
 // when it.Dest exists already (the engine decides then: present, or a
-// different file).
+// different file), unless --force replaces it: then with the library's
+// copy, not a download (update replacing an old file of the new one's
+// name in a second UI's folder downloaded it twice).
 func libraryCopies(ctx context.Context, o *Options, it *item) []string {
 	sha := strings.ToUpper(it.File.Hashes.SHA256())
 	if o.NoReuse || sha == "" || o.Factory.Store == nil {
 		return nil
 	}
-	if _, err := os.Lstat(it.Dest); err == nil {
+	destFI, err := os.Lstat(it.Dest)
+	if err == nil && (!o.Force || !destFI.Mode().IsRegular() && destFI.Mode()&os.ModeSymlink == 0) {
 		return nil
 	}
 	st, err := o.Factory.Store()
@@ -79,7 +82,7 @@ func libraryCopies(ctx context.Context, o *Options, it *item) []string {
 		if r.Path == it.Dest {
 			continue
 		}
-		if fi, err := os.Stat(r.Path); err == nil && fi.Mode().IsRegular() && fi.Size() == r.Size {
+		if fi, err := os.Stat(r.Path); err == nil && fi.Mode().IsRegular() && fi.Size() == r.Size && (destFI == nil || !os.SameFile(fi, destFI)) {
 			out = append(out, r.Path)
 		}
 	}
@@ -122,10 +125,11 @@ var errNotSame = errors.New("the library's copy no longer has the published hash
 // placeCopy makes dest a verified copy of src: a hard link to a temporary
 // name in dest's folder, else a byte copy there; then hashes it, and only
 // if the hash is want links it to dest (never replacing a file that
-// appeared meanwhile) and syncs the folder. A copy is hashed as it is
-// written, a link read once. link is os.Link (tests pass one that fails,
-// as on file systems without hard links); progress gets the bytes checked.
-func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, newname string) error, progress func(int64)) (linked bool, err error) {
+// appeared meanwhile; with replace, renames it over the file there, in
+// one step) and syncs the folder. A copy is hashed as it is written, a
+// link read once. link is os.Link (tests pass one that fails, as on file
+// systems without hard links); progress gets the bytes checked.
+func placeCopy(ctx context.Context, src, dest, want string, replace bool, link func(oldname, newname string) error, progress func(int64)) (linked bool, err error) {
 	dir := filepath.Dir(dest)
 	tmpf, err := os.CreateTemp(dir, ".civit-*.reuse") // short: dest's name may be near the limit
 	if err != nil {
@@ -147,7 +151,11 @@ func placeCopy(ctx context.Context, src, dest, want string, link func(oldname, n
 	if got != want {
 		return false, errNotSame
 	}
-	if err := link(tmp, dest); err != nil {
+	if replace {
+		if err := os.Rename(tmp, dest); err != nil {
+			return false, err
+		}
+	} else if err := link(tmp, dest); err != nil {
 		if errors.Is(err, os.ErrExist) {
 			return false, err
 		}

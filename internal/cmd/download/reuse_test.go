@@ -50,7 +50,7 @@ func TestPlaceCopy(t *testing.T) {
 			if tc.want != "" {
 				want = tc.want
 			}
-			linked, err := placeCopy(context.Background(), src, dest, want, tc.link, nil)
+			linked, err := placeCopy(context.Background(), src, dest, want, false, tc.link, nil)
 			if !errors.Is(err, tc.wantErr) || linked != tc.wantLinked && err == nil {
 				t.Fatalf("placeCopy = %v, %v; want linked %v, error %v", linked, err, tc.wantLinked, tc.wantErr)
 			}
@@ -81,11 +81,37 @@ func TestPlaceCopy(t *testing.T) {
 		os.WriteFile(dest, []byte("mine"), 0o644)
 		want, _, _ := library.HashFile(context.Background(), src, nil, nil)
 		for _, link := range []func(string, string) error{os.Link, noLinks} {
-			if _, err := placeCopy(context.Background(), src, dest, want, link, nil); err == nil {
+			if _, err := placeCopy(context.Background(), src, dest, want, false, link, nil); err == nil {
 				t.Error("placeCopy replaced an existing file")
 			}
 			if b, _ := os.ReadFile(dest); string(b) != "mine" {
 				t.Fatal("the existing file changed")
+			}
+		}
+	})
+	t.Run("replaces with --force, only verified", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		src, dest := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+		os.WriteFile(src, body, 0o644)
+		want, _, _ := library.HashFile(context.Background(), src, nil, nil)
+		for _, link := range []func(string, string) error{os.Link, noLinks} {
+			os.Remove(dest) // a hard link to src after the first round
+			os.WriteFile(dest, []byte("mine"), 0o644)
+			if _, err := placeCopy(context.Background(), src, dest, "00", true, link, nil); err == nil {
+				t.Error("placeCopy replaced a file with bytes of another hash")
+			}
+			if b, _ := os.ReadFile(dest); string(b) != "mine" {
+				t.Fatal("a refused copy changed the existing file")
+			}
+			if _, err := placeCopy(context.Background(), src, dest, want, true, link, nil); err != nil {
+				t.Fatal(err)
+			}
+			if b, _ := os.ReadFile(dest); !bytes.Equal(b, body) {
+				t.Error("the existing file was not replaced")
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 2 {
+				t.Errorf("the folder holds %d entries, want the source and dest", len(left))
 			}
 		}
 	})
@@ -97,7 +123,7 @@ func TestPlaceCopy(t *testing.T) {
 		os.WriteFile(src, body, 0o644)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		if _, err := placeCopy(ctx, src, dest, "00", noLinks, nil); !errors.Is(err, context.Canceled) {
+		if _, err := placeCopy(ctx, src, dest, "00", false, noLinks, nil); !errors.Is(err, context.Canceled) {
 			t.Errorf("placeCopy after Ctrl-C = %v", err)
 		}
 		if left, _ := os.ReadDir(filepath.Dir(dest)); len(left) != 0 {
