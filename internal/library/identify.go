@@ -111,6 +111,9 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 		switch {
 		case f.State == store.StateUnknown,
 			f.State == store.StateNotOnCivitai && s.o.Recheck,
+			// Civitai Helper's "not found" marker, its hash known to the
+			// library as identified elsewhere: the library wins, for free.
+			f.State == store.StateNotOnCivitai && e.scMiss && e.row != nil,
 			f.State == store.StateIdentified && f.ModelName == "" && e.row != nil: // a sidecar gave ids only
 		default:
 			continue
@@ -164,7 +167,13 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 			r.ModelName, r.VersionName, r.ModelType, r.BaseModel = l.ModelName, l.VersionName, l.ModelType, l.BaseModel
 			r.TrainedWords, r.BLAKE3 = l.TrainedWords, firstNonEmpty(r.BLAKE3, l.BLAKE3)
 			r.State, r.CheckedAt = store.StateIdentified, l.CheckedAt
+			if e.scMiss {
+				r.Source = store.SourceScanned // the marker said nothing true
+			}
 			continue
+		}
+		if f.State == store.StateNotOnCivitai && e.scMiss && !s.o.Recheck {
+			continue // the marker stands; only --recheck asks CivitAI
 		}
 		if at, ok := misses[f.SHA256]; ok && f.State == store.StateUnknown {
 			r := setRow(e)
@@ -189,6 +198,9 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 		if v := found[f.SHA256]; v != nil {
 			r := setRow(e)
 			ApplyVersion(r, v, f.SHA256, s.now)
+			if e.scMiss {
+				r.Source = store.SourceScanned // the marker said nothing true
+			}
 			versions[v.ID] = v
 		} else if missed[f.SHA256] && f.State != store.StateIdentified {
 			r := setRow(e)

@@ -697,3 +697,20 @@ func TestScanRenamedBesideInfoOfSeveralFiles(t *testing.T) {
 		})
 	}
 }
+
+// Civitai Helper's "not found" marker beside a file whose bytes the
+// library knows, identified at another path: the library wins (free), and
+// the row does not claim the marker as its source.
+func TestScanHelperMissMarkerLosesToLibrary(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.catalogFile(loraFile, "a/lora.safetensors")
+	e.scan()
+	p := e.catalogFile(loraFile, "b/copy.safetensors")
+	os.WriteFile(filepath.Join(e.dir, "b", "copy.civitai.info"), []byte("{}"), 0o644)
+	sum := e.scan()
+	checkCounts(t, "copy", sum, counts{Scanned: 2, Hashed: 1, Identified: 2})
+	if r := e.row(p); r.State != store.StateIdentified || r.VersionID != loraVersion || r.Source != store.SourceScanned {
+		t.Errorf("row: state %s, version %d, source %q", r.State, r.VersionID, r.Source)
+	}
+}
