@@ -41,8 +41,10 @@ Identify local model files by their SHA-256, or look up hashes directly
 (SHA-256, AutoV2 = the first 10 hex digits of the SHA-256, AutoV1, AutoV3,
 CRC32 or BLAKE3), and print which model, version and file each one is.
 
-Each argument is a file if such a file exists, else a hash. Several SHA-256
-hashes are looked up in one request (up to 100 at a time).
+Each argument is a file if such a file exists, else a hash; "-" is the file
+piped to stdin (curl URL | civit hash -), and a pipe (/dev/stdin, <(...))
+is read as a file. Several SHA-256 hashes are looked up in one request (up
+to 100 at a time).
 
 --json prints one object per argument, with always the same fields:
   input    the argument as given
@@ -65,6 +67,7 @@ EXIT STATUS
 		Example: strings.TrimSpace(`
 $ civit hash ~/ComfyUI/models/loras/*.safetensors
 $ civit hash D18E887B63
+$ ssh nas cat /models/mystery.safetensors | civit hash -
 $ civit hash 5C3CBC1B7C8B3A22D6F95A9E9A3D1E0C6B0E6A0B7A2F3F7D0C1A8E3B6D2C4F1A --json`),
 		Args: cmdutil.MinimumArgs(1, "a file or hash"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -117,6 +120,7 @@ func validHash(s string) bool {
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
 	items := make([]*item, len(o.Args))
+	stdin := false
 	for i, a := range o.Args {
 		it := &item{Input: a}
 		items[i] = it
@@ -125,6 +129,19 @@ func run(ctx context.Context, o *Options) error {
 		shown := tableprinter.Clean(a)
 		st, err := os.Stat(a)
 		switch {
+		case a == "-":
+			// The bytes piped in (curl ... | civit hash -).
+			if stdin {
+				return cmdutil.FlagErrorf("`-` (stdin) can be given once")
+			}
+			stdin = true
+			if ios.IsStdinTTY() {
+				return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("`-` reads the file from stdin, which is a terminal"),
+					"pipe the file in: `cat model.safetensors | civit hash -`")}
+			}
+			it.File = true
+		case err == nil && st.Mode()&os.ModeNamedPipe != 0:
+			it.File = true // a pipe: /dev/stdin piped, <(...)
 		case err == nil && st.Mode().IsRegular():
 			it.File = true
 			if st.Size() == 0 {
@@ -165,7 +182,16 @@ func run(ctx context.Context, o *Options) error {
 			// Hashing runs at disk speed: say why nothing happens yet.
 			fmt.Fprintf(ios.ErrOut, "hashing %s (%s)...\n", tableprinter.Clean(it.Input), tableprinter.Bytes(st.Size()))
 		}
-		sum, err := fileSHA256(ctx, it.Input)
+		var sum string
+		var err error
+		if it.Input == "-" {
+			sum, err = readerSHA256(ctx, ios.In, "stdin")
+		} else {
+			sum, err = fileSHA256(ctx, it.Input)
+		}
+		if err == nil && sum == emptySHA256 {
+			err = errors.New("the file is empty (0 bytes)")
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -291,19 +317,25 @@ func fileSHA256(ctx context.Context, path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	return readerSHA256(ctx, f, path)
+}
+
+// readerSHA256 is the upper-case hex SHA-256 of what r holds; name says
+// what r is in errors.
+func readerSHA256(ctx context.Context, r io.Reader, name string) (string, error) {
 	h := sha256.New()
 	buf := make([]byte, 1<<20)
 	for {
 		if err := ctx.Err(); err != nil {
 			return "", err
 		}
-		n, err := f.Read(buf)
+		n, err := r.Read(buf)
 		h.Write(buf[:n])
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("read %s: %w", path, err)
+			return "", fmt.Errorf("read %s: %w", name, err)
 		}
 	}
 	return strings.ToUpper(hex.EncodeToString(h.Sum(nil))), nil
