@@ -2,39 +2,13 @@ package iostreams
 
 import (
 	"errors"
-	"fmt"
 	"io"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/civit/civit/internal/ptytest"
 )
-
-// openPTY returns a pseudo-terminal's two ends: what a user types is
-// written to master, the program reads tty.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skip("no pseudo-terminals here:", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
 
 func TestReadLineNoEcho(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,7 +20,7 @@ func TestReadLineNoEcho(t *testing.T) {
 		{"a key and Ctrl-D", "secret-key\x04", "secret-key", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			master, tty := openPTY(t)
+			master, tty := ptytest.Open(t)
 			type res struct {
 				b   []byte
 				err error

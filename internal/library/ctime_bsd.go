@@ -1,20 +1,7 @@
-//go:build darwin || freebsd || netbsd || dragonfly
+//go:build darwin || freebsd || netbsd
 
 package library
 
-import (
-	"io/fs"
-	"syscall"
-	"time"
-)
+import "syscall"
 
-// ChangeTime is the time fi's inode last changed (ctime): set by the
-// kernel on every write, rename, link or attribute change, and by nothing
-// a user runs (cp -p, rsync -a and touch set the mtime, not it). Zero when
-// unknown.
-func ChangeTime(fi fs.FileInfo) time.Time {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return time.Unix(st.Ctimespec.Unix())
-	}
-	return time.Time{}
-}
+func ctimeOf(st *syscall.Stat_t) syscall.Timespec { return st.Ctimespec }

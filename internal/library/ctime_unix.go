@@ -1,4 +1,4 @@
-//go:build linux || openbsd
+//go:build linux || openbsd || darwin || freebsd || netbsd
 
 package library
 
@@ -14,7 +14,8 @@ import (
 // unknown.
 func ChangeTime(fi fs.FileInfo) time.Time {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return time.Unix(st.Ctim.Unix())
+		ts := ctimeOf(st)
+		return time.Unix(ts.Unix())
 	}
 	return time.Time{}
 }
