@@ -1,4 +1,4 @@
-//go:build !linux && !openbsd && !darwin && !freebsd && !netbsd
+//go:build !linux && !openbsd && !darwin && !freebsd && !netbsd && !windows
 
 package library
 
@@ -7,6 +7,6 @@ import (
 	"time"
 )
 
-// ChangeTime is zero where civit does not read an inode change time
-// (Windows): a sidecar is then judged by the model's mtime alone.
+// ChangeTime is zero where civit reads no inode change time: a sidecar is
+// then judged by the model's mtime alone.
 func ChangeTime(fs.FileInfo) time.Time { return time.Time{} }

@@ -27,7 +27,17 @@ func TestRemoveOldFileInUse(t *testing.T) {
 	if err := os.WriteFile(old, []byte("v1"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Upsert(ctx, &store.File{Path: old, SHA256: strings.Repeat("A", 64), ModelID: 7, VersionID: 10, State: store.StateIdentified}); err != nil {
+	// Recorded as it is: removeOld checks a file before deleting it.
+	sha, _, err := library.HashFile(ctx, old, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Upsert(ctx, &store.File{Path: old, Size: fi.Size(), MTime: fi.ModTime(), SHA256: sha, ModelID: 7, VersionID: 10,
+		Source: store.SourceScanned, State: store.StateIdentified}); err != nil {
 		t.Fatal(err)
 	}
 	held, err := os.Open(old) // as a UI holds a loaded model: no FILE_SHARE_DELETE
