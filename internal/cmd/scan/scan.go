@@ -64,12 +64,16 @@ scanned this time (from one UI's folder to another's).
 The sidecars other tools keep beside models are read first: .civitai.info
 (Civitai Helper, Browser+), .cm-info.json (StabilityMatrix), .metadata.json
 (LoRA Manager), .cminfo.json (Civicomfy), A1111's .json and .sha256. A
-sidecar written after the model file last changed is trusted: its SHA-256
-spares the hashing, and its model and version ids spare the lookup. Where it
+sidecar written after the model file last changed, and after it was put in
+place (its inode change time; its creation time on Windows: cp -p and
+backups keep an old mtime on new bytes), is trusted: its SHA-256 spares
+the hashing, and its model and version ids spare the lookup. Where it
 states the file's size (CivitAI's sizeKB), the size must fit, and of several
-files of the model's name the one that fits is taken. A1111's .json, which
-A1111 rewrites whenever a card is edited, names the model but its SHA-256 is
-checked by hashing. Use --rehash to hash everything anyway.
+files of the model's name the one that fits is taken; a renamed file is
+taken by its hash, and a file whose hash is none that a .civitai.info
+lists is not that version's. A1111's .json, which A1111 rewrites whenever
+a card is edited, names the model but its SHA-256 is checked by hashing.
+Use --rehash to hash everything anyway.
 
 Unknown hashes are looked up on CivitAI, 100 per request (with more than
 100, CivitAI is first asked which of them it knows, 10,000 per request, and
