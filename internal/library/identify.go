@@ -112,8 +112,10 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 		case f.State == store.StateUnknown,
 			f.State == store.StateNotOnCivitai && s.o.Recheck,
 			// Civitai Helper's "not found" marker, its hash known to the
-			// library as identified elsewhere: the library wins, for free.
-			f.State == store.StateNotOnCivitai && e.scMiss && e.row != nil,
+			// library as identified elsewhere: the library wins, for free
+			// (also on a rescan, the file unchanged, once the library has
+			// learnt the bytes since).
+			markedMissing(e, f),
 			f.State == store.StateIdentified && f.ModelName == "" && e.row != nil: // a sidecar gave ids only
 		default:
 			continue
@@ -166,13 +168,13 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 			r.ModelID, r.VersionID, r.FileID, r.FileName = l.ModelID, l.VersionID, l.FileID, l.FileName
 			r.ModelName, r.VersionName, r.ModelType, r.BaseModel = l.ModelName, l.VersionName, l.ModelType, l.BaseModel
 			r.TrainedWords, r.BLAKE3 = l.TrainedWords, firstNonEmpty(r.BLAKE3, l.BLAKE3)
-			r.State, r.CheckedAt = store.StateIdentified, l.CheckedAt
-			if e.scMiss {
-				r.Source = store.SourceScanned // the marker said nothing true
+			if markedMissing(e, f) {
+				s.overruleMarker(e, r)
 			}
+			r.State, r.CheckedAt = store.StateIdentified, l.CheckedAt
 			continue
 		}
-		if f.State == store.StateNotOnCivitai && e.scMiss && !s.o.Recheck {
+		if markedMissing(e, f) && !s.o.Recheck {
 			continue // the marker stands; only --recheck asks CivitAI
 		}
 		if at, ok := misses[f.SHA256]; ok && f.State == store.StateUnknown {
@@ -197,10 +199,10 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 		}
 		if v := found[f.SHA256]; v != nil {
 			r := setRow(e)
-			ApplyVersion(r, v, f.SHA256, s.now)
-			if e.scMiss {
-				r.Source = store.SourceScanned // the marker said nothing true
+			if markedMissing(e, f) {
+				s.overruleMarker(e, r)
 			}
+			ApplyVersion(r, v, f.SHA256, s.now)
 			versions[v.ID] = v
 		} else if missed[f.SHA256] && f.State != store.StateIdentified {
 			r := setRow(e)
@@ -229,6 +231,23 @@ func (s *scanner) identify(ctx context.Context, entries []*entry) (map[int64]*ap
 		}
 	}
 	return versions, s.upsert(ctx, rows)
+}
+
+// markedMissing reports whether f, e's row, is "not on CivitAI" on the
+// word of Civitai Helper's empty .civitai.info (read now, or recorded so).
+func markedMissing(e *entry, f *store.File) bool {
+	return f.State == store.StateNotOnCivitai && (e.scMiss || f.Source == store.SourceSidecarPrefix+sidecar.SuffixInfo)
+}
+
+// overruleMarker makes r, identified despite the "not found" marker
+// beside its file, no longer name the marker as its source nor count it
+// among the files the sidecars identified.
+func (s *scanner) overruleMarker(e *entry, r *store.File) {
+	r.Source = store.SourceScanned
+	if e.fromSidecar {
+		e.fromSidecar = false
+		s.sum.FromSidecars--
+	}
 }
 
 // bulkRefused reports whether a failed bulk lookup should be retried one

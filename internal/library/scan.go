@@ -727,5 +727,5 @@ func (s *scanner) plan(e *entry, byIdentity map[identity]*store.File) bool {
 // in place after the sidecar was written has a later one.
 func sidecarFresh(p string, modelMTime, modelCTime time.Time) bool {
 	fi, err := os.Stat(p)
-	return err == nil && !fi.ModTime().Before(modelMTime) && !fi.ModTime().Before(modelCTime.Truncate(time.Second))
+	return err == nil && !fi.ModTime().Before(modelMTime) && !fi.ModTime().Before(modelCTime)
 }

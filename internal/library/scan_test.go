@@ -735,3 +735,21 @@ func changeTimeKept(t *testing.T) bool {
 	}
 	return ChangeTime(fi).After(fi.ModTime().Add(time.Minute))
 }
+
+// The marker's file is unchanged when the library learns its bytes later
+// (another folder, a download): the rescan still identifies it.
+func TestScanHelperMissMarkerLosesToLibraryLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	p := e.catalogFile(loraFile, "b/copy.safetensors")
+	os.WriteFile(filepath.Join(e.dir, "b", "copy.civitai.info"), []byte("{}"), 0o644)
+	checkCounts(t, "marker", e.scan(), counts{Scanned: 1, Hashed: 1, NotOnCivitai: 1})
+	e.catalogFile(loraFile, "a/lora.safetensors")
+	sum := e.scan()
+	if sum.Identified != 2 || sum.NotOnCivitai != 0 || sum.FromSidecars != 0 {
+		t.Errorf("summary %+v, from sidecars %d", countsOf(sum), sum.FromSidecars)
+	}
+	if r := e.row(p); r.State != store.StateIdentified || r.VersionID != loraVersion || r.Source != store.SourceScanned {
+		t.Errorf("row: state %s, version %d, source %q", r.State, r.VersionID, r.Source)
+	}
+}

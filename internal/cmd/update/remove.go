@@ -37,7 +37,7 @@ func removeOld(ctx context.Context, st *store.Store, u *library.Update, paths []
 		if current[store.PathKey(p)] {
 			continue // the new version's file, in another case (Windows)
 		}
-		if err := checkOld(ctx, st, u, p); err != nil {
+		if err := checkOld(ctx, st, p); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -105,7 +105,7 @@ func sidecarsOf(p string, keep map[string]bool) []string {
 // that content, or changed since the library recorded it, is left alone.
 // A stale sidecar beside a file copied in later once named another model,
 // and the update deleted the user's file as its old version.
-func checkOld(ctx context.Context, st *store.Store, u *library.Update, p string) error {
+func checkOld(ctx context.Context, st *store.Store, p string) error {
 	row, err := st.Get(ctx, library.Canonical(p))
 	if err != nil || row == nil {
 		return nil // not recorded: nothing to check it against
@@ -115,7 +115,11 @@ func checkOld(ctx context.Context, st *store.Store, u *library.Update, p string)
 		return nil // gone already
 	}
 	ino, dev := library.FileID(p, fi)
-	unchanged := row.Size == fi.Size() && row.MTime.Equal(fi.ModTime()) && (row.Inode == 0 || row.Inode == ino && row.Dev == dev)
+	// Unchanged: as recorded, and its inode not changed since (bytes
+	// rewritten in place keep the size, and the mtime can be put back).
+	ctime := library.ChangeTime(fi)
+	unchanged := row.Size == fi.Size() && row.MTime.Equal(fi.ModTime()) && (row.Inode == 0 || row.Inode == ino && row.Dev == dev) &&
+		(ctime.IsZero() || row.UpdatedAt.IsZero() || !ctime.After(row.UpdatedAt))
 	if unchanged && !strings.HasPrefix(row.Source, store.SourceSidecarPrefix) || row.SHA256 == "" {
 		return nil
 	}
@@ -124,7 +128,11 @@ func checkOld(ctx context.Context, st *store.Store, u *library.Update, p string)
 		return fmt.Errorf("not removed: %w", err)
 	}
 	if !strings.EqualFold(sha, row.SHA256) {
-		return cmdutil.WithHint(fmt.Errorf("not removed: %s is not the file of %s the library recorded (SHA-256 %s, recorded %s)", p, u.Current.Name, short(sha), short(row.SHA256)),
+		version := row.VersionName
+		if version == "" {
+			version = fmt.Sprintf("version %d", row.VersionID)
+		}
+		return cmdutil.WithHint(fmt.Errorf("not removed: %s is not the file of %s the library recorded (SHA-256 %s, recorded %s)", p, version, short(sha), short(row.SHA256)),
 			fmt.Sprintf("run `civit scan --rehash %s` to learn what it is", cmdutil.Quote(filepath.Dir(p))))
 	}
 	return nil

@@ -3,6 +3,7 @@ package update
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ func TestCheckOld(t *testing.T) {
 		source  string
 		wrong   bool // the row's SHA-256 is not the file's
 		touched bool // the file changed after it was recorded
+		inPlace bool // rewritten in place after it was recorded, its times put back
 		wantErr string
 	}{
 		{name: "hashed and unchanged: trusted", source: store.SourceScanned, wrong: true},
@@ -36,10 +38,16 @@ func TestCheckOld(t *testing.T) {
 		{name: "from a sidecar, wrong", source: store.SourceSidecarPrefix + ".cm-info.json", wrong: true, wantErr: "not removed: "},
 		{name: "changed since, now another", source: store.SourceScanned, wrong: true, touched: true, wantErr: "is not the file of v1.0 the library recorded"},
 		{name: "changed since, same bytes", source: store.SourceScanned, touched: true},
+		// The inode's change time tells (not on Windows, where only the
+		// creation time is read).
+		{name: "rewritten in place, times put back", source: store.SourceScanned, inPlace: true, wantErr: "is not the file of v1.0 the library recorded"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			if tt.inPlace && runtime.GOOS == "windows" {
+				t.Skip("Windows has no inode change time; its creation time does not change in place")
+			}
 			dir := t.TempDir()
 			st, err := store.Open(t.Context(), filepath.Join(dir, "library.db"))
 			if err != nil {
@@ -57,7 +65,7 @@ func TestCheckOld(t *testing.T) {
 				sha = bytesSHA
 			}
 			row := &store.File{Path: library.Canonical(p), Size: fi.Size(), MTime: fi.ModTime(), Inode: ino, Dev: dev,
-				SHA256: sha, ModelID: 1, VersionID: 10, FileID: 100, Source: tt.source, State: store.StateIdentified}
+				SHA256: sha, ModelID: 1, VersionID: 10, VersionName: "v1.0", FileID: 100, Source: tt.source, State: store.StateIdentified}
 			if err := st.Upsert(t.Context(), row); err != nil {
 				t.Fatal(err)
 			}
@@ -65,8 +73,14 @@ func TestCheckOld(t *testing.T) {
 				later := fi.ModTime().Add(time.Minute)
 				os.Chtimes(p, later, later)
 			}
-			u := &library.Update{ModelID: 1, Current: library.VersionRef{ID: 10, Name: "v1.0"}}
-			err = checkOld(t.Context(), st, u, p)
+			if tt.inPlace {
+				time.Sleep(10 * time.Millisecond) // past the row's time
+				if err := os.WriteFile(p, []byte("new bytes"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				os.Chtimes(p, fi.ModTime(), fi.ModTime())
+			}
+			err = checkOld(t.Context(), st, p)
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("checkOld = %v, want nil", err)

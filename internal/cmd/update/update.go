@@ -431,7 +431,7 @@ func run(ctx context.Context, o *Options) error {
 			if j.inPlace && o.RemoveOld {
 				// The new file takes the old one's name: the old must be
 				// what the library says before it is overwritten.
-				if err := checkOld(ctx, st, u, j.dest); err != nil {
+				if err := checkOld(ctx, st, j.dest); err != nil {
 					ok = false
 					modelErr(p, err)
 					continue
@@ -520,7 +520,7 @@ func run(ctx context.Context, o *Options) error {
 			}
 			if err != nil {
 				ok = false
-				fail(err)
+				modelErr(p, err)
 			} else if len(p.remove) > 0 {
 				note("%s (%d) is up to date; removed %s", u.Model, u.ModelID, plural(len(gone), "older file"))
 			}
