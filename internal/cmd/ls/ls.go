@@ -63,11 +63,13 @@ files that are not identified.
 
 On a terminal the table is aligned and a long path loses its middle, not
 its file name; piped, it is tab-separated. --json prints the library rows
-as a JSON array: path, size, mtime, sha256, autov2, modelId, versionId,
+as a JSON array: path, size (bytes), mtime, inode and dev (where the file
+system has them), sha256, autov2, blake3 (when known), modelId, versionId,
 fileId, modelType, baseModel, modelName, versionName, fileName,
 trainedWords, source (downloaded, scanned, sidecar:<suffix>), state
-(identified, not-on-civitai, unknown), checkedAt, addedAt, and missing
-(true when the file is no longer on disk; absent otherwise).
+(identified, not-on-civitai, unknown), checkedAt, addedAt, updatedAt (when
+the row last changed), and missing (true when the file is no longer on
+disk; absent otherwise). Fields without a value are left out.
 
 EXIT STATUS
   0 done (also when nothing matches), 1 error (also a path that does not
