@@ -234,10 +234,13 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			}
 			acc := r.Access
 			partial := strings.HasPrefix(r.OnDisk, "partial:")
+			forced := strings.HasSuffix(r.OnDisk, "replaced (--force)")
 			switch {
 			case partial && r.ReusedFrom != "":
 				// The run takes the library's copy and drops the partial.
 				acc += "; in the library (the partial download is dropped)"
+			case forced && r.ReusedFrom != "":
+				acc += "; " + r.OnDisk + " with the library's copy"
 			case r.OnDisk != "":
 				acc += "; " + r.OnDisk
 			case r.ReusedFrom != "":
@@ -250,7 +253,7 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				acc += "; fails when run (see below)"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
-			if (r.OnDisk == "" || partial) && r.ReusedFrom != "" || r.Error != "" {
+			if (r.OnDisk == "" || partial || forced) && r.ReusedFrom != "" || r.Error != "" {
 				continue // linked or copied, or failed: not fetched
 			}
 			total += toFetch[i]
