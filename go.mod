@@ -34,3 +34,13 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// Windows: a directory junction (mklink /J, how most users share a model
+// folder between UIs, as mklink /D needs admin rights) is a symbolic link
+// to civit, as it was before Go 1.23: scan follows it like one. Since Go
+// 1.23 it is ModeIrregular and EvalSymlinks leaves it unresolved, so scan
+// skipped every junction silently.
+godebug (
+	winreadlinkvolume=0
+	winsymlink=0
+)

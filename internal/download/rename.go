@@ -30,7 +30,19 @@ const renameWait = 5 * time.Second
 // system says another program holds one of the names (only Windows does:
 // see transientRenameError).
 func renameHeld(ctx context.Context, old, new string, wait time.Duration) error {
+	ClearReadOnly(new)
 	return retryRename(ctx, os.Rename, transientRenameError, old, new, wait)
+}
+
+// ClearReadOnly makes a file about to be replaced (--force) writable:
+// Windows refuses to rename over a read-only file with "Access denied",
+// which reads as a file in use, and waiting never helps. The file's mode
+// does not matter, as the new file replaces it; nothing happens where
+// there is no such file.
+func ClearReadOnly(path string) {
+	if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o200 == 0 {
+		_ = os.Chmod(path, fi.Mode().Perm()|0o200)
+	}
 }
 
 func retryRename(ctx context.Context, rename func(string, string) error, held func(error) bool, old, new string, wait time.Duration) error {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/store"
@@ -152,6 +153,7 @@ func placeCopy(ctx context.Context, src, dest, want string, replace bool, link f
 		return false, errNotSame
 	}
 	if replace {
+		dl.ClearReadOnly(dest)
 		if err := os.Rename(tmp, dest); err != nil {
 			return false, err
 		}

@@ -51,9 +51,9 @@ CivitAI says it is.
 Model files are *.safetensors, *.sft, *.ckpt, *.pt, *.pth, *.bin, *.gguf and
 *.onnx. Partial downloads (*.part), hidden files and folders are skipped.
 A symbolic link to a folder or a model file (models/Lora ->
-/mnt/big/loras) is followed, and what it points to is indexed once, at its
-real path; a link to a folder being scanned already, or to one of its
-parents, is not followed again.
+/mnt/big/loras; on Windows also a junction, mklink /J) is followed, and
+what it points to is indexed once, at its real path; a link to a folder
+being scanned already, or to one of its parents, is not followed again.
 
 Only files that are new, or whose size, mtime or inode changed, are hashed
 (in parallel, -j at once); a rescan of an unchanged tree reads no file. A
