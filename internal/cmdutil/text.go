@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,21 +16,31 @@ import (
 
 // TextReader returns r as UTF-8 text without a byte order mark: lists
 // saved by Notepad (UTF-8 with a mark) or by PowerShell 5's `>` (UTF-16
-// with a mark) read like any other. Without a mark r is taken as UTF-8.
+// with a mark) read like any other. Without a mark r is taken as UTF-8,
+// unless its first character is ASCII with a zero byte beside it: UTF-16
+// without a mark (text never holds a zero byte). UTF-16 of an odd number
+// of bytes is an error: it was cut short, and its last character lost
+// could change an id.
 func TextReader(r io.Reader) io.Reader {
 	br := bufio.NewReader(r)
-	head, _ := br.Peek(3)
+	head, _ := br.Peek(8)
+	utf16Without := utf16WithoutMark(head)
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		br.Discard(3)
 		return br
-	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
-		le := head[0] == 0xFF
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}), bytes.HasPrefix(head, []byte{0xFE, 0xFF}), utf16Without:
+		le := head[0] == 0xFF || utf16Without && head[1] == 0 && head[0] != 0xFE
 		b, err := io.ReadAll(br)
 		if err != nil {
 			return errReader{err}
 		}
-		b = b[2:]
+		if !utf16Without {
+			b = b[2:]
+		}
+		if len(b)%2 != 0 {
+			return errReader{errors.New("the text is UTF-16 but ends in half a character: it was cut short; save it again")}
+		}
 		u := make([]uint16, len(b)/2)
 		for i := range u {
 			if le {
@@ -41,6 +52,23 @@ func TextReader(r io.Reader) io.Reader {
 		return bytes.NewReader([]byte(string(utf16.Decode(u))))
 	}
 	return br
+}
+
+// utf16WithoutMark reports whether head, the first bytes of a text, is
+// UTF-16 without a byte order mark: two characters at least, every one of
+// them ASCII with its zero byte on the same side (text never holds a zero
+// byte otherwise).
+func utf16WithoutMark(head []byte) bool {
+	if len(head) < 4 {
+		return false
+	}
+	le, be := true, true
+	for i := 0; i+1 < len(head); i += 2 {
+		a, b := head[i], head[i+1]
+		le = le && a != 0 && a < 0x80 && b == 0
+		be = be && a == 0 && b != 0 && b < 0x80
+	}
+	return le || be
 }
 
 type errReader struct{ err error }

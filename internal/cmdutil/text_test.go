@@ -37,6 +37,9 @@ func TestLineScanner(t *testing.T) {
 		{"UTF-16 BE with a mark", utf16Bytes(text, false), want},
 		{"a line longer than 64 KiB", []byte(long + "\n1\n"), []string{long, "1"}},
 		{"empty", nil, nil},
+		// Without a mark: the zero byte beside the first character tells.
+		{"UTF-16 LE without a mark", utf16Bytes(text, true)[2:], want},
+		{"UTF-16 BE without a mark", utf16Bytes(text, false)[2:], want},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +56,21 @@ func TestLineScanner(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// UTF-16 cut short (an odd number of bytes) is an error: its last
+// character lost could make 101 read as 10.
+func TestLineScannerTruncatedUTF16(t *testing.T) {
+	t.Parallel()
+	for _, in := range [][]byte{utf16Bytes("101", true)[:7], utf16Bytes("101", true)[2:7], {0xFF, 0xFE, '1'}} {
+		sc := LineScanner(bytes.NewReader(in))
+		for sc.Scan() {
+			t.Errorf("%q: read line %q", in, sc.Text())
+		}
+		if err := sc.Err(); err == nil || !strings.Contains(err.Error(), "cut short") {
+			t.Errorf("%q: err = %v, want it cut short", in, err)
+		}
 	}
 }
 

@@ -493,7 +493,7 @@ func readTargets(path string, in io.Reader) ([]inputLine, error) {
 		out = append(out, inputLine{text: line, pos: fmt.Sprintf("%s:%d", name, n)})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read targets: %w", err)
+		return nil, fmt.Errorf("read targets from %s: %w", name, err)
 	}
 	return out, nil
 }
