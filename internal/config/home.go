@@ -4,17 +4,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 )
 
 // ExpandHome replaces a leading "~" in path with the user's home directory,
 // as a shell would: "~" and "~/models" (also "~\models" on Windows) are
-// expanded, any other path is returned unchanged. The "~user/models" form
+// expanded; on Windows so is %NAME% (expandPercent). Any other path is
+// returned unchanged. The "~user/models" form
 // is refused: civit does not look other users up. It is for path values
 // that no shell expanded, such as config values and `--flag=~/dir`.
 func ExpandHome(path string) (string, error) {
-	path = trimQuote(path, runtime.GOOS)
+	path = expandPercent(trimQuote(path, runtime.GOOS), runtime.GOOS, os.LookupEnv)
 	if !strings.HasPrefix(path, "~") {
 		return path, nil
 	}
@@ -26,6 +28,25 @@ func ExpandHome(path string) (string, error) {
 		return "", fmt.Errorf("expand %q: %w", path, err)
 	}
 	return filepath.Join(home, path[1:]), nil
+}
+
+// percentVar is a Windows environment variable as cmd.exe writes it.
+var percentVar = regexp.MustCompile(`%([A-Za-z_][A-Za-z0-9_()]*)%`)
+
+// expandPercent replaces, on Windows, %NAME% with the variable's value where
+// it is set, as cmd.exe would: PowerShell does not expand it in arguments,
+// and nothing does in config.json, so "%USERPROFILE%\models" made a folder
+// named %USERPROFILE%. Unset names stay as written.
+func expandPercent(path, goos string, lookup func(string) (string, bool)) string {
+	if goos != "windows" || !strings.Contains(path, "%") {
+		return path
+	}
+	return percentVar.ReplaceAllStringFunc(path, func(m string) string {
+		if v, ok := lookup(m[1 : len(m)-1]); ok && v != "" {
+			return v
+		}
+		return m
+	})
 }
 
 // trimQuote drops, on Windows, the quote that ends what cmd.exe and

@@ -150,3 +150,22 @@ func TestLoadDefaultWithoutHome(t *testing.T) {
 		t.Errorf("Save() = %v, want a *NoDirError saying to set HOME", err)
 	}
 }
+
+// On Windows %NAME% is expanded as cmd.exe would (PowerShell and
+// config.json leave it), where the variable is set.
+func TestExpandPercent(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"USERPROFILE": `C:\Users\ann`, "ProgramFiles(x86)": `C:\Program Files (x86)`}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	for _, tt := range []struct{ goos, in, want string }{
+		{"windows", `%USERPROFILE%\models`, `C:\Users\ann\models`},
+		{"windows", `D:\%ProgramFiles(x86)%`, `D:\C:\Program Files (x86)`},
+		{"windows", `%NOPE%\models`, `%NOPE%\models`},
+		{"windows", `D:\100% done\models`, `D:\100% done\models`},
+		{"linux", `%USERPROFILE%/models`, `%USERPROFILE%/models`},
+	} {
+		if got := expandPercent(tt.in, tt.goos, lookup); got != tt.want {
+			t.Errorf("expandPercent(%q, %s) = %q, want %q", tt.in, tt.goos, got, tt.want)
+		}
+	}
+}
