@@ -368,7 +368,8 @@ func Scan(ctx context.Context, opts ScanOptions) (*Summary, error) {
 		}
 	}
 	// The links to model files: an update puts the new version's link
-	// beside them (and --remove-old never leaves one dangling).
+	// beside them (and --remove-old never leaves one dangling); and to
+	// folders, which ls of the folder a link is in lists.
 	if err := opts.Store.ReplaceLinks(ctx, walked, fileLinks); err != nil {
 		return s.stopped(ctx, start, entries, err)
 	}
@@ -518,14 +519,18 @@ func (s *scanner) resolveRoots(in []string) (roots, aliases []string) {
 }
 
 // modelLinks returns the links among links that reach a model file, with
-// the file's real path.
+// the file's real path, and those that reach a folder, with its real path
+// (ls of a UI's folder lists what its linked folders hold).
 func modelLinks(links []string) []store.Link {
 	var out []store.Link
 	for _, l := range links {
 		t := Canonical(l)
 		fi, err := os.Stat(t)
-		if err != nil || !fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)) && !IsModelFile(filepath.Base(l)) {
+		if err != nil || !fi.IsDir() && (!fi.Mode().IsRegular() || !IsModelFile(filepath.Base(t)) && !IsModelFile(filepath.Base(l))) {
 			continue
+		}
+		if fi.IsDir() && store.Under(l, t) {
+			continue // a loop (models/loop -> ..): nothing more is reached
 		}
 		out = append(out, store.Link{Path: l, Target: t})
 	}

@@ -81,6 +81,24 @@ func (s *Store) LinksTo(ctx context.Context, target string) ([]Link, error) {
 	return out, rows.Err()
 }
 
+// Links returns every recorded link, sorted by path.
+func (s *Store) Links(ctx context.Context) ([]Link, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, target FROM links ORDER BY path`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Link
+	for rows.Next() {
+		var l Link
+		if err := rows.Scan(&l.Path, &l.Target); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
 // DeleteLinks forgets links.
 func (s *Store) DeleteLinks(ctx context.Context, paths ...string) error {
 	if len(paths) == 0 {

@@ -51,8 +51,10 @@ show their file name and "-" for what is unknown. A file deleted from disk
 since it was scanned is listed with "missing" as its size (and a warning);
 'civit scan' on its folder forgets it.
 
-Paths given as arguments keep only the files under them; one that does not
-exist, and under which the library has nothing, is an error. --type and
+Paths given as arguments keep only the files under them, and those the
+symbolic links there lead to (a model kept in one place and linked into a
+UI's folder; listed at its real path); one that does not exist, and under
+which the library has nothing, is an error. --type and
 --base-model filter, are repeatable (--type also takes a comma-separated
 list) and accept the same spellings as 'civit search' (--type lora,
 checkpoint, embedding, ...; --base-model "sdxl 1.0"); a type or base model
@@ -174,6 +176,11 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
+	if len(filter.Under) > 0 {
+		if all, err = withLinked(ctx, st, filter.Under, all); err != nil {
+			return err
+		}
+	}
 	// A path that does not exist is a mistake, unless the library has
 	// files under it: a folder deleted since it was scanned.
 	failed := 0
@@ -209,6 +216,40 @@ func run(ctx context.Context, o *Options) error {
 		return cmdutil.ErrSilent
 	}
 	return &cmdutil.PartialError{Failed: failed, Total: len(o.Dirs), What: "paths"}
+}
+
+// withLinked adds to files those that symbolic links under dirs lead to,
+// as 'civit scan' recorded them: a model kept in one place and linked into
+// a UI's folder is in that folder for the UI, and for ls of it.
+func withLinked(ctx context.Context, st *store.Store, dirs []string, files []*store.File) ([]*store.File, error) {
+	links, err := st.Links(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var targets []string
+	for _, l := range links {
+		if slices.ContainsFunc(dirs, func(d string) bool { return under(l.Path, d) }) {
+			targets = append(targets, l.Target)
+		}
+	}
+	if len(targets) == 0 {
+		return files, nil
+	}
+	more, err := st.List(ctx, store.Filter{Under: targets})
+	if err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f.Path] = true
+	}
+	for _, f := range more {
+		if !have[f.Path] {
+			have[f.Path] = true
+			files = append(files, f)
+		}
+	}
+	return files, nil
 }
 
 // under reports whether path is dir or inside it (ignoring case on
