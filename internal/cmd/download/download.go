@@ -67,6 +67,8 @@ type Options struct {
 	picks []int
 	// noLibrary says once a run that there is no library to record in.
 	noLibrary *sync.Once
+	// rootIsOutput: OutputDir came from --root with --layout flat.
+	rootIsOutput bool
 }
 
 // NewCmdDownload returns the download command. runF replaces the run in tests.
@@ -445,7 +447,7 @@ func (o *Options) defaults() error {
 		if o.OutputDir != "" {
 			return cmdutil.FlagErrorf("give either `-o` or `--root`, not both")
 		}
-		o.OutputDir, o.Root = o.Root, ""
+		o.OutputDir, o.Root, o.rootIsOutput = o.Root, "", true
 	}
 	if o.OutputDir == "" {
 		if o.OutputDir, err = cfg.Value("output_dir"); err != nil {

@@ -36,7 +36,11 @@ func Run(ctx context.Context, o *Options) error {
 	}
 	// A folder that is a file fails every download with "mkdir: not a
 	// directory" (and --dry-run says "ok"): refuse it before any request.
-	for _, d := range []struct{ what, path string }{{"output folder (`-o`)", o.OutputDir}, {"UI root (`--root`)", o.Root}} {
+	out := "output folder (`-o`)"
+	if o.rootIsOutput {
+		out = "output folder (`--root` with `--layout flat`)"
+	}
+	for _, d := range []struct{ what, path string }{{out, o.OutputDir}, {"UI root (`--root`)", o.Root}} {
 		if fi, err := os.Stat(d.path); d.path != "" && err == nil && !fi.IsDir() {
 			// Bad input, not a bad command line: no usage after it.
 			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("the %s %s is a file, not a folder", d.what, d.path),
