@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/layout"
@@ -44,9 +45,13 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 		desc := v.Description
 		if it.ModelDescription == "" && it.ModelID > 0 {
 			if c, err := o.Factory.APIClient(false); err == nil {
-				if m, err := c.GetModel(ctx, it.ModelID); err == nil {
+				// A card is not worth a stalled run: CivitAI rate limiting
+				// or down, the version's description does.
+				mctx, cancel := context.WithTimeout(ctx, modelLookupWait)
+				if m, err := c.GetModel(mctx, it.ModelID); err == nil {
 					it.ModelDescription = m.Description
 				}
+				cancel()
 			}
 		}
 		if it.ModelDescription != "" {
@@ -78,6 +83,10 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	}
 	return notes
 }
+
+// modelLookupWait bounds the request for a model's description for its
+// A1111 card, retries included.
+const modelLookupWait = 10 * time.Second
 
 // modelFile reports whether files of this type are something a UI loads,
 // and so get sidecars: not a training data set, a config (name.yaml
