@@ -192,6 +192,10 @@ func (d *deduper) keep(it *item) bool {
 	}
 	if other, ok := d.byDest[key]; ok {
 		fix := fmt.Sprintf("choose one with `--file ID` (%d or %d)", other.File.ID, it.File.ID)
+		if a, b := other.File.Metadata.QuantType, it.File.Metadata.QuantType; other.Version.ID == it.Version.ID && a != "" && b != "" && !strings.EqualFold(a, b) {
+			// Two quantisations of one GGUF: the quantisation is the choice.
+			fix = fmt.Sprintf("choose one with `--quant %s` or `--quant %s`", a, b)
+		}
 		switch {
 		case other.Version.ID != it.Version.ID && other.ModelID != it.ModelID:
 			fix = "give each model its own folder with `--subdir '{model}'`"
