@@ -266,8 +266,16 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 	// Each failure on its line, a target that could not be planned or a
 	// file whose access CivitAI did not tell (a 429 storm), then the advice
 	// for them, each piece once, and the exit code a run would have.
-	if len(items) == 1 && failed == 1 {
-		return explain(items[0])
+	if len(items) == 1 {
+		// One target: its one error line and advice, as the run says it.
+		switch {
+		case failed == 1:
+			return explain(items[0])
+		case unknown[0] != nil:
+			return fmt.Errorf("%s: cannot tell whether it can be downloaded: %w", label(items[0]), unknown[0])
+		case blocked[0] != nil:
+			return fmt.Errorf("%s: %w", label(items[0]), blocked[0])
+		}
 	}
 	fails := cmdutil.NewFailures(o.Factory)
 	for i, it := range items {
