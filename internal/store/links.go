@@ -65,25 +65,16 @@ func (s *Store) PutLink(ctx context.Context, l Link) error {
 
 // LinksTo returns the recorded links to target, sorted by path.
 func (s *Store) LinksTo(ctx context.Context, target string) ([]Link, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT path, target FROM links WHERE target = ? ORDER BY path`, target)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Link
-	for rows.Next() {
-		var l Link
-		if err := rows.Scan(&l.Path, &l.Target); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return s.queryLinks(ctx, `SELECT path, target FROM links WHERE target = ? ORDER BY path`, target)
 }
 
 // Links returns every recorded link, sorted by path.
 func (s *Store) Links(ctx context.Context) ([]Link, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT path, target FROM links ORDER BY path`)
+	return s.queryLinks(ctx, `SELECT path, target FROM links ORDER BY path`)
+}
+
+func (s *Store) queryLinks(ctx context.Context, query string, args ...any) ([]Link, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
