@@ -79,7 +79,9 @@ version, so running an interrupted 'civit update --all' again finishes it.
 
 Old versions are kept (--keep-old, the default). --remove-old deletes each
 old file and its sidecars once its replacement is downloaded and verified,
-and forgets it in the library. It asks for confirmation on a terminal;
+and forgets it in the library; an old file whose hash only a sidecar
+stated, or that changed since it was recorded, is hashed first and left
+alone if it is not the file recorded. It asks for confirmation on a terminal;
 elsewhere it needs --yes (without it civit refuses instead of waiting for
 an answer). When a new file has the same name as the old one, only
 --remove-old can replace it; until then nothing of that model is updated.
