@@ -30,8 +30,14 @@ const renameWait = 5 * time.Second
 // system says another program holds one of the names (only Windows does:
 // see transientRenameError).
 func renameHeld(ctx context.Context, old, new string, wait time.Duration) error {
+	return replaceHeld(ctx, os.Rename, transientRenameError, old, new, wait)
+}
+
+// replaceHeld is renameHeld with the rename and the test of a held name
+// given: a read-only file at new is made writable first (ClearReadOnly).
+func replaceHeld(ctx context.Context, rename func(string, string) error, held func(error) bool, old, new string, wait time.Duration) error {
 	ClearReadOnly(new)
-	return retryRename(ctx, os.Rename, transientRenameError, old, new, wait)
+	return retryRename(ctx, rename, held, old, new, wait)
 }
 
 // ClearReadOnly makes a file about to be replaced (--force) writable:
