@@ -83,7 +83,7 @@ func linkCopy(ctx context.Context, keep string, kfi os.FileInfo, kdev uint64, pa
 	if err := winfs.Unheld(path); err != nil {
 		return err
 	}
-	tmpf, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.link")
+	tmpf, err := os.CreateTemp(filepath.Dir(path), ".civit-*.link") // short: path's name may be near the limit
 	if err != nil {
 		return err
 	}

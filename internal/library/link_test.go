@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,9 @@ func TestLinkCopies(t *testing.T) {
 	}
 	keep := write("a/keep.safetensors", body)
 	copy1 := write("b/copy.safetensors", body)
+	// A name at the file system's limit (255 bytes) is linked too: the
+	// temporary name beside it must not be longer.
+	long := write("e/"+strings.Repeat("東", 79)+"long.safetensors", body)
 	changed := write("c/changed.safetensors", append([]byte("X"), body[1:]...))
 	already := filepath.Join(dir, "d", "link.safetensors")
 	os.MkdirAll(filepath.Dir(already), 0o755)
@@ -34,13 +38,13 @@ func TestLinkCopies(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]error{}
-	err = LinkCopies(context.Background(), keep, []string{copy1, changed, already, filepath.Join(dir, "gone")}, want, nil,
+	err = LinkCopies(context.Background(), keep, []string{copy1, changed, already, long, filepath.Join(dir, "gone")}, want, nil,
 		func(p string, err error) { got[p] = err })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[copy1] != nil || got[already] != nil {
-		t.Errorf("copy: %v, hard link already: %v; want both linked", got[copy1], got[already])
+	if got[copy1] != nil || got[already] != nil || got[long] != nil {
+		t.Errorf("copy: %v, hard link already: %v, long name: %v; want all linked", got[copy1], got[already], got[long])
 	}
 	if !errors.Is(got[changed], ErrChanged) {
 		t.Errorf("changed copy: %v, want ErrChanged", got[changed])
@@ -49,7 +53,7 @@ func TestLinkCopies(t *testing.T) {
 		t.Error("a missing path was reported linked")
 	}
 	kfi, _ := os.Stat(keep)
-	for _, p := range []string{copy1, already} {
+	for _, p := range []string{copy1, already, long} {
 		fi, err := os.Stat(p)
 		if err != nil || !os.SameFile(kfi, fi) {
 			t.Errorf("%s is not a hard link to keep (%v)", p, err)
@@ -58,7 +62,7 @@ func TestLinkCopies(t *testing.T) {
 	if b, _ := os.ReadFile(changed); b[0] != 'X' {
 		t.Error("the changed copy was touched")
 	}
-	for _, d := range []string{"a", "b", "c", "d"} {
+	for _, d := range []string{"a", "b", "c", "d", "e"} {
 		if ents, _ := os.ReadDir(filepath.Join(dir, d)); len(ents) != 1 {
 			t.Errorf("%s holds %d entries, want 1 (no temporary left)", d, len(ents))
 		}

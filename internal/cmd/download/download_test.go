@@ -87,6 +87,7 @@ func testVersion() *api.ModelVersion {
 		f(2, "m.safetensors", "Model", "SafeTensor", "fp32", "full", false),
 		f(3, "m.ckpt", "Model", "PickleTensor", "fp32", "full", false),
 		f(4, "vae.safetensors", "VAE", "SafeTensor", "", "", false),
+		f(5, "Crème \"Brûlée\".safetensors", "Model", "SafeTensor", "bf16", "", false),
 	}}
 }
 
@@ -102,6 +103,8 @@ func TestChooseFiles(t *testing.T) {
 		{name: "primary by default", want: []int64{1}},
 		{name: "by id", o: Options{File: "3"}, want: []int64{3}},
 		{name: "by unique name", o: Options{File: "VAE.safetensors"}, want: []int64{4}},
+		{name: "decomposed name (macOS)", o: Options{File: "Cre\u0300me \"Bru\u0302le\u0301e\".safetensors"}, want: []int64{5}},
+		{name: "the name civit saved it under", o: Options{File: "crème _brûlée_.SAFETENSORS"}, want: []int64{5}},
 		{name: "ambiguous name", o: Options{File: "m.safetensors"}, wantErr: "has 2 files named"},
 		{name: "fp and format", o: Options{FP: "fp32", Format: "safetensor"}, want: []int64{2}},
 		{name: "type", o: Options{FileType: "vae"}, want: []int64{4}},

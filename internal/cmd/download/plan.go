@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	unorm "golang.org/x/text/unicode/norm"
 
 	"github.com/civit/civit/internal/api"
 	"github.com/civit/civit/internal/cmdutil"
+	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/tableprinter"
 	"github.com/civit/civit/internal/target"
@@ -620,11 +622,20 @@ func conflictingChoice(o *Options) error {
 	return nil
 }
 
+// fileMatches: sel is the file's id or its name, in any case and either
+// Unicode normalisation (macOS hands over decomposed names: "e" and a
+// combining accent for "é"), or the name civit saved it under (made safe:
+// '"' became '_'), so a name copied from the folder works too.
 func fileMatches(f *api.File, sel string) bool {
 	if id, err := strconv.ParseInt(sel, 10, 64); err == nil && id == f.ID {
 		return true
 	}
-	return strings.EqualFold(f.Name, sel)
+	want := unorm.NFC.String(sel)
+	if strings.EqualFold(unorm.NFC.String(f.Name), want) {
+		return true
+	}
+	safe, err := dl.SanitizeFilename(f.Name)
+	return err == nil && strings.EqualFold(unorm.NFC.String(safe), want)
 }
 
 func describe(f *api.File) string {
