@@ -519,10 +519,19 @@ func (s *scanner) writeSidecars(ctx context.Context, entries []*entry, versions 
 			v = got
 			versions[v.ID] = v
 		}
+		// One line per file whatever went wrong with its sidecars; a
+		// sidecar that cannot exist (the model's name is near the limit)
+		// is a warning, not a failure: the file itself was scanned.
 		wrote := false
+		var errs []error
+		var noRoom []string
 		note := func(w bool, err error) {
-			if err != nil && ctx.Err() == nil {
-				s.fail(f.Path, fmt.Errorf("sidecars: %w", err))
+			var long *sidecar.NameTooLongError
+			switch {
+			case errors.As(err, &long):
+				noRoom = append(noRoom, long.Name)
+			case err != nil && ctx.Err() == nil:
+				errs = append(errs, err)
 			}
 			wrote = wrote || w
 		}
@@ -545,9 +554,37 @@ func (s *scanner) writeSidecars(ctx context.Context, entries []*entry, versions 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if len(errs) > 0 {
+			s.fail(f.Path, fmt.Errorf("sidecars: %w", oneLine(errs)))
+		}
+		if len(noRoom) > 0 {
+			s.sum.SidecarsSkipped = append(s.sum.SidecarsSkipped, FileError{Path: f.Path,
+				Err: "no room for " + strings.Join(noRoom, ", ") + " beside it: " + sidecar.ErrNameTooLong.Error(), Cause: sidecar.ErrNameTooLong})
+		}
 		if wrote {
 			s.sum.SidecarsWritten++
 		}
 	}
 	return nil
 }
+
+// oneLine joins errors into one error whose message is one line, for the
+// one line per file a scan prints; errors.Is and As see each of them.
+func oneLine(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return joined(errs)
+}
+
+type joined []error
+
+func (j joined) Error() string {
+	msgs := make([]string, len(j))
+	for i, e := range j {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (j joined) Unwrap() []error { return j }

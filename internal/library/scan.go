@@ -134,22 +134,25 @@ func (e FileError) Unwrap() error { return e.Cause }
 
 // Summary is what Scan did.
 type Summary struct {
-	Roots           []string      `json:"roots"`
-	Followed        []string      `json:"followed,omitempty"` // walked because a symbolic link in a root points there
-	Scanned         int           `json:"scanned"`            // model files found
-	New             int           `json:"new"`                // not in the library before
-	Changed         int           `json:"changed"`            // size, mtime or inode changed
-	Renamed         int           `json:"renamed"`            // moved: known by inode, not rehashed
-	Hashed          int           `json:"hashed"`             // files read and hashed
-	HashedBytes     int64         `json:"hashedBytes"`        //
-	FromSidecars    int           `json:"fromSidecars"`       // hash or identity taken from a sidecar
-	Identified      int           `json:"identified"`         // files now known to CivitAI (all, not just new)
-	NewlyIdentified int           `json:"newlyIdentified"`    // identified during this scan
-	NotOnCivitai    int           `json:"notOnCivitai"`       // hash unknown to CivitAI
-	Unknown         int           `json:"unknown"`            // not identified (lookup skipped or failed)
-	Lookups         int           `json:"lookups"`            // CivitAI requests sent
-	Pruned          int           `json:"pruned"`             // rows of deleted files removed
-	SidecarsWritten int           `json:"sidecarsWritten"`    //
+	Roots           []string `json:"roots"`
+	Followed        []string `json:"followed,omitempty"` // walked because a symbolic link in a root points there
+	Scanned         int      `json:"scanned"`            // model files found
+	New             int      `json:"new"`                // not in the library before
+	Changed         int      `json:"changed"`            // size, mtime or inode changed
+	Renamed         int      `json:"renamed"`            // moved: known by inode, not rehashed
+	Hashed          int      `json:"hashed"`             // files read and hashed
+	HashedBytes     int64    `json:"hashedBytes"`        //
+	FromSidecars    int      `json:"fromSidecars"`       // hash or identity taken from a sidecar
+	Identified      int      `json:"identified"`         // files now known to CivitAI (all, not just new)
+	NewlyIdentified int      `json:"newlyIdentified"`    // identified during this scan
+	NotOnCivitai    int      `json:"notOnCivitai"`       // hash unknown to CivitAI
+	Unknown         int      `json:"unknown"`            // not identified (lookup skipped or failed)
+	Lookups         int      `json:"lookups"`            // CivitAI requests sent
+	Pruned          int      `json:"pruned"`             // rows of deleted files removed
+	SidecarsWritten int      `json:"sidecarsWritten"`    //
+	// SidecarsSkipped: files scanned whose sidecars cannot exist beside
+	// them (the model's name is near the file system's limit); not errors.
+	SidecarsSkipped []FileError   `json:"sidecarsSkipped,omitempty"`
 	Errors          int           `json:"errors"`
 	FailedFolders   int           `json:"failedFolders,omitempty"` // folders that could not be read (each also in Errors)
 	ErrorDetails    []FileError   `json:"errorDetails,omitempty"`

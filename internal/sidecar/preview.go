@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -109,7 +110,7 @@ func WriteFirstPreview(ctx context.Context, hc *http.Client, images []Image, max
 	for _, im := range c[:min(len(c), previewTries)] {
 		// An existing preview (without force) is kept at the first try.
 		path, written, err = WritePreview(ctx, hc, im.URL, modelPath, force)
-		if err == nil || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil || errors.Is(err, ErrNameTooLong) {
 			return path, written, true, err
 		}
 	}
@@ -196,6 +197,10 @@ func writePreview(ctx context.Context, hc *http.Client, imageURL, modelPath stri
 			return p, false, err
 		}
 	}
+	// Not even the shortest preview name fits: fetching is pointless.
+	if _, err := os.Lstat(PreviewPath(modelPath, "png")); nameTooLong(err) {
+		return "", false, &NameTooLongError{Name: filepath.Base(PreviewPath(modelPath, "png"))}
+	}
 	u, err := url.Parse(PreviewURL(strings.TrimSpace(imageURL), PreviewWidth))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", false, fmt.Errorf("write preview: invalid image url %q", imageURL)
@@ -281,7 +286,7 @@ func existingPreview(modelPath string) (string, bool, error) {
 			if err == nil {
 				return p, true, nil
 			}
-			if !errors.Is(err, fs.ErrNotExist) {
+			if !errors.Is(err, fs.ErrNotExist) && !nameTooLong(err) { // too long: cannot exist
 				return "", false, fmt.Errorf("check preview %s: %w", p, err)
 			}
 		}

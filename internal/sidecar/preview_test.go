@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -510,5 +511,36 @@ func TestWriteFirstPreviewFallsBack(t *testing.T) {
 				t.Errorf("images asked for (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A model named so near the limit that no preview name fits: nothing is
+// fetched, and the error says so (ErrNameTooLong), not a failed download.
+// A .civitai.info that cannot exist says the same.
+func TestSidecarNameTooLong(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows counts the limit in UTF-16 units")
+	}
+	t.Parallel()
+	var asked atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(encoded(t, "jpeg"))
+	}))
+	t.Cleanup(srv.Close)
+	model := filepath.Join(t.TempDir(), strings.Repeat("a", 244)+".safetensors") // 256 bytes
+	images := []Image{{URL: srv.URL + "/k/original=true/1.jpeg", Type: "image"}, {URL: srv.URL + "/k/original=true/2.jpeg", Type: "image"}}
+	_, written, _, err := WriteFirstPreview(t.Context(), srv.Client(), images, 0, model, false)
+	var long *NameTooLongError
+	if written || !errors.Is(err, ErrNameTooLong) || !errors.As(err, &long) || long.Name != strings.Repeat("a", 244)+".preview.png" {
+		t.Errorf("WriteFirstPreview = written %v, %v; want ErrNameTooLong naming the preview", written, err)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("%d images fetched for a preview that cannot exist", n)
+	}
+	_, err = WriteInfo(InfoPath(model), []byte(`{"id":1}`), false)
+	if !errors.Is(err, ErrNameTooLong) {
+		t.Errorf("WriteInfo = %v, want ErrNameTooLong", err)
 	}
 }

@@ -77,7 +77,14 @@ func PreviewPath(model, ext string) string {
 // into place, then the folder is synced. Without force an existing path is
 // kept and written is false; the no-clobber check is atomic where the file
 // system supports hard links. No temporary file is left behind on error.
+//
+// A name longer than the file system allows fails with ErrNameTooLong.
 func writeAtomic(path string, force bool, fill func(io.Writer) error) (written bool, err error) {
+	defer func() {
+		if nameTooLong(err) {
+			err = &NameTooLongError{Name: filepath.Base(path)}
+		}
+	}()
 	if !force {
 		if _, err := os.Lstat(path); err == nil {
 			return false, nil

@@ -227,6 +227,12 @@ func Run(ctx context.Context, o *Options) error {
 		fails.Add(fe.Path, fe)
 	}
 	_ = fails.Err(sum.Errors, sum.Errors, "") // prints the hints; scanError decides the exit code
+	for _, sk := range sum.SidecarsSkipped {
+		fmt.Fprintln(ios.ErrOut, tableprinter.Clean("civit: warning: "+sk.Path+": "+sk.Err))
+	}
+	if len(sum.SidecarsSkipped) > 0 {
+		fmt.Fprintln(ios.ErrOut, "civit: hint: rename such a model file shorter (its sidecars take its name), then run `civit scan --write-sidecars` again")
+	}
 	if o.JSON {
 		if err := cmdutil.WriteJSON(ios.Out, sum); err != nil {
 			return err

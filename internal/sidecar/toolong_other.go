@@ -1,0 +1,5 @@
+//go:build !windows
+
+package sidecar
+
+func nameTooLongOS(error) bool { return false }
