@@ -24,6 +24,8 @@ type Printer struct {
 	maxWidths map[int]int
 	// pathCols are truncated in the middle, keeping the file name.
 	pathCols map[int]bool
+	// wholeCols are never cut to fit the terminal.
+	wholeCols map[int]bool
 	// headerStyle decorates header cells on a terminal (nil: none).
 	headerStyle func(string) string
 }
@@ -31,7 +33,7 @@ type Printer struct {
 // New returns a Printer. On a terminal (tty) columns are aligned and
 // truncated to fit width.
 func New(w io.Writer, tty bool, width int, headers ...string) *Printer {
-	return &Printer{w: w, tty: tty, width: width, headers: headers, maxWidths: map[int]int{}, pathCols: map[int]bool{}}
+	return &Printer{w: w, tty: tty, width: width, headers: headers, maxWidths: map[int]int{}, pathCols: map[int]bool{}, wholeCols: map[int]bool{}}
 }
 
 // SetMaxWidth caps column col to n characters on a terminal.
@@ -41,6 +43,11 @@ func (p *Printer) SetMaxWidth(col, n int) { p.maxWidths[col] = n }
 // from the middle rather than the end when it must be cut on a terminal, so
 // that the file name stays readable.
 func (p *Printer) SetPathColumn(col int) { p.pathCols[col] = true }
+
+// SetWhole keeps column col whole when the table must be cut to fit the
+// terminal: the other columns lose more instead (a command to copy, an id
+// to type). A table that still cannot fit wraps.
+func (p *Printer) SetWhole(col int) { p.wholeCols[col] = true }
 
 // SetHeaderStyle decorates the header cells on a terminal, e.g. with
 // iostreams.ColorScheme.Bold when colour is enabled. style must not change
@@ -134,13 +141,13 @@ func (p *Printer) Render() error {
 	// wraps instead.
 	if p.width > 0 {
 		for total(widths) > p.width {
-			wi := 0
+			wi := -1
 			for i := range widths {
-				if widths[i] > widths[wi] {
+				if !p.wholeCols[i] && (wi < 0 || widths[i] > widths[wi]) {
 					wi = i
 				}
 			}
-			if widths[wi] <= minCut {
+			if wi < 0 || widths[wi] <= minCut {
 				break
 			}
 			widths[wi]--

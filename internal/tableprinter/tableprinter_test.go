@@ -197,3 +197,20 @@ func TestCleanDropsBidiControls(t *testing.T) {
 		t.Errorf("AddRow kept %q", got)
 	}
 }
+
+// A column kept whole is not cut to fit: the others give more (outdated's
+// update command on an 80-column terminal had lost the model's id).
+func TestWholeColumn(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := New(&b, true, 50, "latest", "update")
+	p.SetWhole(1)
+	p.AddRow("V2.0 (2007508); V2.5 (2007537) in early access", "civit update 2345678")
+	if err := p.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "LATEST                        UPDATE\nV2.0 (2007508); V2.5 (20075…  civit update 2345678\n"
+	if d := cmp.Diff(want, b.String()); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

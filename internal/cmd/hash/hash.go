@@ -413,6 +413,7 @@ func (o *Options) print(ios interface {
 		tty := ios.IsStdoutTTY()
 		tp := tableprinter.New(out, tty, ios.TerminalWidth(), "input", "model", "version", "type", "base model", "file", "model id", "version id")
 		tp.SetHeaderStyle(o.Factory.IOStreams.ColorScheme().Bold)
+		tp.SetPathColumn(0) // cut in the middle: the file names tell rows apart
 		for _, it := range items {
 			if it.err != nil {
 				continue

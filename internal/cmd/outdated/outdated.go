@@ -230,6 +230,7 @@ func run(ctx context.Context, o *Options) error {
 		tp := tableprinter.New(ios.Out, tty, ios.TerminalWidth(), "model", "type", "current", "latest", "published", "update")
 		tp.SetHeaderStyle(ios.ColorScheme().Bold)
 		tp.SetMaxWidth(0, 36)
+		tp.SetWhole(5)           // the command to copy, with the model's id
 		lines := map[int64]int{} // a model kept for two base models has a row for each
 		for _, u := range res.Outdated {
 			lines[u.ModelID]++

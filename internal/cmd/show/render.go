@@ -229,7 +229,13 @@ func renderVersion(ios *iostreams.IOStreams, m *api.Model, v *api.ModelVersion) 
 		return
 	}
 	fmt.Fprintf(w, "\nFiles (%d):\n", len(v.Files))
-	tp := tableprinter.New(w, true, 0, "", "id", "name", "size", "type", "format", "fp", "size type", "sha256")
+	// On a terminal the table fits its width (the hash is cut first, a
+	// long name next); piped, every hash is whole.
+	width := 0
+	if ios.IsStdoutTTY() {
+		width = ios.TerminalWidth()
+	}
+	tp := tableprinter.New(w, true, width, "", "id", "name", "size", "type", "format", "fp", "size type", "sha256")
 	tp.SetHeaderStyle(ios.ColorScheme().Bold)
 	for _, f := range v.Files {
 		mark := ""
