@@ -154,9 +154,9 @@ func lastFrame(out string, n int) []string {
 func TestFramesStartAtLineStart(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
-	w := &freshLineWriter{cupwriter.New(&b, true), 80}
+	w := &freshLineWriter{Writer: cupwriter.New(&b, true), fallback: 80}
 	for range 2 {
-		w.WriteString("line\n")
+		w.ReadFrom(strings.NewReader("line\n")) // as mpb writes a bar
 		if err := w.Flush(1); err != nil {
 			t.Fatal(err)
 		}

@@ -94,7 +94,7 @@ func New(w io.Writer, opts Options) *Tracker {
 		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
 		if f, ok := w.(*os.File); ok {
 			if cw := cupwriter.New(f, false); cw.IsTerminal() {
-				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{cw, cmp.Or(opts.Width, 80)}))
+				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{Writer: cw, fallback: cmp.Or(opts.Width, 80)}))
 			}
 		}
 		t.p = mpb.New(popts...)
@@ -134,13 +134,22 @@ func New(w io.Writer, opts Options) *Tracker {
 // It also stands in for a terminal that reports no size (0 columns: a
 // serial console, `script`, some `docker -t` sessions), where mpb drew
 // bars 0 columns wide, that is nothing: fallback is the width then.
+//
+// And it keeps a frame within the terminal's height: more files at once
+// than the terminal has rows (-j 10 in a small pane) made mpb draw the
+// bars that fit but move the cursor up by fewer lines (it subtracts the
+// rows it left out from the count of those it drew), and a frame as tall
+// as the terminal scrolls it by a line the cursor cannot climb back over:
+// each redraw left stale bars in the scrollback.
 type freshLineWriter struct {
 	*cupwriter.Writer
 	fallback int
+	rows     int // the frame's lines written since the last Flush
 }
 
 // GetTermSize is the terminal's size, or fallback columns (and rows for
-// as many bars) where the terminal reports none.
+// as many bars) where the terminal reports none. The height is one row
+// short: the line the cursor rests on below the frame.
 func (w *freshLineWriter) GetTermSize() (width, height int, err error) {
 	width, height, err = w.Writer.GetTermSize()
 	if err != nil || width <= 0 {
@@ -149,10 +158,24 @@ func (w *freshLineWriter) GetTermSize() (width, height int, err error) {
 	if height <= 0 {
 		height = width*3/2 + 1 // as mpb does where the output is no terminal
 	}
-	return width, height, nil
+	return width, max(1, height-1), nil
 }
 
-func (w *freshLineWriter) Flush(lines int) error {
+// ReadFrom takes one line of the frame (mpb writes bars this way, and the
+// lines printed above them with Write).
+func (w *freshLineWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := w.Writer.ReadFrom(r)
+	if n > 0 {
+		w.rows++
+	}
+	return n, err
+}
+
+// Flush writes the frame and moves the cursor back up over the lines it
+// really has, not mpb's count.
+func (w *freshLineWriter) Flush(int) error {
+	lines := w.rows
+	w.rows = 0
 	if err := w.Writer.Flush(lines); err != nil {
 		return err
 	}
