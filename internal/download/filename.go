@@ -253,7 +253,9 @@ func sanitizeOnce(s string) string {
 		}
 		return r
 	}, s)
-	s = strings.Trim(s, " .")
+	// Unicode spaces and joiners at either end too: invisible, and one
+	// after the extension ("model.safetensors\u3000") hides the kind.
+	s = strings.TrimFunc(s, edgeJunk)
 	if s == "" {
 		return ""
 	}
@@ -265,6 +267,12 @@ func sanitizeOnce(s string) string {
 		s = shorten(s, MaxFilenameBytes)
 	}
 	return s
+}
+
+// edgeJunk is what a name may not start or end with: dots (hidden files,
+// names Windows changes), spaces of every kind, and the joiners.
+func edgeJunk(r rune) bool {
+	return r == '.' || unicode.IsSpace(r) || r == zwnj || r == zwj
 }
 
 // The zero-width non-joiner and joiner, format characters that scripts
@@ -291,7 +299,7 @@ func shorten(s string, max int) string {
 	for limit > 0 && !utf8.RuneStart(stem[limit]) {
 		limit--
 	}
-	stem = strings.TrimRight(stem[:limit], " .")
+	stem = strings.TrimRightFunc(stem[:limit], edgeJunk)
 	if stem == "" {
 		// Degenerate: no room for a stem; cut the whole thing instead.
 		limit = max
