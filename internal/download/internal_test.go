@@ -462,3 +462,137 @@ func TestErrorBody(t *testing.T) {
 		}
 	}
 }
+
+// pausedReader holds the first ReadAt at its start (readFirst false) or
+// after reading (readFirst true), until resume is closed; done is closed
+// when that ReadAt returns.
+type pausedReader struct {
+	r         io.ReaderAt
+	readFirst bool
+	entered   chan struct{}
+	resume    chan struct{}
+	done      chan struct{}
+	once      sync.Once
+}
+
+func (p *pausedReader) ReadAt(b []byte, off int64) (n int, err error) {
+	first := false
+	p.once.Do(func() { first = true })
+	if !first {
+		return p.r.ReadAt(b, off)
+	}
+	defer close(p.done)
+	if p.readFirst {
+		n, err = p.r.ReadAt(b, off)
+	}
+	close(p.entered)
+	<-p.resume
+	if !p.readFirst {
+		n, err = p.r.ReadAt(b, off)
+	}
+	return n, err
+}
+
+// A single stream that starts over (checkRange) resets the hash and
+// truncates the file while the hasher may be reading bytes back: the read
+// either finds the file gone or returns the old bytes, and neither may
+// fail the download or end up in the hash of the new ones.
+func TestHashRestartDuringReadBack(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		readFirst bool
+	}{
+		{"the read finds the file truncated", false},
+		{"the read returns the old bytes", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			old, fresh := testBody(100<<10, 1), testBody(40<<10, 2)
+			f, err := os.Create(filepath.Join(t.TempDir(), "m.part"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(old, 0); err != nil {
+				t.Fatal(err)
+			}
+			sched := newScheduler(-1, 0, 16<<10, nil)
+			seg := sched.next()
+			sched.commit(seg, sched.claim(seg, int64(len(old))))
+			pr := &pausedReader{r: f, readFirst: tc.readFirst,
+				entered: make(chan struct{}), resume: make(chan struct{}), done: make(chan struct{})}
+			h, err := newPrefixHasher(pr, sched, make([]byte, 32<<10), func(*[]byte) {}, nil, 0, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- h.run(t.Context()) }()
+
+			<-pr.entered // reading back the old bytes
+			sched.reset(seg)
+			h.reset()
+			if err := f.Truncate(0); err != nil {
+				t.Fatal(err)
+			}
+			close(pr.resume)
+			<-pr.done
+			if _, err := f.WriteAt(fresh, 0); err != nil {
+				t.Fatal(err)
+			}
+			sched.commit(seg, sched.claim(seg, int64(len(fresh))))
+			sched.finish(seg)
+			h.finish()
+			if err := <-errc; err != nil {
+				t.Fatalf("hasher: %v", err)
+			}
+			if got := h.sums()["sha256"]; got != sha256Hex(fresh) {
+				t.Errorf("sha256 %s, want the new bytes' %s", got[:12], sha256Hex(fresh)[:12])
+			}
+		})
+	}
+}
+
+// Bytes handed to the hasher before such a restart and not hashed yet are
+// the old file's: they are dropped, not hashed as the new file's start.
+func TestHashRestartDropsHandedOverBytes(t *testing.T) {
+	t.Parallel()
+	old, fresh := testBody(32<<10, 3), testBody(40<<10, 4)
+	f, err := os.Create(filepath.Join(t.TempDir(), "m.part"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sched := newScheduler(-1, 0, 16<<10, nil)
+	seg := sched.next()
+	h, err := newPrefixHasher(f, sched, make([]byte, 32<<10), func(*[]byte) {}, nil, 0, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(old, 0); err != nil {
+		t.Fatal(err)
+	}
+	buf := slices.Clone(old)
+	if !h.offer(t.Context(), 0, &buf, len(buf)) { // waits in the hand-over queue: run has not started
+		t.Fatal("the prefix's bytes were not taken")
+	}
+	sched.commit(seg, sched.claim(seg, int64(len(old))))
+
+	sched.reset(seg)
+	h.reset()
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(fresh, 0); err != nil {
+		t.Fatal(err)
+	}
+	sched.commit(seg, sched.claim(seg, int64(len(fresh))))
+	sched.finish(seg)
+	h.finish()
+	if err := h.run(t.Context()); err != nil {
+		t.Fatalf("hasher: %v", err)
+	}
+	if got := h.sums()["sha256"]; got != sha256Hex(fresh) {
+		t.Errorf("sha256 %s, want the new bytes' %s", got[:12], sha256Hex(fresh)[:12])
+	}
+}
