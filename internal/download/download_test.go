@@ -656,6 +656,67 @@ func TestRemoteKeepsChangingGivesUp(t *testing.T) {
 	checkAbsent(t, dest)
 }
 
+// A single stream (ranges ignored, no length, no validator) dropped, then
+// answered in full by a shorter file: the restart truncates the .part, so
+// the first answer's tail, which the hash never covered, is not kept
+// under the final name.
+func TestStreamRestartDropsTheOldTail(t *testing.T) {
+	t.Parallel()
+	long, short := testBody(200<<10, 23), testBody(50<<10, 24)
+	rs := newRangeServer(t, long)
+	rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, true, "" })
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n == 1 { // this answer still serves the long body
+			rs.configure(func(rs *rangeServer) { rs.body = short })
+			return &fault{DropAfter: 150 << 10}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(short), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, short)
+	if res.Size != int64(len(short)) {
+		t.Errorf("Result.Size %d, want %d", res.Size, len(short))
+	}
+}
+
+// Whatever made the .part longer than the bytes downloaded, it does not get
+// the final name: the hash and the size checks cover only those bytes.
+func TestLongerPartNeverGetsTheFinalName(t *testing.T) {
+	t.Parallel()
+	body := testBody(100<<10, 25)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	part, _ := partPaths(dest)
+	var werr error
+	opts := testOptions()
+	opts.Progress = func(ev Event) {
+		if ev.Kind == EventStart { // emitted by Download's goroutine
+			f, err := os.OpenFile(part, os.O_WRONLY, 0)
+			if err == nil {
+				_, err = f.WriteAt([]byte("stale"), int64(len(body))+4096)
+				f.Close()
+			}
+			werr = err
+		}
+	}
+	_, err := New(opts).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 1})
+	if werr != nil {
+		t.Skipf("the locked .part cannot be written here: %v", werr)
+	}
+	if err == nil || !IsPermanent(err) {
+		t.Errorf("err = %v, want a permanent error", err)
+	}
+	checkAbsent(t, dest)
+	checkAbsent(t, part)
+}
+
 // cancelAt returns a Progress func that cancels when done reaches at.
 func cancelAt(at int64, cancel context.CancelFunc) func(Event) {
 	return func(ev Event) {

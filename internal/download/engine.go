@@ -798,6 +798,16 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			j.sched.reset(seg)
 			j.hasher.reset()
 			j.written.Store(0)
+			if j.size < 0 {
+				// The new body may end before the bytes already written:
+				// their tail would stay in the file, never hashed. (A
+				// known size was preallocated, and the new body must
+				// fill it to the end again.)
+				if err := j.f.Truncate(0); err != nil {
+					s.close()
+					return fmt.Errorf("truncate partial file: %w", err)
+				}
+			}
 			j.emit(Event{Kind: EventRestart, Err: fmt.Errorf("resuming the stream at %d: %w", pos, ErrRangeNotSupported)})
 		}
 	} else if j.size < 0 && s.total >= 0 {
@@ -1086,6 +1096,17 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		j.removePart()
 		return nil, &SizeMismatchError{Expected: j.r.Size, Got: size}
 	}
+	// The hash and every check here cover the bytes [0, size): a file of
+	// another length holds bytes nothing checked (the tail of an earlier
+	// answer) or lacks some, and must not get the final name.
+	fi, err := j.f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", j.part, err)
+	}
+	if fi.Size() != size {
+		j.removePart()
+		return nil, fmt.Errorf("internal error: %s has %d bytes, the download %d", j.part, fi.Size(), size)
+	}
 	sums := j.hasher.sums()
 	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want && !j.recheck(ctx, sums) {
 		if j.resumed {
@@ -1120,7 +1141,7 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("sync directory: %w", err)
 	}
 	removeControl(j.ctl)
-	err := j.f.Close()
+	err = j.f.Close()
 	j.f = nil
 	if err != nil {
 		return nil, fmt.Errorf("close %s: %w", j.part, err)
