@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -681,6 +682,56 @@ func TestStreamRestartDropsTheOldTail(t *testing.T) {
 	checkFile(t, dest, short)
 	if res.Size != int64(len(short)) {
 		t.Errorf("Result.Size %d, want %d", res.Size, len(short))
+	}
+}
+
+// A single stream restarted after a drop ends: a new answer that has the
+// length the first lacked ends it there, and a new answer of unknown length
+// that stops short of a known size is a failed read, not the end. (Both
+// made the worker ask for the rest of the segment, get the whole file
+// again and start over, forever.)
+func TestRestartedStreamEnds(t *testing.T) {
+	t.Parallel()
+	body, short := testBody(400<<10, 26), testBody(50<<10, 27)
+	for _, tc := range []struct {
+		name     string
+		noLength bool               // the first answer has no Content-Length
+		after    func(*rangeServer) // the server after the drop
+		wantErr  error
+	}{
+		{"the length comes with the second answer", true,
+			func(rs *rangeServer) { rs.noLength = false }, nil},
+		{"a shorter second answer of unknown length", false,
+			func(rs *rangeServer) { rs.noLength, rs.body = true, short }, io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, tc.noLength, "" })
+			rs.setFault(func(n int, r *http.Request) *fault {
+				if n == 1 {
+					rs.configure(tc.after)
+					return &fault{DropAfter: 100 << 10}
+				}
+				return nil
+			})
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			_, err := New(testOptions()).Download(ctx, Request{
+				Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("%v after %d requests", err, rs.reqs.Load())
+				}
+				checkFile(t, dest, body)
+				return
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("err = %v after %d requests, want %v", err, rs.reqs.Load(), tc.wantErr)
+			}
+			checkAbsent(t, dest)
+		})
 	}
 }
 

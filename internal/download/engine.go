@@ -810,6 +810,12 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			}
 			j.emit(Event{Kind: EventRestart, Err: fmt.Errorf("resuming the stream at %d: %w", pos, ErrRangeNotSupported)})
 		}
+		if j.size < 0 && s.total >= 0 {
+			// This answer has a length where the first had none: the
+			// stream ends there (else the worker would ask again for
+			// the rest of an unbounded segment, and start over).
+			j.sched.setSize(seg, s.total)
+		}
 	} else if j.size < 0 && s.total >= 0 {
 		j.sched.setSize(seg, s.total)
 	}
@@ -895,7 +901,13 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 				return moved, rerr
 			}
 			if s.end < 0 {
-				j.sched.finish(seg) // end of a stream of unknown length
+				// End of a body of unknown length: the end of the file,
+				// unless the file's size is known and not reached (a
+				// shorter answer to a restarted stream), which would
+				// otherwise be asked for, and started over, forever.
+				if !j.sched.finish(seg) {
+					return moved, io.ErrUnexpectedEOF
+				}
 				return moved, nil
 			}
 			if pos+int64(n) >= s.end {
