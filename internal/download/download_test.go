@@ -432,6 +432,22 @@ func TestDownloadErrors(t *testing.T) {
 			check: wantUnexpected("adjusting"),
 		},
 		{
+			// The retry of a single stream is a plain GET as the first
+			// request was, and its answer is checked as that one's.
+			name: "json error document answering a restarted stream",
+			req:  func(r *Request) { r.NoVerify, r.NoHash, r.SHA256 = true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, true, "" })
+			},
+			fault: func(n int, r *http.Request) *fault {
+				if n == 1 {
+					return &fault{DropAfter: 100000}
+				}
+				return &fault{Status: 200, Body: unauthorized, ContentType: "application/json"}
+			},
+			check: wantUnexpected("Unauthorized"),
+		},
+		{
 			name:  "json body labelled octet-stream is sniffed",
 			setup: func(rs *rangeServer) { rs.setBody([]byte(unauthorized)) },
 			check: wantUnexpected("Unauthorized"),

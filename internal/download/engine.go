@@ -793,6 +793,13 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			return &restartError{&RemoteChangedError{
 				Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}}
 		}
+		// Asked again for the whole file: this answer may be an error
+		// page as well as the probe's could (under NoVerify nothing else
+		// would notice).
+		if err := j.checkContent(s); err != nil {
+			s.close()
+			return err
+		}
 		if pos > 0 {
 			// Single stream without range support: start over from byte 0.
 			j.sched.reset(seg)
