@@ -400,7 +400,7 @@ func TestDownloadErrors(t *testing.T) {
 		setup     func(rs *rangeServer)
 		fault     func(n int, r *http.Request) *fault
 		check     func(t *testing.T, err error)
-		permanent bool
+		transient bool
 	}{
 		{
 			name:  "wrong expected sha256",
@@ -489,12 +489,45 @@ func TestDownloadErrors(t *testing.T) {
 					t.Errorf("err = %v, want *EmptyAnswerError", err)
 				}
 			},
+			transient: true,
+		},
+		{
+			// The same without Content-Length: the emptiness shows only
+			// at the end of the body.
+			name: "empty answer of unknown length",
+			req:  func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash, r.SHA256 = int64(len(body)), true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.setBody(nil)
+				rs.configure(func(rs *rangeServer) { rs.noLength = true })
+			},
+			check: func(t *testing.T, err error) {
+				var ea *EmptyAnswerError
+				if !errors.As(err, &ea) || ea.Expected != int64(len(body)) {
+					t.Errorf("err = %v, want *EmptyAnswerError", err)
+				}
+			},
+			transient: true,
+		},
+		{
+			// A body of unknown length that ends far from the API's size,
+			// with no hash to check it: cut short, or another file.
+			name: "unknown length far from the published size",
+			req:  func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash, r.SHA256 = 2*int64(len(body)), true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+			},
+			check: func(t *testing.T, err error) {
+				var se *SizeMismatchError
+				if !errors.As(err, &se) || !se.About || se.Got != int64(len(body)) {
+					t.Errorf("err = %v, want *SizeMismatchError about the hint", err)
+				}
+			},
 		},
 		{
 			name:      "500 forever gives up",
 			fault:     func(int, *http.Request) *fault { return &fault{Status: 500} },
 			check:     wantStatus(500),
-			permanent: false,
+			transient: true,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -524,10 +557,10 @@ func TestDownloadErrors(t *testing.T) {
 			if got := IsTransient(err); got == IsPermanent(err) {
 				t.Errorf("IsTransient %v and IsPermanent %v for %v", got, IsPermanent(err), err)
 			}
-			if transient := tc.name == "500 forever gives up" || tc.name == "empty answer forever gives up"; transient != IsTransient(err) {
-				t.Errorf("%v: transient %v, want %v", err, IsTransient(err), transient)
+			if tc.transient != IsTransient(err) {
+				t.Errorf("%v: transient %v, want %v", err, IsTransient(err), tc.transient)
 			}
-			if tc.name != "500 forever gives up" && tc.name != "empty answer forever gives up" && !IsPermanent(err) {
+			if !tc.transient && !IsPermanent(err) {
 				t.Errorf("%v should be permanent", err)
 			}
 		})
@@ -782,6 +815,34 @@ func TestLongerPartNeverGetsTheFinalName(t *testing.T) {
 	}
 	checkAbsent(t, dest)
 	checkAbsent(t, part)
+}
+
+// A body of unknown length within 1 KiB of Request.SizeHint (the API's
+// rounded size) is kept without a hash to check it, and one far from it is
+// kept when its hash matches: the hash outranks the rounded size.
+func TestSizeHintOfUnknownLength(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 28)
+	for _, tc := range []struct {
+		name string
+		req  func(r *Request)
+	}{
+		{"near, nothing to verify", func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash = int64(len(body))+1000, true, true }},
+		{"far, the hash matches", func(r *Request) { r.SizeHint, r.SHA256 = 3*int64(len(body)), sha256Hex(body) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4}
+			tc.req(&req)
+			if _, err := New(testOptions()).Download(t.Context(), req); err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+		})
+	}
 }
 
 // cancelAt returns a Progress func that cancels when done reaches at.

@@ -1126,6 +1126,21 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		j.removePart()
 		return nil, fmt.Errorf("internal error: %s has %d bytes, the download %d", j.part, fi.Size(), size)
 	}
+	// As in accept, for an answer whose size was not known up front (no
+	// Content-Length): nothing else may check an empty file under
+	// NoVerify, and it would be kept as the model.
+	if size == 0 && max(j.r.Size, j.r.SizeHint) > 0 {
+		j.removePart()
+		return nil, &EmptyAnswerError{Expected: max(j.r.Size, j.r.SizeHint)}
+	}
+	if algo, _ := verifyAlgo(&j.r); algo == "" && j.size < 0 && farFromHint(size, j.r.SizeHint) {
+		// A body of unknown length that ended far from the published
+		// size is cut short or another file, and with no hash to check
+		// it, checkExisting would call the file different on the next
+		// run anyway. (A hash that matches outranks the rounded size.)
+		j.removePart()
+		return nil, &SizeMismatchError{Expected: j.r.SizeHint, Got: size, About: true}
+	}
 	sums := j.hasher.sums()
 	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want && !j.recheck(ctx, sums) {
 		if j.resumed {
