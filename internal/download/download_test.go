@@ -684,6 +684,33 @@ func TestRemoteChangesMidDownload(t *testing.T) {
 	}
 }
 
+// The object is replaced by a shorter one mid-download, with no validator
+// for If-Range: the ranges past its new end are answered 416 "bytes */<new
+// size>". That is a remote change like a different Content-Range total:
+// the download starts over and gets the new file.
+func TestRemoteShrinksMidDownload(t *testing.T) {
+	t.Parallel()
+	long, short := testBody(1<<20, 29), testBody(10<<10, 30)
+	rs := newRangeServer(t, long)
+	rs.configure(func(rs *rangeServer) { rs.etag = "" })
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n == 1 { // this answer still serves the long body
+			rs.configure(func(rs *rangeServer) { rs.body = short })
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(short), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, short)
+	if res.Restarts == 0 {
+		t.Error("no restart recorded")
+	}
+}
+
 func TestRemoteKeepsChangingGivesUp(t *testing.T) {
 	t.Parallel()
 	rs := newRangeServer(t, testBody(400000, 9))

@@ -772,12 +772,26 @@ func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64, sl *s
 	}
 	s, gen, err := j.open(ctx, from, to, ifRangeValue(j.etag, j.lastMod), sl)
 	if err != nil {
-		return nil, gen, err
+		return nil, gen, j.shrunk(err)
 	}
 	if err := j.checkRange(s, seg, pos); err != nil {
 		return nil, gen, err
 	}
 	return s, gen, nil
+}
+
+// shrunk turns err, the failure of a request for a range, into a clean
+// restart when it is a 416 naming a size other than the one being
+// downloaded: the object was replaced by a shorter one, which without a
+// validator (no If-Range) shows only as ranges past its end. That is the
+// remote change a different Content-Range total is, not a permanent
+// failure. Other errors are returned as they are.
+func (j *job) shrunk(err error) error {
+	var rne *errRangeUnsatisfiable
+	if errors.As(err, &rne) && j.size >= 0 && rne.total >= 0 && rne.total != j.size {
+		return &restartError{&RemoteChangedError{Reason: fmt.Sprintf("size changed from %d to %d", j.size, rne.total)}}
+	}
+	return err
 }
 
 // checkRange checks that the answer s to a request for seg from pos

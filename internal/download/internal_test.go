@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -594,5 +595,31 @@ func TestHashRestartDropsHandedOverBytes(t *testing.T) {
 	}
 	if got := h.sums()["sha256"]; got != sha256Hex(fresh) {
 		t.Errorf("sha256 %s, want the new bytes' %s", got[:12], sha256Hex(fresh)[:12])
+	}
+}
+
+// A request sent with the probe, before its answer settled the size, is
+// answered 416 naming another size: the same remote change as when a later
+// request's is (openRange), not a permanent failure.
+func TestEarlyRangeNotSatisfiableRestarts(t *testing.T) {
+	t.Parallel()
+	j := newJob(New(testOptions()), Request{Dest: filepath.Join(t.TempDir(), "m.bin")})
+	j.size = 1 << 20
+	for _, tc := range []struct {
+		total   int64
+		restart bool
+	}{
+		{10 << 10, true},
+		{1 << 20, false}, // the same size: not a change
+		{-1, false},      // no size: nothing to tell
+	} {
+		p := &prefetch{seg: &segment{}, done: make(chan prefetched, 1), unchecked: true}
+		p.done <- prefetched{err: &errRangeUnsatisfiable{total: tc.total}}
+		_, r := p.take(j)
+		var rs *restartError
+		var rc *RemoteChangedError
+		if got := errors.As(r.err, &rs) && errors.As(r.err, &rc); got != tc.restart {
+			t.Errorf("416 with size %d: %v (restart %v), want restart %v", tc.total, r.err, got, tc.restart)
+		}
 	}
 }
