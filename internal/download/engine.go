@@ -602,6 +602,10 @@ func (j *job) checkContent(s *stream) error {
 		return err
 	}
 	s.body = io.MultiReader(bytes.NewReader(head), s.body)
+	// read counts these bytes again when it hands them out from head:
+	// counted twice, the stream would think itself nearer its end than
+	// it is (cutShort, the low-water mark).
+	s.consumed -= int64(n)
 	if looksLikeDocument(head) || (docType && small) {
 		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200)}
 	}

@@ -1,6 +1,7 @@
 package download
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -621,5 +623,35 @@ func TestEarlyRangeNotSatisfiableRestarts(t *testing.T) {
 		if got := errors.As(r.err, &rs) && errors.As(r.err, &rc); got != tc.restart {
 			t.Errorf("416 with size %d: %v (restart %v), want restart %v", tc.total, r.err, got, tc.restart)
 		}
+	}
+}
+
+// The bytes checkContent sniffs are handed out again from memory: the
+// stream counts each body byte once, so that it knows how much of its
+// range is left (cutShort, the low-water mark).
+func TestSniffedBytesCountOnce(t *testing.T) {
+	t.Parallel()
+	body := testBody(1000, 31)
+	j := newJob(New(testOptions()), Request{Dest: "m.safetensors"})
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	s := &stream{
+		resp: &http.Response{Header: http.Header{"Content-Type": {"application/octet-stream"}}, Body: http.NoBody},
+		body: bytes.NewReader(body), end: int64(len(body)), total: int64(len(body)), full: true,
+		mark: &mark{}, timer: time.NewTimer(time.Hour), stall: time.Hour, ctx: ctx, cancel: cancel,
+	}
+	defer s.timer.Stop()
+	if err := j.checkContent(s); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 600)
+	if n, err := s.read(got); n != len(got) || err != nil {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+	if !bytes.Equal(got, body[:600]) {
+		t.Fatal("read other bytes than the body's first")
+	}
+	if s.consumed != 600 || !s.cutShort() {
+		t.Errorf("after 600 of %d bytes: consumed %d, cut short %v", len(body), s.consumed, s.cutShort())
 	}
 }
