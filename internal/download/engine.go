@@ -310,6 +310,9 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 		u, _ := j.urls.current()
 		var err error
 		if probeSlot, err = j.d.hosts.acquire(ctx, hostOf(u), nil); err != nil {
+			if st == nil {
+				j.removePart() // empty: as when the probe fails
+			}
 			return nil, err
 		}
 	}
