@@ -268,3 +268,34 @@ func downloadBig(t *testing.T, d *Downloader, srv *civitaitest.Server, n, conns 
 	wg.Wait()
 	return refused
 }
+
+// A fresh download cancelled while it waits for a slot of the host (other
+// downloads hold them all) leaves nothing behind: its .part holds nothing.
+func TestCancelWhileWaitingForTheHost(t *testing.T) {
+	t.Parallel()
+	rs := newRangeServer(t, testBody(1000, 32))
+	d := New(testOptions())
+	host := hostOf(rs.URL())
+	d.hosts.mu.Lock()
+	d.hosts.setLimit(d.hosts.get(host), 1)
+	d.hosts.mu.Unlock()
+	held, err := d.hosts.acquire(t.Context(), host, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.release()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	_, err = d.Download(ctx, Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the context's", err)
+	}
+	if n := rs.reqs.Load(); n != 0 {
+		t.Errorf("%d requests went out past the host's limit", n)
+	}
+	part, ctl := partPaths(dest)
+	for _, p := range []string{dest, part, ctl} {
+		checkAbsent(t, p)
+	}
+}

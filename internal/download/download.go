@@ -108,7 +108,10 @@ type Request struct {
 	Size int64
 	// SizeHint is the approximate size (the API's sizeKB, which can be
 	// rounded to whole KiB), 0 if unknown: an existing Dest more than 1 KiB
-	// away from it is told apart without reading it.
+	// away from it is told apart without reading it. An empty answer is
+	// refused (*EmptyAnswerError), and so is, when no hash checks it, an
+	// answer of unknown length that ends more than 1 KiB away from it
+	// (*SizeMismatchError with About).
 	SizeHint int64
 	// SHA256 is the expected hex digest (any case), "" if unknown.
 	SHA256 string
@@ -413,6 +416,12 @@ func normHex(h string) (string, error) {
 	return strings.ToUpper(h), nil
 }
 
+// farFromHint reports whether size is more than 1 KiB away from hint (the
+// API's sizeKB, rounded to a fraction of a KiB), when there is a hint.
+func farFromHint(size, hint int64) bool {
+	return hint > 0 && (size < hint-1024 || size > hint+1024)
+}
+
 // verifyAlgo returns which expected hash is checked ("" for none).
 func verifyAlgo(r *Request) (algo, want string) {
 	switch {
@@ -454,7 +463,7 @@ func (d *Downloader) checkExisting(ctx context.Context, r *Request) (*Result, er
 	if r.Size > 0 && fi.Size() != r.Size {
 		return differs(fmt.Sprintf("size %d, expected %d", fi.Size(), r.Size))
 	}
-	if r.Size == 0 && r.SizeHint > 0 && (fi.Size() < r.SizeHint-1024 || fi.Size() > r.SizeHint+1024) {
+	if r.Size == 0 && farFromHint(fi.Size(), r.SizeHint) {
 		return differs(fmt.Sprintf("size %d, expected about %d", fi.Size(), r.SizeHint))
 	}
 	// The published hash is used even with NoVerify: it is the only way to

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -399,7 +400,7 @@ func TestDownloadErrors(t *testing.T) {
 		setup     func(rs *rangeServer)
 		fault     func(n int, r *http.Request) *fault
 		check     func(t *testing.T, err error)
-		permanent bool
+		transient bool
 	}{
 		{
 			name:  "wrong expected sha256",
@@ -429,6 +430,22 @@ func TestDownloadErrors(t *testing.T) {
 				rs.configure(func(rs *rangeServer) { rs.contentType = "text/html; charset=utf-8" })
 			},
 			check: wantUnexpected("adjusting"),
+		},
+		{
+			// The retry of a single stream is a plain GET as the first
+			// request was, and its answer is checked as that one's.
+			name: "json error document answering a restarted stream",
+			req:  func(r *Request) { r.NoVerify, r.NoHash, r.SHA256 = true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, true, "" })
+			},
+			fault: func(n int, r *http.Request) *fault {
+				if n == 1 {
+					return &fault{DropAfter: 100000}
+				}
+				return &fault{Status: 200, Body: unauthorized, ContentType: "application/json"}
+			},
+			check: wantUnexpected("Unauthorized"),
 		},
 		{
 			name:  "json body labelled octet-stream is sniffed",
@@ -472,12 +489,45 @@ func TestDownloadErrors(t *testing.T) {
 					t.Errorf("err = %v, want *EmptyAnswerError", err)
 				}
 			},
+			transient: true,
+		},
+		{
+			// The same without Content-Length: the emptiness shows only
+			// at the end of the body.
+			name: "empty answer of unknown length",
+			req:  func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash, r.SHA256 = int64(len(body)), true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.setBody(nil)
+				rs.configure(func(rs *rangeServer) { rs.noLength = true })
+			},
+			check: func(t *testing.T, err error) {
+				var ea *EmptyAnswerError
+				if !errors.As(err, &ea) || ea.Expected != int64(len(body)) {
+					t.Errorf("err = %v, want *EmptyAnswerError", err)
+				}
+			},
+			transient: true,
+		},
+		{
+			// A body of unknown length that ends far from the API's size,
+			// with no hash to check it: cut short, or another file.
+			name: "unknown length far from the published size",
+			req:  func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash, r.SHA256 = 2*int64(len(body)), true, true, "" },
+			setup: func(rs *rangeServer) {
+				rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+			},
+			check: func(t *testing.T, err error) {
+				var se *SizeMismatchError
+				if !errors.As(err, &se) || !se.About || se.Got != int64(len(body)) {
+					t.Errorf("err = %v, want *SizeMismatchError about the hint", err)
+				}
+			},
 		},
 		{
 			name:      "500 forever gives up",
 			fault:     func(int, *http.Request) *fault { return &fault{Status: 500} },
 			check:     wantStatus(500),
-			permanent: false,
+			transient: true,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -507,10 +557,10 @@ func TestDownloadErrors(t *testing.T) {
 			if got := IsTransient(err); got == IsPermanent(err) {
 				t.Errorf("IsTransient %v and IsPermanent %v for %v", got, IsPermanent(err), err)
 			}
-			if transient := tc.name == "500 forever gives up" || tc.name == "empty answer forever gives up"; transient != IsTransient(err) {
-				t.Errorf("%v: transient %v, want %v", err, IsTransient(err), transient)
+			if tc.transient != IsTransient(err) {
+				t.Errorf("%v: transient %v, want %v", err, IsTransient(err), tc.transient)
 			}
-			if tc.name != "500 forever gives up" && tc.name != "empty answer forever gives up" && !IsPermanent(err) {
+			if !tc.transient && !IsPermanent(err) {
 				t.Errorf("%v should be permanent", err)
 			}
 		})
@@ -634,6 +684,33 @@ func TestRemoteChangesMidDownload(t *testing.T) {
 	}
 }
 
+// The object is replaced by a shorter one mid-download, with no validator
+// for If-Range: the ranges past its new end are answered 416 "bytes */<new
+// size>". That is a remote change like a different Content-Range total:
+// the download starts over and gets the new file.
+func TestRemoteShrinksMidDownload(t *testing.T) {
+	t.Parallel()
+	long, short := testBody(1<<20, 29), testBody(10<<10, 30)
+	rs := newRangeServer(t, long)
+	rs.configure(func(rs *rangeServer) { rs.etag = "" })
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n == 1 { // this answer still serves the long body
+			rs.configure(func(rs *rangeServer) { rs.body = short })
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(short), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, short)
+	if res.Restarts == 0 {
+		t.Error("no restart recorded")
+	}
+}
+
 func TestRemoteKeepsChangingGivesUp(t *testing.T) {
 	t.Parallel()
 	rs := newRangeServer(t, testBody(400000, 9))
@@ -654,6 +731,145 @@ func TestRemoteKeepsChangingGivesUp(t *testing.T) {
 		t.Error("a changing remote should be transient")
 	}
 	checkAbsent(t, dest)
+}
+
+// A single stream (ranges ignored, no length, no validator) dropped, then
+// answered in full by a shorter file: the restart truncates the .part, so
+// the first answer's tail, which the hash never covered, is not kept
+// under the final name.
+func TestStreamRestartDropsTheOldTail(t *testing.T) {
+	t.Parallel()
+	long, short := testBody(200<<10, 23), testBody(50<<10, 24)
+	rs := newRangeServer(t, long)
+	rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, true, "" })
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n == 1 { // this answer still serves the long body
+			rs.configure(func(rs *rangeServer) { rs.body = short })
+			return &fault{DropAfter: 150 << 10}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	res, err := New(testOptions()).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(short), Connections: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFile(t, dest, short)
+	if res.Size != int64(len(short)) {
+		t.Errorf("Result.Size %d, want %d", res.Size, len(short))
+	}
+}
+
+// A single stream restarted after a drop ends: a new answer that has the
+// length the first lacked ends it there, and a new answer of unknown length
+// that stops short of a known size is a failed read, not the end. (Both
+// made the worker ask for the rest of the segment, get the whole file
+// again and start over, forever.)
+func TestRestartedStreamEnds(t *testing.T) {
+	t.Parallel()
+	body, short := testBody(400<<10, 26), testBody(50<<10, 27)
+	for _, tc := range []struct {
+		name     string
+		noLength bool               // the first answer has no Content-Length
+		after    func(*rangeServer) // the server after the drop
+		wantErr  error
+	}{
+		{"the length comes with the second answer", true,
+			func(rs *rangeServer) { rs.noLength = false }, nil},
+		{"a shorter second answer of unknown length", false,
+			func(rs *rangeServer) { rs.noLength, rs.body = true, short }, io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength, rs.etag = true, tc.noLength, "" })
+			rs.setFault(func(n int, r *http.Request) *fault {
+				if n == 1 {
+					rs.configure(tc.after)
+					return &fault{DropAfter: 100 << 10}
+				}
+				return nil
+			})
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			_, err := New(testOptions()).Download(ctx, Request{
+				Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+			if tc.wantErr == nil {
+				if err != nil {
+					t.Fatalf("%v after %d requests", err, rs.reqs.Load())
+				}
+				checkFile(t, dest, body)
+				return
+			}
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("err = %v after %d requests, want %v", err, rs.reqs.Load(), tc.wantErr)
+			}
+			checkAbsent(t, dest)
+		})
+	}
+}
+
+// Whatever made the .part longer than the bytes downloaded, it does not get
+// the final name: the hash and the size checks cover only those bytes.
+func TestLongerPartNeverGetsTheFinalName(t *testing.T) {
+	t.Parallel()
+	body := testBody(100<<10, 25)
+	rs := newRangeServer(t, body)
+	rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	part, _ := partPaths(dest)
+	var werr error
+	opts := testOptions()
+	opts.Progress = func(ev Event) {
+		if ev.Kind == EventStart { // emitted by Download's goroutine
+			f, err := os.OpenFile(part, os.O_WRONLY, 0)
+			if err == nil {
+				_, err = f.WriteAt([]byte("stale"), int64(len(body))+4096)
+				f.Close()
+			}
+			werr = err
+		}
+	}
+	_, err := New(opts).Download(t.Context(), Request{
+		Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 1})
+	if werr != nil {
+		t.Skipf("the locked .part cannot be written here: %v", werr)
+	}
+	if err == nil || !IsPermanent(err) {
+		t.Errorf("err = %v, want a permanent error", err)
+	}
+	checkAbsent(t, dest)
+	checkAbsent(t, part)
+}
+
+// A body of unknown length within 1 KiB of Request.SizeHint (the API's
+// rounded size) is kept without a hash to check it, and one far from it is
+// kept when its hash matches: the hash outranks the rounded size.
+func TestSizeHintOfUnknownLength(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 28)
+	for _, tc := range []struct {
+		name string
+		req  func(r *Request)
+	}{
+		{"near, nothing to verify", func(r *Request) { r.SizeHint, r.NoVerify, r.NoHash = int64(len(body))+1000, true, true }},
+		{"far, the hash matches", func(r *Request) { r.SizeHint, r.SHA256 = 3*int64(len(body)), sha256Hex(body) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.configure(func(rs *rangeServer) { rs.ignoreRange, rs.noLength = true, true })
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, Connections: 4}
+			tc.req(&req)
+			if _, err := New(testOptions()).Download(t.Context(), req); err != nil {
+				t.Fatal(err)
+			}
+			checkFile(t, dest, body)
+		})
+	}
 }
 
 // cancelAt returns a Progress func that cancels when done reaches at.

@@ -310,6 +310,9 @@ func (j *job) attempt(ctx context.Context, st *control) (*Result, error) {
 		u, _ := j.urls.current()
 		var err error
 		if probeSlot, err = j.d.hosts.acquire(ctx, hostOf(u), nil); err != nil {
+			if st == nil {
+				j.removePart() // empty: as when the probe fails
+			}
 			return nil, err
 		}
 	}
@@ -602,6 +605,10 @@ func (j *job) checkContent(s *stream) error {
 		return err
 	}
 	s.body = io.MultiReader(bytes.NewReader(head), s.body)
+	// read counts these bytes again when it hands them out from head:
+	// counted twice, the stream would think itself nearer its end than
+	// it is (cutShort, the low-water mark).
+	s.consumed -= int64(n)
 	if looksLikeDocument(head) || (docType && small) {
 		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200)}
 	}
@@ -772,12 +779,26 @@ func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64, sl *s
 	}
 	s, gen, err := j.open(ctx, from, to, ifRangeValue(j.etag, j.lastMod), sl)
 	if err != nil {
-		return nil, gen, err
+		return nil, gen, j.shrunk(err)
 	}
 	if err := j.checkRange(s, seg, pos); err != nil {
 		return nil, gen, err
 	}
 	return s, gen, nil
+}
+
+// shrunk turns err, the failure of a request for a range, into a clean
+// restart when it is a 416 naming a size other than the one being
+// downloaded: the object was replaced by a shorter one, which without a
+// validator (no If-Range) shows only as ranges past its end. That is the
+// remote change a different Content-Range total is, not a permanent
+// failure. Other errors are returned as they are.
+func (j *job) shrunk(err error) error {
+	var rne *errRangeUnsatisfiable
+	if errors.As(err, &rne) && j.size >= 0 && rne.total >= 0 && rne.total != j.size {
+		return &restartError{&RemoteChangedError{Reason: fmt.Sprintf("size changed from %d to %d", j.size, rne.total)}}
+	}
+	return err
 }
 
 // checkRange checks that the answer s to a request for seg from pos
@@ -793,12 +814,35 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			return &restartError{&RemoteChangedError{
 				Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}}
 		}
+		// Asked again for the whole file: this answer may be an error
+		// page as well as the probe's could (under NoVerify nothing else
+		// would notice).
+		if err := j.checkContent(s); err != nil {
+			s.close()
+			return err
+		}
 		if pos > 0 {
 			// Single stream without range support: start over from byte 0.
 			j.sched.reset(seg)
 			j.hasher.reset()
 			j.written.Store(0)
+			if j.size < 0 {
+				// The new body may end before the bytes already written:
+				// their tail would stay in the file, never hashed. (A
+				// known size was preallocated, and the new body must
+				// fill it to the end again.)
+				if err := j.f.Truncate(0); err != nil {
+					s.close()
+					return fmt.Errorf("truncate partial file: %w", err)
+				}
+			}
 			j.emit(Event{Kind: EventRestart, Err: fmt.Errorf("resuming the stream at %d: %w", pos, ErrRangeNotSupported)})
+		}
+		if j.size < 0 && s.total >= 0 {
+			// This answer has a length where the first had none: the
+			// stream ends there (else the worker would ask again for
+			// the rest of an unbounded segment, and start over).
+			j.sched.setSize(seg, s.total)
 		}
 	} else if j.size < 0 && s.total >= 0 {
 		j.sched.setSize(seg, s.total)
@@ -885,7 +929,13 @@ func (j *job) copy(ctx context.Context, seg *segment, s *stream, wb *workBuf) (i
 				return moved, rerr
 			}
 			if s.end < 0 {
-				j.sched.finish(seg) // end of a stream of unknown length
+				// End of a body of unknown length: the end of the file,
+				// unless the file's size is known and not reached (a
+				// shorter answer to a restarted stream), which would
+				// otherwise be asked for, and started over, forever.
+				if !j.sched.finish(seg) {
+					return moved, io.ErrUnexpectedEOF
+				}
 				return moved, nil
 			}
 			if pos+int64(n) >= s.end {
@@ -1086,6 +1136,32 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		j.removePart()
 		return nil, &SizeMismatchError{Expected: j.r.Size, Got: size}
 	}
+	// The hash and every check here cover the bytes [0, size): a file of
+	// another length holds bytes nothing checked (the tail of an earlier
+	// answer) or lacks some, and must not get the final name.
+	fi, err := j.f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", j.part, err)
+	}
+	if fi.Size() != size {
+		j.removePart()
+		return nil, fmt.Errorf("internal error: %s has %d bytes, the download %d", j.part, fi.Size(), size)
+	}
+	// As in accept, for an answer whose size was not known up front (no
+	// Content-Length): nothing else may check an empty file under
+	// NoVerify, and it would be kept as the model.
+	if size == 0 && max(j.r.Size, j.r.SizeHint) > 0 {
+		j.removePart()
+		return nil, &EmptyAnswerError{Expected: max(j.r.Size, j.r.SizeHint)}
+	}
+	if algo, _ := verifyAlgo(&j.r); algo == "" && j.size < 0 && farFromHint(size, j.r.SizeHint) {
+		// A body of unknown length that ended far from the published
+		// size is cut short or another file, and with no hash to check
+		// it, checkExisting would call the file different on the next
+		// run anyway. (A hash that matches outranks the rounded size.)
+		j.removePart()
+		return nil, &SizeMismatchError{Expected: j.r.SizeHint, Got: size, About: true}
+	}
 	sums := j.hasher.sums()
 	if algo, want := verifyAlgo(&j.r); algo != "" && sums[algo] != want && !j.recheck(ctx, sums) {
 		if j.resumed {
@@ -1120,7 +1196,7 @@ func (j *job) complete(ctx context.Context) (*Result, error) {
 		return nil, fmt.Errorf("sync directory: %w", err)
 	}
 	removeControl(j.ctl)
-	err := j.f.Close()
+	err = j.f.Close()
 	j.f = nil
 	if err != nil {
 		return nil, fmt.Errorf("close %s: %w", j.part, err)

@@ -89,14 +89,20 @@ func (e *ServerNameError) Error() string {
 }
 
 // SizeMismatchError means the server's size differs from Request.Size (or
-// the body ended at another length than announced). Permanent.
+// the body ended at another length than announced), or, with About, that
+// a body of unknown length ended more than 1 KiB away from
+// Request.SizeHint when no hash could check it. Permanent.
 type SizeMismatchError struct {
 	Expected int64
 	Got      int64
+	About    bool // Expected is Request.SizeHint, an approximate size
 }
 
 // Error implements error.
 func (e *SizeMismatchError) Error() string {
+	if e.About {
+		return fmt.Sprintf("size mismatch: expected about %d bytes, server sent %d", e.Expected, e.Got)
+	}
 	return fmt.Sprintf("size mismatch: expected %d bytes, server has %d", e.Expected, e.Got)
 }
 

@@ -43,6 +43,9 @@ type lane struct {
 type prefixHasher struct {
 	mu    sync.Mutex // guards lanes against shaState/reset/sums
 	lanes []*lane
+	// gen counts resets (changed under mu): bytes read or handed over
+	// before a reset are of the file as it was, and are dropped.
+	gen   atomic.Int64
 	r     io.ReaderAt
 	sched *scheduler
 	put   func(*[]byte) // returns handed-over buffers to the pool
@@ -65,6 +68,7 @@ type chunk struct {
 	pos int64
 	n   int
 	buf *[]byte
+	gen int64 // prefixHasher.gen when handed over
 }
 
 // handOver is how many buffers may wait for the hasher per download.
@@ -120,7 +124,7 @@ func (p *prefixHasher) offer(ctx context.Context, pos int64, buf *[]byte, n int)
 	// owner of the prefix waits (no lock held), which throttles its
 	// connection to the hashing speed instead of desynchronizing.
 	select {
-	case p.chunks <- chunk{pos: pos, n: n, buf: buf}:
+	case p.chunks <- chunk{pos: pos, n: n, buf: buf, gen: p.gen.Load()}:
 		p.next.Store(pos + int64(n))
 		return true
 	case <-ctx.Done():
@@ -129,10 +133,14 @@ func (p *prefixHasher) offer(ctx context.Context, pos int64, buf *[]byte, n int)
 	return false
 }
 
-// write feeds b (the file bytes at pos) to every lane it continues.
-func (p *prefixHasher) write(pos int64, b []byte) {
+// write feeds b (the file bytes at pos) to every lane it continues,
+// unless the lanes were reset since generation gen.
+func (p *prefixHasher) write(gen, pos int64, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if gen != p.gen.Load() {
+		return
+	}
 	end := pos + int64(len(b))
 	for _, l := range p.lanes {
 		if l.off >= pos && l.off < end {
@@ -155,7 +163,7 @@ func (p *prefixHasher) minOff() int64 {
 }
 
 func (p *prefixHasher) take(c chunk) {
-	p.write(c.pos, (*c.buf)[:c.n])
+	p.write(c.gen, c.pos, (*c.buf)[:c.n])
 	p.put(c.buf)
 }
 
@@ -182,6 +190,7 @@ func (p *prefixHasher) run(ctx context.Context) error {
 			continue
 		default:
 		}
+		gen := p.gen.Load() // before m: a reset after this is noticed
 		m := p.minOff()
 		if w := p.sched.contiguousFrom(m); w > m && p.off {
 			p.mu.Lock() // nothing to hash: move the prefix
@@ -194,9 +203,14 @@ func (p *prefixHasher) run(ctx context.Context) error {
 		} else if w > m {
 			n := min(w-m, int64(len(p.buf)))
 			if _, err := p.r.ReadAt(p.buf[:n], m); err != nil {
+				if p.gen.Load() != gen {
+					// A restarted stream truncated the file under the
+					// read: those bytes are gone, and not wanted.
+					continue
+				}
 				return fmt.Errorf("read back for hashing: %w", err)
 			}
-			p.write(m, p.buf[:n])
+			p.write(gen, m, p.buf[:n])
 			p.readBack.Add(n)
 			if err := ctx.Err(); err != nil {
 				return err
@@ -242,10 +256,12 @@ func (p *prefixHasher) shaState() ([]byte, int64) {
 	return b, l.off
 }
 
-// reset restarts every lane at byte 0.
+// reset restarts every lane at byte 0. Bytes handed over or being read
+// back before it are not hashed (see gen).
 func (p *prefixHasher) reset() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.gen.Add(1)
 	for _, l := range p.lanes {
 		l.h.Reset()
 		l.off = 0

@@ -1,15 +1,18 @@
 package download
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -460,5 +463,195 @@ func TestErrorBody(t *testing.T) {
 		if got := errorBody([]byte(tc.body), tc.status); got != tc.want {
 			t.Errorf("errorBody(%q) = %q, want %q", tc.body, got, tc.want)
 		}
+	}
+}
+
+// pausedReader holds the first ReadAt at its start (readFirst false) or
+// after reading (readFirst true), until resume is closed; done is closed
+// when that ReadAt returns.
+type pausedReader struct {
+	r         io.ReaderAt
+	readFirst bool
+	entered   chan struct{}
+	resume    chan struct{}
+	done      chan struct{}
+	once      sync.Once
+}
+
+func (p *pausedReader) ReadAt(b []byte, off int64) (n int, err error) {
+	first := false
+	p.once.Do(func() { first = true })
+	if !first {
+		return p.r.ReadAt(b, off)
+	}
+	defer close(p.done)
+	if p.readFirst {
+		n, err = p.r.ReadAt(b, off)
+	}
+	close(p.entered)
+	<-p.resume
+	if !p.readFirst {
+		n, err = p.r.ReadAt(b, off)
+	}
+	return n, err
+}
+
+// A single stream that starts over (checkRange) resets the hash and
+// truncates the file while the hasher may be reading bytes back: the read
+// either finds the file gone or returns the old bytes, and neither may
+// fail the download or end up in the hash of the new ones.
+func TestHashRestartDuringReadBack(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		readFirst bool
+	}{
+		{"the read finds the file truncated", false},
+		{"the read returns the old bytes", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			old, fresh := testBody(100<<10, 1), testBody(40<<10, 2)
+			f, err := os.Create(filepath.Join(t.TempDir(), "m.part"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteAt(old, 0); err != nil {
+				t.Fatal(err)
+			}
+			sched := newScheduler(-1, 0, 16<<10, nil)
+			seg := sched.next()
+			sched.commit(seg, sched.claim(seg, int64(len(old))))
+			pr := &pausedReader{r: f, readFirst: tc.readFirst,
+				entered: make(chan struct{}), resume: make(chan struct{}), done: make(chan struct{})}
+			h, err := newPrefixHasher(pr, sched, make([]byte, 32<<10), func(*[]byte) {}, nil, 0, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			errc := make(chan error, 1)
+			go func() { errc <- h.run(t.Context()) }()
+
+			<-pr.entered // reading back the old bytes
+			sched.reset(seg)
+			h.reset()
+			if err := f.Truncate(0); err != nil {
+				t.Fatal(err)
+			}
+			close(pr.resume)
+			<-pr.done
+			if _, err := f.WriteAt(fresh, 0); err != nil {
+				t.Fatal(err)
+			}
+			sched.commit(seg, sched.claim(seg, int64(len(fresh))))
+			sched.finish(seg)
+			h.finish()
+			if err := <-errc; err != nil {
+				t.Fatalf("hasher: %v", err)
+			}
+			if got := h.sums()["sha256"]; got != sha256Hex(fresh) {
+				t.Errorf("sha256 %s, want the new bytes' %s", got[:12], sha256Hex(fresh)[:12])
+			}
+		})
+	}
+}
+
+// Bytes handed to the hasher before such a restart and not hashed yet are
+// the old file's: they are dropped, not hashed as the new file's start.
+func TestHashRestartDropsHandedOverBytes(t *testing.T) {
+	t.Parallel()
+	old, fresh := testBody(32<<10, 3), testBody(40<<10, 4)
+	f, err := os.Create(filepath.Join(t.TempDir(), "m.part"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sched := newScheduler(-1, 0, 16<<10, nil)
+	seg := sched.next()
+	h, err := newPrefixHasher(f, sched, make([]byte, 32<<10), func(*[]byte) {}, nil, 0, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(old, 0); err != nil {
+		t.Fatal(err)
+	}
+	buf := slices.Clone(old)
+	if !h.offer(t.Context(), 0, &buf, len(buf)) { // waits in the hand-over queue: run has not started
+		t.Fatal("the prefix's bytes were not taken")
+	}
+	sched.commit(seg, sched.claim(seg, int64(len(old))))
+
+	sched.reset(seg)
+	h.reset()
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(fresh, 0); err != nil {
+		t.Fatal(err)
+	}
+	sched.commit(seg, sched.claim(seg, int64(len(fresh))))
+	sched.finish(seg)
+	h.finish()
+	if err := h.run(t.Context()); err != nil {
+		t.Fatalf("hasher: %v", err)
+	}
+	if got := h.sums()["sha256"]; got != sha256Hex(fresh) {
+		t.Errorf("sha256 %s, want the new bytes' %s", got[:12], sha256Hex(fresh)[:12])
+	}
+}
+
+// A request sent with the probe, before its answer settled the size, is
+// answered 416 naming another size: the same remote change as when a later
+// request's is (openRange), not a permanent failure.
+func TestEarlyRangeNotSatisfiableRestarts(t *testing.T) {
+	t.Parallel()
+	j := newJob(New(testOptions()), Request{Dest: filepath.Join(t.TempDir(), "m.bin")})
+	j.size = 1 << 20
+	for _, tc := range []struct {
+		total   int64
+		restart bool
+	}{
+		{10 << 10, true},
+		{1 << 20, false}, // the same size: not a change
+		{-1, false},      // no size: nothing to tell
+	} {
+		p := &prefetch{seg: &segment{}, done: make(chan prefetched, 1), unchecked: true}
+		p.done <- prefetched{err: &errRangeUnsatisfiable{total: tc.total}}
+		_, r := p.take(j)
+		var rs *restartError
+		var rc *RemoteChangedError
+		if got := errors.As(r.err, &rs) && errors.As(r.err, &rc); got != tc.restart {
+			t.Errorf("416 with size %d: %v (restart %v), want restart %v", tc.total, r.err, got, tc.restart)
+		}
+	}
+}
+
+// The bytes checkContent sniffs are handed out again from memory: the
+// stream counts each body byte once, so that it knows how much of its
+// range is left (cutShort, the low-water mark).
+func TestSniffedBytesCountOnce(t *testing.T) {
+	t.Parallel()
+	body := testBody(1000, 31)
+	j := newJob(New(testOptions()), Request{Dest: "m.safetensors"})
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	s := &stream{
+		resp: &http.Response{Header: http.Header{"Content-Type": {"application/octet-stream"}}, Body: http.NoBody},
+		body: bytes.NewReader(body), end: int64(len(body)), total: int64(len(body)), full: true,
+		mark: &mark{}, timer: time.NewTimer(time.Hour), stall: time.Hour, ctx: ctx, cancel: cancel,
+	}
+	defer s.timer.Stop()
+	if err := j.checkContent(s); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, 600)
+	if n, err := s.read(got); n != len(got) || err != nil {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+	if !bytes.Equal(got, body[:600]) {
+		t.Fatal("read other bytes than the body's first")
+	}
+	if s.consumed != 600 || !s.cutShort() {
+		t.Errorf("after 600 of %d bytes: consumed %d, cut short %v", len(body), s.consumed, s.cutShort())
 	}
 }

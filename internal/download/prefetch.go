@@ -71,6 +71,9 @@ func (p *prefetch) take(j *job) (*segment, prefetched) {
 			r.s, r.err = nil, err
 		}
 	}
+	if p.unchecked && r.err != nil {
+		r.err = j.shrunk(r.err) // as openRange does for the others
+	}
 	return p.seg, r
 }
 

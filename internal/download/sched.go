@@ -246,8 +246,9 @@ func (s *scheduler) release(seg *segment) {
 
 // finish marks seg complete at its current end; used when a segment's end
 // was lowered to exactly what was written, and at EOF of a stream of
-// unknown length (which also fixes the size).
-func (s *scheduler) finish(seg *segment) {
+// unknown length (which also fixes the size). It reports whether seg is
+// complete.
+func (s *scheduler) finish(seg *segment) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.size < 0 {
@@ -256,7 +257,9 @@ func (s *scheduler) finish(seg *segment) {
 	}
 	if seg.written >= seg.end {
 		s.retire(seg)
+		return true
 	}
+	return false
 }
 
 // setSize fixes an unknown size (learned from a later Content-Range).

@@ -187,6 +187,11 @@ func (rs *rangeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Length", strconv.FormatInt(end-start, 10))
 	}
 	w.WriteHeader(status)
+	if noLength && status == http.StatusOK {
+		// Headers out now: net/http gives a body that fits its buffer
+		// (an empty one too) a Content-Length when the handler returns.
+		w.(http.Flusher).Flush()
+	}
 	rs.write(w, r, body[start:end], f, rate)
 }
 

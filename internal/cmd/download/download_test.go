@@ -220,6 +220,10 @@ func TestConnsUnderLimit(t *testing.T) {
 		{limit: 2 << 20, jobs: 5, conns: 16, want: 3},
 		{limit: 2 << 20, jobs: 1, conns: 8, want: 8},
 		{limit: 1 << 30, jobs: 5, conns: 8, want: 8},
+		// Shares past 2^31 connections: int() of them wrapped on
+		// GOARCH=386 (300000G gave 1 connection).
+		{limit: 300000 << 30, jobs: 1, conns: 8, want: 8},
+		{limit: 1 << 50, jobs: 1, conns: 16, want: 16},
 	}
 	for _, tt := range tests {
 		if got := connsUnderLimit(tt.limit, tt.jobs, tt.conns); got != tt.want {

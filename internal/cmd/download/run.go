@@ -582,7 +582,10 @@ const minConnShare = 128 << 10
 // once gets under a cap of limit bytes per second: at most conns, at least
 // one, and no more than give each about minConnShare.
 func connsUnderLimit(limit int64, jobs, conns int) int {
-	return max(1, min(conns, int(limit/(int64(jobs)*minConnShare))))
+	// Clamp while still int64: `--limit-rate` goes up to 1 PiB/s, whose
+	// share is 2^33 connections, and int(2^33) wraps on 32-bit builds.
+	share := min(limit/(int64(jobs)*minConnShare), int64(conns))
+	return max(1, int(share))
 }
 
 // concurrent is how many files execute downloads at once: -j, or fewer
