@@ -112,7 +112,7 @@ func parse(s, in string, extraHosts []string) (Target, error) {
 		return t, &Error{Input: s, Reason: "an AIR starts with urn:air:, as in urn:air:sdxl:lora:civitai:ID@VERSION"}
 	}
 	if !strings.ContainsAny(in, "./:") {
-		return t, &Error{Input: s, Reason: "not a number, URL or AIR"}
+		return t, &Error{Input: s, Reason: "give a number such as 4201, a civitai.com link, or an AIR such as urn:air:sdxl:lora:civitai:ID@VERSION"}
 	}
 	return parseURL(t, extraHosts)
 }

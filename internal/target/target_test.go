@@ -35,7 +35,7 @@ func TestParse(t *testing.T) {
 		{in: "URN:AIR:flux1:lora:civitai:1@2.safetensors", want: Target{ModelID: 1, VersionID: 2, Format: "SafeTensor"}},
 		{in: "http://127.0.0.1:8787/models/3", want: Target{ModelID: 3}},
 		{in: "", wantErr: "empty"},
-		{in: "abc", wantErr: "not a number, URL or AIR"},
+		{in: "abc", wantErr: "give a number such as 4201, a civitai.com link"},
 		{in: "0", wantErr: "from 1 to 2147483647"},
 		{in: "-5", wantErr: "positive"},
 		{in: "99999999999", wantErr: "from 1 to 2147483647"},
