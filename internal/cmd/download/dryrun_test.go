@@ -115,3 +115,40 @@ func TestDryRunAsksConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRunSummaryCountsWhatWouldDownload: the summary counts the files
+// that would be downloaded, with their size, and says apart how many would
+// fail (a key needed, none set; a target that could not be planned).
+func TestDryRunSummaryCountsWhatWouldDownload(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		needKey map[string]bool
+		sizesKB []float64
+		want    string
+	}{
+		{"all ok", nil, []float64{1, 2}, "2 files, 3.0 KiB to download; nothing downloaded (--dry-run)\n"},
+		{"one ok", nil, []float64{2}, "1 file, 2.0 KiB to download; nothing downloaded (--dry-run)\n"},
+		{"one refused", map[string]bool{"1001": true}, []float64{1, 2, 4},
+			"2 files, 5.0 KiB to download, 1 would fail; nothing downloaded (--dry-run)\n"},
+		{"refused and not planned", map[string]bool{"1000": true}, []float64{1, -1, 4},
+			"1 file, 4.0 KiB to download, 2 would fail; nothing downloaded (--dry-run)\n"},
+		{"all refused", map[string]bool{"1000": true, "1001": true}, []float64{1, 2},
+			"0 files, 0 B to download, 2 would fail; nothing downloaded (--dry-run)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, stderr, _ := dryRunItems(t, &miniServer{needKey: tt.needKey}, tt.sizesKB...)
+			summary := stderr
+			if i := strings.Index(stderr, "nothing downloaded"); i >= 0 {
+				start := strings.LastIndex(stderr[:i], "\n") + 1
+				summary = stderr[start:]
+				summary = summary[:strings.Index(summary, "\n")+1]
+			}
+			if summary != tt.want {
+				t.Errorf("summary %q, want %q\nstderr:\n%s", summary, tt.want, stderr)
+			}
+		})
+	}
+}

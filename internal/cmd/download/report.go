@@ -247,7 +247,11 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 		tty := ios.IsStdoutTTY()
 		tp := tableprinter.New(ios.Out, tty, 0, "file", "size", "sha256", "access", "path")
 		tp.SetHeaderStyle(ios.ColorScheme().Bold)
+		// What the run would do, counted as its summary counts it: the
+		// files it would fetch (and their bytes), those present already or
+		// taken from the library, and those it would fail.
 		var total int64
+		fetch, present, fromLibrary, wouldFail := 0, 0, 0, failed
 		for i, r := range reps {
 			if items[i].Status == "failed" {
 				continue // not planned: listed below
@@ -279,15 +283,32 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				acc += "; fails when run (see below)"
 			}
 			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
-			if (r.OnDisk == "" || partial || forced) && r.ReusedFrom != "" || r.Error != "" {
-				continue // linked or copied, or failed: not fetched
+			switch {
+			case r.Error != "":
+				wouldFail++
+			case (r.OnDisk == "" || partial || forced) && r.ReusedFrom != "":
+				fromLibrary++ // linked or copied: not fetched
+			case r.OnDisk == "already present":
+				present++
+			default:
+				fetch++
+				total += toFetch[i]
 			}
-			total += toFetch[i]
 		}
 		if err := tp.Render(); err != nil {
 			return err
 		}
-		fmt.Fprintf(ios.ErrOut, "%s, %s to download; nothing downloaded (--dry-run)\n", plural(tp.Len(), "file"), tableprinter.Bytes(total))
+		summary := fmt.Sprintf("%s, %s to download", plural(fetch, "file"), tableprinter.Bytes(total))
+		if present > 0 {
+			summary += fmt.Sprintf(", %d already present", present)
+		}
+		if fromLibrary > 0 {
+			summary += fmt.Sprintf(", %d from the library", fromLibrary)
+		}
+		if wouldFail > 0 {
+			summary += fmt.Sprintf(", %d would fail", wouldFail)
+		}
+		fmt.Fprintf(ios.ErrOut, "%s; nothing downloaded (--dry-run)\n", summary)
 	}
 	// Each failure on its line, a target that could not be planned or a
 	// file whose access CivitAI did not tell (a 429 storm), then the advice
