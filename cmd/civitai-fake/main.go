@@ -7,7 +7,7 @@
 //	civitai-fake [--addr 127.0.0.1:8787] [--storage-addr 127.0.0.1:8788] [--storage-host localhost]
 //	             [--models 300] [--seed 1] [--api-key K]... [--early-access-key K]...
 //	             [--big-file-size 64MiB] [--min-file-size 4KiB] [--max-file-size 2MiB]
-//	             [--url-ttl 24h] [--download-limit N] [--require-auth] [--count-page-totals]
+//	             [--url-ttl 24h] [--download-limit N] [--download-limit-window 1m] [--require-auth] [--count-page-totals]
 //	             [--fault 'host=storage,path=/model,bytes-per-sec=20000000']...
 //	             [--print-fixtures] [--quiet]
 //
@@ -93,6 +93,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(sizeFlag{&opts.MaxFileSize}, "max-file-size", "maximum generated file `size` (default 2MiB)")
 	fs.DurationVar(&opts.URLTTL, "url-ttl", civitaitest.DefaultURLTTL, "validity of signed storage URLs")
 	fs.IntVar(&opts.DownloadLimit, "download-limit", 0, "downloads allowed per key and minute (0: unlimited)")
+	fs.DurationVar(&opts.DownloadLimitWindow, "download-limit-window", civitaitest.DefaultDownloadLimitWindow, "the download limit's sliding window")
 	fs.BoolVar(&opts.RequireAuthForDownloads, "require-auth", false, "every download needs a valid key")
 	fs.BoolVar(&opts.CountPageTotals, "count-page-totals", false, "/tags reports exact totalItems and totalPages instead of 0 (/creators always does)")
 	fs.Var(&faults, "fault", "fault `rule` such as 'host=storage,path=/model,bytes-per-sec=20000000' or 'host=storage,max-concurrent=4,status=503' (repeatable)")

@@ -63,6 +63,11 @@ type Options struct {
 	// wait and the error. The package itself never prints. It may be
 	// called from several goroutines when the Client is shared.
 	OnRetry func(req string, attempt int, wait time.Duration, err error)
+	// OnDownloadLimit is called when CivitAI's download limiter refused a
+	// download and every download request now waits (RetryPolicy.LimitWait):
+	// once per wait, not per request; again is false for the first wait of
+	// a run of refusals.
+	OnDownloadLimit func(wait time.Duration, again bool)
 }
 
 // Client is a CivitAI API client. It is safe for concurrent use.
@@ -77,6 +82,7 @@ type Client struct {
 	refresh    bool
 	retry      RetryPolicy
 	onRetry    func(req string, attempt int, wait time.Duration, err error)
+	onLimit    func(wait time.Duration, again bool)
 	gate       *rateGate // shared with copies (WithAPIKey, Fresh)
 
 	maxPages      int // hard cap of pages for Models
@@ -114,6 +120,7 @@ func New(opts Options) (*Client, error) {
 		refresh:       opts.Refresh,
 		retry:         opts.Retry.withDefaults(),
 		onRetry:       opts.OnRetry,
+		onLimit:       opts.OnDownloadLimit,
 		gate:          &rateGate{},
 		maxPages:      1000,
 		maxEmptyPages: 25,
@@ -181,6 +188,15 @@ func (c *Client) Fresh() *Client {
 func (c *Client) WithOnRetry(f func(req string, attempt int, wait time.Duration, err error)) *Client {
 	cc := *c
 	cc.onRetry = f
+	return &cc
+}
+
+// WithOnDownloadLimit returns a copy of c that reports the waits at the
+// download limit to f instead (nil: not at all). The copies share the
+// wait itself.
+func (c *Client) WithOnDownloadLimit(f func(wait time.Duration, again bool)) *Client {
+	cc := *c
+	cc.onLimit = f
 	return &cc
 }
 

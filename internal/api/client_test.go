@@ -85,7 +85,8 @@ func TestNewOptions(t *testing.T) {
 
 func TestDefaultRetryPolicy(t *testing.T) {
 	t.Parallel()
-	want := RetryPolicy{MaxAttempts: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, MaxElapsed: 2 * time.Minute}
+	want := RetryPolicy{MaxAttempts: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, MaxElapsed: 2 * time.Minute,
+		LimitWait: time.Minute, LimitBudget: 5 * time.Minute}
 	if got := DefaultRetryPolicy(); got != want {
 		t.Errorf("DefaultRetryPolicy = %+v", got)
 	}

@@ -104,7 +104,7 @@ func TestResolveDownloadErrors(t *testing.T) {
 		{name: "404 file not found", status: 404, body: `{"error":"File not found"}`, wantKind: KindNotFound, wantMsg: "File not found"},
 		{name: "410 archived", status: 410, body: `{"error":"Model archived, not available for download"}`, wantKind: KindArchived, wantMsg: "Model archived, not available for download"},
 		{name: "429 limiter", status: 429, body: `{"error":"We've noticed an unusual amount of downloading from your account. Contact support@civitai.com or come back later."}`,
-			wantKind: KindRateLimited, wantMsg: "We've noticed an unusual amount of downloading from your account. Contact support@civitai.com or come back later.", wantCalls: 2},
+			wantKind: KindRateLimited, wantMsg: "We've noticed an unusual amount of downloading from your account. Contact support@civitai.com or come back later.", wantCalls: 3}, // the first ask, then one after each of the waits 1 ms and 2 ms
 		{name: "400 bad enum", status: 400, body: `{"error":"Invalid type"}`, wantKind: KindBadRequest, wantMsg: "Invalid type"},
 		{name: "500", status: 500, body: `{"error":"Error getting file"}`, wantKind: KindServer, wantMsg: "Error getting file", wantCalls: 2},
 		{name: "200 is not a file", status: 200, ctype: "application/octet-stream", body: strings.Repeat("\x00", 1<<20),
@@ -119,7 +119,7 @@ func TestResolveDownloadErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, mux, _ := setup(t, Options{APIKey: tt.key, Retry: RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond}})
+			c, mux, _ := setup(t, Options{APIKey: tt.key, Retry: RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: time.Millisecond, LimitWait: time.Millisecond, LimitBudget: 3 * time.Millisecond}})
 			var calls atomic.Int32
 			mux.HandleFunc("/api/download/models/1", func(w http.ResponseWriter, r *http.Request) {
 				calls.Add(1)

@@ -204,3 +204,12 @@ func statusText(code int) string {
 	}
 	return http.StatusText(code)
 }
+
+// IsDownloadLimit reports CivitAI's download limiter's refusal (429
+// without Retry-After on /api/download, civitai-api.md §2.10), or a
+// download request not sent because the limiter still refused after
+// RetryPolicy.LimitBudget. It limits downloads per account, not the API.
+func IsDownloadLimit(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindRateLimited && e.RetryAfter == 0 && isDownload(e.URL)
+}

@@ -20,12 +20,25 @@ type RetryPolicy struct {
 	BaseDelay   time.Duration // first backoff ceiling; doubles each attempt
 	MaxDelay    time.Duration // ceiling for one wait, Retry-After included
 	MaxElapsed  time.Duration // no retry starts once this much time would be spent
+
+	// LimitWait is how long every download request of the client waits
+	// after CivitAI's download limiter refused one (429 without
+	// Retry-After on /api/download: it counts downloads per account over
+	// a window of about a minute). Then one request asks again; each
+	// further refusal doubles the wait, within LimitBudget for the whole
+	// run of refusals. Once that is spent, download requests fail without
+	// being sent. Waiting at the limit counts neither as attempts nor
+	// towards MaxElapsed.
+	LimitWait   time.Duration
+	LimitBudget time.Duration
 }
 
 // DefaultRetryPolicy returns 5 attempts, 500 ms base delay, 30 s maximum
-// delay and 2 minutes total.
+// delay and 2 minutes total; at the download limit, waits of 60 s, 120 s
+// and 120 s (5 minutes).
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, MaxElapsed: 2 * time.Minute}
+	return RetryPolicy{MaxAttempts: 5, BaseDelay: 500 * time.Millisecond, MaxDelay: 30 * time.Second, MaxElapsed: 2 * time.Minute,
+		LimitWait: time.Minute, LimitBudget: 5 * time.Minute}
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -42,6 +55,13 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxElapsed <= 0 {
 		p.MaxElapsed = d.MaxElapsed
 	}
+	if p.LimitWait <= 0 {
+		p.LimitWait = d.LimitWait
+	}
+	if p.LimitBudget <= 0 {
+		p.LimitBudget = d.LimitBudget
+	}
+	p.LimitBudget = max(p.LimitBudget, p.LimitWait)
 	return p
 }
 
@@ -99,9 +119,148 @@ func retryable(err error) bool {
 // 429 and the next one is sent at once: 700 requests in a tenth of a
 // second, all refused. The download endpoint has its own limiter on the
 // server, so it is held back apart from the API.
+//
+// It also holds back the download requests at CivitAI's download limiter
+// (limit), which answers 429 without Retry-After.
 type rateGate struct {
 	mu    sync.Mutex
 	until map[bool]time.Time // by "is a download request"
+	limit limitState
+}
+
+// limitState is the download limiter's side of the gate. Without it, each
+// of a batch's files met the limiter on its own, retried it a few times
+// within seconds and failed, while the next files went on asking: 186
+// refusals for 59 files. While it is closed no file asks for a signed URL
+// (files streaming already go on); when the wait is over one request asks
+// again, the others wait for its answer.
+type limitState struct {
+	closed  bool          // the limiter refused: download requests wait
+	until   time.Time     // when one of them may ask again
+	probing bool          // one is asking; the others wait for its answer
+	last    time.Duration // the last wait
+	waited  time.Duration // the waits of this run of refusals, in all
+	spent   bool          // the limiter still refused after LimitBudget
+	changed chan struct{} // closed (and replaced) when the state changes
+}
+
+// signal wakes the requests waiting for l to change. Call with the gate's
+// mutex held.
+func (l *limitState) signal() {
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
+}
+
+// admitDownload waits until a download request may be sent: at once while
+// the limiter has not refused, else after the wait; probe says this
+// request is the one that asks again (report its answer with
+// limitAnswered). It returns how long it waited, and an error without
+// sending when ctx ends or the limiter still refused after the budget.
+func (g *rateGate) admitDownload(ctx context.Context) (probe bool, waited time.Duration, err error) {
+	start := time.Now()
+	for {
+		g.mu.Lock()
+		l := &g.limit
+		switch {
+		case l.spent:
+			g.mu.Unlock()
+			return false, time.Since(start), errLimitSpent
+		case !l.closed:
+			g.mu.Unlock()
+			return false, time.Since(start), nil
+		case !l.probing && !time.Now().Before(l.until):
+			l.probing = true
+			g.mu.Unlock()
+			return true, time.Since(start), nil
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		changed, d := l.changed, time.Until(l.until)
+		if l.probing || d <= 0 {
+			d = time.Hour // until the probe's answer
+		}
+		g.mu.Unlock()
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, time.Since(start), ctx.Err()
+		case <-changed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// errLimitSpent is admitDownload's error once the limiter refused past the
+// budget; withRetry turns it into a limitSpentError.
+var errLimitSpent = errors.New("download limit budget spent")
+
+// limitAnswered records the answer to a download request: refused says
+// the download limiter refused it. A refusal closes the gate for
+// p.LimitWait, a probe's refusal for twice the last wait (within what is
+// left of p.LimitBudget; nothing left: spent); any other answer to a probe
+// opens it. wait is the hold that this answer started (0: none), again
+// whether it follows an earlier one of this run of refusals.
+func (g *rateGate) limitAnswered(probe, refused bool, p RetryPolicy) (wait time.Duration, again, spent bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	l := &g.limit
+	switch {
+	case !refused && probe:
+		*l = limitState{changed: l.changed}
+		l.signal()
+	case !refused, l.spent:
+	case probe:
+		l.probing = false
+		wait = min(2*l.last, p.LimitBudget-l.waited)
+		if wait <= 0 {
+			l.spent, wait = true, 0
+		} else {
+			l.until, l.last, again = time.Now().Add(wait), wait, true
+			l.waited += wait
+		}
+		l.signal()
+	case !l.closed:
+		wait = p.LimitWait
+		l.closed, l.until, l.last, l.waited = true, time.Now().Add(wait), wait, wait
+		l.signal()
+	}
+	return wait, again, l.spent
+}
+
+// abandonProbe lets another request ask the limiter: the probe's own
+// context ended before an answer.
+func (g *rateGate) abandonProbe() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.limit.probing = false
+	g.limit.signal()
+}
+
+// limitWaited is how long the current run of refusals was waited out.
+func (g *rateGate) limitWaited() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.limit.waited
+}
+
+// isLimitRefusal reports CivitAI's download limiter's answer: 429 without
+// Retry-After (civitai-api.md §2.10).
+func isLimitRefusal(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Kind == KindRateLimited && e.StatusCode == 429 && e.RetryAfter == 0
+}
+
+// limitSpentError is the error of a download request not sent because
+// the download limiter still refused after the budget.
+func limitSpentError(name string, waited time.Duration) *Error {
+	method, path, _ := strings.Cut(name, " ")
+	return &Error{Kind: KindRateLimited, Method: method, URL: path,
+		Message: fmt.Sprintf("not sent: CivitAI's download limit still refused downloads after waiting %s", waited.Round(time.Second))}
 }
 
 func isDownload(name string) bool { return strings.Contains(name, "/api/download/") }
@@ -138,9 +297,12 @@ func gateError(name string, wait time.Duration) *Error {
 // policy is exhausted. A cancelled ctx stops at once (also mid-sleep) and
 // the returned error wraps ctx.Err(). While the rate gate is closed no
 // attempt is sent: it waits for it, or fails at once when the wait is
-// beyond the budget.
+// beyond the budget. A download request refused by the download limiter
+// closes the gate's limiter side for every download request and waits
+// there (admitDownload); the limiter's answers are no attempts.
 func (c *Client) withRetry(ctx context.Context, name string, attempt func() error) error {
 	start := time.Now()
+	download := c.gate != nil && isDownload(name)
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
@@ -155,7 +317,40 @@ func (c *Client) withRetry(ctx context.Context, name string, attempt func() erro
 				}
 			}
 		}
+		probe := false
+		if download {
+			var held time.Duration
+			var err error
+			probe, held, err = c.gate.admitDownload(ctx)
+			start = start.Add(held) // the retries' budget is not spent at the limit
+			switch {
+			case errors.Is(err, errLimitSpent):
+				return limitSpentError(name, c.gate.limitWaited())
+			case err != nil:
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
 		err := attempt()
+		if download {
+			switch {
+			case ctx.Err() != nil:
+				if probe {
+					c.gate.abandonProbe()
+				}
+			case isLimitRefusal(err):
+				wait, again, spent := c.gate.limitAnswered(probe, true, c.retry)
+				if wait > 0 && c.onLimit != nil {
+					c.onLimit(wait, again)
+				}
+				if spent && probe {
+					return err // the limiter's own last answer
+				}
+				n-- // not an attempt: wait at the gate and ask again
+				continue
+			default:
+				c.gate.limitAnswered(probe, false, c.retry)
+			}
+		}
 		if err == nil {
 			return nil
 		}

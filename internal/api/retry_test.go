@@ -384,3 +384,170 @@ func TestRateLimitPacesConcurrentCalls(t *testing.T) {
 		t.Errorf("%d requests sent during the Retry-After of another", n)
 	}
 }
+
+// limiter answers /api/download like CivitAI's download limiter: at most
+// limit redirects per window (sliding, successes counted), 429 without
+// Retry-After beyond.
+type limiter struct {
+	limit  int
+	window time.Duration
+
+	mu       sync.Mutex
+	hits     []time.Time
+	asked    int
+	refusals int
+}
+
+func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.asked++
+	now := time.Now()
+	kept := l.hits[:0]
+	for _, t := range l.hits {
+		if now.Sub(t) < l.window {
+			kept = append(kept, t)
+		}
+	}
+	l.hits = kept
+	if len(l.hits) >= l.limit {
+		l.refusals++
+		writeJSON(w, http.StatusTooManyRequests, `{"error":"We've noticed an unusual amount of downloading from your account. Contact support@civitai.com or come back later."}`)
+		return
+	}
+	l.hits = append(l.hits, now)
+	http.Redirect(w, r, "https://storage.example/model/1/key.safetensors", http.StatusTemporaryRedirect)
+}
+
+func (l *limiter) counts() (asked, refusals int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.asked, l.refusals
+}
+
+type limitLog struct {
+	mu    sync.Mutex
+	waits []time.Duration
+	again []bool
+}
+
+func (l *limitLog) record(wait time.Duration, again bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.waits = append(l.waits, wait)
+	l.again = append(l.again, again)
+}
+
+// resolveAll resolves n downloads, jobs at a time as `civit download -j`
+// does, and returns their errors.
+func resolveAll(ctx context.Context, c *Client, n, jobs int) []error {
+	errs := make([]error, n)
+	sem := make(chan struct{}, jobs)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, errs[i] = c.ResolveDownload(ctx, int64(i+1), DownloadParams{})
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// TestDownloadLimitHoldsAllDownloads: at CivitAI's download limiter (429,
+// no Retry-After) every download request waits out the limiter's window,
+// one asks again, and the batch goes on: each file gets its URL, and the
+// limiter is asked about once per file plus a few times per window, not
+// a retry storm per file. The API itself is not held back meanwhile.
+func TestDownloadLimitHoldsAllDownloads(t *testing.T) {
+	t.Parallel()
+	const window = 300 * time.Millisecond
+	var log limitLog
+	policy := fastRetry()
+	policy.LimitWait, policy.LimitBudget = window, 10*window
+	c, mux, _ := setup(t, Options{Retry: policy, OnDownloadLimit: log.record})
+	lim := &limiter{limit: 4, window: window}
+	mux.Handle("/api/download/models/{id}", lim)
+	mux.HandleFunc("/api/v1/models/{id}", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, `{"id":1}`) })
+
+	const files, jobs = 12, 3
+	done := make(chan []error)
+	go func() { done <- resolveAll(t.Context(), c, files, jobs) }()
+	time.Sleep(window / 3) // held by now
+	if _, err := c.GetModel(t.Context(), 1); err != nil {
+		t.Errorf("API request during the download limit's wait: %v", err)
+	}
+	for i, err := range <-done {
+		if err != nil {
+			t.Errorf("download %d: %v", i+1, err)
+		}
+	}
+	asked, refusals := lim.counts()
+	holds := len(log.waits)
+	if holds < 2 || refusals > holds*jobs {
+		t.Errorf("%d holds, %d refusals (of %d requests); want at least 2 holds and at most %d refusals each", holds, refusals, asked, jobs)
+	}
+	for i, again := range log.again {
+		if again || log.waits[i] != window {
+			t.Errorf("hold %d: wait %v, again %v; want %v, each following a successful ask", i+1, log.waits[i], again, window)
+		}
+	}
+}
+
+// TestDownloadLimitBudgetSpent: a limiter that keeps refusing is asked
+// again after each wait (1, then 2 units) until the budget (3 units) is
+// spent; then every download fails, the ones waiting without being sent,
+// with an error IsDownloadLimit knows.
+func TestDownloadLimitBudgetSpent(t *testing.T) {
+	t.Parallel()
+	const unit = 20 * time.Millisecond
+	var log limitLog
+	policy := fastRetry()
+	policy.LimitWait, policy.LimitBudget = unit, 3*unit
+	c, mux, _ := setup(t, Options{Retry: policy, OnDownloadLimit: log.record})
+	lim := &limiter{limit: 0, window: time.Hour}
+	mux.Handle("/api/download/models/{id}", lim)
+
+	const files, jobs = 10, 3
+	notSent := 0
+	for i, err := range resolveAll(t.Context(), c, files, jobs) {
+		if !IsDownloadLimit(err) {
+			t.Errorf("download %d: err = %v, want the download limit", i+1, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "not sent: CivitAI's download limit still refused downloads after waiting") {
+			notSent++
+		}
+	}
+	if notSent < files-jobs {
+		t.Errorf("%d downloads not sent, want at least %d", notSent, files-jobs)
+	}
+	if asked, _ := lim.counts(); asked > jobs+2 {
+		t.Errorf("the limiter was asked %d times, want at most %d (one per job, then once per wait)", asked, jobs+2)
+	}
+	want := []time.Duration{unit, 2 * unit}
+	if fmt.Sprint(log.waits) != fmt.Sprint(want) || fmt.Sprint(log.again) != "[false true]" {
+		t.Errorf("waits %v (again %v), want %v (again [false true])", log.waits, log.again, want)
+	}
+}
+
+// TestDownloadLimitWaitCancelled: Ctrl-C during the wait at the download
+// limit ends the waiting requests at once.
+func TestDownloadLimitWaitCancelled(t *testing.T) {
+	t.Parallel()
+	policy := fastRetry()
+	policy.LimitWait, policy.LimitBudget = time.Hour, 2*time.Hour
+	c, mux, _ := setup(t, Options{Retry: policy})
+	mux.Handle("/api/download/models/{id}", &limiter{limit: 0, window: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	for i, err := range resolveAll(ctx, c, 4, 2) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("download %d: err = %v, want the context's", i+1, err)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v after the context ended", d)
+	}
+}

@@ -36,18 +36,19 @@ type downloadInput struct {
 }
 
 // limited reports whether key has used its download budget (sliding
-// minute, successes only, like the real limiter's counter).
+// window, a minute by default, successes only, like the real limiter's
+// counter).
 func (s *Server) limited(key string) bool {
-	if s.opts.DownloadLimit <= 0 {
-		return false
-	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.opts.DownloadLimit <= 0 {
+		return false
+	}
 	hits := s.dlHits[key]
 	kept := hits[:0]
 	for _, t := range hits {
-		if now.Sub(t) < time.Minute {
+		if now.Sub(t) < s.opts.DownloadLimitWindow {
 			kept = append(kept, t)
 		}
 	}
@@ -56,12 +57,26 @@ func (s *Server) limited(key string) bool {
 }
 
 func (s *Server) countDownload(key string) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.opts.DownloadLimit <= 0 {
 		return
 	}
+	s.dlHits[key] = append(s.dlHits[key], now)
+}
+
+// SetDownloadLimit changes Options.DownloadLimit and, when window > 0,
+// Options.DownloadLimitWindow of a running server (end-to-end scripts
+// share one server setup); the downloads counted so far are forgotten.
+func (s *Server) SetDownloadLimit(limit int, window time.Duration) {
 	s.mu.Lock()
-	s.dlHits[key] = append(s.dlHits[key], s.now())
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	s.opts.DownloadLimit = limit
+	if window > 0 {
+		s.opts.DownloadLimitWindow = window
+	}
+	s.dlHits = map[string][]time.Time{}
 }
 
 // handleDownload is GET /api/download/models/{modelVersionId}, following

@@ -223,6 +223,40 @@ func TestDownloadRequireAuthAndLimiter(t *testing.T) {
 	}
 }
 
+// TestDownloadLimitWindow: the limiter forgets a download after its
+// window (a minute unless set), and SetDownloadLimit changes a running
+// server's limit.
+func TestDownloadLimitWindow(t *testing.T) {
+	t.Parallel()
+	var offset atomic.Int64
+	base := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+	now := func() time.Time { return base.Add(time.Duration(offset.Load())) }
+	advance := func(d time.Duration) { offset.Add(int64(d)) }
+	s := NewTestServer(t, Options{BigFileSize: 1 << 20, Seed: 1, Models: -1, Now: now})
+	path := fmt.Sprintf("%s/api/download/models/%d", s.URL, vid(FixturePublicLoRA, 1))
+	status := func() int { return get(t, path).status }
+	steps := []struct {
+		name string
+		do   func()
+		want []int // statuses of requests in a row
+	}{
+		{"unlimited by default", func() {}, []int{307, 307, 307}},
+		{"limit 2 a minute", func() { s.SetDownloadLimit(2, 0) }, []int{307, 307, 429, 429}},
+		{"59 s later", func() { advance(59 * time.Second) }, []int{429}},
+		{"a minute later", func() { advance(time.Second) }, []int{307, 307, 429}},
+		{"window 10 s", func() { s.SetDownloadLimit(1, 10*time.Second) }, []int{307, 429}},
+		{"10 s later", func() { advance(10 * time.Second) }, []int{307, 429}},
+	}
+	for _, st := range steps {
+		st.do()
+		for i, want := range st.want {
+			if got := status(); got != want {
+				t.Errorf("%s: request %d: %d, want %d", st.name, i+1, got, want)
+			}
+		}
+	}
+}
+
 // signed returns the storage URL the download endpoint redirects to.
 func signed(t *testing.T, s *Server, versionID int64, hdr ...string) string {
 	t.Helper()

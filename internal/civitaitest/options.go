@@ -34,6 +34,9 @@ type Options struct {
 	// (API key or client IP) per minute; beyond it the endpoint answers 429
 	// with the real limiter body. 0 means unlimited.
 	DownloadLimit int
+	// DownloadLimitWindow is the limiter's sliding window (default
+	// DefaultDownloadLimitWindow, a minute as observed; tests shorten it).
+	DownloadLimitWindow time.Duration
 	// RequireAuthForDownloads mirrors the server flag
 	// UNAUTHENTICATED_DOWNLOAD=false: every download needs a valid key.
 	RequireAuthForDownloads bool
@@ -64,7 +67,9 @@ const (
 	DefaultMaxFileSize = 2 << 20
 	DefaultBigFileSize = 64 << 20
 	DefaultURLTTL      = 24 * time.Hour
-	DefaultAPIKey      = "test-key"
+	// DefaultDownloadLimitWindow is the download limiter's window.
+	DefaultDownloadLimitWindow = time.Minute
+	DefaultAPIKey              = "test-key"
 )
 
 func (o Options) withDefaults() Options {
@@ -91,6 +96,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.URLTTL <= 0 {
 		o.URLTTL = DefaultURLTTL
+	}
+	if o.DownloadLimitWindow <= 0 {
+		o.DownloadLimitWindow = DefaultDownloadLimitWindow
 	}
 	if o.Now == nil {
 		o.Now = time.Now

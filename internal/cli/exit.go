@@ -158,6 +158,11 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 	case api.KindPageCap:
 		return err.Error(), []string{"CivitAI refuses deep page numbers; civit follows cursors, so lower `--limit` or narrow the search"}, ExitError
 	case api.KindRateLimited:
+		if api.IsDownloadLimit(e) {
+			// The files that were done are skipped by the next run: one
+			// piece of advice for every file the limit left.
+			return err.Error(), []string{"CivitAI limits how many files an account downloads in a while; run the same command later: files done are skipped, partial ones resume"}, ExitError
+		}
 		h := "CivitAI is rate limiting; wait a little and try again"
 		if e.RetryAfter > 0 {
 			h = fmt.Sprintf("CivitAI is rate limiting; try again in %s", e.RetryAfter.Round(time.Second))

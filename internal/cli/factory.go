@@ -158,6 +158,9 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 			OnRetry: func(req string, attempt int, wait time.Duration, err error) {
 				fmt.Fprintf(ios.ErrOut, "civit: warning: %s\n", cmdutil.Retrying(err, attempt, wait))
 			},
+			OnDownloadLimit: func(wait time.Duration, again bool) {
+				fmt.Fprintf(ios.ErrOut, "civit: warning: %s\n", cmdutil.DownloadLimitWait(wait, again))
+			},
 		})
 	}
 	return f

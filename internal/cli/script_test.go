@@ -32,7 +32,8 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"civit": func() {
-			testOnlyRetry = &api.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second}
+			testOnlyRetry = &api.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second,
+				LimitWait: time.Second, LimitBudget: 3 * time.Second} // waits of 1 s and 2 s at the download limit
 			os.Exit(Main())
 		},
 		// exitcode N prog args... runs prog and fails unless it exits with N.
@@ -172,9 +173,12 @@ func TestScripts(t *testing.T) {
 			// answered before the last one whose path starts with B.
 			"answered-before": cmdAnsweredBefore,
 			"clear-requests":  func(ts *testscript.TestScript, _ bool, _ []string) { server(ts).ResetRequests() },
-			"hardlink":        cmdHardlink,
-			"tinyfs":          cmdTinyfs,
-			"lsdir":           cmdLsdir,
+			// download-limit N [WINDOW]: CivitAI's download limiter lets N
+			// downloads through per WINDOW (default a minute); 0: none.
+			"download-limit": cmdDownloadLimit,
+			"hardlink":       cmdHardlink,
+			"tinyfs":         cmdTinyfs,
+			"lsdir":          cmdLsdir,
 			// sum-fetched: the bytesFetched of the --json report on stdout
 			// add up to the bytes of the summary on stderr.
 			"sum-fetched": cmdSumFetched,
@@ -225,6 +229,20 @@ func cmdRequestsAtMost(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%d API requests, want at most %d", n, limit)
 	}
 	ts.Logf("%d API requests", n)
+}
+
+func cmdDownloadLimit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 || len(args) > 2 {
+		ts.Fatalf("usage: download-limit N [WINDOW]")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	var window time.Duration
+	if len(args) == 2 {
+		window, err = time.ParseDuration(args[1])
+		ts.Check(err)
+	}
+	server(ts).SetDownloadLimit(n, window)
 }
 
 func cmdAnsweredBefore(ts *testscript.TestScript, neg bool, args []string) {

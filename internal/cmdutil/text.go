@@ -100,3 +100,19 @@ func Quote(s string) string {
 func Retrying(err error, attempt int, wait time.Duration) string {
 	return fmt.Sprintf("%s; retrying in %s (attempt %d)", strings.TrimSuffix(err.Error(), "."), wait.Round(100*time.Millisecond), attempt+1)
 }
+
+// DownloadLimitWait is the text of a warning that CivitAI's download
+// limiter refused a download and every download waits (again: once more,
+// after a wait): "CivitAI's download limit reached; waiting 60 s before
+// asking again (Ctrl-C stops; run the same command later to go on)".
+func DownloadLimitWait(wait time.Duration, again bool) string {
+	what := "reached"
+	if again {
+		what = "still reached"
+	}
+	d := wait.Round(time.Millisecond).String()
+	if wait >= time.Second {
+		d = fmt.Sprintf("%d s", int64(wait.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("CivitAI's download limit %s; waiting %s before asking again (Ctrl-C stops; run the same command later to go on)", what, d)
+}

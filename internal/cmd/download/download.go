@@ -120,16 +120,20 @@ The engine splits each file over -x connections (default 8, at most 16),
 runs -j files at once (default 5), resumes after Ctrl-C, a crash or a reboot
 (re-run the same command), and verifies the published SHA-256 while the
 bytes arrive. A storage host that refuses some connections (503 or 429 while
-others stream) gets only as many at once as it takes. Until a file is
-complete and verified it lives in NAME.part beside a small NAME.part.civit
-control file: a wrong or partial file never has the final name. A file
-already there with the right hash is skipped (one the library recorded and
-nobody changed since, same size, time and inode, is not even read again;
---force hashes it); a different file is not replaced without --force. A
-file the library (see 'civit scan') already has elsewhere, with the
-published SHA-256, is not downloaded again: it is hard-linked where the file
-system allows, else copied, and hashed before it gets its name, replacing
-a different file there only with --force (--no-reuse downloads anyway).
+others stream) gets only as many at once as it takes. At CivitAI's download
+limit (429) no file asks for its link for 60 s (files streaming go on),
+then the run goes on; while still refused, it waits 120 s, twice at most,
+then the files not started fail: run the same command later (files done
+are skipped). Until a file is complete and verified it lives in NAME.part
+beside a small NAME.part.civit control file: a wrong or partial file never
+has the final name. A file already there with the right hash is skipped
+(one the library recorded and nobody changed since, same size, time and
+inode, is not even read again; --force hashes it); a different file is not
+replaced without --force. A file the library (see 'civit scan') already
+has elsewhere, with the published SHA-256, is not downloaded again: it is
+hard-linked where the file system allows, else copied, and hashed before
+it gets its name, replacing a different file there only with --force
+(--no-reuse downloads anyway).
 
 Beside each model civit writes NAME.civitai.info (the version's JSON, as
 Civitai Helper does), NAME.preview.EXT (the first example image) and

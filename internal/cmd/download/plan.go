@@ -38,6 +38,9 @@ type item struct {
 	// was fetched; the A1111 sidecar prefers it to the version's, as
 	// Civitai Helper and Browser+ do.
 	ModelDescription string `json:"-"`
+	// modelFetched: the planner had the model (its description may be
+	// empty), so the sidecars need not ask for it.
+	modelFetched bool
 
 	// Filled while running.
 	Status       string        `json:"status"` // planned, downloaded, present, reused, failed
@@ -70,11 +73,16 @@ const listIDs = 100
 // 5 requests, not 500. A model the list does not return (hidden from
 // lists, deleted, a version id given as a model id) is asked for alone by
 // planTarget, which tells why; so is every model when a list request fails.
+// The models of version targets that name theirs (a model page URL with
+// ?modelVersionId=, an AIR) come in the same lists when something needs
+// them: their description for the A1111 sidecar, their creator for
+// --subdir; a model the lists lack is asked for alone when needed.
 func (p *planner) prefetchModels(ctx context.Context) {
 	var ids []int64
 	seen := map[int64]bool{}
+	versionModels := !p.o.NoSidecars && !p.o.DryRun || p.o.Subdir.Uses("creator")
 	for _, t := range p.o.Targets {
-		if t.VersionID == 0 && t.ModelID > 0 && !seen[t.ModelID] {
+		if t.ModelID > 0 && (t.VersionID == 0 || versionModels) && !seen[t.ModelID] {
 			seen[t.ModelID] = true
 			ids = append(ids, t.ModelID)
 		}
@@ -347,6 +355,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target, note func(str
 		}
 		p.namedDirectly(t, v, note)
 		versions = []*api.ModelVersion{v}
+		model = p.models[v.ModelID] // fetched already for another target, or listed for this one
 	default:
 		m, err := p.models[t.ModelID], error(nil)
 		if m == nil {
@@ -409,7 +418,7 @@ func (p *planner) planTarget(ctx context.Context, t target.Target, note func(str
 			}
 			if model != nil {
 				it.Model, it.Type = model.Name, string(model.Type)
-				it.ModelDescription = model.Description
+				it.ModelDescription, it.modelFetched = model.Description, true
 			}
 			it.Dest, err = p.dest(v, f, layout.Fields{
 				Base: v.BaseModel, Type: it.Type, Creator: creator, Model: it.Model,

@@ -95,7 +95,7 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}}
 	if o.Quiet { // only errors and the summary: no retry warnings
-		c = c.WithOnRetry(nil)
+		c = c.WithOnRetry(nil).WithOnDownloadLimit(nil)
 		p.c = c
 	}
 	if len(o.Targets) > 1 && len(o.picks) == 0 && !o.DryRun {
@@ -160,6 +160,9 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 	}})
 	c = c.WithOnRetry(func(_ string, attempt int, wait time.Duration, err error) {
 		tr.Warnf("%s", cmdutil.Retrying(err, attempt, wait))
+	}).WithOnDownloadLimit(func(wait time.Duration, again bool) {
+		// Once per wait, not per file: every download waits for it.
+		tr.Warnf("%s", cmdutil.DownloadLimitWait(wait, again))
 	})
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	conns := o.Conns

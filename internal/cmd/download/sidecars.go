@@ -43,13 +43,13 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 		// URL or an AIR as much as a model id): what the model is; the
 		// version's is often a changelog.
 		desc := v.Description
-		if it.ModelDescription == "" && it.ModelID > 0 {
+		if !it.modelFetched && it.ModelID > 0 { // the planner lacks it (a version named alone)
 			if c, err := o.Factory.APIClient(false); err == nil {
 				// A card is not worth a stalled run: CivitAI rate limiting
 				// or down, the version's description does.
 				mctx, cancel := context.WithTimeout(ctx, modelLookupWait)
 				if m, err := c.GetModel(mctx, it.ModelID); err == nil {
-					it.ModelDescription = m.Description
+					it.ModelDescription, it.modelFetched = m.Description, true
 				}
 				cancel()
 			}
