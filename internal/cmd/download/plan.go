@@ -100,10 +100,22 @@ func (p *planner) prefetchModels(ctx context.Context) {
 		}
 		for _, m := range page.Items {
 			if seen[m.ID] {
-				p.models[m.ID] = m
+				p.models[m.ID] = lighten(m)
 			}
 		}
 	}
+}
+
+// lighten drops what planning never reads of a listed model: its JSON as
+// it came and its versions' (sidecars use the version's own detail
+// answer), and the versions' images. A list of 1000 model ids held all of
+// it until planning ended: 28 MB live, 77 MB of memory at the peak.
+func lighten(m *api.Model) *api.Model {
+	m.Raw = nil
+	for _, v := range m.ModelVersions {
+		v.Raw, v.Images = nil, nil
+	}
+	return m
 }
 
 func (p *planner) plan(ctx context.Context) ([]*item, error) {
