@@ -91,9 +91,16 @@ func New(w io.Writer, opts Options) *Tracker {
 	t.start = t.now()
 	t.recent = &rate{now: t.now}
 	if t.tty {
-		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
-		if f, ok := w.(*os.File); ok {
-			if cw := cupwriter.New(f, false); cw.IsTerminal() {
+		// mpb stops drawing at the first write that fails, and panics on
+		// the next file's bar: a terminal that went away (closed, hung
+		// up) must cost the frames, not the run.
+		out := dropErrors{w}
+		popts := []mpb.ContainerOption{mpb.WithOutput(out), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
+		if f := terminalFile(w); f != nil {
+			// Written through out; f only tells the terminal's size.
+			cw := cupwriter.New(out, false)
+			cw.SetTermFd(int(f.Fd()))
+			if cw.IsTerminal() {
 				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{Writer: cw, fallback: cmp.Or(opts.Width, 80)}))
 			}
 		}
@@ -177,13 +184,38 @@ func (w *freshLineWriter) Flush(int) error {
 	lines := w.rows
 	w.rows = 0
 	if err := w.Writer.Flush(lines); err != nil {
-		return err
+		// The terminal is gone (closed, hung up) or refused a console
+		// call: the frame is dropped, not the bars (mpb would stop
+		// drawing, and panic on the next file's bar).
+		w.Reset()
+		return nil
 	}
 	// What is buffered now moves the cursor for the next frame.
 	next := append([]byte("\r"), w.Bytes()...)
 	w.Reset()
 	_, err := w.Write(next)
 	return err
+}
+
+// dropErrors reports every write as done: what the terminal did not take
+// is lost, as it would be anyway.
+type dropErrors struct{ w io.Writer }
+
+func (d dropErrors) Write(p []byte) (int, error) {
+	d.w.Write(p)
+	return len(p), nil
+}
+
+// terminalFile is the file behind w, to ask whether it is a terminal:
+// w itself, or what it wraps (iostreams' stderr); nil for anything else.
+func terminalFile(w io.Writer) *os.File {
+	switch f := w.(type) {
+	case *os.File:
+		return f
+	case interface{ File() *os.File }:
+		return f.File()
+	}
+	return nil
 }
 
 // LookingUp reports that n targets are being looked up: until the first

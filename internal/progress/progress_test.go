@@ -421,3 +421,29 @@ func TestLinesHaveNoEscapes(t *testing.T) {
 		}
 	}
 }
+
+// brokenTerminal fails every write, as a terminal that was closed (EIO) or
+// a pipe whose reader quit does.
+type brokenTerminal struct{}
+
+func (brokenTerminal) Write([]byte) (int, error) { return 0, errors.New("input/output error") }
+
+// A terminal that goes away costs the frames, not the run: mpb stopped
+// drawing at the first failed write and panicked on the next file's bar.
+func TestBrokenTerminalKeepsCounting(t *testing.T) {
+	t.Parallel()
+	tr := New(brokenTerminal{}, Options{TTY: true, Width: 80})
+	a := tr.File("a.safetensors", 100)
+	a.Start(100, 0)
+	a.Add(100)
+	time.Sleep(400 * time.Millisecond) // a frame or two fail
+	a.Finish(nil, "")
+	b := tr.File("b.safetensors", 50)
+	b.Start(50, 0) // a new bar after the failure
+	b.Add(50)
+	b.Finish(nil, "")
+	tr.Warn("still here")
+	if tot := tr.Wait(); tot.Files != 2 || tot.Bytes != 150 || tot.Failed != 0 {
+		t.Errorf("totals = %+v, want 2 files, 150 bytes", tot)
+	}
+}
