@@ -9,11 +9,18 @@ import (
 )
 
 // stopSignals stop civit cleanly: it winds down, saves resume state and
-// says what it left.
-var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+// says what it left. SIGHUP (the terminal was closed, an ssh session
+// dropped) is one of them: nobody is there to read the summary, but the
+// downloads' state is saved as for Ctrl-C (a hang-up used to kill civit
+// as a crash does, with older resume state).
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 
-// lastingSignals stay caught after the first stop signal (see Main).
-var lastingSignals []os.Signal
+// lastingSignals stay caught after the first stop signal, so that the
+// wind-down finishes: a hang-up comes twice (the shell forwards its own
+// to its jobs, then the kernel hangs up the foreground group), and no
+// person sends it to end a civit that does not stop. A second Ctrl-C or
+// SIGTERM has its default effect (see Main).
+var lastingSignals = []os.Signal{syscall.SIGHUP}
 
 // catchSIGPIPE makes a write to a closed pipe fail with EPIPE instead of
 // killing civit, as Go does for stdout and stderr unless SIGPIPE is
