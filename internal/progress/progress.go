@@ -369,7 +369,8 @@ type File struct {
 	fetched atomic.Int64
 	started time.Time
 	once    sync.Once
-	local   bool // the bytes come from a local copy, not the network
+	local   bool  // the bytes come from a local copy, not the network
+	kept    int64 // interrupted: the bytes left on disk for the next run (Abort)
 	// lastRetry is when Retry last printed (unix nanoseconds).
 	lastRetry atomic.Int64
 }
@@ -538,12 +539,16 @@ func (f *File) Unstart(reason error) {
 }
 
 // Abort leaves the file unfinished (interrupted): its bar stays as it
-// was, and Wait's totals count it as partial or not started.
-func (f *File) Abort() {
+// was, and Wait's totals count it as partial with kept bytes on disk for
+// the next run (what the download saved), or as not started when kept is
+// 0 (a library copy cut short leaves nothing: the bytes it checked are
+// not kept).
+func (f *File) Abort(kept int64) {
 	f.t.aborted.Store(true)
 	f.mu.Lock()
 	if f.state != finished {
 		f.state = interrupted
+		f.kept = kept
 	}
 	f.mu.Unlock()
 	if f.bar != nil {
@@ -636,13 +641,18 @@ func (t *Tracker) Wait() Totals {
 	defer t.mu.Unlock()
 	for _, f := range t.all {
 		f.mu.Lock()
-		if f.state != finished {
-			if d := f.done.Load(); d > 0 {
-				tot.Partial++
-				tot.PartialBytes += d
-			} else {
-				tot.NotStarted++
-			}
+		switch {
+		case f.state == finished:
+		case f.state == interrupted && f.kept > 0:
+			tot.Partial++
+			tot.PartialBytes += f.kept
+		case f.state == interrupted:
+			tot.NotStarted++
+		case f.done.Load() > 0 && !f.local: // not aborted: what arrived
+			tot.Partial++
+			tot.PartialBytes += f.done.Load()
+		default:
+			tot.NotStarted++
 		}
 		f.mu.Unlock()
 	}

@@ -13,6 +13,13 @@ import (
 	"github.com/civit/civit/internal/store"
 )
 
+// recordWait bounds recording one finished file in the library: a
+// download that got its final name is recorded even when the run was
+// interrupted meanwhile (Ctrl-C while its preview downloaded), so the
+// record does not follow the run's cancellation, and this is how long it
+// may take then.
+const recordWait = 10 * time.Second
+
 // recordDownload records a finished download in the library (issue 4), so
 // `civit ls`, `outdated` and `dupes` know it and a later scan need not hash
 // it again. A failure is a warning: the download itself succeeded.
@@ -32,7 +39,10 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 		return
 	}
 	if err == nil {
-		err = st.Upsert(ctx, downloadedFile(it))
+		// The file is in place: its row is written even after Ctrl-C.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordWait)
+		err = st.Upsert(rctx, downloadedFile(it))
+		cancel()
 	}
 	if err != nil {
 		warn("%s: could not record it in the library: %v", filepath.Base(it.Dest), err)

@@ -208,8 +208,15 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		}
 		err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind, conns)
 		it.BytesFetched = bar.Fetched() // received in this run, discarded bytes included
-		if ctx.Err() != nil {
-			bar.Abort()
+		if ctx.Err() != nil && (err != nil || !hasFinalName(it)) {
+			// What is left is what the engine saved for the next run: a
+			// library copy cut short leaves nothing (its temporary is
+			// removed), an older .part stays.
+			kept := int64(0)
+			if done, _, ok := dl.Partial(it.Dest, identity(it)); ok {
+				kept = done
+			}
+			bar.Abort(kept)
 			return ctx.Err()
 		}
 		note := ""
@@ -228,8 +235,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 			bar.Finish(explain(it), note)
 			return nil // one failure does not stop the others
 		}
+		// Interrupted after the file got its final name (its sidecars
+		// were being written): it is done, and counted so.
 		bar.Finish(nil, note)
-		return nil
+		return ctx.Err()
 	}
 	work := make(chan job)
 	g, gctx := errgroup.WithContext(ctx)
@@ -432,6 +441,16 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	}
 	placed(ctx, o, hc, it, tr)
 	return nil
+}
+
+// hasFinalName reports whether it is in place under its final name:
+// downloaded and verified, found present, or placed from the library.
+func hasFinalName(it *item) bool {
+	switch it.Status {
+	case "downloaded", "present", "reused":
+		return true
+	}
+	return false
 }
 
 // placed finishes a file that has its final name: sidecars beside it, and
