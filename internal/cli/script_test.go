@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -45,7 +46,44 @@ func TestMain(m *testing.M) {
 		// signals (HUP, TERM, INT), 50 ms apart, when sent Ctrl-C
 		// (testscript's kill knows only INT and KILL).
 		"sigrelay": func() { os.Exit(sigrelayMain(os.Args[1:])) },
+		// holdlock DB FLAG DURATION holds DB's write lock for DURATION, as
+		// another program writing the library does; FLAG exists while it
+		// is held.
+		"holdlock": func() { os.Exit(holdlockMain(os.Args[1:])) },
 	})
+}
+
+func holdlockMain(args []string) int {
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: holdlock DB FLAG DURATION")
+		return 2
+	}
+	d, err := time.ParseDuration(args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "holdlock:", err)
+		return 2
+	}
+	db, err := sql.Open("sqlite", args[0])
+	if err == nil {
+		defer db.Close()
+		var conn *sql.Conn
+		if conn, err = db.Conn(context.Background()); err == nil {
+			defer conn.Close()
+			if _, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err == nil {
+				_, err = conn.ExecContext(context.Background(), "INSERT INTO misses VALUES ('holdlock', 1)")
+			}
+		}
+	}
+	if err == nil {
+		err = os.WriteFile(args[1], nil, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "holdlock:", err)
+		return 1
+	}
+	time.Sleep(d)
+	os.Remove(args[1])
+	return 0
 }
 
 // childCode is the exit code of a finished child as a shell gives it:

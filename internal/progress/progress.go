@@ -46,6 +46,7 @@ type Tracker struct {
 	final      atomic.Bool  // Wait has begun: the total shows the average speed
 
 	busy    sync.Once   // Busy prints once
+	hints   sync.Map    // the hints printed (Hint)
 	aborted atomic.Bool // a file was aborted (Ctrl-C): the total is not complete
 
 	start   time.Time
@@ -291,6 +292,17 @@ func (t *Tracker) Warnf(format string, args ...any) {
 		return
 	}
 	t.print(fmt.Sprintf("civit: warning: "+format+"\n", args...))
+}
+
+// Hint prints "civit: hint: " and the formatted advice, above the bars on
+// a terminal, once a run for the same advice (twenty files failing for
+// one full disk need it once).
+func (t *Tracker) Hint(format string, args ...any) {
+	msg := fmt.Sprintf("civit: hint: "+format+"\n", args...)
+	if _, seen := t.hints.LoadOrStore(msg, true); seen {
+		return
+	}
+	t.print(msg)
 }
 
 // Note prints "civit: note: " and the formatted message (not with

@@ -10,6 +10,8 @@ import (
 // SQLite's primary result codes that mean the library file itself is the
 // problem, not the statement.
 const (
+	sqliteBusy     = 5  // SQLITE_BUSY: another connection holds the lock
+	sqliteLocked   = 6  // SQLITE_LOCKED
 	sqliteReadOnly = 8  // SQLITE_READONLY
 	sqliteCantOpen = 14 // SQLITE_CANTOPEN
 	sqliteCorrupt  = 11 // SQLITE_CORRUPT
@@ -17,11 +19,12 @@ const (
 )
 
 // DBError is a failure of the library database file itself: unwritable
-// (often after one `sudo civit` run left it owned by root) or not a
-// database any more. Hint names the fix; the command line prints it.
+// (often after one `sudo civit` run left it owned by root), locked by
+// another writer for too long, or not a database any more. Hint names the fix; the command line prints it.
 type DBError struct {
 	Path     string
 	ReadOnly bool
+	Busy     bool // another process kept the write lock (lock.go)
 	Err      error
 }
 
@@ -30,7 +33,10 @@ func (e *DBError) Unwrap() error { return e.Err }
 
 // Hint says what the user can do about it.
 func (e *DBError) Hint() string {
-	if e.ReadOnly {
+	switch {
+	case e.Busy:
+		return "another civit (a scan?) or a program with " + e.Path + " open (sqlite3, a database browser) is writing it: let it finish, then run the same command again"
+	case e.ReadOnly:
 		return "check the owner and permissions of " + e.Path + ", its -wal and -shm files and its folder (a 'sudo civit' run leaves them owned by root), or whether its drive is mounted read-only"
 	}
 	return "move " + e.Path + " away and run 'civit scan' on your model folders to rebuild the library"
@@ -39,10 +45,13 @@ func (e *DBError) Hint() string {
 // dbError wraps err in a *DBError when SQLite blames the database file.
 func (s *Store) dbError(err error) error {
 	var se *sqlite.Error
-	if err == nil || !errors.As(err, &se) {
+	var de *DBError
+	if err == nil || errors.As(err, &de) || !errors.As(err, &se) {
 		return err
 	}
 	switch se.Code() & 0xff {
+	case sqliteBusy, sqliteLocked:
+		return s.busyError(0, err)
 	case sqliteReadOnly:
 		return &DBError{Path: s.path, ReadOnly: true, Err: err}
 	case sqliteCantOpen:

@@ -70,7 +70,7 @@ func libraryCopies(ctx context.Context, o *Options, it *item) []string {
 	if err == nil && (!o.Force || !destFI.Mode().IsRegular() && destFI.Mode()&os.ModeSymlink == 0) {
 		return nil
 	}
-	st, err := o.Factory.Store()
+	st, err := o.Factory.Store(ctx)
 	if err != nil {
 		return nil
 	}

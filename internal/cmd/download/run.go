@@ -151,6 +151,7 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 // still looks up (0: planned already).
 func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
+	o.pending = &pendingRecords{}
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.CanAnimate(), Quiet: o.Quiet, Width: ios.TerminalWidth(), Reason: func(err error) string {
 		if o.Factory.Explain == nil {
 			return err.Error()
@@ -295,6 +296,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		werr = err
 	}
 	totals := tr.Wait()
+	flushRecords(ctx, o)
 	if werr != nil || ctx.Err() != nil {
 		fmt.Fprintln(ios.ErrOut, interruptedSummary(items, totals))
 		// What failed before the interrupt is said now, not only on the
@@ -459,7 +461,7 @@ func placed(ctx context.Context, o *Options, hc *http.Client, it *item, tr *prog
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
-	recordDownload(ctx, o, it, tr.Warn)
+	recordDownload(ctx, o, it, tr)
 }
 
 // finish prints the report and turns failures into the exit status.
