@@ -332,6 +332,16 @@ func TestScripts(t *testing.T) {
 			// sparse PATH SIZE: a file of SIZE bytes (4g, 512m) that takes
 			// no room, slow to hash.
 			"sparse": cmdSparse,
+			// age PATH DURATION: PATH was last modified DURATION ago.
+			"age": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: age PATH DURATION")
+				}
+				d, err := time.ParseDuration(args[1])
+				ts.Check(err)
+				t := time.Now().Add(-d)
+				ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
+			},
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)

@@ -20,6 +20,7 @@ import (
 	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/progress"
+	"github.com/civit/civit/internal/stale"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
@@ -329,6 +330,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
 		return err
 	}
+	stale.SweepOnce(filepath.Dir(it.Dest)) // what a killed civit left there
 	start := time.Now()
 	if knownPresent(ctx, o, it) {
 		it.Status, it.Elapsed = "present", time.Since(start)
