@@ -50,7 +50,30 @@ func TestMain(m *testing.M) {
 		// another program writing the library does; FLAG exists while it
 		// is held.
 		"holdlock": func() { os.Exit(holdlockMain(os.Args[1:])) },
+		// gonecwd prog args... runs prog in a current folder that was
+		// deleted (a shell left in a folder another removed; Unix).
+		"gonecwd": func() { os.Exit(gonecwdMain(os.Args[1:])) },
 	})
+}
+
+func gonecwdMain(args []string) int {
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: gonecwd prog [args...]")
+		return 2
+	}
+	dir, err := os.MkdirTemp("", "civit-gone")
+	if err == nil {
+		if err = os.Chdir(dir); err == nil {
+			err = os.Remove(dir)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gonecwd:", err)
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return childCode(args[0], cmd.Run())
 }
 
 func holdlockMain(args []string) int {

@@ -48,6 +48,19 @@ func Run(ctx context.Context, o *Options) error {
 				"give a folder: a new one is made")}
 		}
 	}
+	for _, d := range []string{o.OutputDir, o.Root} {
+		if d == "" || filepath.IsAbs(d) {
+			continue
+		}
+		// Every file would fail with "open partial file: no such file or
+		// directory" (and --dry-run said "ok"): the folder civit stands in
+		// was deleted.
+		if _, err := os.Getwd(); errors.Is(err, fs.ErrNotExist) {
+			return &cmdutil.InputError{Err: cmdutil.WithHint(fmt.Errorf("the current folder was deleted: nothing can be saved in %s", d),
+				"`cd` into a folder that exists and run the command again, or give one with `-o`")}
+		}
+		break
+	}
 	ios := o.Factory.IOStreams
 	why := layout.CheckRoot(o.Layout, o.Root)
 	if why == layout.ModelsFolderItself || why == layout.InsideModelsFolder {
@@ -577,6 +590,10 @@ func explain(it *item) error {
 	// Windows opens a folder as a file with "Access denied", not EISDIR.
 	case (errors.Is(err, dl.ErrInvalidRequest) || errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrPermission)) && errors.As(inTheWay(it.Dest), &hint):
 		return cmdutil.WithHint(err, hint.Hint) // names the folder in the way, as the dry run does
+	case errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission):
+		// The folder cannot be written (a read-only mount, another
+		// user's): the advice --dry-run gives.
+		return destError(err)
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
 	case errors.As(err, &ex) && errors.As(err, &hint):
