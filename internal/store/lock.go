@@ -59,16 +59,18 @@ func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
 			s.waiters.Add(-1)
 		}
 	}()
-	for sawBusy := false; ; sawBusy = true {
+	for {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err == nil {
 			return tx, nil
 		}
 		waited := time.Since(start)
 		if ctx.Err() != nil {
-			// A deadline that passed while waiting for the lock: the
-			// library is busy; Ctrl-C: interrupted.
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) && (sawBusy || busy(err)) {
+			// A deadline that passed before the write could begin: the
+			// lock was not had in time (SQLite may wait for it opening
+			// the connection too), the library is busy; Ctrl-C:
+			// interrupted.
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return nil, s.busyError(waited, err)
 			}
 			return nil, ctx.Err()
