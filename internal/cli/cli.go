@@ -10,8 +10,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -35,16 +35,43 @@ func version() string {
 
 // Main runs civit with os.Args and returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// The first Ctrl-C cancels ctx and civit winds down (saving resume
-	// state); from then on the signals have their default effect, so a
-	// second Ctrl-C ends a process that does not stop. Every write civit
-	// makes survives that (the same as kill -9).
-	go func() { <-ctx.Done(); stop() }()
+	catchSIGPIPE()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	notifyStop(ctx, cancel)
 	ios := iostreams.System()
+	// Results nobody reads any more (`civit ls | head -1`) stop the
+	// command as Ctrl-C does: a listing is not worth finishing, and a
+	// download winds down saving its state; Run exits 141 then.
+	ios.OnBrokenOut(cancel)
 	f := NewFactory(ios, version(), os.Getenv)
 	return Run(ctx, f, os.Args[1:])
+}
+
+// notifyStop calls cancel at the first stop signal (Ctrl-C, SIGTERM,
+// SIGHUP), and civit winds down (saving resume state); from then on
+// Ctrl-C and SIGTERM have their default effect, so a second one ends a
+// process that does not stop. Every write civit makes survives that (the
+// same as kill -9). A hang-up stays caught (lastingSignals). The
+// watcher ends when ctx is done.
+func notifyStop(ctx context.Context, cancel func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, stopSignals...)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		cancel()
+		var reset []os.Signal
+		for _, s := range stopSignals {
+			if !slices.Contains(lastingSignals, s) {
+				reset = append(reset, s)
+			}
+		}
+		signal.Reset(reset...)
+	}()
 }
 
 // Run executes the command line args with the factory f.
@@ -76,6 +103,14 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 		first, _, _ := strings.Cut(err.Error(), "\n")
 		err = cmdutil.WithHint(&cmdutil.FlagError{Err: errors.New(first)}, "run `civit --help` for the list of commands")
 		cmd = nil
+	}
+	if f.IOStreams.OutBroken() && (err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) || iostreams.IsBrokenPipe(err)) {
+		// The reader of the results quit (`civit ls | head -1`): what a
+		// program killed by SIGPIPE ends with, as civit did before it
+		// caught the signal, and no message (nobody asked for more; the
+		// shell's pipefail sees 141). What the command itself printed
+		// on stderr stands (an interrupted download's summary).
+		return ExitBrokenPipe
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, context.Canceled) {
 		err = fmt.Errorf("%w: %v", context.Canceled, err)

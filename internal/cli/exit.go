@@ -29,6 +29,9 @@ const (
 	ExitPartial   = 3
 	ExitAuth      = 4
 	ExitInterrupt = 130
+	// ExitBrokenPipe: the results' reader quit (a closed pipe), as a
+	// program killed by SIGPIPE exits (128+13).
+	ExitBrokenPipe = 141
 )
 
 const keyURL = "https://civitai.com/user/account"

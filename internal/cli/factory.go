@@ -36,7 +36,11 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		return c, err
 	})
 
-	// Store depends on nothing but the environment (XDG_DATA_HOME).
+	// Store depends on the environment (XDG_DATA_HOME) and IOStreams (the
+	// note that the library is busy). It is opened with the context of
+	// the first caller (Ctrl-C stops a wait for the lock: lock.go in the
+	// store); a failure is not kept, so that a later caller (a later
+	// file's record) tries again.
 	var mu sync.Mutex
 	var opened []*store.Store
 	keep := func(s *store.Store) {
@@ -46,28 +50,35 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 			mu.Unlock()
 		}
 	}
-	f.Store = sync.OnceValues(func() (*store.Store, error) {
+	f.Store = onceOK(func(ctx context.Context) (*store.Store, error) {
 		path, err := store.DefaultPath(getenv)
 		if err != nil {
 			return nil, err
 		}
-		s, err := store.Open(context.Background(), path)
+		note := busyNote(ios)
+		s, err := store.Open(store.WithBusyNotice(ctx, note), path)
+		if err != nil {
+			return nil, err
+		}
+		s.SetBusyNotice(note)
 		keep(s)
-		return s, err
+		return s, nil
 	})
 	// ReadStore depends on Store: a library that cannot be opened for
 	// writing is read as it is, if it can be; else Store's error (and its
-	// hint) stands.
-	f.ReadStore = sync.OnceValues(func() (*store.Store, error) {
-		s, err := f.Store()
+	// hint) stands. Opening the library for writing takes no lock when its
+	// schema is current: read-only commands work while another civit
+	// writes.
+	f.ReadStore = onceOK(func(ctx context.Context) (*store.Store, error) {
+		s, err := f.Store(ctx)
 		if err == nil {
 			return s, nil
 		}
 		path, perr := store.DefaultPath(getenv)
-		if perr != nil {
+		if perr != nil || ctx.Err() != nil {
 			return nil, err
 		}
-		ro, rerr := store.OpenReadOnly(context.Background(), path)
+		ro, rerr := store.OpenReadOnly(ctx, path)
 		if rerr != nil {
 			return nil, err
 		}
@@ -164,4 +175,35 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		})
 	}
 	return f
+}
+
+// onceOK is open, called until it succeeds once (concurrent callers wait
+// for the one running): a library that could not be opened (the run was
+// interrupted, its disk was full) is tried again by the next caller, not
+// failed for the rest of the run.
+func onceOK[T any](open func(context.Context) (T, error)) func(context.Context) (T, error) {
+	var mu sync.Mutex
+	var done bool
+	var val T
+	return func(ctx context.Context) (T, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return val, nil
+		}
+		v, err := open(ctx)
+		if err != nil {
+			return v, err
+		}
+		val, done = v, true
+		return val, nil
+	}
+}
+
+// busyNote says on stderr that a write of the library waits for another
+// writer (store.SetBusyNotice).
+func busyNote(ios *iostreams.IOStreams) func() {
+	return func() {
+		fmt.Fprintln(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting… (Ctrl-C stops)")
+	}
 }

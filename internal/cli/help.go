@@ -163,4 +163,7 @@ const exitCodesHelp = `
      listed)
 4    authentication needed or refused: set CIVITAI_API_KEY, or the model is
      in early access (also when every one of several items failed so)
-130  interrupted (Ctrl-C or SIGTERM)`
+130  interrupted (Ctrl-C, SIGTERM, or SIGHUP: the terminal was closed);
+     resume state is saved, run the same command again to resume
+141  the results' reader quit (a closed pipe: 'civit ls | head -1');
+     civit stops as for Ctrl-C, saving resume state, and says nothing`

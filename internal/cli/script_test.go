@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http/httptest"
@@ -38,7 +40,177 @@ func TestMain(m *testing.M) {
 		},
 		// exitcode N prog args... runs prog and fails unless it exits with N.
 		"exitcode": func() { os.Exit(exitcodeMain(os.Args[1:])) },
+		// headpipe stdout|stderr N prog args... runs prog with that stream
+		// a pipe closed after N lines, as `prog | head -N` does.
+		"headpipe": func() { os.Exit(headpipeMain(os.Args[1:])) },
+		// sigrelay SIG[,SIG...] prog args... runs prog and sends it the
+		// signals (HUP, TERM, INT), 50 ms apart, when sent Ctrl-C
+		// (testscript's kill knows only INT and KILL).
+		"sigrelay": func() { os.Exit(sigrelayMain(os.Args[1:])) },
+		// holdlock DB FLAG DURATION holds DB's write lock for DURATION, as
+		// another program writing the library does; FLAG exists while it
+		// is held.
+		"holdlock": func() { os.Exit(holdlockMain(os.Args[1:])) },
+		// gonecwd prog args... runs prog in a current folder that was
+		// deleted (a shell left in a folder another removed; Unix).
+		"gonecwd": func() { os.Exit(gonecwdMain(os.Args[1:])) },
 	})
+}
+
+func gonecwdMain(args []string) int {
+	if len(args) < 1 {
+		fmt.Fprintln(os.Stderr, "usage: gonecwd prog [args...]")
+		return 2
+	}
+	dir, err := os.MkdirTemp("", "civit-gone")
+	if err == nil {
+		if err = os.Chdir(dir); err == nil {
+			err = os.Remove(dir)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gonecwd:", err)
+		return 2
+	}
+	cmd := exec.Command(args[0], args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return childCode(args[0], cmd.Run())
+}
+
+func holdlockMain(args []string) int {
+	if len(args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: holdlock DB FLAG DURATION")
+		return 2
+	}
+	d, err := time.ParseDuration(args[2])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "holdlock:", err)
+		return 2
+	}
+	db, err := sql.Open("sqlite", args[0])
+	if err == nil {
+		defer db.Close()
+		var conn *sql.Conn
+		if conn, err = db.Conn(context.Background()); err == nil {
+			defer conn.Close()
+			if _, err = conn.ExecContext(context.Background(), "BEGIN EXCLUSIVE"); err == nil {
+				_, err = conn.ExecContext(context.Background(), "INSERT INTO misses VALUES ('holdlock', 1)")
+			}
+		}
+	}
+	if err == nil {
+		err = os.WriteFile(args[1], nil, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "holdlock:", err)
+		return 1
+	}
+	time.Sleep(d)
+	os.Remove(args[1])
+	return 0
+}
+
+// childCode is the exit code of a finished child as a shell gives it:
+// 128+N for one killed by signal N, which is also said on stderr.
+func childCode(name string, err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			fmt.Fprintf(os.Stderr, "%s: killed by signal: %v\n", name, ws.Signal())
+			return 128 + int(ws.Signal())
+		}
+		return ee.ExitCode()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		return 2
+	}
+	return 0
+}
+
+func headpipeMain(args []string) int {
+	n, err := 0, error(nil)
+	if len(args) >= 3 {
+		n, err = strconv.Atoi(args[1])
+	}
+	if len(args) < 3 || err != nil || args[0] != "stdout" && args[0] != "stderr" {
+		fmt.Fprintln(os.Stderr, "usage: headpipe stdout|stderr N prog [args...]")
+		return 2
+	}
+	cmd := exec.Command(args[2], args[3:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "headpipe:", err)
+		return 2
+	}
+	own := os.Stdout
+	if args[0] == "stdout" {
+		cmd.Stdout = w
+	} else {
+		cmd.Stderr, own = w, os.Stderr
+	}
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "headpipe:", err)
+		return 2
+	}
+	w.Close()
+	line := make([]byte, 1)
+	for i := 0; i < n; {
+		if _, err := r.Read(line); err != nil {
+			break
+		}
+		own.Write(line)
+		if line[0] == '\n' {
+			i++
+		}
+	}
+	r.Close()
+	return childCode(args[2], cmd.Wait())
+}
+
+func sigrelayMain(args []string) int {
+	var send []os.Signal
+	for _, name := range strings.Split(firstOr(args, ""), ",") {
+		sig := map[string]os.Signal{"HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM, "INT": os.Interrupt}[strings.TrimPrefix(name, "SIG")]
+		if sig == nil {
+			send = nil
+			break
+		}
+		send = append(send, sig)
+	}
+	if len(args) < 2 || len(send) == 0 {
+		fmt.Fprintln(os.Stderr, "usage: sigrelay HUP|TERM|INT[,...] prog [args...]")
+		return 2
+	}
+	cmd := exec.Command(args[1], args[2:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintln(os.Stderr, "sigrelay:", err)
+		return 2
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	go func() {
+		for range sigs {
+			for i, sig := range send {
+				if i > 0 {
+					time.Sleep(50 * time.Millisecond)
+				}
+				cmd.Process.Signal(sig)
+			}
+		}
+	}()
+	err := cmd.Wait()
+	signal.Stop(sigs)
+	return childCode(args[1], err)
+}
+
+func firstOr(args []string, def string) string {
+	if len(args) == 0 {
+		return def
+	}
+	return args[0]
 }
 
 func exitcodeMain(args []string) int {
@@ -187,6 +359,16 @@ func TestScripts(t *testing.T) {
 			// sparse PATH SIZE: a file of SIZE bytes (4g, 512m) that takes
 			// no room, slow to hash.
 			"sparse": cmdSparse,
+			// age PATH DURATION: PATH was last modified DURATION ago.
+			"age": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: age PATH DURATION")
+				}
+				d, err := time.ParseDuration(args[1])
+				ts.Check(err)
+				t := time.Now().Add(-d)
+				ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
+			},
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)

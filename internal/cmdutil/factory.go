@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -25,15 +26,15 @@ type Factory struct {
 	// IOStreams (retry messages) and the response cache. refresh bypasses
 	// cached answers.
 	APIClient func(refresh bool) (*api.Client, error)
-	// Store is the library database, opened on first use. Depends on
-	// nothing but the environment (XDG_DATA_HOME). Nil in tests that do
-	// not need it.
-	Store func() (*store.Store, error)
+	// Store is the library database, opened on first use (ctx: a wait
+	// for another writer stops with it). Depends on the environment
+	// (XDG_DATA_HOME). Nil in tests that do not need it.
+	Store func(ctx context.Context) (*store.Store, error)
 	// ReadStore is the library for a command that only reads it: Store,
 	// or, when that cannot be opened for writing (library.db owned by
 	// another user, a read-only mount), the database opened read-only.
 	// Depends on Store. Nil in tests: StoreToRead uses Store then.
-	ReadStore func() (*store.Store, error)
+	ReadStore func(ctx context.Context) (*store.Store, error)
 	// Explain turns an error into what the command line prints for it:
 	// the message (secrets redacted), the hints and the exit code. Nil in
 	// tests that do not need it.
@@ -83,9 +84,9 @@ func PreviewMaxNSFW(f *Factory) (int, error) {
 
 // StoreToRead is the library for a command that only reads it: ReadStore,
 // or Store where the factory has no ReadStore (tests).
-func (f *Factory) StoreToRead() (*store.Store, error) {
+func (f *Factory) StoreToRead(ctx context.Context) (*store.Store, error) {
 	if f.ReadStore != nil {
-		return f.ReadStore()
+		return f.ReadStore(ctx)
 	}
-	return f.Store()
+	return f.Store(ctx)
 }

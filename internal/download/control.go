@@ -138,7 +138,9 @@ func readControl(path string) (*control, error) {
 	}
 	var c control
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("control file: %w", err)
+		// Not JSON (a disk that lost it, an editor): the parser's
+		// "invalid character 'Ë'" would only echo the damage.
+		return nil, fmt.Errorf("its control file %s is damaged", filepath.Base(path))
 	}
 	return &c, nil
 }

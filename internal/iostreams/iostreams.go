@@ -3,7 +3,9 @@
 // colour is wanted, and how wide the terminal is.
 //
 // Results go to Out (stdout); progress, warnings and errors go to ErrOut
-// (stderr). Commands never call os.Stdout directly.
+// (stderr). Commands never call os.Stdout directly. A write to stderr
+// never fails (System's ErrOut drops what cannot be written): a closed
+// terminal or a reader that quit must not stop a download.
 package iostreams
 
 import (
@@ -42,7 +44,7 @@ type IOStreams struct {
 // on a terminal, for demos and tests: stdin included, so that civit asks
 // its questions (and reads the answers from stdin).
 func System() *IOStreams {
-	ios := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, width: 80}
+	ios := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: &lossyWriter{f: os.Stderr}, width: 80}
 	outTTY, errTTY := isTerminal(os.Stdout), isTerminal(os.Stderr)
 	ios.init(os.Getenv, isTerminal(os.Stdin), outTTY, errTTY, func() int {
 		w, _, err := term.GetSize(int(os.Stdout.Fd()))

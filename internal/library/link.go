@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/civit/civit/internal/stale"
 	"github.com/civit/civit/internal/winfs"
 )
 
@@ -83,6 +84,8 @@ func linkCopy(ctx context.Context, keep string, kfi os.FileInfo, kdev uint64, pa
 	if err := winfs.Unheld(path); err != nil {
 		return err
 	}
+	// What a killed civit left in the folder goes first.
+	stale.SweepOnce(filepath.Dir(path))
 	tmpf, err := os.CreateTemp(filepath.Dir(path), ".civit-*.link") // short: path's name may be near the limit
 	if err != nil {
 		return err

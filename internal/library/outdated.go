@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -122,7 +123,15 @@ type OutdatedOptions struct {
 	AnyBase bool
 
 	limited *rateStop // set by Outdated
+	// noCache is set when the library was busy (another process writing
+	// it): the versions are not kept for the rest of the run.
+	noCache *atomic.Bool // set by Outdated
 }
+
+// cacheWait is how long keeping a model's versions waits for another
+// writer of the library: they only spare the next run a request, and
+// `outdated` only reads otherwise.
+const cacheWait = time.Second
 
 // rateStop remembers that CivitAI refused a request of this check for rate
 // limiting beyond what the client's retries wait, that the server is not
@@ -295,6 +304,7 @@ func Outdated(ctx context.Context, o OutdatedOptions) (*OutdatedResult, error) {
 		o.OnDisk = OnDisk
 	}
 	o.limited = &rateStop{}
+	o.noCache = new(atomic.Bool)
 	now := o.Now()
 	rows, err := o.Store.List(ctx, store.Filter{State: store.StateIdentified, ModelIDs: o.ModelIDs})
 	if err != nil {
@@ -480,8 +490,18 @@ func versionsFor(ctx context.Context, o OutdatedOptions, id int64, now time.Time
 	// The versions are kept only to spare the next run a request: a
 	// library that cannot be written (read-only, owned by another user)
 	// must not fail the check.
-	if err := o.Store.PutModelVersions(ctx, mv); err != nil && ctx.Err() != nil {
-		return nil, nil, requests, ctx.Err()
+	// A busy library (another civit scanning) is not waited for: said
+	// nothing of, and not tried again this run.
+	if o.noCache == nil || !o.noCache.Load() {
+		pctx, cancel := context.WithTimeout(store.WithBusyNotice(ctx, nil), cacheWait)
+		err := o.Store.PutModelVersions(pctx, mv)
+		cancel()
+		if err != nil && ctx.Err() != nil {
+			return nil, nil, requests, ctx.Err()
+		}
+		if store.IsBusy(err) && o.noCache != nil {
+			o.noCache.Store(true)
+		}
 	}
 	return mv, m, requests, nil
 }

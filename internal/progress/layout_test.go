@@ -106,7 +106,7 @@ func TestNarrowLines(t *testing.T) {
 		}
 		frame := lastFrame(b.String(), len(files)+1)
 		for _, f := range files {
-			f.Abort()
+			f.Abort(0)
 		}
 		tr.Wait()
 		for _, line := range strings.Split(b.String(), "\n") {

@@ -46,6 +46,7 @@ type Tracker struct {
 	final      atomic.Bool  // Wait has begun: the total shows the average speed
 
 	busy    sync.Once   // Busy prints once
+	hints   sync.Map    // the hints printed (Hint)
 	aborted atomic.Bool // a file was aborted (Ctrl-C): the total is not complete
 
 	start   time.Time
@@ -91,9 +92,16 @@ func New(w io.Writer, opts Options) *Tracker {
 	t.start = t.now()
 	t.recent = &rate{now: t.now}
 	if t.tty {
-		popts := []mpb.ContainerOption{mpb.WithOutput(w), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
-		if f, ok := w.(*os.File); ok {
-			if cw := cupwriter.New(f, false); cw.IsTerminal() {
+		// mpb stops drawing at the first write that fails, and panics on
+		// the next file's bar: a terminal that went away (closed, hung
+		// up) must cost the frames, not the run.
+		out := dropErrors{w}
+		popts := []mpb.ContainerOption{mpb.WithOutput(out), mpb.WithWidth(cmp.Or(opts.Width, 80)), mpb.WithRefreshRate(150 * time.Millisecond), mpb.WithAutoRefresh()}
+		if f := terminalFile(w); f != nil {
+			// Written through out; f only tells the terminal's size.
+			cw := cupwriter.New(out, false)
+			cw.SetTermFd(int(f.Fd()))
+			if cw.IsTerminal() {
 				popts = append(popts, mpb.WithConsoleWriter(&freshLineWriter{Writer: cw, fallback: cmp.Or(opts.Width, 80)}))
 			}
 		}
@@ -177,13 +185,38 @@ func (w *freshLineWriter) Flush(int) error {
 	lines := w.rows
 	w.rows = 0
 	if err := w.Writer.Flush(lines); err != nil {
-		return err
+		// The terminal is gone (closed, hung up) or refused a console
+		// call: the frame is dropped, not the bars (mpb would stop
+		// drawing, and panic on the next file's bar).
+		w.Reset()
+		return nil
 	}
 	// What is buffered now moves the cursor for the next frame.
 	next := append([]byte("\r"), w.Bytes()...)
 	w.Reset()
 	_, err := w.Write(next)
 	return err
+}
+
+// dropErrors reports every write as done: what the terminal did not take
+// is lost, as it would be anyway.
+type dropErrors struct{ w io.Writer }
+
+func (d dropErrors) Write(p []byte) (int, error) {
+	d.w.Write(p)
+	return len(p), nil
+}
+
+// terminalFile is the file behind w, to ask whether it is a terminal:
+// w itself, or what it wraps (iostreams' stderr); nil for anything else.
+func terminalFile(w io.Writer) *os.File {
+	switch f := w.(type) {
+	case *os.File:
+		return f
+	case interface{ File() *os.File }:
+		return f.File()
+	}
+	return nil
 }
 
 // LookingUp reports that n targets are being looked up: until the first
@@ -259,6 +292,17 @@ func (t *Tracker) Warnf(format string, args ...any) {
 		return
 	}
 	t.print(fmt.Sprintf("civit: warning: "+format+"\n", args...))
+}
+
+// Hint prints "civit: hint: " and the formatted advice, above the bars on
+// a terminal, once a run for the same advice (twenty files failing for
+// one full disk need it once).
+func (t *Tracker) Hint(format string, args ...any) {
+	msg := fmt.Sprintf("civit: hint: "+format+"\n", args...)
+	if _, seen := t.hints.LoadOrStore(msg, true); seen {
+		return
+	}
+	t.print(msg)
 }
 
 // Note prints "civit: note: " and the formatted message (not with
@@ -337,7 +381,8 @@ type File struct {
 	fetched atomic.Int64
 	started time.Time
 	once    sync.Once
-	local   bool // the bytes come from a local copy, not the network
+	local   bool  // the bytes come from a local copy, not the network
+	kept    int64 // interrupted: the bytes left on disk for the next run (Abort)
 	// lastRetry is when Retry last printed (unix nanoseconds).
 	lastRetry atomic.Int64
 }
@@ -506,12 +551,16 @@ func (f *File) Unstart(reason error) {
 }
 
 // Abort leaves the file unfinished (interrupted): its bar stays as it
-// was, and Wait's totals count it as partial or not started.
-func (f *File) Abort() {
+// was, and Wait's totals count it as partial with kept bytes on disk for
+// the next run (what the download saved), or as not started when kept is
+// 0 (a library copy cut short leaves nothing: the bytes it checked are
+// not kept).
+func (f *File) Abort(kept int64) {
 	f.t.aborted.Store(true)
 	f.mu.Lock()
 	if f.state != finished {
 		f.state = interrupted
+		f.kept = kept
 	}
 	f.mu.Unlock()
 	if f.bar != nil {
@@ -604,13 +653,18 @@ func (t *Tracker) Wait() Totals {
 	defer t.mu.Unlock()
 	for _, f := range t.all {
 		f.mu.Lock()
-		if f.state != finished {
-			if d := f.done.Load(); d > 0 {
-				tot.Partial++
-				tot.PartialBytes += d
-			} else {
-				tot.NotStarted++
-			}
+		switch {
+		case f.state == finished:
+		case f.state == interrupted && f.kept > 0:
+			tot.Partial++
+			tot.PartialBytes += f.kept
+		case f.state == interrupted:
+			tot.NotStarted++
+		case f.done.Load() > 0 && !f.local: // not aborted: what arrived
+			tot.Partial++
+			tot.PartialBytes += f.done.Load()
+		default:
+			tot.NotStarted++
 		}
 		f.mu.Unlock()
 	}

@@ -189,7 +189,7 @@ func TestUnfinishedTotalIsNotShownComplete(t *testing.T) {
 		f.Start(100<<20, 0)
 		f.Add(40 << 20)
 		if abort {
-			f.Abort()
+			f.Abort(0)
 		} else {
 			f.Finish(errors.New("failed"), "")
 		}
@@ -337,17 +337,23 @@ func TestInterruptedTotals(t *testing.T) {
 	d.Finish(nil, "")
 	tr.File("b.safetensors", 100<<20)
 	tr.File("c.safetensors", 100<<20)
-	a.Abort()
+	// A library copy checked 50 MiB when stopped: its temporary is
+	// removed, nothing is kept.
+	l := tr.File("copy.safetensors", 100<<20)
+	l.StartLocal(100<<20, "/library/copy.safetensors")
+	l.Add(50 << 20)
+	l.Abort(0)
+	a.Abort(30 << 20)
 	tot := tr.Wait()
-	if tot.Partial != 1 || tot.PartialBytes != 30<<20 || tot.NotStarted != 2 {
-		t.Errorf("totals = %+v, want 1 partial of 30 MiB, 2 not started", tot)
+	if tot.Partial != 1 || tot.PartialBytes != 30<<20 || tot.NotStarted != 3 {
+		t.Errorf("totals = %+v, want 1 partial of 30 MiB, 3 not started", tot)
 	}
 	out := b.String()
 	last := out[strings.LastIndex(out, "a.safetensors"):]
 	if !strings.Contains(last, "30.0 MiB / 100.0 MiB interrupted") {
 		t.Errorf("the interrupted file's bar is not kept:\n%s", out)
 	}
-	if !strings.Contains(last, "total 1/4 files") {
+	if !strings.Contains(last, "total 1/5 files") {
 		t.Errorf("last frame lacks the total:\n%s", last)
 	}
 }
@@ -419,5 +425,31 @@ func TestLinesHaveNoEscapes(t *testing.T) {
 		if out := b.String(); strings.Contains(out, "\x1b[31m") || strings.Contains(out, "\x1b]0") || strings.Contains(out, "\x9b") {
 			t.Errorf("tty=%v: escapes reached the output: %q", tty, out)
 		}
+	}
+}
+
+// brokenTerminal fails every write, as a terminal that was closed (EIO) or
+// a pipe whose reader quit does.
+type brokenTerminal struct{}
+
+func (brokenTerminal) Write([]byte) (int, error) { return 0, errors.New("input/output error") }
+
+// A terminal that goes away costs the frames, not the run: mpb stopped
+// drawing at the first failed write and panicked on the next file's bar.
+func TestBrokenTerminalKeepsCounting(t *testing.T) {
+	t.Parallel()
+	tr := New(brokenTerminal{}, Options{TTY: true, Width: 80})
+	a := tr.File("a.safetensors", 100)
+	a.Start(100, 0)
+	a.Add(100)
+	time.Sleep(400 * time.Millisecond) // a frame or two fail
+	a.Finish(nil, "")
+	b := tr.File("b.safetensors", 50)
+	b.Start(50, 0) // a new bar after the failure
+	b.Add(50)
+	b.Finish(nil, "")
+	tr.Warn("still here")
+	if tot := tr.Wait(); tot.Files != 2 || tot.Bytes != 150 || tot.Failed != 0 {
+		t.Errorf("totals = %+v, want 2 files, 150 bytes", tot)
 	}
 }

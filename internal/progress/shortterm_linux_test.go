@@ -47,7 +47,7 @@ func TestFramesFitAShortTerminal(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond) // a few frames
 	for _, f := range files {
-		f.Abort()
+		f.Abort(0)
 	}
 	tr.Wait()
 	tty.Close()

@@ -36,7 +36,7 @@ func TestZeroColumnTerminalGetsBars(t *testing.T) {
 	f.Start(10<<20, 0)
 	f.Add(5 << 20)
 	time.Sleep(400 * time.Millisecond) // a few frames
-	f.Abort()
+	f.Abort(0)
 	tr.Wait()
 	tty.Close()
 	m.Close() // ends the reader

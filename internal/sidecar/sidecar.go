@@ -29,6 +29,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/civit/civit/internal/stale"
 )
 
 // Sidecar file suffixes, appended to the model path without its extension.
@@ -95,6 +97,7 @@ func writeAtomic(path string, force bool, fill func(io.Writer) error) (written b
 	dir := filepath.Dir(path)
 	// Not named after path: a model name near the 255-byte limit would
 	// make a temporary name that the file system refuses.
+	stale.SweepOnce(dir) // what a killed civit left there
 	f, err := os.CreateTemp(dir, ".civit-*.tmp")
 	if err != nil {
 		return false, fmt.Errorf("write %s: %w", path, err)

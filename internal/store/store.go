@@ -5,11 +5,11 @@
 // each model's versions for `civit outdated`.
 //
 // The database lives at $XDG_DATA_HOME/civit/library.db (by default
-// ~/.local/share/civit/library.db). It runs in WAL mode with a busy
-// timeout, so several civit processes (a scan while a download runs) can
-// use it at once: readers never block, and writers take the write lock up
-// front (BEGIN IMMEDIATE) in short transactions and wait for each other
-// instead of failing. Every change is one transaction, so a crash or a
+// ~/.local/share/civit/library.db). It runs in WAL mode, so several civit
+// processes (a scan while a download runs) can use it at once: readers
+// never block, and writers take the write lock up front (BEGIN IMMEDIATE)
+// in short transactions and wait for each other instead of failing (saying
+// so after a moment, stopping at Ctrl-C: lock.go). Every change is one transaction, so a crash or a
 // SIGKILL leaves either the whole change or none of it.
 //
 // The schema is a list of SQL files embedded in the binary
@@ -33,6 +33,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -112,6 +113,10 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+
+	notice  func()        // SetBusyNotice
+	waiters atomic.Int32  // writes waiting past busyNotice now
+	wait    time.Duration // tests: instead of LockWait
 }
 
 // NoDataDirError is a library with no folder to live in: neither
@@ -163,10 +168,6 @@ func defaultPath(getenv func(string) string, goos string) (string, error) {
 	return filepath.Join(dir, "civit", "library.db"), nil
 }
 
-// busyTimeout is how long a writer waits for another one (another civit
-// process) before giving up with "database is locked".
-const busyTimeout = 30 * time.Second
-
 // Open opens (creating it and its folder if needed) the database at path
 // and applies the missing migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -177,7 +178,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open library: %w", err)
 	}
 	dsn := path + "?_txlock=immediate" +
-		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
+		"&_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(1)"
@@ -236,7 +237,7 @@ func openReadOnly(ctx context.Context, path string, immutable bool) (*Store, err
 		p = "/" + p // C:/Users/... on Windows
 	}
 	dsn := (&url.URL{Scheme: "file", Path: p}).String() + "?mode=ro" +
-		"&_pragma=busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")" +
+		"&_pragma=busy_timeout(" + strconv.FormatInt(sqliteBusyTimeout.Milliseconds(), 10) + ")" +
 		"&_pragma=foreign_keys(1)"
 	if immutable {
 		dsn += "&immutable=1"
@@ -314,11 +315,16 @@ func SchemaVersion() int {
 }
 
 // migrate applies the missing migrations in one IMMEDIATE transaction, so
-// two processes opening a new database at once apply them once.
+// two processes opening a new database at once apply them once. A
+// library whose schema is current is only read: opening it takes no
+// write lock, so a command opens it while another civit writes.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
 		return err
+	}
+	if cur, err := s.UserVersion(ctx); err == nil && cur == len(ms) {
+		return nil
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var cur int
@@ -350,11 +356,11 @@ func (s *Store) UserVersion(ctx context.Context) (int, error) {
 }
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE: the write lock is
-// taken at once, waiting up to the busy timeout for other writers).
+// taken at once, waiting for other writers: see begin).
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return s.dbError(err)
+		return err
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

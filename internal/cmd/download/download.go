@@ -67,6 +67,9 @@ type Options struct {
 	picks []int
 	// noLibrary says once a run that there is no library to record in.
 	noLibrary *sync.Once
+	// pending are the files whose library record waits for the end of
+	// the run (another process held the library's lock).
+	pending *pendingRecords
 	// rootIsOutput: OutputDir came from --root with --layout flat.
 	rootIsOutput bool
 }

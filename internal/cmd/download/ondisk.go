@@ -115,7 +115,7 @@ func libraryRow(ctx context.Context, o *Options, path string, fi os.FileInfo, sa
 		return libraryRecord{}, false
 	}
 	abs := library.Canonical(path)
-	st, err := o.Factory.Store()
+	st, err := o.Factory.Store(ctx)
 	if err != nil {
 		return libraryRecord{}, false
 	}

@@ -3,24 +3,68 @@ package download
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/civit/civit/internal/cmdutil"
 	"github.com/civit/civit/internal/library"
+	"github.com/civit/civit/internal/progress"
 	"github.com/civit/civit/internal/store"
 )
+
+// Recording a file in the library. A file that got its final name is
+// recorded even when the run was interrupted meanwhile (Ctrl-C while its
+// preview downloaded): the record does not follow the run's cancellation.
+// When another process holds the library's write lock (another civit
+// scanning), a file's record waits recordTry, then is kept for the end of
+// the run (flushRecords), which waits longer and says so: the downloads go
+// on meanwhile, and none loses its record because of a lock held a while.
+const (
+	// recordTry is how long a file's record waits for the lock before it
+	// is kept for the end of the run.
+	recordTry = 2 * time.Second
+	// recordWait is how long the records kept for the end wait after
+	// Ctrl-C (else store.LockWait, and Ctrl-C stops the wait).
+	recordWait = 10 * time.Second
+)
+
+// pendingRecords are the files whose record waits for the end of the run.
+type pendingRecords struct {
+	mu    sync.Mutex
+	items []*item
+}
+
+func (p *pendingRecords) add(it *item) {
+	p.mu.Lock()
+	p.items = append(p.items, it)
+	p.mu.Unlock()
+}
+
+func (p *pendingRecords) take() []*item {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := p.items
+	p.items = nil
+	return out
+}
 
 // recordDownload records a finished download in the library (issue 4), so
 // `civit ls`, `outdated` and `dupes` know it and a later scan need not hash
 // it again. A failure is a warning: the download itself succeeded.
-func recordDownload(ctx context.Context, o *Options, it *item, warn func(format string, args ...any)) {
+func recordDownload(ctx context.Context, o *Options, it *item, tr *progress.Tracker) {
+	warn := tr.Warn
 	if o.Factory.Store == nil {
 		return
 	}
-	st, err := o.Factory.Store()
+	// Detached from Ctrl-C; no note while the library is busy: the record
+	// is kept for the end of the run then, which says so.
+	rctx, cancel := context.WithTimeout(store.WithBusyNotice(context.WithoutCancel(ctx), nil), recordTry)
+	defer cancel()
+	st, err := o.Factory.Store(rctx)
 	var noDir *store.NoDataDirError
 	if errors.As(err, &noDir) {
 		// No library at all (no HOME): said once a run, not per file.
@@ -32,11 +76,69 @@ func recordDownload(ctx context.Context, o *Options, it *item, warn func(format 
 		return
 	}
 	if err == nil {
-		err = st.Upsert(ctx, downloadedFile(it))
+		err = st.Upsert(rctx, downloadedFile(it))
+	}
+	if store.IsBusy(err) && o.pending != nil {
+		o.pending.add(it)
+		return
 	}
 	if err != nil {
 		warn("%s: could not record it in the library: %v", filepath.Base(it.Dest), err)
+		var hinter interface{ Hint() string }
+		if errors.As(err, &hinter) { // the library's own advice (a full disk, permissions)
+			tr.Hint("%s", hinter.Hint())
+		}
 	}
+}
+
+// flushRecords records the files whose record waited for another writer
+// of the library (recordDownload), waiting for it as long as a command
+// does (store.LockWait, saying so; Ctrl-C stops it), or recordWait when
+// the run was interrupted already. What still fails is a warning, with
+// the way to record the files later.
+func flushRecords(ctx context.Context, o *Options) {
+	if o.pending == nil {
+		return
+	}
+	items := o.pending.take()
+	if len(items) == 0 {
+		return
+	}
+	ios := o.Factory.IOStreams
+	base, wait := ctx, store.LockWait
+	if ctx.Err() != nil {
+		base, wait = context.WithoutCancel(ctx), recordWait
+	}
+	rctx, cancel := context.WithTimeout(base, wait)
+	defer cancel()
+	files := plural(len(items), "downloaded file")
+	rctx = store.WithBusyNotice(rctx, func() {
+		fmt.Fprintf(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting to record %s… (Ctrl-C stops)\n", files)
+	})
+	st, err := o.Factory.Store(rctx)
+	if err == nil {
+		rows := make([]*store.File, 0, len(items))
+		for _, it := range items {
+			rows = append(rows, downloadedFile(it))
+		}
+		err = st.Upsert(rctx, rows...)
+	}
+	if err == nil {
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		err = errors.New("interrupted while waiting for the library")
+	}
+	fmt.Fprintf(ios.ErrOut, "civit: warning: %s not recorded in the library: %v\n", files, err)
+	dirs := map[string]bool{}
+	var args []string
+	for _, it := range items {
+		if d := filepath.Dir(it.Dest); !dirs[d] {
+			dirs[d] = true
+			args = append(args, cmdutil.Quote(d))
+		}
+	}
+	fmt.Fprintf(ios.ErrOut, "civit: hint: once the library is free, run `civit scan %s` to record them\n", strings.Join(args, " "))
 }
 
 // knownPresent reports whether it.Dest is it.File by the library's record

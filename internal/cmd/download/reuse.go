@@ -15,6 +15,7 @@ import (
 	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/library"
 	"github.com/civit/civit/internal/progress"
+	"github.com/civit/civit/internal/stale"
 	"github.com/civit/civit/internal/store"
 )
 
@@ -70,7 +71,7 @@ func libraryCopies(ctx context.Context, o *Options, it *item) []string {
 	if err == nil && (!o.Force || !destFI.Mode().IsRegular() && destFI.Mode()&os.ModeSymlink == 0) {
 		return nil
 	}
-	st, err := o.Factory.Store()
+	st, err := o.Factory.Store(ctx)
 	if err != nil {
 		return nil
 	}
@@ -132,6 +133,9 @@ var errNotSame = errors.New("the library's copy no longer has the published hash
 // systems without hard links); progress gets the bytes checked.
 func placeCopy(ctx context.Context, src, dest, want string, replace bool, link func(oldname, newname string) error, progress func(int64)) (linked bool, err error) {
 	dir := filepath.Dir(dest)
+	// A kill (-9) between here and the final name leaves the temporary:
+	// the next civit to write in dir removes it once abandoned.
+	stale.SweepOnce(dir)
 	tmpf, err := os.CreateTemp(dir, ".civit-*.reuse") // short: dest's name may be near the limit
 	if err != nil {
 		return false, err

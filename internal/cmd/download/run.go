@@ -20,6 +20,7 @@ import (
 	dl "github.com/civit/civit/internal/download"
 	"github.com/civit/civit/internal/layout"
 	"github.com/civit/civit/internal/progress"
+	"github.com/civit/civit/internal/stale"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
@@ -46,6 +47,19 @@ func Run(ctx context.Context, o *Options) error {
 			return &cmdutil.InputError{Err: cmdutil.WithHint(cmdutil.FlagErrorf("the %s %s is a file, not a folder", d.what, d.path),
 				"give a folder: a new one is made")}
 		}
+	}
+	for _, d := range []string{o.OutputDir, o.Root} {
+		if d == "" || filepath.IsAbs(d) {
+			continue
+		}
+		// Every file would fail with "open partial file: no such file or
+		// directory" (and --dry-run said "ok"): the folder civit stands in
+		// was deleted.
+		if _, err := os.Getwd(); errors.Is(err, fs.ErrNotExist) {
+			return &cmdutil.InputError{Err: cmdutil.WithHint(fmt.Errorf("the current folder was deleted: nothing can be saved in %s", d),
+				"`cd` into a folder that exists and run the command again, or give one with `-o`")}
+		}
+		break
 	}
 	ios := o.Factory.IOStreams
 	why := layout.CheckRoot(o.Layout, o.Root)
@@ -151,6 +165,7 @@ func (o *Options) linkKey(c *api.Client) (*api.Client, error) {
 // still looks up (0: planned already).
 func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int, start func(note func(string, ...any), c *api.Client) (<-chan *item, func() error)) error {
 	ios := o.Factory.IOStreams
+	o.pending = &pendingRecords{}
 	tr := progress.New(ios.ErrOut, progress.Options{TTY: ios.CanAnimate(), Quiet: o.Quiet, Width: ios.TerminalWidth(), Reason: func(err error) string {
 		if o.Factory.Explain == nil {
 			return err.Error()
@@ -211,8 +226,15 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		}
 		err := downloadOne(gctx, o, c, engine, hc, it, tr, bar, bind, conns)
 		it.BytesFetched = bar.Fetched() // received in this run, discarded bytes included
-		if ctx.Err() != nil {
-			bar.Abort()
+		if ctx.Err() != nil && (err != nil || !hasFinalName(it)) {
+			// What is left is what the engine saved for the next run: a
+			// library copy cut short leaves nothing (its temporary is
+			// removed), an older .part stays.
+			kept := int64(0)
+			if done, _, ok := dl.Partial(it.Dest, identity(it)); ok {
+				kept = done
+			}
+			bar.Abort(kept)
 			return ctx.Err()
 		}
 		note := ""
@@ -231,8 +253,10 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 			bar.Finish(explain(it), note)
 			return nil // one failure does not stop the others
 		}
+		// Interrupted after the file got its final name (its sidecars
+		// were being written): it is done, and counted so.
 		bar.Finish(nil, note)
-		return nil
+		return ctx.Err()
 	}
 	work := make(chan job)
 	g, gctx := errgroup.WithContext(ctx)
@@ -289,6 +313,7 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		werr = err
 	}
 	totals := tr.Wait()
+	flushRecords(ctx, o)
 	if werr != nil || ctx.Err() != nil {
 		fmt.Fprintln(ios.ErrOut, interruptedSummary(items, totals))
 		// What failed before the interrupt is said now, not only on the
@@ -321,6 +346,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	if err := os.MkdirAll(filepath.Dir(it.Dest), 0o755); err != nil {
 		return err
 	}
+	stale.SweepOnce(filepath.Dir(it.Dest)) // what a killed civit left there
 	start := time.Now()
 	if knownPresent(ctx, o, it) {
 		it.Status, it.Elapsed = "present", time.Since(start)
@@ -437,13 +463,23 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	return nil
 }
 
+// hasFinalName reports whether it is in place under its final name:
+// downloaded and verified, found present, or placed from the library.
+func hasFinalName(it *item) bool {
+	switch it.Status {
+	case "downloaded", "present", "reused":
+		return true
+	}
+	return false
+}
+
 // placed finishes a file that has its final name: sidecars beside it, and
 // a row in the library.
 func placed(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) {
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
-	recordDownload(ctx, o, it, tr.Warn)
+	recordDownload(ctx, o, it, tr)
 }
 
 // finish prints the report and turns failures into the exit status.
@@ -557,6 +593,10 @@ func explain(it *item) error {
 	// Windows opens a folder as a file with "Access denied", not EISDIR.
 	case (errors.Is(err, dl.ErrInvalidRequest) || errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrPermission)) && errors.As(inTheWay(it.Dest), &hint):
 		return cmdutil.WithHint(err, hint.Hint) // names the folder in the way, as the dry run does
+	case errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission):
+		// The folder cannot be written (a read-only mount, another
+		// user's): the advice --dry-run gives.
+		return destError(err)
 	case errors.As(err, &hm):
 		return cmdutil.WithHint(err, "the download was discarded; CivitAI, asked again, still publishes that hash: the hash or the stored file is wrong on their side; retry later, or use `--no-verify` if you trust the source")
 	case errors.As(err, &ex) && errors.As(err, &hint):

@@ -120,7 +120,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.Link {
 		open = o.Factory.Store
 	}
-	st, err := open()
+	st, err := open(ctx)
 	if err != nil {
 		return err
 	}

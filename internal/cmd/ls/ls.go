@@ -143,7 +143,7 @@ type row struct {
 
 func run(ctx context.Context, o *Options) error {
 	ios := o.Factory.IOStreams
-	st, err := o.Factory.StoreToRead()
+	st, err := o.Factory.StoreToRead(ctx)
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func TestRunUnderSpellings(t *testing.T) {
 	}
 	for arg, want := range spellings {
 		ios, _, out, errOut := iostreams.Test()
-		f := &cmdutil.Factory{IOStreams: ios, Store: func() (*store.Store, error) { return st, nil }}
+		f := &cmdutil.Factory{IOStreams: ios, Store: func(context.Context) (*store.Store, error) { return st, nil }}
 		o := &Options{Factory: f, Dirs: []string{arg}, Sort: "path", JSON: true}
 		if err := run(t.Context(), o); err != nil {
 			t.Errorf("ls %s: %v (%s)", arg, err, errOut)

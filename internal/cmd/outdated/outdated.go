@@ -132,7 +132,7 @@ func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]s
 	if len(values) == 0 {
 		return nil, nil
 	}
-	st, err := f.StoreToRead()
+	st, err := f.StoreToRead(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func ResolveTypes(ctx context.Context, f *cmdutil.Factory, values []string) ([]s
 // can be written): a library the user may not write is read as it is.
 // `civit update`, which writes, opened it for writing first.
 func check(ctx context.Context, f *cmdutil.Factory, types []string, modelIDs []int64, offline, refresh, anyBase bool, rps float64) (*library.OutdatedResult, error) {
-	st, err := f.StoreToRead()
+	st, err := f.StoreToRead(ctx)
 	if err != nil {
 		return nil, err
 	}

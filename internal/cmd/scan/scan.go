@@ -182,7 +182,7 @@ func Run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	st, err := o.Factory.Store()
+	st, err := o.Factory.Store(ctx)
 	if err != nil {
 		return err
 	}

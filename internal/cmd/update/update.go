@@ -167,7 +167,7 @@ func run(ctx context.Context, o *Options) error {
 			fmt.Fprintln(ios.ErrOut, tableprinter.Clean(fmt.Sprintf(format, args...)))
 		}
 	}
-	st, err := o.Factory.Store()
+	st, err := o.Factory.Store(ctx)
 	if err != nil {
 		return err
 	}
