@@ -278,14 +278,8 @@ func classify(err error) errClass {
 	if err == nil {
 		return classNone
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		// A stall cancels the request context with a *StallError cause;
-		// callers see the StallError, handled below before this point
-		// only if they wrapped it. Plain cancellation is the caller's.
-		var se *StallError
-		if !errors.As(err, &se) {
-			return classCanceled
-		}
+	if isCancel(err) {
+		return classCanceled
 	}
 	var (
 		he *HTTPError
@@ -337,6 +331,30 @@ func classify(err error) errClass {
 		return classTransient
 	}
 	return classPermanent
+}
+
+// isCancel reports whether err is a cancellation: the context's own error
+// (the engine returns ctx.Err() when its caller's ctx is done), wrapped or
+// not. Whether a download was cancelled is decided by the caller's ctx, not
+// by this: net/http's "timeout awaiting response headers", its
+// Client.Timeout and net's dial "i/o timeout" also satisfy
+// errors.Is(err, context.DeadlineExceeded), yet they are a server or a
+// network that did not answer in time, transient as a stall is. A stall
+// cancels the request context with a *StallError cause; callers see the
+// StallError.
+func isCancel(err error) bool {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var se *StallError
+	if errors.As(err, &se) {
+		return false
+	}
+	var ne net.Error // the first one in the chain: a *url.Error, a *net.OpError, ...
+	if errors.As(err, &ne) && ne != context.DeadlineExceeded && ne.Timeout() {
+		return false
+	}
+	return true
 }
 
 // isCertOrNameError reports TLS certificate failures and names that do not
