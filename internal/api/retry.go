@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civit/civit/internal/backoff"
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // RetryPolicy bounds the retries of one API call. Zero fields take the value
@@ -98,6 +99,13 @@ func retryable(err error) bool {
 		// fail at once instead of making the user wait for the backoff.
 		var dns *net.DNSError
 		if errors.As(err, &dns) && dns.IsNotFound {
+			return false
+		}
+		// Nor will a proxy setting civit cannot use, or a proxy that
+		// wants a password or does not allow the host.
+		var pc *proxyenv.ConfigError
+		var pt *proxyenv.ConnectError
+		if errors.As(err, &pc) || errors.As(err, &pt) && !pt.Temporary() {
 			return false
 		}
 		return true

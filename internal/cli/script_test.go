@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(srv.Close)
 			env.Values["srv"] = srv
+			env.Values["proxy"] = new(proxyBox) // the proxy command's
 			// A forward HTTP proxy in front of the fake API, so scripts can
 			// check that HTTP_PROXY is honoured (loopback is never proxied by
 			// Go, so scripts use a made-up host name behind it).
@@ -187,6 +188,10 @@ func TestScripts(t *testing.T) {
 			// sparse PATH SIZE: a file of SIZE bytes (4g, 512m) that takes
 			// no room, slow to hash.
 			"sparse": cmdSparse,
+			// proxy [refuse | user:password]: a fake CivitAI behind a
+			// forward proxy (proxy_script_test.go); proxy-saw HOST.
+			"proxy":     cmdProxy,
+			"proxy-saw": cmdProxySaw,
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)

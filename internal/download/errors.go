@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // Sentinel errors. Compare with errors.Is.
@@ -295,6 +297,8 @@ func classify(err error) errClass {
 		ea *EmptyAnswerError
 		ne net.Error
 		ue *url.Error
+		pc *proxyenv.ConfigError
+		pt *proxyenv.ConnectError
 		pe *fs.PathError
 		le *os.LinkError
 	)
@@ -303,6 +307,13 @@ func classify(err error) errClass {
 		if he.Temporary() {
 			return classTransient
 		}
+		return classPermanent
+	case errors.As(err, &pt): // the proxy refused the tunnel
+		if pt.Temporary() {
+			return classTransient
+		}
+		return classPermanent
+	case errors.As(err, &pc): // a proxy setting civit cannot use
 		return classPermanent
 	case errors.As(err, &hm), errors.As(err, &sm), errors.As(err, &uc),
 		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb), errors.As(err, &iu),

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // A server or network that does not answer in time is transient, like a
@@ -101,5 +103,26 @@ func TestResponseHeaderTimeoutIsRetried(t *testing.T) {
 	checkFile(t, dest, body)
 	if res.Retries < 1 || n.Load() < 2 {
 		t.Errorf("%d retries, %d requests: the timeout was not retried", res.Retries, n.Load())
+	}
+}
+
+// A proxy that wants a password or does not allow the host, and a proxy
+// setting civit cannot use, fail the file at once; a proxy that could not
+// reach the host is retried.
+func TestProxyErrorsClassify(t *testing.T) {
+	t.Parallel()
+	get := func(err error) error { return &url.Error{Op: "Get", URL: "https://b2.example/f", Err: err} }
+	for _, tc := range []struct {
+		err  error
+		want errClass
+	}{
+		{get(&proxyenv.ConnectError{StatusCode: 407}), classPermanent},
+		{get(&proxyenv.ConnectError{StatusCode: 403}), classPermanent},
+		{get(&proxyenv.ConnectError{StatusCode: 502}), classTransient},
+		{get(&proxyenv.ConfigError{Var: "ALL_PROXY"}), classPermanent},
+	} {
+		if got := classify(tc.err); got != tc.want {
+			t.Errorf("classify(%v) = %d, want %d", tc.err, got, tc.want)
+		}
 	}
 }
