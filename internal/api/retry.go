@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -102,10 +104,11 @@ func retryable(err error) bool {
 			return false
 		}
 		// Nor will a proxy setting civit cannot use, or a proxy that
-		// wants a password or does not allow the host.
+		// wants a password or does not allow the host, or a certificate
+		// this system does not trust.
 		var pc *proxyenv.ConfigError
 		var pt *proxyenv.ConnectError
-		if errors.As(err, &pc) || errors.As(err, &pt) && !pt.Temporary() {
+		if errors.As(err, &pc) || errors.As(err, &pt) && !pt.Temporary() || IsCertificateError(err) {
 			return false
 		}
 		return true
@@ -118,6 +121,20 @@ func retryable(err error) bool {
 		}
 	}
 	return false
+}
+
+// IsCertificateError reports a TLS certificate that failed verification:
+// signed by an authority this system does not trust (a proxy or antivirus
+// inspecting TLS, a self-signed server), issued for another name, expired
+// or not valid yet. Retrying in a few seconds cannot help.
+func IsCertificateError(err error) bool {
+	var (
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+		cv *tls.CertificateVerificationError
+	)
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
 }
 
 // rateGate holds back the requests of a Client (and of its copies) after
