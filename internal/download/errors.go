@@ -40,6 +40,9 @@ type HTTPError struct {
 	URL        string        // scheme://host/path, query removed
 	Body       string        // start of the body, flattened to one line
 	RetryAfter time.Duration // server-sent Retry-After, 0 when absent
+	// ContentType is the answer's; text/html where the storage (S3, R2)
+	// sends XML is a proxy's, a network filter's or an edge's page.
+	ContentType string
 }
 
 // Error implements error: "GET https://host/path: 404 Not Found: body".

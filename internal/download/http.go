@@ -360,7 +360,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot
 		s.close()
 		return nil, gen, &errRangeUnsatisfiable{total: total}
 	}
-	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u)}
+	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u), ContentType: resp.Header.Get("Content-Type")}
 	if d, ok := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), j.d.opts.retryAfterUnit); ok {
 		he.RetryAfter = d
 	}
