@@ -192,6 +192,13 @@ func TestScripts(t *testing.T) {
 			// forward proxy (proxy_script_test.go); proxy-saw HOST.
 			"proxy":     cmdProxy,
 			"proxy-saw": cmdProxySaw,
+			// agents: "HOST METHOD PATH USER-AGENT" of every request
+			// the fake answered, one a line on stdout.
+			"agents": func(ts *testscript.TestScript, _ bool, _ []string) {
+				for _, r := range server(ts).Requests() {
+					fmt.Fprintf(ts.Stdout(), "%s %s %s %s\n", r.Host, r.Method, r.Path, r.UserAgent)
+				}
+			},
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
