@@ -142,7 +142,12 @@ func (c *Client) roundTrip(ctx context.Context, k call, u *url.URL) ([]byte, int
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, resp.StatusCode, c.networkError(k.method, u, err)
+		e := c.networkError(k.method, u, err)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() { // the answer began, then stopped
+			e.Message = c.scrub(u.Host + " did not finish its answer in time (" + err.Error() + ")")
+		}
+		return nil, resp.StatusCode, e
 	}
 	if len(body) > maxBody {
 		return nil, resp.StatusCode, &Error{Kind: KindUnknown, Method: k.method, URL: redactURL(u), StatusCode: resp.StatusCode,
