@@ -267,7 +267,8 @@ func noControl(r rune) rune {
 // base URL, a proxy or another host in front) gets Next.js's HTML 404
 // (civitai-api.md §2.4, §6), and other servers their own page or text. It
 // is KindNotAPI, so no command takes it for a model or file CivitAI does
-// not know.
+// not know. So is a 403 that is an HTML page: CivitAI refuses in JSON, a
+// proxy's or network filter's block page is HTML, and no API key helps.
 //
 // A 429 is the page*limit cap only when its body says so ("You've requested
 // too many pages, please use cursors instead", §2.1); any other 429 (the
@@ -281,6 +282,10 @@ func classify(status int, eb errorBody) ErrorKind {
 		return KindNotFound
 	case status == http.StatusUnauthorized:
 		return KindAuthRequired
+	case status == http.StatusForbidden && eb.html:
+		// CivitAI refuses in JSON; a web page is a proxy's or network
+		// filter's block page (or an edge's challenge): not the key.
+		return KindNotAPI
 	case status == http.StatusForbidden:
 		if strings.Contains(strings.ToLower(eb.errField), "early access") {
 			return KindEarlyAccess

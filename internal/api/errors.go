@@ -27,7 +27,7 @@ const (
 	KindNetwork                       // transport failure (DNS, connect, reset, timeout)
 	KindNotJSON                       // 2xx whose body is HTML, empty or not JSON
 	KindBadRequest                    // 400
-	KindNotAPI                        // 404 whose body is not JSON: not the API (wrong base URL, proxy, host)
+	KindNotAPI                        // 404 whose body is not JSON, or 403 that is an HTML page: not the API (wrong base URL, proxy, network filter, host)
 )
 
 // String returns a short lowercase name for the kind, such as "not found".

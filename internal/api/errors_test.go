@@ -24,6 +24,9 @@ func TestErrorClassification(t *testing.T) {
 		{name: "404", path: "/api/v1/models/5", status: 404, body: `{"error":"No model with id 5"}`, wantKind: KindNotFound, wantMessage: "No model with id 5", wantSent: ErrNotFound},
 		{name: "401", path: "/api/v1/models/5", status: 401, body: `{"error":"Unauthorized"}`, wantKind: KindAuthRequired, wantMessage: "Unauthorized", wantSent: ErrAuthRequired},
 		{name: "403 plain", path: "/api/v1/models/5", status: 403, body: `{"error":"Forbidden"}`, wantKind: KindForbidden, wantMessage: "Forbidden", wantSent: ErrForbidden},
+		// A proxy's or network filter's block page: CivitAI refuses in JSON.
+		{name: "403 html block page", path: "/api/v1/models/5", status: 403, ctype: "text/html", body: "<html><body>blocked by policy</body></html>",
+			wantKind: KindNotAPI, wantMessage: "server returned an HTML page: blocked by policy", wantSent: ErrNotAPI},
 		{name: "410", path: "/api/v1/models/5", status: 410, body: `{"error":"Model archived, not available for download"}`, wantKind: KindArchived, wantMessage: "Model archived, not available for download", wantSent: ErrArchived},
 		{name: "400 zod object", path: "/api/v1/models", status: 400,
 			body:     `{"error":{"issues":[{"code":"too_big","maximum":100,"path":["limit"],"message":"Number must be less than or equal to 100"}],"name":"ZodError"}}`,

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/civit/civit/internal/backoff"
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // maxBody caps a successful JSON response; real pages are a few MB at most.
@@ -140,7 +142,12 @@ func (c *Client) roundTrip(ctx context.Context, k call, u *url.URL) ([]byte, int
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return nil, resp.StatusCode, c.networkError(k.method, u, err)
+		e := c.networkError(k.method, u, err)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() { // the answer began, then stopped
+			e.Message = c.scrub(u.Host + " did not finish its answer in time (" + err.Error() + ")")
+		}
+		return nil, resp.StatusCode, e
 	}
 	if len(body) > maxBody {
 		return nil, resp.StatusCode, &Error{Kind: KindUnknown, Method: k.method, URL: redactURL(u), StatusCode: resp.StatusCode,
@@ -189,14 +196,45 @@ func (c *Client) statusError(method string, u *url.URL, resp *http.Response) *Er
 }
 
 // networkError wraps a transport failure. The message names the host, so a
-// DNS failure reads "error connecting to civitai.com: lookup civitai.com: no
-// such host".
+// DNS failure reads "error connecting to civitai.com: no such host"; a
+// proxy that cannot be reached is named as the proxy ("error connecting
+// to the proxy proxy.example:3128 (HTTPS_PROXY): no such host"); a server
+// that was reached but did not answer in time (the response-header
+// timeout, Client.Timeout) "civitai.com did not answer in time".
 func (c *Client) networkError(method string, u *url.URL, err error) *Error {
-	inner := err
+	inner, at := err, u // at: the URL that failed (a redirect's, maybe)
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		inner = ue.Err
+		if fu, perr := url.Parse(ue.URL); perr == nil && fu.Host != "" {
+			at = fu
+		}
 	}
-	msg := "error connecting to " + u.Host + ": " + inner.Error()
+	msg := "error connecting to " + at.Host + ": " + reason(inner)
+	var op *net.OpError
+	var ne net.Error
+	switch {
+	case errors.As(inner, &op) && op.Op == "proxyconnect":
+		who := "the proxy"
+		if p, perr := proxyenv.Default().For(at); perr == nil && p != nil {
+			who = fmt.Sprintf("the proxy %s (%s)", p.Host, proxyenv.Default().Var(at.Scheme))
+		}
+		msg = "error connecting to " + who + ": " + reason(op.Err)
+	case errors.As(inner, &op) && op.Op == "dial":
+		// Not connected: "error connecting" is right, timeout or not.
+	case errors.As(inner, &ne) && ne.Timeout():
+		msg = at.Host + " did not answer in time (" + inner.Error() + ")"
+	}
 	return &Error{Kind: KindNetwork, Method: method, URL: redactURL(u), Message: c.scrub(strings.TrimSpace(msg)), Err: err}
+}
+
+// reason is a transport error's text, a name that does not resolve
+// shortened to "no such host" (the lookup repeats the host and adds the
+// resolver's address).
+func reason(err error) string {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return "no such host"
+	}
+	return err.Error()
 }

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/civit/civit/internal/backoff"
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // RetryPolicy bounds the retries of one API call. Zero fields take the value
@@ -100,6 +103,14 @@ func retryable(err error) bool {
 		if errors.As(err, &dns) && dns.IsNotFound {
 			return false
 		}
+		// Nor will a proxy setting civit cannot use, or a proxy that
+		// wants a password or does not allow the host, or a certificate
+		// this system does not trust.
+		var pc *proxyenv.ConfigError
+		var pt *proxyenv.ConnectError
+		if errors.As(err, &pc) || errors.As(err, &pt) && !pt.Temporary() || IsCertificateError(err) {
+			return false
+		}
 		return true
 	case KindRateLimited, KindNotJSON:
 		return true
@@ -110,6 +121,20 @@ func retryable(err error) bool {
 		}
 	}
 	return false
+}
+
+// IsCertificateError reports a TLS certificate that failed verification:
+// signed by an authority this system does not trust (a proxy or antivirus
+// inspecting TLS, a self-signed server), issued for another name, expired
+// or not valid yet. Retrying in a few seconds cannot help.
+func IsCertificateError(err error) bool {
+	var (
+		ua x509.UnknownAuthorityError
+		he x509.HostnameError
+		ci x509.CertificateInvalidError
+		cv *tls.CertificateVerificationError
+	)
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
 }
 
 // rateGate holds back the requests of a Client (and of its copies) after

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // flaky serves the given failures in order, then success.
@@ -256,6 +259,13 @@ func TestRetryable(t *testing.T) {
 		{&Error{Kind: KindNotFound, StatusCode: 404}, false},
 		{&Error{Kind: KindUnknown}, false},
 		{errors.New("other"), false},
+		// A proxy that wants a password, or a proxy setting civit cannot
+		// use, will not change in a second; a proxy that could not reach
+		// the host may.
+		{&Error{Kind: KindNetwork, Err: &url.Error{Op: "Get", Err: &proxyenv.ConnectError{StatusCode: 407}}}, false},
+		{&Error{Kind: KindNetwork, Err: &url.Error{Op: "Get", Err: &proxyenv.ConnectError{StatusCode: 403}}}, false},
+		{&Error{Kind: KindNetwork, Err: &url.Error{Op: "Get", Err: &proxyenv.ConnectError{StatusCode: 502}}}, true},
+		{&Error{Kind: KindNetwork, Err: &url.Error{Op: "Get", Err: &proxyenv.ConfigError{Var: "ALL_PROXY"}}}, false},
 	}
 	for _, tt := range tests {
 		if got := retryable(tt.err); got != tt.want {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -93,8 +94,10 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	}
 	// Packages below cmdutil (store) carry their advice as a Hint method.
 	var hinter interface{ Hint() string }
-	if errors.As(err, &hinter) {
+	if errors.As(err, &hinter) && hinter.Hint() != "" {
 		defer func() { hints = append(hints, hinter.Hint()) }()
+	} else {
+		hinter = nil
 	}
 	var flagErr *cmdutil.FlagError
 	var partial *cmdutil.PartialError
@@ -124,7 +127,11 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 	case errors.As(err, &flagErr), errors.As(err, &valErr):
 		return err.Error(), nil, ExitUsage
 	case errors.As(err, &apiErr):
-		return classifyAPI(err, apiErr, hasKey)
+		msg, hints, code := classifyAPI(err, apiErr, hasKey)
+		if hinter != nil && apiErr.Kind == api.KindNetwork {
+			hints = nil // the error's own advice (a proxy's) says more
+		}
+		return msg, hints, code
 	case errors.Is(err, os.ErrPermission) && hint == nil && hinter == nil:
 		// Windows says "Access denied" also for a file another program
 		// has open; an error that knows better carries its own hint.
@@ -136,6 +143,10 @@ func classify(err error, hasKey bool) (msg string, hints []string, code int) {
 }
 
 func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
+	u, _ := url.Parse(e.URL)
+	if e.StatusCode == http.StatusProxyAuthRequired { // a plain-HTTP proxy's answer
+		return err.Error(), []string{cmdutil.ProxyAuthHint(u)}, ExitError
+	}
 	switch e.Kind {
 	case api.KindAuthRequired:
 		if api.IsDownloadsDisabled(e) {
@@ -186,8 +197,11 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		}
 		return err.Error(), []string{"CivitAI had a server error; try again later"}, ExitError
 	case api.KindNotAPI:
+		if e.StatusCode == http.StatusForbidden { // an HTML page: CivitAI refuses in JSON
+			return err.Error(), []string{fmt.Sprintf("a proxy or network filter refused the request with a web page, not CivitAI's API (which answers in JSON), so no API key helps: check the proxy settings (`%s`), or ask the network's administrator", cmdutil.ProxyVar(u))}, ExitError
+		}
 		who := "the server"
-		if u, perr := url.Parse(e.URL); perr == nil && u.Host != "" {
+		if u != nil && u.Host != "" {
 			who = u.Host
 		}
 		// What came instead: the api package words an HTML page's
@@ -200,15 +214,34 @@ func classifyAPI(err error, e *api.Error, hasKey bool) (string, []string, int) {
 		case strings.TrimSpace(e.Message) == "":
 			what = "an empty page"
 		}
-		return err.Error(), []string{who + " answered with " + what + ", not CivitAI's API: check `CIVITAI_BASE_URL` (or the config key `base_url`) and proxy settings (`HTTPS_PROXY`)"}, ExitError
+		return err.Error(), []string{who + " answered with " + what + ", not CivitAI's API: check `CIVITAI_BASE_URL` (or the config key `base_url`) and proxy settings (`" + cmdutil.ProxyVar(u) + "`)"}, ExitError
 	case api.KindNetwork:
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) {
-			return fmt.Sprintf("error connecting to %s", dnsErr.Name), []string{"check your internet connection, proxy settings (`HTTPS_PROXY`) or `CIVITAI_BASE_URL`"}, ExitError
-		}
-		return err.Error(), []string{"check your internet connection, proxy settings (`HTTPS_PROXY`) or `CIVITAI_BASE_URL`"}, ExitError
+		return err.Error(), []string{networkHint(err, u)}, ExitError
 	case api.KindBadRequest:
 		return err.Error(), []string{"CivitAI rejected the request's parameters; check the flag values"}, ExitError
 	}
 	return err.Error(), nil, ExitError
+}
+
+// networkHint is the advice for an API request to u that failed in
+// transport (api.KindNetwork). The proxy it names is the one for u's
+// scheme: HTTP_PROXY for an http:// base URL.
+func networkHint(err error, u *url.URL) string {
+	if h := cmdutil.CertificateHint(err); h != "" {
+		return h
+	}
+	if h := cmdutil.ProxyDialHint(err, u); h != "" {
+		return h
+	}
+	proxy := cmdutil.ProxyVar(u)
+	var dnsErr *net.DNSError
+	var ne net.Error
+	var op *net.OpError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return fmt.Sprintf("check the host name (`CIVITAI_BASE_URL`, or the config key `base_url`), your internet connection and DNS; if your network needs a proxy, set `%s`", proxy)
+	case errors.As(err, &ne) && ne.Timeout() && !(errors.As(err, &op) && op.Op == "dial"):
+		return fmt.Sprintf("the server is slow or down, or a firewall or proxy holds the connection: try again later; if your network needs a proxy, set `%s`", proxy)
+	}
+	return fmt.Sprintf("check your internet connection, proxy settings (`%s`) or `CIVITAI_BASE_URL`", proxy)
 }

@@ -101,9 +101,10 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 	// Explain depends on Config and the environment (the keys to redact).
 	f.Explain = func(err error) (string, []string, int) { return explain(err, secrets(f)) }
 
-	// HTTPClient depends on nothing; one pooled client for every API call.
+	// HTTPClient depends on nothing but appVersion; one pooled client for
+	// every API call, and for scan's previews, which it names civit.
 	f.HTTPClient = sync.OnceValues(func() (*http.Client, error) {
-		return api.NewHTTPClient(60 * time.Second), nil
+		return cmdutil.WithUserAgent(api.NewHTTPClient(60*time.Second), "civit/"+appVersion), nil
 	})
 
 	// responseCache depends on Config; one per process so that concurrent

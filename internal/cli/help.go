@@ -129,8 +129,15 @@ CIVITAI_BASE_URL     API base URL (default https://civitai.com;
                      https://civitai.red works the same; a fake server such
                      as http://127.0.0.1:8787).
 HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY
-                     proxies, as in any Go program (http://, https:// and
-                     socks5:// URLs).
+                     proxies for the API, downloads and previews alike:
+                     HTTPS_PROXY for https:// addresses, HTTP_PROXY for
+                     http:// ones, ALL_PROXY for either when its own is
+                     unset (as in curl), none for hosts in NO_PROXY or on
+                     loopback. A proxy URL may be http://, https://,
+                     socks5:// or socks5h://, with user:password@ for a
+                     proxy that asks for one; without a scheme it is
+                     http://. A value civit cannot use is an error, never
+                     a direct connection.
 XDG_CONFIG_HOME      config file: $XDG_CONFIG_HOME/civit/config.json
                      (default ~/.config/civit/config.json). macOS and
                      Windows do not read it: there the file is in

@@ -283,6 +283,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(srv.Close)
 			env.Values["srv"] = srv
+			env.Values["proxy"] = new(proxyBox) // the proxy command's
 			// A forward HTTP proxy in front of the fake API, so scripts can
 			// check that HTTP_PROXY is honoured (loopback is never proxied by
 			// Go, so scripts use a made-up host name behind it).
@@ -368,6 +369,17 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				t := time.Now().Add(-d)
 				ts.Check(os.Chtimes(ts.MkAbs(args[0]), t, t))
+			},
+			// proxy [refuse | user:password]: a fake CivitAI behind a
+			// forward proxy (proxy_script_test.go); proxy-saw HOST.
+			"proxy":     cmdProxy,
+			"proxy-saw": cmdProxySaw,
+			// agents: "HOST METHOD PATH USER-AGENT" of every request
+			// the fake answered, one a line on stdout.
+			"agents": func(ts *testscript.TestScript, _ bool, _ []string) {
+				for _, r := range server(ts).Requests() {
+					fmt.Fprintf(ts.Stdout(), "%s %s %s %s\n", r.Host, r.Method, r.Path, r.UserAgent)
+				}
 			},
 			"sleep": func(ts *testscript.TestScript, _ bool, args []string) {
 				d, err := time.ParseDuration(args[0])

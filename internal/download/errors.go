@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/civit/civit/internal/proxyenv"
 )
 
 // Sentinel errors. Compare with errors.Is.
@@ -38,6 +40,9 @@ type HTTPError struct {
 	URL        string        // scheme://host/path, query removed
 	Body       string        // start of the body, flattened to one line
 	RetryAfter time.Duration // server-sent Retry-After, 0 when absent
+	// ContentType is the answer's; text/html where the storage (S3, R2)
+	// sends XML is a proxy's, a network filter's or an edge's page.
+	ContentType string
 }
 
 // Error implements error: "GET https://host/path: 404 Not Found: body".
@@ -278,14 +283,8 @@ func classify(err error) errClass {
 	if err == nil {
 		return classNone
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		// A stall cancels the request context with a *StallError cause;
-		// callers see the StallError, handled below before this point
-		// only if they wrapped it. Plain cancellation is the caller's.
-		var se *StallError
-		if !errors.As(err, &se) {
-			return classCanceled
-		}
+	if isCancel(err) {
+		return classCanceled
 	}
 	var (
 		he *HTTPError
@@ -301,6 +300,8 @@ func classify(err error) errClass {
 		ea *EmptyAnswerError
 		ne net.Error
 		ue *url.Error
+		pc *proxyenv.ConfigError
+		pt *proxyenv.ConnectError
 		pe *fs.PathError
 		le *os.LinkError
 	)
@@ -309,6 +310,13 @@ func classify(err error) errClass {
 		if he.Temporary() {
 			return classTransient
 		}
+		return classPermanent
+	case errors.As(err, &pt): // the proxy refused the tunnel
+		if pt.Temporary() {
+			return classTransient
+		}
+		return classPermanent
+	case errors.As(err, &pc): // a proxy setting civit cannot use
 		return classPermanent
 	case errors.As(err, &hm), errors.As(err, &sm), errors.As(err, &uc),
 		errors.As(err, &df), errors.As(err, &ex), errors.As(err, &tb), errors.As(err, &iu),
@@ -337,6 +345,30 @@ func classify(err error) errClass {
 		return classTransient
 	}
 	return classPermanent
+}
+
+// isCancel reports whether err is a cancellation: the context's own error
+// (the engine returns ctx.Err() when its caller's ctx is done), wrapped or
+// not. Whether a download was cancelled is decided by the caller's ctx, not
+// by this: net/http's "timeout awaiting response headers", its
+// Client.Timeout and net's dial "i/o timeout" also satisfy
+// errors.Is(err, context.DeadlineExceeded), yet they are a server or a
+// network that did not answer in time, transient as a stall is. A stall
+// cancels the request context with a *StallError cause; callers see the
+// StallError.
+func isCancel(err error) bool {
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var se *StallError
+	if errors.As(err, &se) {
+		return false
+	}
+	var ne net.Error // the first one in the chain: a *url.Error, a *net.OpError, ...
+	if errors.As(err, &ne) && ne != context.DeadlineExceeded && ne.Timeout() {
+		return false
+	}
+	return true
 }
 
 // isCertOrNameError reports TLS certificate failures and names that do not

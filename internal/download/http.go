@@ -20,11 +20,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/civit/civit/internal/backoff"
+	"github.com/civit/civit/internal/proxyenv"
 	"github.com/civit/civit/internal/tableprinter"
 )
 
 // NewHTTPClient returns the client Download uses when Options.HTTPClient is
-// nil: proxy from the environment, 10 s dial and TLS handshake, 30 s
+// nil: proxy from the environment as the API client takes it (proxyenv), 10 s dial and TLS handshake, 30 s
 // response-header timeout, room for 128 connections per host, no
 // Client.Timeout (the stall watchdog bounds transfers instead), no
 // transparent gzip (it breaks byte ranges), and HTTP/1.1 only: segmented
@@ -46,7 +47,6 @@ const limitedReadBuffer = 4 << 10
 func newHTTPClient(readBuf int) *http.Client {
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           rawDial(dialer),
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 30 * time.Second,
@@ -61,6 +61,7 @@ func newHTTPClient(readBuf int) *http.Client {
 		Protocols:             new(http.Protocols),
 	}
 	tr.Protocols.SetHTTP1(true)
+	proxyenv.Default().Configure(tr) // the API client's proxy, ALL_PROXY included
 	return &http.Client{Transport: tr}
 }
 
@@ -359,7 +360,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot
 		s.close()
 		return nil, gen, &errRangeUnsatisfiable{total: total}
 	}
-	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u)}
+	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u), ContentType: resp.Header.Get("Content-Type")}
 	if d, ok := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), j.d.opts.retryAfterUnit); ok {
 		he.RetryAfter = d
 	}

@@ -607,6 +607,8 @@ func explain(it *item) error {
 		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
 	case errors.Is(err, dl.ErrBusy):
 		return cmdutil.WithHint(err, "another civit is downloading this file to the same place; let it finish, or stop it and run the command again to resume")
+	case storageHint(err) != "": // a certificate, a proxy, a captive portal, the storage's refusal
+		return cmdutil.WithHint(err, storageHint(err))
 	case errors.As(err, &he) && he.RetryAfter > 0:
 		return cmdutil.WithHint(err, fmt.Sprintf("the file's server asks to wait %s; run the same command again then: it resumes what arrived", he.RetryAfter.Round(time.Second)))
 	case dl.IsTransient(err) && !errors.As(err, &ae):

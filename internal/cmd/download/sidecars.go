@@ -22,6 +22,7 @@ func writeSidecars(ctx context.Context, o *Options, hc *http.Client, it *item, t
 	if !modelFile(it.File.Type) {
 		return nil
 	}
+	hc = cmdutil.WithUserAgent(hc, "civit/"+o.Factory.AppVersion) // the preview's request, as the file's
 	var notes []string
 	name := filepath.Base(it.Dest)
 	warn := func(what string, err error) {
