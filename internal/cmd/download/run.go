@@ -520,6 +520,25 @@ func finish(o *Options, items []*item, totals progress.Totals) error {
 	}
 	if len(failed) > 0 {
 		summary += fmt.Sprintf(", %d failed", len(failed))
+		// What a failed file leaves for the next run, as an interrupted
+		// run says: "running it again resumes" means something then.
+		var n, kept int64
+		for _, it := range failed {
+			if it.Dest == "" {
+				continue
+			}
+			if done, _, ok := dl.Partial(it.Dest, identity(it)); ok && done > 0 {
+				n++
+				kept += done
+			}
+		}
+		if n > 0 {
+			files := "files"
+			if n == 1 {
+				files = "file"
+			}
+			summary += fmt.Sprintf(" (%d partial %s kept, %s, for the next run)", n, files, tableprinter.Bytes(kept))
+		}
 	}
 	fmt.Fprintln(ios.ErrOut, summary)
 	if len(failed) == 0 {
