@@ -282,9 +282,13 @@ const zwnj, zwj = '\u200c', '\u200d'
 // AcceptServerName reports whether the storage's name for a file may
 // replace the API's files[].name: only when it keeps the extension. A
 // storage answer that would turn model.safetensors into model.exe, or into
-// any other kind of file, is not followed.
+// any other kind of file, is not followed; nor is one that says nothing
+// before the extension ("_.safetensors": all that is left of a zero-width
+// space once made safe).
 func AcceptServerName(apiName, serverName string) bool {
-	return strings.EqualFold(filepath.Ext(apiName), filepath.Ext(serverName))
+	ext := filepath.Ext(serverName)
+	says := strings.ContainsFunc(strings.TrimSuffix(serverName, ext), func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) })
+	return says && strings.EqualFold(filepath.Ext(apiName), ext)
 }
 
 // shorten cuts s to at most max bytes at a rune boundary, keeping a short

@@ -182,6 +182,10 @@ func TestAcceptServerName(t *testing.T) {
 		{"model.safetensors", "model", false},
 		{"data.zip", "training data.zip", true},
 		{"noext", "other", true},
+		{"model.safetensors", "_.safetensors", false},
+		{"model.safetensors", "__ _.safetensors", false},
+		{"model.safetensors", "東.safetensors", true},
+		{"model.safetensors", "1.safetensors", true},
 	} {
 		if got := AcceptServerName(tc.api, tc.server); got != tc.want {
 			t.Errorf("AcceptServerName(%q, %q) = %v, want %v", tc.api, tc.server, got, tc.want)
