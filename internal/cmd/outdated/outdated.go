@@ -315,6 +315,22 @@ func run(ctx context.Context, o *Options) error {
 	default:
 		summary += fmt.Sprintf("; %d more have one for another base model only (--any-base)", other)
 	}
+	// A model whose newest version is on disk may still have a folder at
+	// an older one (kept for another UI, an update cut short): `update
+	// --all` brings it up, so the summary says so rather than "0 of N".
+	listed := map[int64]bool{}
+	for _, u := range res.Outdated {
+		listed[u.ModelID] = true
+	}
+	if st, err := o.Factory.StoreToRead(ctx); err == nil {
+		if ids, err := library.BehindModels(ctx, st, listed, types, o.AnyBase); err == nil && len(ids) > 0 {
+			what := "1 more has a folder"
+			if len(ids) > 1 {
+				what = fmt.Sprintf("%d more have a folder", len(ids))
+			}
+			summary += fmt.Sprintf("; %s at an older version than its newest on disk (`civit update --all` brings it up)", what)
+		}
+	}
 	if failed > 0 {
 		// "0 of 0 models have a newer version" alone reads as all is well.
 		summary += fmt.Sprintf("; %d could not be checked", failed)

@@ -295,7 +295,7 @@ func run(ctx context.Context, o *Options) error {
 		// Models none of whose versions is outdated may still have a
 		// folder left behind (an update cut short): running
 		// `update --all` again finishes it.
-		ids, err := behindModels(ctx, st, checked, types, o.AnyBase)
+		ids, err := library.BehindModels(ctx, st, checked, types, o.AnyBase)
 		if err != nil {
 			return err
 		}
