@@ -350,6 +350,22 @@ func TestDownloadFaults(t *testing.T) {
 			},
 		},
 		{
+			// A maintenance page served with a 200 (or a captive portal's
+			// before signing in) may be gone a moment later.
+			name: "web page with a 200 is asked for again",
+			fault: func(n int, r *http.Request) *fault {
+				if n <= maxPageRetries {
+					return &fault{Status: 200, Body: maintenancePage, ContentType: "text/html; charset=utf-8"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != maxPageRetries {
+					t.Errorf("retries = %d, want %d", res.Retries, maxPageRetries)
+				}
+			},
+		},
+		{
 			name: "503 with Retry-After on a segment",
 			fault: func(n int, r *http.Request) *fault {
 				if n == 2 {
@@ -563,6 +579,54 @@ func TestDownloadErrors(t *testing.T) {
 			if !tc.transient && !IsPermanent(err) {
 				t.Errorf("%v should be permanent", err)
 			}
+		})
+	}
+}
+
+// maintenancePage is CivitAI's maintenance page (civitaitest's).
+const maintenancePage = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Civitai | Maintenance</title></head>` +
+	`<body><main><h1>We're adjusting a few things, be back in a few minutes...</h1>` +
+	`<p>Civitai is down for maintenance.</p></main></body></html>`
+
+// A web page that stays where the file should be is asked for a few times,
+// not for the whole retry budget, and the error quotes what the page says,
+// not its markup.
+func TestWebPageGivesUp(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 4)
+	for _, tc := range []struct {
+		name, page, want string
+	}{
+		{"title", maintenancePage, "server sent text/html (240 bytes) instead of the file: Civitai | Maintenance"},
+		{"no title", "<html><body>\n<h1>Sign in</h1> <p>to use this Wi-Fi &amp; more</p></body></html>",
+			"server sent text/html (79 bytes) instead of the file: Sign in to use this Wi-Fi & more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.setFault(func(int, *http.Request) *fault {
+				return &fault{Status: 200, Body: tc.page, ContentType: "text/html; charset=utf-8"}
+			})
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			var retries int
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4,
+				Progress: func(ev Event) {
+					if ev.Kind == EventRetry {
+						retries++
+					}
+				}}
+			_, err := New(testOptions()).Download(t.Context(), req)
+			var uc *UnexpectedContentError
+			if !errors.As(err, &uc) || !IsPermanent(err) {
+				t.Fatalf("err = %v, want a permanent *UnexpectedContentError", err)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("error %q, want %q", got, tc.want)
+			}
+			if n := len(rs.requests()); n != 1+maxPageRetries || retries != maxPageRetries {
+				t.Errorf("%d requests, %d retries; want %d, %d", n, retries, 1+maxPageRetries, maxPageRetries)
+			}
+			checkAbsent(t, dest)
 		})
 	}
 }

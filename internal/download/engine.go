@@ -24,6 +24,13 @@ import (
 // mid-download) within one Download call.
 const maxRestarts = 2
 
+// maxPageRetries bounds the requests asked again, within one Download
+// call, after an answer that was a web page or a JSON document instead of
+// the file (*UnexpectedContentError). A maintenance page may be gone a
+// moment later, as may a captive portal's once signed in; a refusal or a
+// block page stays, and must not cost the whole retry budget.
+const maxPageRetries = 2
+
 // sniffMax: a body at most this long is checked for looking like a JSON or
 // HTML document instead of the file.
 const sniffMax = 64 << 10
@@ -70,6 +77,7 @@ type job struct {
 	ahead     atomic.Int64
 	retries   atomic.Int64
 	refused   atomic.Int64
+	pages     atomic.Int64 // retries after an UnexpectedContentError
 	restarts  int
 	discarded int
 	resumed   bool
@@ -610,7 +618,7 @@ func (j *job) checkContent(s *stream) error {
 	// it is (cutShort, the low-water mark).
 	s.consumed -= int64(n)
 	if looksLikeDocument(head) || (docType && small) {
-		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200)}
+		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200), Text: pageText(head, ct)}
 	}
 	return nil
 }
@@ -1017,7 +1025,15 @@ func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) 
 		}
 		return true, nil
 	}
-	if classify(err) != classTransient {
+	var uc *UnexpectedContentError
+	switch {
+	case errors.As(err, &uc):
+		// Permanent, but a maintenance page or a captive portal's may be
+		// gone a moment later: ask again, a few times at most.
+		if j.pages.Add(1) > maxPageRetries {
+			return false, err
+		}
+	case classify(err) != classTransient:
 		return false, err
 	}
 	*attempts++
