@@ -631,6 +631,82 @@ func TestWebPageGivesUp(t *testing.T) {
 	}
 }
 
+// A web page answering a request after the first is asked for again: it is
+// not the remote file changing (its size and validators are the page's),
+// so the download neither starts over nor drops the saved bytes.
+func TestWebPageIsNotARemoteChange(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 6)
+	page := &fault{Status: 200, Body: maintenancePage, ContentType: "text/html; charset=utf-8"}
+	changes := func(n *atomic.Int64) func(Event) {
+		return func(ev Event) {
+			var rc *RemoteChangedError
+			if ev.Kind == EventRestart && errors.As(ev.Err, &rc) {
+				n.Add(1)
+			}
+		}
+	}
+
+	t.Run("restarted stream", func(t *testing.T) {
+		t.Parallel()
+		rs := newRangeServer(t, body)
+		rs.configure(func(rs *rangeServer) { rs.ignoreRange = true })
+		rs.setFault(func(n int, r *http.Request) *fault {
+			switch n {
+			case 1:
+				return &fault{DropAfter: 100000}
+			case 2:
+				return page
+			}
+			return nil
+		})
+		var changed atomic.Int64
+		dest := filepath.Join(t.TempDir(), "m.safetensors")
+		res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest,
+			SHA256: sha256Hex(body), Connections: 4, Progress: changes(&changed)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFile(t, dest, body)
+		if changed.Load() != 0 || res.Restarts != 0 {
+			t.Errorf("%d restarts for a remote change (%d in all); the page is no change", changed.Load(), res.Restarts)
+		}
+	})
+
+	t.Run("resumed download", func(t *testing.T) {
+		t.Parallel()
+		rs := newRangeServer(t, body)
+		rs.configure(func(rs *rangeServer) { rs.rate = 1 << 20 })
+		dest := filepath.Join(t.TempDir(), "m.safetensors")
+		req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 1}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		opts := testOptions()
+		opts.Progress = cancelAt(int64(len(body))/2, cancel)
+		if _, err := New(opts).Download(ctx, req); !errors.Is(err, context.Canceled) {
+			t.Fatalf("first run: %v", err)
+		}
+		first := len(rs.requests())
+		rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+		rs.setFault(func(n int, r *http.Request) *fault {
+			if n == first+1 {
+				return page
+			}
+			return nil
+		})
+		var changed atomic.Int64
+		req.Progress = changes(&changed)
+		res, err := New(testOptions()).Download(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFile(t, dest, body)
+		if !res.Resumed || res.Restarts != 0 || changed.Load() != 0 {
+			t.Errorf("resumed %v, restarts %d (%d for a remote change): want the saved bytes kept", res.Resumed, res.Restarts, changed.Load())
+		}
+	})
+}
+
 func hexs(b []byte) string { return hex.EncodeToString(b) }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

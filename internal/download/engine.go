@@ -533,6 +533,14 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment, sl *slot, o
 
 // accept checks the first answer and settles the object's properties.
 func (j *job) accept(s *stream, st *control) (*control, error) {
+	if st != nil {
+		// A web page where the saved file should be (a maintenance page,
+		// a captive portal) is not that file changed: checked before the
+		// validators, it is asked for again and the saved bytes stay.
+		if err := j.checkContent(s); err != nil {
+			return st, err
+		}
+	}
 	if s.full {
 		if st != nil {
 			if d := diffValidator(st.ETag, st.LastModified, st.Size, s); d != "" {
@@ -812,6 +820,17 @@ func (j *job) shrunk(err error) error {
 // checkRange checks that the answer s to a request for seg from pos
 // belongs to the same object as the first answer; it closes s when not.
 func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
+	if s.full {
+		// A whole answer may be an error page as well as the probe's
+		// could (under NoVerify nothing else would notice). Checked
+		// before the validators: a maintenance page's size or missing
+		// ETag is not the remote file changing, and it is asked for
+		// again rather than restarting the download.
+		if err := j.checkContent(s); err != nil {
+			s.close()
+			return err
+		}
+	}
 	if d := diffValidator(j.etag, j.lastMod, j.size, s); d != "" {
 		s.close()
 		return &restartError{&RemoteChangedError{Reason: d}}
@@ -821,13 +840,6 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			s.close()
 			return &restartError{&RemoteChangedError{
 				Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}}
-		}
-		// Asked again for the whole file: this answer may be an error
-		// page as well as the probe's could (under NoVerify nothing else
-		// would notice).
-		if err := j.checkContent(s); err != nil {
-			s.close()
-			return err
 		}
 		if pos > 0 {
 			// Single stream without range support: start over from byte 0.
