@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,6 +347,21 @@ func TestDownloadFaults(t *testing.T) {
 			check: func(t *testing.T, rs *rangeServer, res *Result) {
 				if res.Restarts == 0 {
 					t.Error("no restart recorded")
+				}
+			},
+		},
+		{
+			// A storage or proxy hiccup: nothing says the file changed.
+			name: "416 naming no size on a segment is retried",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 3 {
+					return &fault{Status: 416, Body: "<Error><Code>InvalidRange</Code></Error>", ContentType: "application/xml"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != 1 || res.Restarts != 0 {
+					t.Errorf("retries %d, restarts %d; want 1 retry", res.Retries, res.Restarts)
 				}
 			},
 		},
@@ -705,6 +721,36 @@ func TestWebPageIsNotARemoteChange(t *testing.T) {
 			t.Errorf("resumed %v, restarts %d (%d for a remote change): want the saved bytes kept", res.Resumed, res.Restarts, changed.Load())
 		}
 	})
+}
+
+// Ranges inside the file refused for good with a 416 that names no size:
+// given up on with the retry budget as a transient failure, which keeps
+// what arrived, and the message says so without a size of -1.
+func TestRangeRefusedMidwayGivesUp(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 7)
+	rs := newRangeServer(t, body)
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n >= 2 {
+			return &fault{Status: 416, Body: "<Error><Code>InvalidRange</Code></Error>", ContentType: "application/xml"}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	opts := testOptions()
+	_, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+	if err == nil || !IsTransient(err) {
+		t.Fatalf("err = %v, want a transient failure", err)
+	}
+	msg := err.Error()
+	want := regexp.MustCompile(`^giving up after 6 attempts: GET http://[^ ]+/model\.safetensors: 416 Range Not Satisfiable for bytes \d+-\d+ \(size unknown\)$`)
+	if !want.MatchString(msg) {
+		t.Errorf("error %q, want it to match %s", msg, want)
+	}
+	if done, _, ok := Partial(dest, ""); !ok || done == 0 {
+		t.Errorf("partial download kept: %v, %d bytes; want what arrived kept", ok, done)
+	}
+	checkAbsent(t, dest)
 }
 
 func hexs(b []byte) string { return hex.EncodeToString(b) }

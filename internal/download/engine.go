@@ -808,12 +808,19 @@ func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64, sl *s
 // downloaded: the object was replaced by a shorter one, which without a
 // validator (no If-Range) shows only as ranges past its end. That is the
 // remote change a different Content-Range total is, not a permanent
-// failure. Other errors are returned as they are.
+// failure. A 416 naming no size, or the same one, for a range inside the
+// file says nothing of the kind: a storage or proxy hiccup, retried as a
+// failed request is (and given up on with the retry budget). Other
+// errors are returned as they are.
 func (j *job) shrunk(err error) error {
 	var rne *errRangeUnsatisfiable
-	if errors.As(err, &rne) && j.size >= 0 && rne.total >= 0 && rne.total != j.size {
+	if !errors.As(err, &rne) {
+		return err
+	}
+	if j.size >= 0 && rne.total >= 0 && rne.total != j.size {
 		return &restartError{&RemoteChangedError{Reason: fmt.Sprintf("size changed from %d to %d", j.size, rne.total)}}
 	}
+	rne.midway = true
 	return err
 }
 

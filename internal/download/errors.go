@@ -312,6 +312,7 @@ func classify(err error) errClass {
 		iu *InUseError // a UI holds the name for as long as it runs
 		ex *ExistsError
 		ea *EmptyAnswerError
+		ru *errRangeUnsatisfiable
 		ne net.Error
 		ue *url.Error
 		pc *proxyenv.ConfigError
@@ -338,6 +339,11 @@ func classify(err error) errClass {
 		return classPermanent
 	case errors.As(err, &rc), errors.As(err, &st), errors.As(err, &ea), errors.Is(err, ErrBusy):
 		return classTransient
+	case errors.As(err, &ru):
+		if ru.midway {
+			return classTransient
+		}
+		return classPermanent
 	case isCertOrNameError(err):
 		return classPermanent
 	case isDiskFull(err), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),

@@ -226,10 +226,34 @@ func (u *urlState) refresh(ctx context.Context, gen int, cause error) error {
 
 // errRangeUnsatisfiable is a 416 answer; total is the size from
 // "Content-Range: bytes */N", -1 if absent.
-type errRangeUnsatisfiable struct{ total int64 }
+type errRangeUnsatisfiable struct {
+	total int64
+	// url (without its query), from and to are the request's (from < 0:
+	// no Range; to < 0: open-ended).
+	url      string
+	from, to int64
+	// midway: a range inside the file being downloaded, refused without
+	// a sign that the file changed (see job.shrunk). Transient.
+	midway bool
+}
 
+// Error implements error: "GET https://host/path: 416 Range Not
+// Satisfiable for bytes 1048576-2097151 (size unknown)".
 func (e *errRangeUnsatisfiable) Error() string {
-	return fmt.Sprintf("range not satisfiable (size %d)", e.total)
+	s := "range not satisfiable"
+	if e.url != "" {
+		s = "GET " + e.url + ": 416 Range Not Satisfiable"
+	}
+	switch {
+	case e.from >= 0 && e.to >= 0:
+		s += fmt.Sprintf(" for bytes %d-%d", e.from, e.to)
+	case e.from >= 0:
+		s += fmt.Sprintf(" for bytes %d-", e.from)
+	}
+	if e.total >= 0 {
+		return s + fmt.Sprintf(" (file size %d)", e.total)
+	}
+	return s + " (size unknown)"
 }
 
 // open sends one GET for [from, to] (to < 0: open-ended; from < 0: no Range
@@ -358,7 +382,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot
 			}
 		}
 		s.close()
-		return nil, gen, &errRangeUnsatisfiable{total: total}
+		return nil, gen, &errRangeUnsatisfiable{total: total, url: redactURL(u), from: from, to: to}
 	}
 	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u), ContentType: resp.Header.Get("Content-Type")}
 	if d, ok := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), j.d.opts.retryAfterUnit); ok {
