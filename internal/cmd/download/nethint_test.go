@@ -3,9 +3,11 @@ package download
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -72,5 +74,21 @@ func TestExplainStorageFailures(t *testing.T) {
 		if !strings.Contains(hint, tc.want) {
 			t.Errorf("%s: explain(%v) hint %q, want %q", tc.name, tc.err, hint, tc.want)
 		}
+	}
+}
+
+// After answers that left nothing on disk (empty ones, a refused first
+// request), the advice does not promise to resume "what arrived".
+func TestExplainNothingKept(t *testing.T) {
+	t.Parallel()
+	it := &item{Target: "101", Dest: filepath.Join(t.TempDir(), "m.safetensors"),
+		Version: &api.ModelVersion{ID: 10101}, File: &api.File{ID: 1010101},
+		Err: fmt.Errorf("giving up after 8 attempts: %w", &dl.EmptyAnswerError{Expected: 207285})}
+	var he *cmdutil.HintError
+	if !errors.As(explain(it), &he) {
+		t.Fatalf("explain(%v): no hint", it.Err)
+	}
+	if want := "the file's server or the network kept failing; run the same command again later"; he.Hint != want {
+		t.Errorf("hint %q, want %q", he.Hint, want)
 	}
 }
