@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -350,6 +351,37 @@ func TestDownloadFaults(t *testing.T) {
 			},
 		},
 		{
+			// A storage or proxy hiccup: nothing says the file changed.
+			name: "416 naming no size on a segment is retried",
+			fault: func(n int, r *http.Request) *fault {
+				if n == 3 {
+					return &fault{Status: 416, Body: "<Error><Code>InvalidRange</Code></Error>", ContentType: "application/xml"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != 1 || res.Restarts != 0 {
+					t.Errorf("retries %d, restarts %d; want 1 retry", res.Retries, res.Restarts)
+				}
+			},
+		},
+		{
+			// A maintenance page served with a 200 (or a captive portal's
+			// before signing in) may be gone a moment later.
+			name: "web page with a 200 is asked for again",
+			fault: func(n int, r *http.Request) *fault {
+				if n <= maxPageRetries {
+					return &fault{Status: 200, Body: maintenancePage, ContentType: "text/html; charset=utf-8"}
+				}
+				return nil
+			},
+			check: func(t *testing.T, rs *rangeServer, res *Result) {
+				if res.Retries != maxPageRetries {
+					t.Errorf("retries = %d, want %d", res.Retries, maxPageRetries)
+				}
+			},
+		},
+		{
 			name: "503 with Retry-After on a segment",
 			fault: func(n int, r *http.Request) *fault {
 				if n == 2 {
@@ -565,6 +597,160 @@ func TestDownloadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// maintenancePage is CivitAI's maintenance page (civitaitest's).
+const maintenancePage = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Civitai | Maintenance</title></head>` +
+	`<body><main><h1>We're adjusting a few things, be back in a few minutes...</h1>` +
+	`<p>Civitai is down for maintenance.</p></main></body></html>`
+
+// A web page that stays where the file should be is asked for a few times,
+// not for the whole retry budget, and the error quotes what the page says,
+// not its markup.
+func TestWebPageGivesUp(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 4)
+	for _, tc := range []struct {
+		name, page, want string
+	}{
+		{"title", maintenancePage, "server sent text/html (240 bytes) instead of the file: Civitai | Maintenance"},
+		{"no title", "<html><body>\n<h1>Sign in</h1> <p>to use this Wi-Fi &amp; more</p></body></html>",
+			"server sent text/html (79 bytes) instead of the file: Sign in to use this Wi-Fi & more"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rs := newRangeServer(t, body)
+			rs.setFault(func(int, *http.Request) *fault {
+				return &fault{Status: 200, Body: tc.page, ContentType: "text/html; charset=utf-8"}
+			})
+			dest := filepath.Join(t.TempDir(), "m.safetensors")
+			var retries int
+			req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4,
+				Progress: func(ev Event) {
+					if ev.Kind == EventRetry {
+						retries++
+					}
+				}}
+			_, err := New(testOptions()).Download(t.Context(), req)
+			var uc *UnexpectedContentError
+			if !errors.As(err, &uc) || !IsPermanent(err) {
+				t.Fatalf("err = %v, want a permanent *UnexpectedContentError", err)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("error %q, want %q", got, tc.want)
+			}
+			if n := len(rs.requests()); n != 1+maxPageRetries || retries != maxPageRetries {
+				t.Errorf("%d requests, %d retries; want %d, %d", n, retries, 1+maxPageRetries, maxPageRetries)
+			}
+			checkAbsent(t, dest)
+		})
+	}
+}
+
+// A web page answering a request after the first is asked for again: it is
+// not the remote file changing (its size and validators are the page's),
+// so the download neither starts over nor drops the saved bytes.
+func TestWebPageIsNotARemoteChange(t *testing.T) {
+	t.Parallel()
+	body := testBody(300000, 6)
+	page := &fault{Status: 200, Body: maintenancePage, ContentType: "text/html; charset=utf-8"}
+	changes := func(n *atomic.Int64) func(Event) {
+		return func(ev Event) {
+			var rc *RemoteChangedError
+			if ev.Kind == EventRestart && errors.As(ev.Err, &rc) {
+				n.Add(1)
+			}
+		}
+	}
+
+	t.Run("restarted stream", func(t *testing.T) {
+		t.Parallel()
+		rs := newRangeServer(t, body)
+		rs.configure(func(rs *rangeServer) { rs.ignoreRange = true })
+		rs.setFault(func(n int, r *http.Request) *fault {
+			switch n {
+			case 1:
+				return &fault{DropAfter: 100000}
+			case 2:
+				return page
+			}
+			return nil
+		})
+		var changed atomic.Int64
+		dest := filepath.Join(t.TempDir(), "m.safetensors")
+		res, err := New(testOptions()).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest,
+			SHA256: sha256Hex(body), Connections: 4, Progress: changes(&changed)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFile(t, dest, body)
+		if changed.Load() != 0 || res.Restarts != 0 {
+			t.Errorf("%d restarts for a remote change (%d in all); the page is no change", changed.Load(), res.Restarts)
+		}
+	})
+
+	t.Run("resumed download", func(t *testing.T) {
+		t.Parallel()
+		rs := newRangeServer(t, body)
+		rs.configure(func(rs *rangeServer) { rs.rate = 1 << 20 })
+		dest := filepath.Join(t.TempDir(), "m.safetensors")
+		req := Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 1}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		opts := testOptions()
+		opts.Progress = cancelAt(int64(len(body))/2, cancel)
+		if _, err := New(opts).Download(ctx, req); !errors.Is(err, context.Canceled) {
+			t.Fatalf("first run: %v", err)
+		}
+		first := len(rs.requests())
+		rs.configure(func(rs *rangeServer) { rs.rate = 0 })
+		rs.setFault(func(n int, r *http.Request) *fault {
+			if n == first+1 {
+				return page
+			}
+			return nil
+		})
+		var changed atomic.Int64
+		req.Progress = changes(&changed)
+		res, err := New(testOptions()).Download(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkFile(t, dest, body)
+		if !res.Resumed || res.Restarts != 0 || changed.Load() != 0 {
+			t.Errorf("resumed %v, restarts %d (%d for a remote change): want the saved bytes kept", res.Resumed, res.Restarts, changed.Load())
+		}
+	})
+}
+
+// Ranges inside the file refused for good with a 416 that names no size:
+// given up on with the retry budget as a transient failure, which keeps
+// what arrived, and the message says so without a size of -1.
+func TestRangeRefusedMidwayGivesUp(t *testing.T) {
+	t.Parallel()
+	body := testBody(1<<20, 7)
+	rs := newRangeServer(t, body)
+	rs.setFault(func(n int, r *http.Request) *fault {
+		if n >= 2 {
+			return &fault{Status: 416, Body: "<Error><Code>InvalidRange</Code></Error>", ContentType: "application/xml"}
+		}
+		return nil
+	})
+	dest := filepath.Join(t.TempDir(), "m.safetensors")
+	opts := testOptions()
+	_, err := New(opts).Download(t.Context(), Request{Source: Source{URL: rs.URL()}, Dest: dest, SHA256: sha256Hex(body), Connections: 4})
+	if err == nil || !IsTransient(err) {
+		t.Fatalf("err = %v, want a transient failure", err)
+	}
+	msg := err.Error()
+	want := regexp.MustCompile(`^giving up after 6 attempts: GET http://[^ ]+/model\.safetensors: 416 Range Not Satisfiable for bytes \d+-\d+ \(size unknown\)$`)
+	if !want.MatchString(msg) {
+		t.Errorf("error %q, want it to match %s", msg, want)
+	}
+	if done, _, ok := Partial(dest, ""); !ok || done == 0 {
+		t.Errorf("partial download kept: %v, %d bytes; want what arrived kept", ok, done)
+	}
+	checkAbsent(t, dest)
 }
 
 func hexs(b []byte) string { return hex.EncodeToString(b) }

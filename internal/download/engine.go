@@ -24,6 +24,13 @@ import (
 // mid-download) within one Download call.
 const maxRestarts = 2
 
+// maxPageRetries bounds the requests asked again, within one Download
+// call, after an answer that was a web page or a JSON document instead of
+// the file (*UnexpectedContentError). A maintenance page may be gone a
+// moment later, as may a captive portal's once signed in; a refusal or a
+// block page stays, and must not cost the whole retry budget.
+const maxPageRetries = 2
+
 // sniffMax: a body at most this long is checked for looking like a JSON or
 // HTML document instead of the file.
 const sniffMax = 64 << 10
@@ -70,6 +77,7 @@ type job struct {
 	ahead     atomic.Int64
 	retries   atomic.Int64
 	refused   atomic.Int64
+	pages     atomic.Int64 // retries after an UnexpectedContentError
 	restarts  int
 	discarded int
 	resumed   bool
@@ -525,6 +533,14 @@ func (j *job) probe(ctx context.Context, st *control, seg0 *segment, sl *slot, o
 
 // accept checks the first answer and settles the object's properties.
 func (j *job) accept(s *stream, st *control) (*control, error) {
+	if st != nil {
+		// A web page where the saved file should be (a maintenance page,
+		// a captive portal) is not that file changed: checked before the
+		// validators, it is asked for again and the saved bytes stay.
+		if err := j.checkContent(s); err != nil {
+			return st, err
+		}
+	}
 	if s.full {
 		if st != nil {
 			if d := diffValidator(st.ETag, st.LastModified, st.Size, s); d != "" {
@@ -610,7 +626,7 @@ func (j *job) checkContent(s *stream) error {
 	// it is (cutShort, the low-water mark).
 	s.consumed -= int64(n)
 	if looksLikeDocument(head) || (docType && small) {
-		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200)}
+		return &UnexpectedContentError{ContentType: ct, Length: s.total, Snippet: oneLine(head, 200), Text: pageText(head, ct)}
 	}
 	return nil
 }
@@ -792,18 +808,36 @@ func (j *job) openRange(ctx context.Context, seg *segment, pos, end int64, sl *s
 // downloaded: the object was replaced by a shorter one, which without a
 // validator (no If-Range) shows only as ranges past its end. That is the
 // remote change a different Content-Range total is, not a permanent
-// failure. Other errors are returned as they are.
+// failure. A 416 naming no size, or the same one, for a range inside the
+// file says nothing of the kind: a storage or proxy hiccup, retried as a
+// failed request is (and given up on with the retry budget). Other
+// errors are returned as they are.
 func (j *job) shrunk(err error) error {
 	var rne *errRangeUnsatisfiable
-	if errors.As(err, &rne) && j.size >= 0 && rne.total >= 0 && rne.total != j.size {
+	if !errors.As(err, &rne) {
+		return err
+	}
+	if j.size >= 0 && rne.total >= 0 && rne.total != j.size {
 		return &restartError{&RemoteChangedError{Reason: fmt.Sprintf("size changed from %d to %d", j.size, rne.total)}}
 	}
+	rne.midway = true
 	return err
 }
 
 // checkRange checks that the answer s to a request for seg from pos
 // belongs to the same object as the first answer; it closes s when not.
 func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
+	if s.full {
+		// A whole answer may be an error page as well as the probe's
+		// could (under NoVerify nothing else would notice). Checked
+		// before the validators: a maintenance page's size or missing
+		// ETag is not the remote file changing, and it is asked for
+		// again rather than restarting the download.
+		if err := j.checkContent(s); err != nil {
+			s.close()
+			return err
+		}
+	}
 	if d := diffValidator(j.etag, j.lastMod, j.size, s); d != "" {
 		s.close()
 		return &restartError{&RemoteChangedError{Reason: d}}
@@ -813,13 +847,6 @@ func (j *job) checkRange(s *stream, seg *segment, pos int64) error {
 			s.close()
 			return &restartError{&RemoteChangedError{
 				Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}}
-		}
-		// Asked again for the whole file: this answer may be an error
-		// page as well as the probe's could (under NoVerify nothing else
-		// would notice).
-		if err := j.checkContent(s); err != nil {
-			s.close()
-			return err
 		}
 		if pos > 0 {
 			// Single stream without range support: start over from byte 0.
@@ -1017,7 +1044,15 @@ func (j *job) retryable(ctx context.Context, err error, gen int, attempts *int) 
 		}
 		return true, nil
 	}
-	if classify(err) != classTransient {
+	var uc *UnexpectedContentError
+	switch {
+	case errors.As(err, &uc):
+		// Permanent, but a maintenance page or a captive portal's may be
+		// gone a moment later: ask again, a few times at most.
+		if j.pages.Add(1) > maxPageRetries {
+			return false, err
+		}
+	case classify(err) != classTransient:
 		return false, err
 	}
 	*attempts++

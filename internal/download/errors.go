@@ -125,20 +125,34 @@ func (e *EmptyAnswerError) Error() string {
 
 // UnexpectedContentError means the server answered 2xx with something that
 // is clearly not the file: an HTML page or a JSON error document (the
-// classic 106-byte {"error":"Unauthorized"} saved as a model). Permanent.
+// classic 106-byte {"error":"Unauthorized"} saved as a model). Permanent:
+// the engine asks again twice before it returns it (a maintenance page or a
+// captive portal's may be gone a moment later), not more (a refusal or a
+// block page stays).
 type UnexpectedContentError struct {
 	ContentType string
 	Length      int64  // announced length, -1 if unknown
 	Snippet     string // start of the body, one line
+	// Text is what a web page says: its title or first text, "" for
+	// other documents. Error shows it in place of the page's markup.
+	Text string
 }
 
-// Error implements error.
+// Error implements error: "server sent text/html (240 bytes) instead of
+// the file: Civitai | Maintenance".
 func (e *UnexpectedContentError) Error() string {
-	ct := e.ContentType
+	ct := mediaType(e.ContentType)
 	if ct == "" {
 		ct = "no content type"
 	}
-	return fmt.Sprintf("server sent %s (%d bytes) instead of the file: %s", ct, e.Length, e.Snippet)
+	if e.Length >= 0 {
+		ct += fmt.Sprintf(" (%d bytes)", e.Length)
+	}
+	what := e.Snippet
+	if e.Text != "" {
+		what = e.Text
+	}
+	return fmt.Sprintf("server sent %s instead of the file: %s", ct, what)
 }
 
 // RemoteChangedError means the remote file changed while it was being
@@ -298,6 +312,7 @@ func classify(err error) errClass {
 		iu *InUseError // a UI holds the name for as long as it runs
 		ex *ExistsError
 		ea *EmptyAnswerError
+		ru *errRangeUnsatisfiable
 		ne net.Error
 		ue *url.Error
 		pc *proxyenv.ConfigError
@@ -324,6 +339,11 @@ func classify(err error) errClass {
 		return classPermanent
 	case errors.As(err, &rc), errors.As(err, &st), errors.As(err, &ea), errors.Is(err, ErrBusy):
 		return classTransient
+	case errors.As(err, &ru):
+		if ru.midway {
+			return classTransient
+		}
+		return classPermanent
 	case isCertOrNameError(err):
 		return classPermanent
 	case isDiskFull(err), errors.Is(err, syscall.EACCES), errors.Is(err, syscall.EPERM),

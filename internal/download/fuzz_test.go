@@ -176,6 +176,7 @@ func FuzzErrorBody(f *testing.F) {
 		`<html><head><title>civitai.com | 522: Connection timed out</title></head></html>`,
 		`<Code>a&#10;b&amp;c</Code><Message>x</Message>`,
 		`{"error":"x"}`, "\xff\xfe\x00", "<Error><Code>\x1b[2JGone</Code></Error>", "<title>&#27;]0;pwned&#7;</title>", "<title><b>x</b></title>", strings.Repeat("é ", 300),
+		"<HTML><body><script>x</script><h1>&#27;[2J Down</h1><!-- c", "<!doctype html><p>a<b",
 	} {
 		f.Add([]byte(s), 403)
 	}

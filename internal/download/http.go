@@ -226,10 +226,34 @@ func (u *urlState) refresh(ctx context.Context, gen int, cause error) error {
 
 // errRangeUnsatisfiable is a 416 answer; total is the size from
 // "Content-Range: bytes */N", -1 if absent.
-type errRangeUnsatisfiable struct{ total int64 }
+type errRangeUnsatisfiable struct {
+	total int64
+	// url (without its query), from and to are the request's (from < 0:
+	// no Range; to < 0: open-ended).
+	url      string
+	from, to int64
+	// midway: a range inside the file being downloaded, refused without
+	// a sign that the file changed (see job.shrunk). Transient.
+	midway bool
+}
 
+// Error implements error: "GET https://host/path: 416 Range Not
+// Satisfiable for bytes 1048576-2097151 (size unknown)".
 func (e *errRangeUnsatisfiable) Error() string {
-	return fmt.Sprintf("range not satisfiable (size %d)", e.total)
+	s := "range not satisfiable"
+	if e.url != "" {
+		s = "GET " + e.url + ": 416 Range Not Satisfiable"
+	}
+	switch {
+	case e.from >= 0 && e.to >= 0:
+		s += fmt.Sprintf(" for bytes %d-%d", e.from, e.to)
+	case e.from >= 0:
+		s += fmt.Sprintf(" for bytes %d-", e.from)
+	}
+	if e.total >= 0 {
+		return s + fmt.Sprintf(" (file size %d)", e.total)
+	}
+	return s + " (size unknown)"
 }
 
 // open sends one GET for [from, to] (to < 0: open-ended; from < 0: no Range
@@ -322,8 +346,8 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot
 	s.wait = s.headersAt.Sub(sent)
 	if ce := resp.Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		s.close()
-		return nil, gen, &UnexpectedContentError{ContentType: resp.Header.Get("Content-Type") + "; content-encoding " + ce,
-			Length: resp.ContentLength, Snippet: "(compressed response)"}
+		return nil, gen, &UnexpectedContentError{ContentType: resp.Header.Get("Content-Type"),
+			Length: resp.ContentLength, Snippet: "(compressed: Content-Encoding " + oneLine([]byte(ce), 40) + ")"}
 	}
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
@@ -358,7 +382,7 @@ func (j *job) open(ctx context.Context, from, to int64, ifRange string, sl *slot
 			}
 		}
 		s.close()
-		return nil, gen, &errRangeUnsatisfiable{total: total}
+		return nil, gen, &errRangeUnsatisfiable{total: total, url: redactURL(u), from: from, to: to}
 	}
 	he := &HTTPError{StatusCode: resp.StatusCode, Status: resp.Status, URL: redactURL(u), ContentType: resp.Header.Get("Content-Type")}
 	if d, ok := backoff.RetryAfter(resp.Header.Get("Retry-After"), time.Now(), j.d.opts.retryAfterUnit); ok {
@@ -429,8 +453,9 @@ func redactErr(err error) error {
 
 // errorBody is what an error answer's body adds to its status line: the
 // Code and Message of an S3/R2 XML error (the Message left out when it only
-// repeats the status), the title of an HTML page (Cloudflare's 52x), else
-// the start of the body on one line.
+// repeats the status), the title or first text of an HTML page
+// (Cloudflare's 52x, a maintenance page), else the start of the body on one
+// line.
 func errorBody(b []byte, status int) string {
 	s := string(b)
 	if code := xmlElement(s, "Code"); code != "" {
@@ -443,7 +468,84 @@ func errorBody(b []byte, status int) string {
 	if t := xmlElement(s, "title"); t != "" {
 		return t
 	}
+	if t := pageText(b, ""); t != "" {
+		return t
+	}
 	return oneLine(b, 200)
+}
+
+// pageText is what a web page says, on one line: its title, else its first
+// text. It is "" when b is not the start of an HTML page (by contentType or
+// by its first tags) or shows no text. Error messages quote it instead of
+// the page's markup.
+func pageText(b []byte, contentType string) string {
+	s := string(bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n"))
+	low := asciiLower(s) // byte offsets as in s
+	mt := mediaType(contentType)
+	isPage := mt == "text/html" || mt == "application/xhtml+xml" ||
+		strings.HasPrefix(low, "<") && (strings.Contains(low, "<html") || strings.Contains(low, "<body") ||
+			strings.Contains(low, "<title") || strings.HasPrefix(low, "<!doctype html"))
+	if !isPage {
+		return ""
+	}
+	if i := strings.Index(low, "<title"); i >= 0 {
+		if gt := strings.IndexByte(low[i:], '>'); gt >= 0 {
+			rest := s[i+gt+1:]
+			if end := strings.Index(asciiLower(rest), "</title"); end >= 0 {
+				rest = rest[:end]
+			}
+			if t := oneLine([]byte(html.UnescapeString(stripTags(rest))), 200); t != "" {
+				return t
+			}
+		}
+	}
+	return oneLine([]byte(html.UnescapeString(stripTags(s))), 200)
+}
+
+// stripTags returns the text of HTML s: tags, comments, scripts and styles
+// removed (each replaced by a space), entities left as they are. A tag cut
+// off at the end of s is dropped.
+func stripTags(s string) string {
+	var out strings.Builder
+	for s != "" {
+		lt := strings.IndexByte(s, '<')
+		if lt < 0 {
+			out.WriteString(s)
+			break
+		}
+		out.WriteString(s[:lt])
+		out.WriteByte(' ')
+		s = s[lt:]
+		low := asciiLower(s[:min(len(s), 8)])
+		end := ">"
+		switch {
+		case strings.HasPrefix(low, "<!--"):
+			end = "-->"
+		case strings.HasPrefix(low, "<script"):
+			end = "</script>"
+		case strings.HasPrefix(low, "<style"):
+			end = "</style>"
+		}
+		i := strings.Index(asciiLower(s), end)
+		if i < 0 {
+			break
+		}
+		s = s[i+len(end):]
+	}
+	return out.String()
+}
+
+// asciiLower lowers the ASCII letters of s only, so that byte offsets in
+// the result are those in s (strings.ToLower and strings.Map change the
+// length of invalid UTF-8).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // xmlElement returns the text of the first <name>...</name> in s, on one

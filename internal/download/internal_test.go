@@ -456,6 +456,9 @@ func TestErrorBody(t *testing.T) {
 		{`<!DOCTYPE html><html><head><title>civitai.com | 522: Connection timed out</title></head><body><h1>x</h1></body></html>`, 522, "civitai.com | 522: Connection timed out"},
 		{`<html><head><title>A &amp; B</title></head></html>`, 502, "A & B"},
 		{"{\"error\":\n\"File not found\"}", 404, `{"error": "File not found"}`},
+		// A page without a title: its text, not its markup.
+		{"<!DOCTYPE html>\n<html><head><style>h1{color:red}</style></head><body><!-- x --><h1>We&#39;re adjusting a few things</h1>\n<p>Back soon.</p></body></html>", 503, "We're adjusting a few things Back soon."},
+		{`<HTML><TITLE lang="en">Down for maintenance</TITLE></HTML>`, 503, "Down for maintenance"},
 		{"", 500, ""},
 		// A right-to-left override would show the rest reversed.
 		{"<Error><Code>AccessDenied</Code><Message>txt.\u202eexe</Message></Error>", 403, "AccessDenied: txt.exe"},

@@ -42,7 +42,11 @@ func storageHint(err error) string {
 			return "CivitAI's file storage refuses this file, new download links included: it may be missing or withheld on their side; try again later, and if it lasts, tell the creator on the model's page"
 		case he.StatusCode == http.StatusNotFound:
 			return "CivitAI's file storage does not have this file: it is missing on their side; try again later, and if it lasts, tell the creator on the model's page"
+		case he.StatusCode >= 500 && isHTML(he.ContentType, "") && isMaintenance(he.Body):
+			return maintenanceHint
 		}
+	case errors.As(err, &uc) && isHTML(uc.ContentType, uc.Snippet) && isMaintenance(uc.Text):
+		return maintenanceHint
 	case errors.As(err, &uc) && isHTML(uc.ContentType, uc.Snippet):
 		return "a web page came instead of the file: a captive portal (the Wi-Fi of a hotel, train or airport: sign in with a browser) or a proxy's block page; then run the same command again"
 	case cmdutil.CertificateHint(err) != "":
@@ -53,6 +57,17 @@ func storageHint(err error) string {
 		return fmt.Sprintf("the file's server %s does not resolve: check your internet connection and DNS; if your network needs a proxy, set `%s`", dnsErr.Name, cmdutil.ProxyVar(u))
 	}
 	return ""
+}
+
+// maintenanceHint is the advice for CivitAI's maintenance page served
+// where the file should be (it says "Civitai | Maintenance").
+const maintenanceHint = "CivitAI is down for maintenance: run the same command again in a few minutes"
+
+// isMaintenance reports a web page whose title or first text (the engine's
+// HTTPError.Body, UnexpectedContentError.Text) says it is a maintenance
+// page.
+func isMaintenance(text string) bool {
+	return strings.Contains(strings.ToLower(text), "maintenance")
 }
 
 // isHTML reports a web page by its Content-Type or the start of its body.

@@ -3,9 +3,11 @@ package download
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -37,6 +39,12 @@ func TestExplainStorageFailures(t *testing.T) {
 		{name: "web page instead of the file",
 			err:  &dl.UnexpectedContentError{ContentType: "text/html", Length: 112, Snippet: "<!DOCTYPE html><html><title>Sign in to Wi-Fi</title>"},
 			want: "a captive portal"},
+		{name: "maintenance page instead of the file",
+			err:  &dl.UnexpectedContentError{ContentType: "text/html; charset=utf-8", Length: 240, Snippet: "<!DOCTYPE html><html>", Text: "Civitai | Maintenance"},
+			want: "CivitAI is down for maintenance: run the same command again in a few minutes"},
+		{name: "maintenance page with a 503",
+			err:  fmt.Errorf("giving up after 8 attempts: %w", &dl.HTTPError{StatusCode: 503, Status: "503 Service Unavailable", URL: file, Body: "Civitai | Maintenance", ContentType: "text/html; charset=utf-8"}),
+			want: "CivitAI is down for maintenance"},
 		{name: "json document instead of the file"},
 		{name: "storage refuses after fresh links",
 			err:  fmt.Errorf("%w (still refused after 3 fresh URLs)", &dl.HTTPError{StatusCode: 403, Status: "403 Forbidden", URL: file, Body: "AccessDenied", ContentType: "application/xml"}),
@@ -72,5 +80,21 @@ func TestExplainStorageFailures(t *testing.T) {
 		if !strings.Contains(hint, tc.want) {
 			t.Errorf("%s: explain(%v) hint %q, want %q", tc.name, tc.err, hint, tc.want)
 		}
+	}
+}
+
+// After answers that left nothing on disk (empty ones, a refused first
+// request), the advice does not promise to resume "what arrived".
+func TestExplainNothingKept(t *testing.T) {
+	t.Parallel()
+	it := &item{Target: "101", Dest: filepath.Join(t.TempDir(), "m.safetensors"),
+		Version: &api.ModelVersion{ID: 10101}, File: &api.File{ID: 1010101},
+		Err: fmt.Errorf("giving up after 8 attempts: %w", &dl.EmptyAnswerError{Expected: 207285})}
+	var he *cmdutil.HintError
+	if !errors.As(explain(it), &he) {
+		t.Fatalf("explain(%v): no hint", it.Err)
+	}
+	if want := "the file's server or the network kept failing; run the same command again later"; he.Hint != want {
+		t.Errorf("hint %q, want %q", he.Hint, want)
 	}
 }

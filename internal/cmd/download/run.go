@@ -623,17 +623,38 @@ func explain(it *item) error {
 	case errors.As(err, &ex):
 		return cmdutil.WithHint(err, "use `--force` to replace it, or download it elsewhere")
 	case errors.As(err, &full):
-		return cmdutil.WithHint(err, "free some space and run the same command again to resume")
+		if kept(it) {
+			return cmdutil.WithHint(err, "free some space and run the same command again to resume")
+		}
+		return cmdutil.WithHint(err, "free some space and run the same command again")
 	case errors.Is(err, dl.ErrBusy):
 		return cmdutil.WithHint(err, "another civit is downloading this file to the same place; let it finish, or stop it and run the command again to resume")
 	case storageHint(err) != "": // a certificate, a proxy, a captive portal, the storage's refusal
 		return cmdutil.WithHint(err, storageHint(err))
 	case errors.As(err, &he) && he.RetryAfter > 0:
-		return cmdutil.WithHint(err, fmt.Sprintf("the file's server asks to wait %s; run the same command again then: it resumes what arrived", he.RetryAfter.Round(time.Second)))
+		hint := fmt.Sprintf("the file's server asks to wait %s; run the same command again then", he.RetryAfter.Round(time.Second))
+		if kept(it) {
+			hint += ": it resumes what arrived"
+		}
+		return cmdutil.WithHint(err, hint)
 	case dl.IsTransient(err) && !errors.As(err, &ae):
-		return cmdutil.WithHint(err, "the file's server or the network kept failing; run the same command again later: it resumes what arrived")
+		if kept(it) {
+			return cmdutil.WithHint(err, "the file's server or the network kept failing; run the same command again later: it resumes what arrived")
+		}
+		return cmdutil.WithHint(err, "the file's server or the network kept failing; run the same command again later")
 	}
 	return err
+}
+
+// kept reports whether the failed download of it left bytes that the next
+// run resumes from (after empty answers or a refused first request,
+// nothing arrived, and advice that promises a resume would mislead).
+func kept(it *item) bool {
+	if it.Dest == "" || it.Version == nil || it.File == nil {
+		return false
+	}
+	done, _, ok := dl.Partial(it.Dest, identity(it))
+	return ok && done > 0
 }
 
 // minConnShare is the least share of `--limit-rate` that warrants a
