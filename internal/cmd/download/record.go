@@ -21,7 +21,9 @@ import (
 // preview downloaded): the record does not follow the run's cancellation.
 // When another process holds the library's write lock (another civit
 // scanning), a file's record waits recordTry, then is kept for the end of
-// the run (flushRecords), which waits longer and says so: the downloads go
+// the run (flushRecords), which waits longer and says so; once one record
+// found the library busy, the next ones are kept at once rather than each
+// waiting recordTry again (2 s a file, however small). The downloads go
 // on meanwhile, and none loses its record because of a lock held a while.
 const (
 	// recordTry is how long a file's record waits for the lock before it
@@ -36,12 +38,24 @@ const (
 type pendingRecords struct {
 	mu    sync.Mutex
 	items []*item
+	// busy: a record found the library busy; the next ones do not wait.
+	busy bool
 }
 
-func (p *pendingRecords) add(it *item) {
+// add keeps it for the end of the run; busy says that its record found
+// the library busy (rather than being kept because an earlier one did).
+func (p *pendingRecords) add(it *item, busy bool) {
 	p.mu.Lock()
 	p.items = append(p.items, it)
+	p.busy = p.busy || busy
 	p.mu.Unlock()
+}
+
+// isBusy reports whether an earlier record found the library busy.
+func (p *pendingRecords) isBusy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.busy
 }
 
 func (p *pendingRecords) take() []*item {
@@ -76,10 +90,14 @@ func recordDownload(ctx context.Context, o *Options, it *item, tr *progress.Trac
 		return
 	}
 	if err == nil {
+		if o.pending != nil && o.pending.isBusy() {
+			o.pending.add(it, false)
+			return
+		}
 		err = st.Upsert(rctx, downloadedFile(it))
 	}
 	if store.IsBusy(err) && o.pending != nil {
-		o.pending.add(it)
+		o.pending.add(it, true)
 		return
 	}
 	if err != nil {
@@ -111,9 +129,11 @@ func flushRecords(ctx context.Context, o *Options) {
 	}
 	rctx, cancel := context.WithTimeout(base, wait)
 	defer cancel()
-	files := plural(len(items), "downloaded file")
+	// Not "downloaded files": files found present, whose record was
+	// stale, are among them.
+	files := plural(len(items), "file")
 	rctx = store.WithBusyNotice(rctx, func() {
-		fmt.Fprintf(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting to record %s… (Ctrl-C stops)\n", files)
+		fmt.Fprintf(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting to record %s in the library… (Ctrl-C stops)\n", files)
 	})
 	st, err := o.Factory.Store(rctx)
 	if err == nil {
