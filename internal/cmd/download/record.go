@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,12 +20,14 @@ import (
 // Recording a file in the library. A file that got its final name is
 // recorded even when the run was interrupted meanwhile (Ctrl-C while its
 // preview downloaded): the record does not follow the run's cancellation.
-// When another process holds the library's write lock (another civit
-// scanning), a file's record waits recordTry, then is kept for the end of
-// the run (flushRecords), which waits longer and says so; once one record
-// found the library busy, the next ones are kept at once rather than each
-// waiting recordTry again (2 s a file, however small). The downloads go
-// on meanwhile, and none loses its record because of a lock held a while.
+// A file the library already knows as it is (found present again) needs
+// no write, so it waits for no lock. When another process holds the
+// library's write lock (another civit scanning), a file's record waits
+// recordTry, then is kept for the end of the run (flushRecords), which
+// waits longer and says so; once one record found the library busy, the
+// next ones are kept at once rather than each waiting recordTry again
+// (2 s a file, however small). The downloads go on meanwhile, and none
+// loses its record because of a lock held a while.
 const (
 	// recordTry is how long a file's record waits for the lock before it
 	// is kept for the end of the run.
@@ -90,11 +93,15 @@ func recordDownload(ctx context.Context, o *Options, it *item, tr *progress.Trac
 		return
 	}
 	if err == nil {
+		row := downloadedFile(it)
+		if old, err := st.Get(rctx, row.Path); err == nil && sameRecord(old, row) {
+			return // a read: no lock to wait for
+		}
 		if o.pending != nil && o.pending.isBusy() {
 			o.pending.add(it, false)
 			return
 		}
-		err = st.Upsert(rctx, downloadedFile(it))
+		err = st.Upsert(rctx, row)
 	}
 	if store.IsBusy(err) && o.pending != nil {
 		o.pending.add(it, true)
@@ -159,6 +166,18 @@ func flushRecords(ctx context.Context, o *Options) {
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "civit: hint: once the library is free, run `civit scan %s` to record them\n", strings.Join(args, " "))
+}
+
+// sameRecord reports whether the library's row old already says what row
+// would: the same file on disk (size, modification time, inode), the same
+// content, and the same CivitAI file, model and version. Writing row
+// again would change only when it was checked.
+func sameRecord(old, row *store.File) bool {
+	return old.Size == row.Size && old.MTime.Equal(row.MTime) && old.Inode == row.Inode && old.Dev == row.Dev &&
+		strings.EqualFold(old.SHA256, row.SHA256) && old.State == row.State &&
+		old.ModelID == row.ModelID && old.VersionID == row.VersionID && old.FileID == row.FileID &&
+		old.ModelName == row.ModelName && old.VersionName == row.VersionName && old.FileName == row.FileName &&
+		old.ModelType == row.ModelType && old.BaseModel == row.BaseModel && slices.Equal(old.TrainedWords, row.TrainedWords)
 }
 
 // knownPresent reports whether it.Dest is it.File by the library's record
