@@ -256,6 +256,9 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		// Interrupted after the file got its final name (its sidecars
 		// were being written): it is done, and counted so.
 		bar.Finish(nil, note)
+		// Recorded once its line is out: a wait for the library's lock
+		// is not the file's time, nor part of its speed.
+		recordDownload(gctx, o, it, tr)
 		return ctx.Err()
 	}
 	work := make(chan job)
@@ -473,13 +476,12 @@ func hasFinalName(it *item) bool {
 	return false
 }
 
-// placed finishes a file that has its final name: sidecars beside it, and
-// a row in the library.
+// placed finishes a file that has its final name: sidecars beside it.
+// Its row in the library is written after its line (runOne).
 func placed(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) {
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
-	recordDownload(ctx, o, it, tr)
 }
 
 // finish prints the report and turns failures into the exit status.
