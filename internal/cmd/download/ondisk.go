@@ -36,7 +36,13 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 			return fmt.Sprintf("being downloaded by another civit (%s of %s so far)", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
 		case dl.Busy(it.Dest):
 			return "being downloaded by another civit", size
-		case !ok:
+		}
+		// What the run discards, saying "starting over": said so, not a
+		// plain "ok" as if nothing were there.
+		if why := dl.Unresumable(it.Dest, identity(it)); why != "" {
+			return fmt.Sprintf("partial: cannot be resumed (%s): discarded, the download starts over", why), size
+		}
+		if !ok {
 			return "", size
 		}
 		return fmt.Sprintf("partial: resumes at %s of %s", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)

@@ -220,9 +220,10 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			switch {
 			case reps[i].ReusedFrom != "":
 				need = 0 // linked or copied (checked when run)
-			case strings.HasPrefix(reps[i].OnDisk, "partial:"):
+			case strings.HasPrefix(reps[i].OnDisk, "partial: resumes"):
 				// Nothing where fallocate took it all up front; where the
-				// .part is sparse (tmpfs), what is not on disk yet.
+				// .part is sparse (tmpfs), what is not on disk yet. One
+				// that cannot be resumed is fetched whole.
 				need = dl.PartialNeed(it.Dest)
 			}
 			blocked[i] = dests.check(filepath.Dir(it.Dest), need)
