@@ -300,12 +300,13 @@ func PartialNeed(dest string) int64 {
 
 // DiscardPartial removes what an interrupted download left for dest (its
 // .part and control file), unless another civit is downloading it now:
-// for a file that got its final name another way (from the library).
+// for a file that got its final name another way (from the library), or
+// found present. A folder named as the .part is not a download's: left.
 func DiscardPartial(dest string) {
-	if Busy(dest) {
+	part, ctl := partPaths(dest)
+	if fi, err := os.Lstat(part); err == nil && !fi.Mode().IsRegular() || Busy(dest) {
 		return
 	}
-	part, ctl := partPaths(dest)
 	os.Remove(part)
 	removeControl(ctl)
 }

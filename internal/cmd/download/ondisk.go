@@ -78,6 +78,18 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 	return "a file is there: compared by its hash when run", size
 }
 
+// leftover reports whether an earlier, interrupted download left its
+// .part or control file beside dest, which a run that finds dest present
+// removes (unless another civit is downloading it now).
+func leftover(dest string) bool {
+	for _, p := range []string{dest + ".part", dest + ".part.civit"} {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			return !dl.Busy(dest)
+		}
+	}
+	return false
+}
+
 // libraryRecord is what the library knows of a file on disk: its SHA-256
 // ("" for a download made with --no-verify) and the CivitAI file it was
 // downloaded or identified as.

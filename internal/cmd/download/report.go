@@ -278,6 +278,8 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 				acc = append(acc, "in the library (the partial download is dropped)")
 			case forced && r.ReusedFrom != "":
 				acc = append(acc, r.OnDisk+" with the library's copy")
+			case r.OnDisk == "already present" && leftover(items[i].Dest):
+				acc = append(acc, r.OnDisk, "the partial download left beside it is removed")
 			case r.OnDisk != "":
 				acc = append(acc, r.OnDisk)
 			case r.ReusedFrom != "":

@@ -352,6 +352,10 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	stale.SweepOnce(filepath.Dir(it.Dest)) // what a killed civit left there
 	start := time.Now()
 	if knownPresent(ctx, o, it) {
+		// What an earlier, interrupted download left beside it (a
+		// damaged control file, say) is moot: removed, as the engine
+		// does for a file it verifies, not left behind for ever.
+		dl.DiscardPartial(it.Dest)
 		it.Status, it.Elapsed = "present", time.Since(start)
 		placed(ctx, o, hc, it, tr)
 		return nil
@@ -422,6 +426,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	req.ServerName = true
 	if noHash {
 		if !o.Force && downloadedBefore(ctx, o, it) {
+			dl.DiscardPartial(it.Dest) // moot, as above
 			it.Status, it.Elapsed = "present", time.Since(start)
 			placed(ctx, o, hc, it, tr)
 			return nil
