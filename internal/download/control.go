@@ -241,6 +241,46 @@ func Partial(dest, identity string) (done, size int64, ok bool) {
 	return c.doneBytes(), c.Size, true
 }
 
+// Unresumable says why a run for identity would discard, not resume, what
+// an interrupted download left for dest, as the run says it when it
+// starts over: its control file damaged or another file's, a partial file
+// without one or one without its partial file, the two not matching. It
+// is "" when nothing is left there, or when Partial can resume it as far
+// as the files on disk tell (the server's answers may still make the run
+// start over). A folder at the .part is not judged: it is in the way.
+func Unresumable(dest, identity string) string {
+	part, ctl := partPaths(dest)
+	pi, perr := os.Stat(part)
+	if perr == nil && !pi.Mode().IsRegular() {
+		return ""
+	}
+	var c *control
+	var err error
+	if _, serr := os.Stat(ctl); serr == nil { // else nothing there (or no folder)
+		c, err = readControl(ctl)
+	}
+	switch {
+	case err != nil:
+		return err.Error()
+	case c == nil && perr == nil && pi.Size() > 0:
+		return "partial file without control file"
+	case c == nil:
+		return ""
+	}
+	if err := c.validate(); err != nil {
+		return err.Error()
+	}
+	switch {
+	case identity != "" && c.Identity != identity:
+		return fmt.Sprintf("control file is for %q, not %q", c.Identity, identity)
+	case perr != nil:
+		return "control file without its partial file"
+	case pi.Size() != c.Size:
+		return fmt.Sprintf("partial file has %d bytes, control file says %d", pi.Size(), c.Size)
+	}
+	return ""
+}
+
 // PartialNeed returns how many bytes of its volume's free space the
 // interrupted download for dest has still to take when resumed (0 when
 // there is none): nothing where its .part was allocated in full up front
@@ -260,12 +300,13 @@ func PartialNeed(dest string) int64 {
 
 // DiscardPartial removes what an interrupted download left for dest (its
 // .part and control file), unless another civit is downloading it now:
-// for a file that got its final name another way (from the library).
+// for a file that got its final name another way (from the library), or
+// found present. A folder named as the .part is not a download's: left.
 func DiscardPartial(dest string) {
-	if Busy(dest) {
+	part, ctl := partPaths(dest)
+	if fi, err := os.Lstat(part); err == nil && !fi.Mode().IsRegular() || Busy(dest) {
 		return
 	}
-	part, ctl := partPaths(dest)
 	os.Remove(part)
 	removeControl(ctl)
 }

@@ -36,7 +36,13 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 			return fmt.Sprintf("being downloaded by another civit (%s of %s so far)", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
 		case dl.Busy(it.Dest):
 			return "being downloaded by another civit", size
-		case !ok:
+		}
+		// What the run discards, saying "starting over": said so, not a
+		// plain "ok" as if nothing were there.
+		if why := dl.Unresumable(it.Dest, identity(it)); why != "" {
+			return fmt.Sprintf("partial: cannot be resumed (%s): discarded, the download starts over", why), size
+		}
+		if !ok {
 			return "", size
 		}
 		return fmt.Sprintf("partial: resumes at %s of %s", tableprinter.Bytes(done), tableprinter.Bytes(total)), max(total-done, 0)
@@ -70,6 +76,18 @@ func onDisk(ctx context.Context, o *Options, it *item) (state string, toFetch in
 		return "a file is there that nothing can be compared with (no published hash): needs --force", size
 	}
 	return "a file is there: compared by its hash when run", size
+}
+
+// leftover reports whether an earlier, interrupted download left its
+// .part or control file beside dest, which a run that finds dest present
+// removes (unless another civit is downloading it now).
+func leftover(dest string) bool {
+	for _, p := range []string{dest + ".part", dest + ".part.civit"} {
+		if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
+			return !dl.Busy(dest)
+		}
+	}
+	return false
 }
 
 // libraryRecord is what the library knows of a file on disk: its SHA-256

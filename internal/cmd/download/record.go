@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,10 +20,14 @@ import (
 // Recording a file in the library. A file that got its final name is
 // recorded even when the run was interrupted meanwhile (Ctrl-C while its
 // preview downloaded): the record does not follow the run's cancellation.
-// When another process holds the library's write lock (another civit
-// scanning), a file's record waits recordTry, then is kept for the end of
-// the run (flushRecords), which waits longer and says so: the downloads go
-// on meanwhile, and none loses its record because of a lock held a while.
+// A file the library already knows as it is (found present again) needs
+// no write, so it waits for no lock. When another process holds the
+// library's write lock (another civit scanning), a file's record waits
+// recordTry, then is kept for the end of the run (flushRecords), which
+// waits longer and says so; once one record found the library busy, the
+// next ones are kept at once rather than each waiting recordTry again
+// (2 s a file, however small). The downloads go on meanwhile, and none
+// loses its record because of a lock held a while.
 const (
 	// recordTry is how long a file's record waits for the lock before it
 	// is kept for the end of the run.
@@ -36,12 +41,24 @@ const (
 type pendingRecords struct {
 	mu    sync.Mutex
 	items []*item
+	// busy: a record found the library busy; the next ones do not wait.
+	busy bool
 }
 
-func (p *pendingRecords) add(it *item) {
+// add keeps it for the end of the run; busy says that its record found
+// the library busy (rather than being kept because an earlier one did).
+func (p *pendingRecords) add(it *item, busy bool) {
 	p.mu.Lock()
 	p.items = append(p.items, it)
+	p.busy = p.busy || busy
 	p.mu.Unlock()
+}
+
+// isBusy reports whether an earlier record found the library busy.
+func (p *pendingRecords) isBusy() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.busy
 }
 
 func (p *pendingRecords) take() []*item {
@@ -76,10 +93,18 @@ func recordDownload(ctx context.Context, o *Options, it *item, tr *progress.Trac
 		return
 	}
 	if err == nil {
-		err = st.Upsert(rctx, downloadedFile(it))
+		row := downloadedFile(it)
+		if old, err := st.Get(rctx, row.Path); err == nil && sameRecord(old, row) {
+			return // a read: no lock to wait for
+		}
+		if o.pending != nil && o.pending.isBusy() {
+			o.pending.add(it, false)
+			return
+		}
+		err = st.Upsert(rctx, row)
 	}
 	if store.IsBusy(err) && o.pending != nil {
-		o.pending.add(it)
+		o.pending.add(it, true)
 		return
 	}
 	if err != nil {
@@ -111,9 +136,11 @@ func flushRecords(ctx context.Context, o *Options) {
 	}
 	rctx, cancel := context.WithTimeout(base, wait)
 	defer cancel()
-	files := plural(len(items), "downloaded file")
+	// Not "downloaded files": files found present, whose record was
+	// stale, are among them.
+	files := plural(len(items), "file")
 	rctx = store.WithBusyNotice(rctx, func() {
-		fmt.Fprintf(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting to record %s… (Ctrl-C stops)\n", files)
+		fmt.Fprintf(ios.ErrOut, "civit: note: the library is busy: another civit (a scan?) is writing it; waiting to record %s in the library… (Ctrl-C stops)\n", files)
 	})
 	st, err := o.Factory.Store(rctx)
 	if err == nil {
@@ -139,6 +166,18 @@ func flushRecords(ctx context.Context, o *Options) {
 		}
 	}
 	fmt.Fprintf(ios.ErrOut, "civit: hint: once the library is free, run `civit scan %s` to record them\n", strings.Join(args, " "))
+}
+
+// sameRecord reports whether the library's row old already says what row
+// would: the same file on disk (size, modification time, inode), the same
+// content, and the same CivitAI file, model and version. Writing row
+// again would change only when it was checked.
+func sameRecord(old, row *store.File) bool {
+	return old.Size == row.Size && old.MTime.Equal(row.MTime) && old.Inode == row.Inode && old.Dev == row.Dev &&
+		strings.EqualFold(old.SHA256, row.SHA256) && old.State == row.State &&
+		old.ModelID == row.ModelID && old.VersionID == row.VersionID && old.FileID == row.FileID &&
+		old.ModelName == row.ModelName && old.VersionName == row.VersionName && old.FileName == row.FileName &&
+		old.ModelType == row.ModelType && old.BaseModel == row.BaseModel && slices.Equal(old.TrainedWords, row.TrainedWords)
 }
 
 // knownPresent reports whether it.Dest is it.File by the library's record

@@ -220,9 +220,10 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			switch {
 			case reps[i].ReusedFrom != "":
 				need = 0 // linked or copied (checked when run)
-			case strings.HasPrefix(reps[i].OnDisk, "partial:"):
+			case strings.HasPrefix(reps[i].OnDisk, "partial: resumes"):
 				// Nothing where fallocate took it all up front; where the
-				// .part is sparse (tmpfs), what is not on disk yet.
+				// .part is sparse (tmpfs), what is not on disk yet. One
+				// that cannot be resumed is fetched whole.
 				need = dl.PartialNeed(it.Dest)
 			}
 			blocked[i] = dests.check(filepath.Dir(it.Dest), need)
@@ -262,27 +263,35 @@ func dryRun(ctx context.Context, o *Options, c *api.Client, items []*item) error
 			} else if tty {
 				sha = sha[:min(len(sha), 12)] + "…"
 			}
-			acc := r.Access
+			var acc []string
+			if r.Access != "ok" || r.Error == "" {
+				// A key that may download a file the run fails on (a
+				// folder it cannot write, a folder in the way) is not
+				// "ok": that would contradict the row's end.
+				acc = append(acc, r.Access)
+			}
 			partial := strings.HasPrefix(r.OnDisk, "partial:")
 			forced := strings.HasSuffix(r.OnDisk, "replaced (--force)")
 			switch {
 			case partial && r.ReusedFrom != "":
 				// The run takes the library's copy and drops the partial.
-				acc += "; in the library (the partial download is dropped)"
+				acc = append(acc, "in the library (the partial download is dropped)")
 			case forced && r.ReusedFrom != "":
-				acc += "; " + r.OnDisk + " with the library's copy"
+				acc = append(acc, r.OnDisk+" with the library's copy")
+			case r.OnDisk == "already present" && leftover(items[i].Dest):
+				acc = append(acc, r.OnDisk, "the partial download left beside it is removed")
 			case r.OnDisk != "":
-				acc += "; " + r.OnDisk
+				acc = append(acc, r.OnDisk)
 			case r.ReusedFrom != "":
-				acc += "; in the library"
+				acc = append(acc, "in the library")
 			}
 			switch {
 			case r.Error != "" && dests.errs[filepath.Dir(items[i].Dest)] != nil:
-				acc += "; cannot be written there (see below)"
+				acc = append(acc, "cannot be written there (see below)")
 			case r.Error != "":
-				acc += "; fails when run (see below)"
+				acc = append(acc, "fails when run (see below)")
 			}
-			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, acc, r.Path)
+			tp.AddRow(fmt.Sprintf("%s (model %d, version %d, file %d)", r.File, r.ModelID, r.VersionID, r.FileID), tableprinter.Bytes(r.Size), sha, strings.Join(acc, "; "), r.Path)
 			switch {
 			case r.Error != "":
 				wouldFail++

@@ -256,6 +256,9 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		// Interrupted after the file got its final name (its sidecars
 		// were being written): it is done, and counted so.
 		bar.Finish(nil, note)
+		// Recorded once its line is out: a wait for the library's lock
+		// is not the file's time, nor part of its speed.
+		recordDownload(gctx, o, it, tr)
 		return ctx.Err()
 	}
 	work := make(chan job)
@@ -349,6 +352,10 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	stale.SweepOnce(filepath.Dir(it.Dest)) // what a killed civit left there
 	start := time.Now()
 	if knownPresent(ctx, o, it) {
+		// What an earlier, interrupted download left beside it (a
+		// damaged control file, say) is moot: removed, as the engine
+		// does for a file it verifies, not left behind for ever.
+		dl.DiscardPartial(it.Dest)
 		it.Status, it.Elapsed = "present", time.Since(start)
 		placed(ctx, o, hc, it, tr)
 		return nil
@@ -419,6 +426,7 @@ func downloadOne(ctx context.Context, o *Options, c *api.Client, engine *dl.Down
 	req.ServerName = true
 	if noHash {
 		if !o.Force && downloadedBefore(ctx, o, it) {
+			dl.DiscardPartial(it.Dest) // moot, as above
 			it.Status, it.Elapsed = "present", time.Since(start)
 			placed(ctx, o, hc, it, tr)
 			return nil
@@ -473,13 +481,12 @@ func hasFinalName(it *item) bool {
 	return false
 }
 
-// placed finishes a file that has its final name: sidecars beside it, and
-// a row in the library.
+// placed finishes a file that has its final name: sidecars beside it.
+// Its row in the library is written after its line (runOne).
 func placed(ctx context.Context, o *Options, hc *http.Client, it *item, tr *progress.Tracker) {
 	if !o.NoSidecars {
 		it.Notes = append(it.Notes, writeSidecars(ctx, o, hc, it, tr)...)
 	}
-	recordDownload(ctx, o, it, tr)
 }
 
 // finish prints the report and turns failures into the exit status.
