@@ -15,6 +15,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -68,7 +69,17 @@ type Options struct {
 	// once per wait, not per request; again is false for the first wait of
 	// a run of refusals.
 	OnDownloadLimit func(wait time.Duration, again bool)
+	// OnSlow is called when a request has had no answer for SlowAfter
+	// (default 8 s): CivitAI often takes that long, and a command that
+	// prints nothing meanwhile looks hung. host is the API's host; it is
+	// called at most once per request, from its own goroutine.
+	OnSlow    func(host string, waited time.Duration)
+	SlowAfter time.Duration
 }
+
+// DefaultSlowAfter is when a request without an answer is reported to
+// OnSlow.
+const DefaultSlowAfter = 8 * time.Second
 
 // Client is a CivitAI API client. It is safe for concurrent use.
 type Client struct {
@@ -83,6 +94,8 @@ type Client struct {
 	retry      RetryPolicy
 	onRetry    func(req string, attempt int, wait time.Duration, err error)
 	onLimit    func(wait time.Duration, again bool)
+	onSlow     func(host string, waited time.Duration)
+	slowAfter  time.Duration
 	gate       *rateGate // shared with copies (WithAPIKey, Fresh)
 
 	maxPages      int // hard cap of pages for Models
@@ -121,6 +134,8 @@ func New(opts Options) (*Client, error) {
 		retry:         opts.Retry.withDefaults(),
 		onRetry:       opts.OnRetry,
 		onLimit:       opts.OnDownloadLimit,
+		onSlow:        opts.OnSlow,
+		slowAfter:     cmp.Or(opts.SlowAfter, DefaultSlowAfter),
 		gate:          &rateGate{},
 		maxPages:      1000,
 		maxEmptyPages: 25,
@@ -197,6 +212,14 @@ func (c *Client) WithOnRetry(f func(req string, attempt int, wait time.Duration,
 func (c *Client) WithOnDownloadLimit(f func(wait time.Duration, again bool)) *Client {
 	cc := *c
 	cc.onLimit = f
+	return &cc
+}
+
+// WithOnSlow returns a copy of c that reports slow answers to f instead
+// (nil: not at all).
+func (c *Client) WithOnSlow(f func(host string, waited time.Duration)) *Client {
+	cc := *c
+	cc.onSlow = f
 	return &cc
 }
 

@@ -132,7 +132,15 @@ func (c *Client) roundTrip(ctx context.Context, k call, u *url.URL) ([]byte, int
 	if err != nil {
 		return nil, 0, err
 	}
+	var slow *time.Timer
+	if f := c.onSlow; f != nil {
+		after := c.slowAfter
+		slow = time.AfterFunc(after, func() { f(u.Host, after) })
+	}
 	resp, err := c.hc.Do(req)
+	if slow != nil {
+		slow.Stop()
+	}
 	if err != nil {
 		return nil, 0, c.networkError(k.method, u, err)
 	}

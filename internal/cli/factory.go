@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/civit/civit/internal/api"
@@ -18,6 +19,10 @@ import (
 // testOnlyRetry replaces the retry policy in tests (set from TestMain only),
 // so that scripts exercising retries run in milliseconds.
 var testOnlyRetry *api.RetryPolicy
+
+// testOnlySlowAfter replaces api.DefaultSlowAfter in tests (set from
+// TestMain only; 0: the default).
+var testOnlySlowAfter time.Duration
 
 // NewFactory wires civit's dependencies. Each is built on first use.
 func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string) string) *cmdutil.Factory {
@@ -155,6 +160,7 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 		if err != nil {
 			return nil, err
 		}
+		var slowSaid atomic.Bool
 		retry := api.DefaultRetryPolicy()
 		if testOnlyRetry != nil {
 			retry = *testOnlyRetry
@@ -173,6 +179,12 @@ func NewFactory(ios *iostreams.IOStreams, appVersion string, getenv func(string)
 			OnDownloadLimit: func(wait time.Duration, again bool) {
 				fmt.Fprintf(ios.ErrOut, "civit: warning: %s\n", cmdutil.DownloadLimitWait(wait, again))
 			},
+			OnSlow: func(host string, waited time.Duration) {
+				if !slowSaid.Swap(true) { // once a run, not per request
+					fmt.Fprintf(ios.ErrOut, "civit: note: %s\n", cmdutil.SlowAnswer(host, waited))
+				}
+			},
+			SlowAfter: testOnlySlowAfter,
 		})
 	}
 	return f

@@ -36,6 +36,8 @@ func TestMain(m *testing.M) {
 		"civit": func() {
 			testOnlyRetry = &api.RetryPolicy{MaxAttempts: 3, BaseDelay: 5 * time.Millisecond, MaxDelay: 50 * time.Millisecond, MaxElapsed: 5 * time.Second,
 				LimitWait: time.Second, LimitBudget: 3 * time.Second} // waits of 1 s and 2 s at the download limit
+			// A script that checks the "slow to answer" note sets it short.
+			testOnlySlowAfter, _ = time.ParseDuration(os.Getenv("CIVIT_TEST_SLOW_AFTER"))
 			os.Exit(Main())
 		},
 		// exitcode N prog args... runs prog and fails unless it exits with N.

@@ -116,3 +116,13 @@ func DownloadLimitWait(wait time.Duration, again bool) string {
 	}
 	return fmt.Sprintf("CivitAI's download limit %s; waiting %s before asking again (Ctrl-C stops; run the same command later to go on)", what, d)
 }
+
+// SlowAnswer is the note when the API has not answered for waited: CivitAI
+// often takes that long, and a command silent meanwhile looks hung.
+func SlowAnswer(host string, waited time.Duration) string {
+	d := waited.Round(time.Millisecond).String()
+	if waited >= time.Second {
+		d = fmt.Sprintf("%d s", int64(waited.Round(time.Second)/time.Second))
+	}
+	return fmt.Sprintf("%s has not answered for %s; still waiting (it is often slow; Ctrl-C stops)", host, d)
+}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -109,7 +110,7 @@ func Run(ctx context.Context, o *Options) error {
 		}
 	}}
 	if o.Quiet { // only errors and the summary: no retry warnings
-		c = c.WithOnRetry(nil).WithOnDownloadLimit(nil)
+		c = c.WithOnRetry(nil).WithOnDownloadLimit(nil).WithOnSlow(nil)
 		p.c = c
 	}
 	if len(o.Targets) > 1 && len(o.picks) == 0 && !o.DryRun {
@@ -179,6 +180,14 @@ func execute(ctx context.Context, o *Options, c *api.Client, files, lookups int,
 		// Once per wait, not per file: every download waits for it.
 		tr.Warnf("%s", cmdutil.DownloadLimitWait(wait, again))
 	})
+	if !o.Quiet {
+		var slowSaid atomic.Bool // once a run: the bars show the wait too
+		c = c.WithOnSlow(func(host string, waited time.Duration) {
+			if !slowSaid.Swap(true) {
+				tr.Note("%s", cmdutil.SlowAnswer(host, waited))
+			}
+		})
+	}
 	eopts := dl.Options{UserAgent: "civit/" + o.Factory.AppVersion, BufferSize: bufferSize(max(1, min(o.Jobs, files)))}
 	conns := o.Conns
 	if o.LimitRate > 0 {
