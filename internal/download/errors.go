@@ -167,6 +167,9 @@ type RemoteChangedError struct {
 
 // Error implements error.
 func (e *RemoteChangedError) Error() string {
+	if errors.Is(e.Err, ErrRangeNotSupported) {
+		return e.Reason // the file did not change: the server ignores ranges
+	}
 	return "remote file changed during download: " + e.Reason
 }
 

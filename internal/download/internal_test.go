@@ -658,3 +658,16 @@ func TestSniffedBytesCountOnce(t *testing.T) {
 		t.Errorf("after 600 of %d bytes: consumed %d, cut short %v", len(body), s.consumed, s.cutShort())
 	}
 }
+
+// A server that ignores Range has not changed its file: the warning for
+// the restart says what happened, not "remote file changed".
+func TestRangeIgnoredIsNotARemoteChange(t *testing.T) {
+	ignored := &RemoteChangedError{Reason: "the server answered a range request with the whole file", Err: ErrRangeNotSupported}
+	if msg := ignored.Error(); strings.Contains(msg, "changed") {
+		t.Errorf("ignored range: %q", msg)
+	}
+	changed := &RemoteChangedError{Reason: "size changed from 1 to 2"}
+	if msg := changed.Error(); msg != "remote file changed during download: size changed from 1 to 2" {
+		t.Errorf("changed file: %q", msg)
+	}
+}

@@ -114,8 +114,19 @@ func (s *Store) busyError(waited time.Duration, err error) error {
 	if waited >= time.Second {
 		msg = fmt.Sprintf("the library is busy: another process kept it locked for writing for %s", waited.Round(time.Second))
 	}
-	return &DBError{Path: s.path, Busy: true, Err: fmt.Errorf("%s (%w)", msg, err)}
+	return &DBError{Path: s.path, Busy: true, Err: &busyErr{msg, err}}
 }
+
+// busyErr says the library was busy in words; the cause (SQLite's
+// "database is locked", the wait's deadline) stays for errors.Is but is
+// not printed: "(context deadline exceeded)" told the user nothing.
+type busyErr struct {
+	msg string
+	err error
+}
+
+func (e *busyErr) Error() string { return e.msg }
+func (e *busyErr) Unwrap() error { return e.err }
 
 // busy reports whether SQLite answered that another connection holds the
 // lock (SQLITE_BUSY, SQLITE_LOCKED), a wait worth another turn.

@@ -109,6 +109,11 @@ func TestWriteGivesUpOrStops(t *testing.T) {
 	if !IsBusy(err) || !errors.As(err, &de) || !strings.Contains(de.Hint(), "another civit (a scan?)") || !strings.Contains(err.Error(), "the library is busy") {
 		t.Errorf("gave up with %v (busy %v)", err, IsBusy(err))
 	}
+	// The words, not Go's: "(context deadline exceeded)" and SQLite's
+	// "database is locked" told the user nothing more.
+	if msg := err.Error(); strings.Contains(msg, "deadline") || strings.Contains(msg, "SQLITE") {
+		t.Errorf("message %q carries the cause's text", msg)
+	}
 
 	s.wait = time.Minute
 	ctx, cancel := context.WithCancel(t.Context())
