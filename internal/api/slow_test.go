@@ -12,18 +12,26 @@ import (
 // a command that prints nothing meanwhile looks hung).
 func TestOnSlow(t *testing.T) {
 	t.Parallel()
+	const after = time.Second // a loopback answer comes far sooner, even under -race
 	var mu sync.Mutex
 	var hosts []string
-	c, mux, srv := setup(t, Options{SlowAfter: 50 * time.Millisecond, OnSlow: func(host string, waited time.Duration) {
+	fired := make(chan struct{})
+	c, mux, srv := setup(t, Options{SlowAfter: after, OnSlow: func(host string, waited time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
 		hosts = append(hosts, host)
-		if waited != 50*time.Millisecond {
+		if waited != after {
 			t.Errorf("waited = %v", waited)
+		}
+		if len(hosts) == 1 {
+			close(fired)
 		}
 	}})
 	mux.HandleFunc("/api/v1/models/1", func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
+		select { // answers once the note is out, not after a guess of a sleep
+		case <-fired:
+		case <-time.After(10 * time.Second):
+		}
 		writeJSON(w, 200, `{"id":1}`)
 	})
 	mux.HandleFunc("/api/v1/models/2", func(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +40,6 @@ func TestOnSlow(t *testing.T) {
 	if _, err := c.GetModel(t.Context(), 2); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // past SlowAfter: a quick answer stays unreported
 	mu.Lock()
 	if len(hosts) != 0 {
 		t.Errorf("a quick answer was reported slow: %v", hosts)
