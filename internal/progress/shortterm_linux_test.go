@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/civit/civit/internal/ptytest"
 )
 
@@ -20,23 +18,7 @@ import (
 // line, and every redraw left a stale bar in the scrollback.
 func TestFramesFitAShortTerminal(t *testing.T) {
 	const rows = 6
-	m, tty := ptytest.Open(t)
-	if err := unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: 80}); err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan string)
-	go func() {
-		var b strings.Builder
-		buf := make([]byte, 4096)
-		for {
-			k, err := m.Read(buf)
-			b.Write(buf[:k])
-			if err != nil {
-				break
-			}
-		}
-		got <- b.String()
-	}()
+	tty, output := ptytest.Terminal(t, rows, 80)
 	tr := New(tty, Options{TTY: true, Width: 80})
 	var files []*File
 	for i := range 10 {
@@ -51,8 +33,7 @@ func TestFramesFitAShortTerminal(t *testing.T) {
 	}
 	tr.Wait()
 	tty.Close()
-	m.Close()
-	out := <-got
+	out := output()
 	// Between two cursor movements, a frame: as many lines as the next
 	// movement climbs, and fewer than the terminal's rows.
 	frames := regexp.MustCompile(`\x1b\[(\d+)A\x1b\[J`).Split(out, -1)

@@ -7,6 +7,7 @@ package ptytest
 import (
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -36,4 +37,32 @@ func Open(t testing.TB) (master, tty *os.File) {
 	}
 	t.Cleanup(func() { s.Close() })
 	return m, s
+}
+
+// Terminal opens a pseudo-terminal of rows x cols (0 x 0: one that reports
+// no size, as a fresh one does) and collects everything the program writes
+// to tty. Close the tty end, then call the returned function for the output.
+func Terminal(t testing.TB, rows, cols uint16) (tty *os.File, output func() string) {
+	t.Helper()
+	m, tty := Open(t)
+	if err := unix.IoctlSetWinsize(int(tty.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		var b strings.Builder
+		buf := make([]byte, 4096)
+		for {
+			k, err := m.Read(buf)
+			b.Write(buf[:k])
+			if err != nil { // EIO once the tty end is closed
+				break
+			}
+		}
+		got <- b.String()
+	}()
+	return tty, func() string {
+		m.Close() // ends the reader if the tty end is still open
+		return <-got
+	}
 }
